@@ -1,0 +1,1 @@
+"""Pure analysis: numbers in, numbers out (no plotting, no HTML)."""

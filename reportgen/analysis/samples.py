@@ -1,0 +1,121 @@
+"""Pick the rows the report shows: a seeded sample of the misclassified ones."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from reportgen.table import PredictionTable
+
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One shown row: where it is in the file, its labels and the columns chosen for display."""
+
+    row: int
+    id: str | None
+    true: str
+    pred: str
+    confidence: float | None
+    sample: str | None
+    sample_truncated: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SampleTable:
+    """A bounded, seeded selection of rows with the total it was drawn from."""
+
+    total: int
+    seed: int
+    sample_column: str | None
+    extra_columns: list[str]
+    rows: list[SampleRow]
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+
+def shorten(text: str, limit: int = MAX_TEXT) -> tuple[str, bool]:
+    """Cut text to limit characters on a word boundary where possible, marking the cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat, False
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…", True
+
+
+def json_scalar(value: Any) -> Any:
+    """Turn a cell into a JSON-safe scalar: NaN and missing become None, numpy types plain."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    try:
+        if value != value:  # pandas NA and NaT compare unequal to themselves
+            return None
+    except (TypeError, ValueError):
+        return None
+    return str(value)
+
+
+def select_rows(
+    table: PredictionTable, positions: np.ndarray, *, seed: int, total: int, max_text: int = MAX_TEXT
+) -> SampleTable:
+    """Describe the rows at the given positions (already chosen and ordered)."""
+    cols = table.columns
+    rows = []
+    for pos in positions.tolist():
+        record = table.frame.iloc[pos]
+        sample_text: str | None = None
+        truncated = False
+        if cols.sample is not None:
+            raw = json_scalar(record[cols.sample])
+            if raw is not None:
+                sample_text, truncated = shorten(str(raw), max_text)
+        rows.append(
+            SampleRow(
+                row=int(table.row_numbers[pos]),
+                id=None if cols.id is None else str(record[cols.id]),
+                true=table.labels[int(table.true_codes[pos])],
+                pred=table.labels[int(table.pred_codes[pos])],
+                confidence=None
+                if table.confidence is None
+                else float(table.confidence[pos]),
+                sample=sample_text,
+                sample_truncated=truncated,
+                extra={c: json_scalar(record[c]) for c in cols.extra},
+            )
+        )
+    return SampleTable(
+        total=total,
+        seed=seed,
+        sample_column=cols.sample,
+        extra_columns=list(cols.extra),
+        rows=rows,
+    )
+
+
+def misclassified_samples(
+    table: PredictionTable, *, max_samples: int, seed: int, max_text: int = MAX_TEXT
+) -> SampleTable:
+    """Draw a seeded sample of at most max_samples misclassified rows, shown in file order."""
+    wrong = np.flatnonzero(table.true_codes != table.pred_codes)
+    if len(wrong) > max_samples:
+        rng = np.random.default_rng(seed)
+        wrong = np.sort(rng.choice(wrong, size=max_samples, replace=False))
+    return select_rows(table, wrong, seed=seed, total=int((table.true_codes != table.pred_codes).sum()), max_text=max_text)

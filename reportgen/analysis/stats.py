@@ -1,0 +1,19 @@
+"""Small statistics shared by the analyses: intervals for proportions."""
+
+from __future__ import annotations
+
+import math
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, total: int, *, z: float = Z95) -> tuple[float, float] | None:
+    """Return the Wilson score interval for successes/total, or None when total is 0."""
+    if total <= 0:
+        return None
+    p = successes / total
+    z2 = z * z
+    denom = 1.0 + z2 / total
+    centre = (p + z2 / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -1,0 +1,148 @@
+"""The Python entry points: build_report(...) and the Report it returns."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from reportgen.analysis.classification import analyze_classification
+from reportgen.analysis.samples import misclassified_samples
+from reportgen.deliver import write_atomic
+from reportgen.errors import ReportgenError
+from reportgen.load import LoadOptions, load_predictions
+from reportgen.record import build_record, dumps
+from reportgen.sections import classification_sections, make_figures
+
+
+class Report:
+    """A built report: the record, and the HTML made from it on demand."""
+
+    def __init__(self, record: dict[str, Any], figures: dict[str, str]) -> None:
+        self.record = record
+        self._figures = figures
+        self._html: str | None = None
+
+    def to_html(self) -> str:
+        """Render the self-contained HTML page."""
+        if self._html is None:
+            from reportgen.render import render_html
+
+            self._html = render_html(
+                self.record, classification_sections(self.record), figures=self._figures
+            )
+        return self._html
+
+    def to_json(self) -> str:
+        """Serialise the record (what --json writes)."""
+        return dumps(self.record)
+
+    def save(
+        self, path: str | os.PathLike[str], *, json_path: str | os.PathLike[str] | None = None
+    ) -> None:
+        """Write the HTML (and optionally the JSON record) atomically."""
+        page = self.to_html()
+        if json_path is not None:
+            write_atomic(json_path, self.to_json())
+        write_atomic(path, page)
+
+    def _repr_html_(self) -> str:
+        # an iframe keeps the report's styles from leaking into the notebook
+        return (
+            '<iframe title="reportgen report" style="width:100%;height:640px;border:1px solid #ccc" '
+            f'srcdoc="{html.escape(self.to_html(), quote=True)}"></iframe>'
+        )
+
+
+def normalize_created(created: str | int | float | datetime | None) -> str | None:
+    """Return the creation time as ISO 8601 UTC, from the argument or SOURCE_DATE_EPOCH."""
+    if created is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if not epoch:
+            return None
+        created = epoch
+    if isinstance(created, datetime):
+        moment = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    elif isinstance(created, (int, float)) or str(created).strip().lstrip("-").isdigit():
+        moment = datetime.fromtimestamp(int(created), tz=timezone.utc)
+    else:
+        text = str(created).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ReportgenError(
+                f"--created '{text}' is not a date: give ISO 8601 (2026-11-22 or "
+                "2026-11-22T10:00:00Z) or seconds since 1970."
+            ) from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_report(
+    data: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    y_true: str | None = None,
+    y_pred: str | None = None,
+    proba_prefix: str | None = None,
+    id: str | None = None,  # noqa: A002 - the column role's name, as on the command line
+    sample: str | None = None,
+    columns: Sequence[str] = (),
+    task: str = "auto",
+    dropna: bool = False,
+    format: str | None = None,  # noqa: A002
+    max_samples: int = 50,
+    seed: int = 0,
+    title: str | None = None,
+    model: str | None = None,
+    created: str | int | float | datetime | None = None,
+) -> Report:
+    """Load predictions from a file path or DataFrame and build the report.
+
+    Column arguments name the input columns; None means auto-detect (see the README).
+    Raises ReportgenError with a readable message for bad input.
+    """
+    if task not in ("auto", "classification", "regression"):
+        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
+    if max_samples < 0:
+        raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
+    options = LoadOptions(
+        format=format,
+        y_true=y_true,
+        y_pred=y_pred,
+        proba_prefix=proba_prefix,
+        id=id,
+        sample=sample,
+        columns=tuple(columns),
+        task=task,
+        dropna=dropna,
+    )
+    created_at = normalize_created(created)
+    table = load_predictions(data, options)
+    result = analyze_classification(
+        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
+    )
+    misclassified = misclassified_samples(table, max_samples=max_samples, seed=seed)
+    name = table.source.path or "DataFrame"
+    figures, figure_info = make_figures(result)
+    record = build_record(
+        table,
+        result,
+        misclassified,
+        title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
+        model=model,
+        created=created_at,
+        options={
+            "format": format,
+            "task": task,
+            "dropna": dropna,
+            "max_samples": max_samples,
+            "seed": seed,
+        },
+        figures=figure_info,
+    )
+    return Report(record, figures)

@@ -1,0 +1,1 @@
+"""Figures: matplotlib (object API) turning analysis results into SVG."""

@@ -1,0 +1,77 @@
+"""Save matplotlib figures as deterministic SVG, cleaned for embedding in an HTML page."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+
+FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
+RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "reportgen",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 10.0,
+    "axes.titlesize": 11.0,
+    "axes.labelsize": 10.0,
+    "axes.edgecolor": "#4a4f57",
+    "axes.labelcolor": "#1f2328",
+    "xtick.color": "#1f2328",
+    "ytick.color": "#1f2328",
+    "text.color": "#1f2328",
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "path.simplify": True,
+}
+
+
+@contextmanager
+def figure_style() -> Iterator[None]:
+    """Apply the report's fixed matplotlib settings (deterministic ids, text as text)."""
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def figure_to_svg(fig: Figure, *, fig_id: str, title: str, description: str) -> str:
+    """Render a figure to SVG and clean it for inline use."""
+    buf = io.StringIO()
+    with figure_style():
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return clean_svg(buf.getvalue(), fig_id=fig_id, title=title, description=description)
+
+
+def clean_svg(svg: str, *, fig_id: str, title: str, description: str) -> str:
+    """Drop prolog and metadata, prefix ids, use system fonts, add role and text alternative."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("not an SVG document")
+    svg = svg[start:]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
+    svg = re.sub(r'\s+version="[^"]*"', "", svg, count=1)
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{fig_id}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{fig_id}-{m.group(1)})", svg)
+    svg = re.sub(r'(?:xlink:)?href="#([^"]+)"', lambda m: f'href="#{fig_id}-{m.group(1)}"', svg)
+    svg = svg.replace("'DejaVu Sans'", FONT_STACK)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    opening_end = svg.index(">")
+    head = svg[:opening_end]
+    alt = (
+        f'<title id="{fig_id}-title">{html.escape(title)}</title>'
+        f'<desc id="{fig_id}-desc">{html.escape(description)}</desc>'
+    )
+    head += f' role="img" aria-labelledby="{fig_id}-title {fig_id}-desc" class="figure-svg"'
+    return head + ">" + alt + svg[opening_end + 1 :].strip() + "\n"
+
+
+def new_figure(width: float, height: float, **kwargs: Any) -> Figure:
+    """Create a figure outside pyplot's global state."""
+    with figure_style():
+        return Figure(figsize=(width, height), layout="constrained", **kwargs)

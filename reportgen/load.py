@@ -1,0 +1,517 @@
+"""Read prediction files into a PredictionTable: find the columns, validate, explain bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.errors import ReportgenError, format_rows
+from reportgen.table import (
+    ColumnMap,
+    PredictionTable,
+    SourceInfo,
+    encode_labels,
+    label_text,
+    normalize_labels,
+)
+
+FORMATS = ("csv", "tsv", "parquet", "jsonl")
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+ALIASES = {
+    "y_true": ("y_true", "label", "target", "actual", "truth", "ground_truth"),
+    "y_pred": ("y_pred", "prediction", "pred", "predicted"),
+    "id": ("id", "sample_id", "image_id", "uid"),
+    "sample": ("sample", "text", "image", "image_path", "path", "filepath"),
+}
+PROBA_PREFIXES = ("proba_", "prob_", "score_")
+OPTION_FOR = {
+    "y_true": "--y-true",
+    "y_pred": "--y-pred",
+    "id": "--id",
+    "sample": "--sample",
+}
+DESCRIPTION = {
+    "y_true": "true-label",
+    "y_pred": "predicted-label",
+    "id": "id",
+    "sample": "sample",
+}
+# Classification labels are few; a numeric column with more distinct values is a regression target.
+MAX_CLASSES_FOR_INTEGERS = 50
+PROBA_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read and interpret a prediction file; None means auto-detect."""
+
+    format: str | None = None
+    y_true: str | None = None
+    y_pred: str | None = None
+    proba_prefix: str | None = None
+    id: str | None = None
+    sample: str | None = None
+    columns: tuple[str, ...] = ()
+    task: str = "auto"
+    dropna: bool = False
+
+
+def load_predictions(
+    data: str | os.PathLike[str] | pd.DataFrame, options: LoadOptions | None = None
+) -> PredictionTable:
+    """Load, map and validate predictions from a file path or a DataFrame."""
+    options = options or LoadOptions()
+    if isinstance(data, pd.DataFrame):
+        frame = data.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        where = "the DataFrame"
+        source = SourceInfo(path=None, format=None, size=None, sha256=None)
+        columns = _map_columns(list(frame.columns), options, where)
+        frame = frame[list(_needed(columns))]
+    else:
+        path = Path(data)
+        where = str(data)
+        fmt = _check_file(path, options.format, where)
+        if fmt == "jsonl":
+            whole = _read_jsonl(path, where)
+            columns = _map_columns(list(whole.columns), options, where)
+            frame = whole[list(_needed(columns))]
+        else:
+            columns = _map_columns(_read_names(path, fmt, where), options, where)
+            frame = _read_columns(path, fmt, columns, where)
+        source = SourceInfo(
+            path=path.name, format=fmt, size=path.stat().st_size, sha256=_sha256(path)
+        )
+    return _validate(frame, columns, source, options, where)
+
+
+def _check_file(path: Path, fmt: str | None, where: str) -> str:
+    if not path.exists():
+        raise ReportgenError(f"{where}: no such file. Check the path, or run from the folder it is in.")
+    if path.is_dir():
+        raise ReportgenError(f"{where}: is a folder, not a prediction file.")
+    if not os.access(path, os.R_OK):
+        raise ReportgenError(f"{where}: the file exists but cannot be read (permission denied).")
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ReportgenError(
+                f"{where}: unknown format '{fmt}'; --format takes one of {', '.join(FORMATS)}."
+            )
+        return fmt
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[: -len(".gz")]
+    suffix = Path(name).suffix
+    if suffix in EXTENSIONS:
+        found = EXTENSIONS[suffix]
+        if found == "parquet" and path.name.lower().endswith(".gz"):
+            raise ReportgenError(f"{where}: gzip-compressed Parquet is not supported; Parquet compresses itself.")
+        return found
+    known = ", ".join(sorted(EXTENSIONS))
+    raise ReportgenError(
+        f"{where}: cannot tell the format from the file name (known endings: {known}, "
+        f"optionally followed by .gz). Name it with --format {{{','.join(FORMATS)}}}."
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_error(where: str, fmt: str, exc: BaseException) -> ReportgenError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {reason}")
+
+
+def _csv_sep(fmt: str) -> str:
+    return "\t" if fmt == "tsv" else ","
+
+
+def _read_names(path: Path, fmt: str, where: str) -> list[str]:
+    """Read only the column names, so that just the needed columns are loaded."""
+    if path.stat().st_size == 0:
+        raise ReportgenError(f"{where}: the file is empty (0 bytes); expected a header and rows.")
+    try:
+        if fmt in ("csv", "tsv"):
+            head = pd.read_csv(
+                path, sep=_csv_sep(fmt), nrows=0, encoding="utf-8-sig", compression="infer"
+            )
+            return [str(c) for c in head.columns]
+        import pyarrow.parquet as pq
+
+        return [str(n) for n in pq.read_schema(path).names]
+    except pd.errors.EmptyDataError as exc:
+        raise ReportgenError(f"{where}: the file is empty; expected a header and rows.") from exc
+    except (ValueError, OSError, UnicodeDecodeError, EOFError) as exc:
+        raise _read_error(where, fmt, exc) from exc
+    except Exception as exc:  # pyarrow and the parsers raise their own types
+        raise _read_error(where, fmt, exc) from exc
+
+
+def _needed(columns: ColumnMap) -> dict[str, None]:
+    cols = [columns.y_true, columns.y_pred, columns.id, columns.sample, *columns.proba.values()]
+    cols.extend(columns.extra)
+    return dict.fromkeys(c for c in cols if c is not None)
+
+
+def _read_columns(path: Path, fmt: str, columns: ColumnMap, where: str) -> pd.DataFrame:
+    needed = list(_needed(columns))
+    try:
+        if fmt in ("csv", "tsv"):
+            as_text = {c: "str" for c in (columns.id, columns.sample) if c is not None}
+            return pd.read_csv(
+                path,
+                sep=_csv_sep(fmt),
+                usecols=needed,
+                encoding="utf-8-sig",
+                compression="infer",
+                keep_default_na=False,
+                na_values=[""],
+                dtype=as_text,
+                low_memory=False,
+            )[needed]
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path, columns=needed).to_pandas()[needed]
+    except ReportgenError:
+        raise
+    except Exception as exc:
+        raise _read_error(where, fmt, exc) from exc
+
+
+def _read_jsonl(path: Path, where: str) -> pd.DataFrame:
+    if path.stat().st_size == 0:
+        raise ReportgenError(f"{where}: the file is empty (0 bytes); expected one JSON object per line.")
+    try:
+        frame = pd.read_json(
+            path, lines=True, dtype=False, compression="infer", encoding="utf-8-sig"
+        )
+    except Exception as exc:
+        raise _read_error(where, "jsonl", exc) from exc
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap:
+    found = {
+        role: _find_column(names, getattr(options, role), role, where, required=role.startswith("y_"))
+        for role in ("y_true", "y_pred", "id", "sample")
+    }
+    taken = {v for v in found.values() if v is not None}
+    prefix, proba = _find_proba(names, options.proba_prefix, taken, where)
+    extra: list[str] = []
+    for col in options.columns:
+        if col not in names:
+            raise ReportgenError(
+                f"{where}: no column '{col}' (named with --columns). "
+                f"The file has columns: {_list_names(names)}."
+            )
+        if col not in taken and col not in extra:
+            extra.append(col)
+    y_true, y_pred = found["y_true"], found["y_pred"]
+    assert y_true is not None and y_pred is not None
+    if y_true == y_pred:
+        raise ReportgenError(
+            f"{where}: column '{y_true}' was named for both the true and the predicted labels."
+        )
+    return ColumnMap(
+        y_true=y_true,
+        y_pred=y_pred,
+        id=found["id"],
+        sample=found["sample"],
+        proba=proba,
+        proba_prefix=prefix,
+        extra=tuple(extra),
+    )
+
+
+def _list_names(names: Sequence[str], limit: int = 40) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "") if names else "(none)"
+
+
+def _find_column(
+    names: list[str], explicit: str | None, role: str, where: str, *, required: bool
+) -> str | None:
+    option = OPTION_FOR[role]
+    if explicit is not None:
+        if explicit in names:
+            return explicit
+        raise ReportgenError(
+            f"{where}: no column '{explicit}' (named with {option}). "
+            f"The file has columns: {_list_names(names)}."
+        )
+    aliases = ALIASES[role]
+    matches = [n for n in names if n.strip().lower() in aliases]
+    if len(matches) > 1:
+        both = " and ".join(f"'{m}'" for m in matches)
+        raise ReportgenError(
+            f"{where}: both {both} could be the {DESCRIPTION[role]} column. "
+            f"Name the right one with {option} COLUMN."
+        )
+    if matches:
+        return matches[0]
+    if required:
+        raise ReportgenError(
+            f"{where}: no {DESCRIPTION[role]} column found; looked for "
+            f"{', '.join(aliases)}. The file has columns: {_list_names(names)}. "
+            f"Name it with {option} COLUMN."
+        )
+    return None
+
+
+def _find_proba(
+    names: list[str], explicit: str | None, taken: set[str], where: str
+) -> tuple[str | None, dict[str, str]]:
+    prefixes = (explicit,) if explicit is not None else PROBA_PREFIXES
+    by_prefix = {
+        p: [n for n in names if n.startswith(p) and len(n) > len(p) and n not in taken]
+        for p in prefixes
+    }
+    used = [p for p, cols in by_prefix.items() if cols]
+    if explicit is not None and not used:
+        raise ReportgenError(
+            f"{where}: no column starts with '{explicit}' (named with --proba-prefix). "
+            f"The file has columns: {_list_names(names)}."
+        )
+    if len(used) > 1:
+        raise ReportgenError(
+            f"{where}: probability columns with two prefixes: "
+            + " and ".join(f"'{p}' ({', '.join(by_prefix[p][:3])})" for p in used)
+            + ". Name the right one with --proba-prefix PREFIX."
+        )
+    if not used:
+        return None, {}
+    prefix = used[0]
+    return prefix, {n[len(prefix) :]: n for n in by_prefix[prefix]}
+
+
+def _empty_mask(values: pd.Series) -> np.ndarray:
+    mask = values.isna().to_numpy()
+    if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
+        text = values.astype("str")
+        mask = mask | text.str.strip().eq("").to_numpy()
+    return np.asarray(mask, dtype=bool)
+
+
+def _validate(
+    frame: pd.DataFrame,
+    columns: ColumnMap,
+    source: SourceInfo,
+    options: LoadOptions,
+    where: str,
+) -> PredictionTable:
+    rows_read = len(frame)
+    if rows_read == 0:
+        raise ReportgenError(f"{where}: the file has a header but no rows.")
+    row_numbers = np.arange(1, rows_read + 1, dtype=np.int64)
+
+    empties = {c: _empty_mask(frame[c]) for c in (columns.y_true, columns.y_pred)}
+    any_empty = empties[columns.y_true] | empties[columns.y_pred]
+    dropped = int(any_empty.sum())
+    if dropped and not options.dropna:
+        parts = []
+        for col, mask in empties.items():
+            if mask.any():
+                rows = (np.flatnonzero(mask) + 1).tolist()
+                parts.append(f"column '{col}' has {len(rows)} empty cells ({format_rows(rows)})")
+        raise ReportgenError(
+            f"{where}: {'; '.join(parts)}. Fill them in, or pass --dropna to leave those rows "
+            "out (the report states how many). Rows are counted from 1 after the header."
+        )
+    if dropped:
+        keep = ~any_empty
+        frame = frame.loc[keep].reset_index(drop=True)
+        row_numbers = row_numbers[keep]
+        if len(frame) == 0:
+            raise ReportgenError(
+                f"{where}: every row has an empty true or predicted label; nothing is left after --dropna."
+            )
+
+    y_true = normalize_labels(frame[columns.y_true])
+    y_pred = normalize_labels(frame[columns.y_pred])
+    task = _detect_task(y_true, y_pred, columns, options.task, where)
+    true_codes, pred_codes, labels, kind = encode_labels(y_true, y_pred)
+
+    confidence = _confidence(frame, columns, labels, pred_codes, row_numbers, where)
+    if columns.id is not None:
+        _check_ids(frame[columns.id], columns.id, row_numbers, where)
+
+    shown = [c for c in (columns.id, columns.sample, *columns.extra) if c is not None]
+    return PredictionTable(
+        source=source,
+        columns=columns,
+        task=task,
+        labels=labels,
+        label_kind=kind,
+        true_codes=true_codes,
+        pred_codes=pred_codes,
+        frame=frame[shown],
+        row_numbers=row_numbers,
+        confidence=confidence,
+        rows_read=rows_read,
+        rows_dropped=dropped,
+    )
+
+
+def _numeric_example(values: pd.Series) -> Any:
+    arr = values.to_numpy(dtype="float64")
+    odd = arr[arr != np.round(arr)]
+    return odd[0] if len(odd) else None
+
+
+def _detect_task(
+    y_true: pd.Series, y_pred: pd.Series, columns: ColumnMap, task: str, where: str
+) -> str:
+    """Decide classification or regression: see README, 'Task detection'."""
+    if task == "classification":
+        return task
+    if task == "regression":
+        raise ReportgenError(
+            f"{where}: regression reports are not supported by this version of reportgen yet; "
+            "only classification reports can be built (--task classification)."
+        )
+    numeric = all(
+        pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+        for s in (y_true, y_pred)
+    )
+    if not numeric:
+        return "classification"
+    reason = None
+    for name, series in ((columns.y_true, y_true), (columns.y_pred, y_pred)):
+        if pd.api.types.is_float_dtype(series.dtype):
+            example = _numeric_example(series)
+            if example is not None:
+                reason = f"column '{name}' holds non-integer numbers such as {label_text(example)}"
+                break
+    if reason is None:
+        distinct = len(pd.unique(np.concatenate([y_true.to_numpy(), y_pred.to_numpy()])))
+        if distinct > MAX_CLASSES_FOR_INTEGERS:
+            reason = (
+                f"the true and predicted columns hold {distinct} distinct integer values "
+                f"(more than {MAX_CLASSES_FOR_INTEGERS})"
+            )
+    if reason is None:
+        return "classification"
+    raise ReportgenError(
+        f"{where}: this looks like a regression file: {reason}. This version of reportgen "
+        "builds classification reports only. If these numbers are class labels, pass "
+        "--task classification."
+    )
+
+
+def _confidence(
+    frame: pd.DataFrame,
+    columns: ColumnMap,
+    labels: list[str],
+    pred_codes: np.ndarray,
+    row_numbers: np.ndarray,
+    where: str,
+) -> np.ndarray | None:
+    """Validate the probability columns and return each row's predicted-class probability."""
+    if not columns.proba:
+        return None
+    known = set(labels)
+    strangers = [(lab, col) for lab, col in columns.proba.items() if lab not in known]
+    if strangers:
+        named = ", ".join(f"'{col}' (label '{lab}')" for lab, col in strangers[:5])
+        raise ReportgenError(
+            f"{where}: probability columns name labels that never occur in "
+            f"'{columns.y_true}' or '{columns.y_pred}': {named}. Labels in the file: "
+            f"{', '.join(labels[:20])}{', …' if len(labels) > 20 else ''}. "
+            "Rename or drop those columns, or choose the prefix with --proba-prefix."
+        )
+    missing = sorted({labels[c] for c in np.unique(pred_codes)} - set(columns.proba), key=labels.index)
+    if missing:
+        raise ReportgenError(
+            f"{where}: no probability column for predicted labels "
+            f"{', '.join(repr(m) for m in missing[:10])} (expected "
+            f"{', '.join(repr(f'{columns.proba_prefix}{m}') for m in missing[:3])}); "
+            "each predicted label needs one."
+        )
+    confidence = np.full(len(frame), np.nan)
+    code_of = {lab: i for i, lab in enumerate(labels)}
+    for lab, col in columns.proba.items():
+        values = _proba_values(frame[col], col, row_numbers, where)
+        chosen = pred_codes == code_of[lab]
+        confidence[chosen] = values[chosen]
+    return confidence
+
+
+def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        bad = np.ones(len(series), dtype=bool)
+    elif pd.api.types.is_numeric_dtype(series.dtype):
+        bad = np.zeros(len(series), dtype=bool)
+    else:
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = (coerced.isna() & series.notna()).to_numpy()
+        series = coerced
+    if bad.any():
+        rows = row_numbers[bad].tolist()
+        example = series.iloc[int(np.flatnonzero(bad)[0])] if not bad.all() else None
+        shown = f", such as {example!r}" if example is not None else ""
+        raise ReportgenError(
+            f"{where}: probability column '{col}' has {len(rows)} cells that are not numbers "
+            f"({format_rows(rows)}{shown}). Probabilities must be numbers between 0 and 1."
+        )
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    empty = np.isnan(values)
+    if empty.any():
+        rows = row_numbers[empty].tolist()
+        raise ReportgenError(
+            f"{where}: probability column '{col}' has {len(rows)} empty cells "
+            f"({format_rows(rows)}). Every row needs a probability for each class."
+        )
+    outside = (values < -PROBA_TOLERANCE) | (values > 1 + PROBA_TOLERANCE)
+    if outside.any():
+        rows = row_numbers[outside].tolist()
+        first = values[outside][0]
+        raise ReportgenError(
+            f"{where}: probability column '{col}' has {len(rows)} values outside [0, 1] "
+            f"({format_rows(rows)}, such as {first!r}). If these are scores or logits, convert "
+            "them to probabilities first, or rename the columns so that they are not taken as "
+            "probabilities."
+        )
+    return np.clip(values, 0.0, 1.0)
+
+
+def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
+    empty = _empty_mask(ids)
+    if empty.any():
+        rows = row_numbers[empty].tolist()
+        raise ReportgenError(
+            f"{where}: id column '{col}' has {len(rows)} empty cells ({format_rows(rows)}). "
+            "Every row needs an id, or name another column with --id."
+        )
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        dup_rows = np.flatnonzero(dup)
+        groups: dict[str, list[int]] = {}
+        for i in dup_rows:
+            groups.setdefault(str(ids.iloc[int(i)]), []).append(int(row_numbers[i]))
+        shown = "; ".join(f"'{k}' ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3])
+        raise ReportgenError(
+            f"{where}: id column '{col}' has {len(groups)} duplicated ids: {shown}"
+            f"{' …' if len(groups) > 3 else ''}. Ids must be unique; name another column with "
+            "--id if this one is not an id."
+        )

@@ -1,0 +1,101 @@
+"""Place the record into the HTML templates (jinja2, autoescape on, StrictUndefined)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from reportgen import describe
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section: a stable id, a heading, a lead sentence and what its partial shows."""
+
+    id: str
+    title: str
+    lead: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return f"sections/{self.id}.html.j2"
+
+
+def templates_dir() -> Path:
+    """Find the templates: inside the installed package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "report.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"reportgen templates not found next to {here}")
+
+
+def embed_json(record: dict[str, Any]) -> Markup:
+    """Serialise data for a <script type="application/json"> element that no text can close."""
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+    return Markup(text)
+
+
+def _fixed(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """Build the jinja environment once."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        pct=describe.pct,
+        interval_pct=describe.interval_pct,
+        count=describe.count,
+        fixed=_fixed,
+        cell=_cell,
+        embed_json=embed_json,
+    )
+    return env
+
+
+def render_html(record: dict[str, Any], sections: list[Section], *, figures: dict[str, str]) -> str:
+    """Render the whole page; figures maps a figure id to SVG markup our own code produced."""
+    env = environment()
+    css = (templates_dir() / "style.css").read_text(encoding="utf-8")
+    template = env.get_template("report.html.j2")
+    return template.render(
+        record=record,
+        sections=sections,
+        figures={k: Markup(v) for k, v in figures.items()},
+        css=Markup(css),
+    )

@@ -1,0 +1,131 @@
+"""PredictionTable: the validated input, with labels integer-coded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where the predictions came from (a file, or a DataFrame passed in Python)."""
+
+    path: str | None
+    format: str | None
+    size: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input column plays which role."""
+
+    y_true: str
+    y_pred: str
+    id: str | None = None
+    sample: str | None = None
+    proba: dict[str, str] = field(default_factory=dict)  # label -> column
+    proba_prefix: str | None = None
+    extra: tuple[str, ...] = ()
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "y_true": self.y_true,
+            "y_pred": self.y_pred,
+            "id": self.id,
+            "sample": self.sample,
+            "proba_prefix": self.proba_prefix,
+            "proba": dict(self.proba),
+            "columns": list(self.extra),
+        }
+
+
+@dataclass
+class PredictionTable:
+    """Validated predictions: coded labels plus the columns the report shows."""
+
+    source: SourceInfo
+    columns: ColumnMap
+    task: str
+    labels: list[str]
+    label_kind: str  # "numeric" or "string"
+    true_codes: np.ndarray
+    pred_codes: np.ndarray
+    frame: pd.DataFrame  # only the shown columns (id, sample, extra), in input order
+    row_numbers: np.ndarray  # 1-based data row numbers in the input file
+    confidence: np.ndarray | None = None
+    rows_read: int = 0
+    rows_dropped: int = 0
+
+    @property
+    def n(self) -> int:
+        return int(self.true_codes.shape[0])
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(values.dtype)) and not bool(
+        pd.api.types.is_bool_dtype(values.dtype)
+    )
+
+
+def normalize_labels(values: pd.Series) -> pd.Series:
+    """Turn integral floats into ints and anything non-numeric into strings."""
+    if _is_numeric(values):
+        if pd.api.types.is_float_dtype(values.dtype):
+            arr = values.to_numpy(dtype="float64")
+            if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+                return pd.Series(arr.astype("int64"), index=values.index, name=values.name)
+        return values
+    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(
+        values.dtype
+    ):
+        return values
+    # object columns (JSON Lines, Parquet) may mix types: one string per label
+    return values.map(label_text).astype("str")
+
+
+def label_text(value: Any) -> str:
+    """Show a label the way users wrote it: 3 as '3', 0.5 as '0.5'."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return str(int(f)) if f.is_integer() else repr(f)
+    return str(value)
+
+
+def encode_labels(
+    y_true: pd.Series, y_pred: pd.Series
+) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+    """Code both label columns against one shared, ordered label list.
+
+    Numeric labels sort numerically, all others as strings; a column of numbers beside a
+    column of strings is compared as strings.
+    """
+    t = normalize_labels(y_true)
+    p = normalize_labels(y_pred)
+    numeric = _is_numeric(t) and _is_numeric(p)
+    if not numeric:
+        if _is_numeric(t):
+            t = t.map(label_text).astype("str")
+        if _is_numeric(p):
+            p = p.map(label_text).astype("str")
+    t_codes, t_uniques = pd.factorize(t, sort=False)
+    p_codes, p_uniques = pd.factorize(p, sort=False)
+    uniques = list(dict.fromkeys([*list(t_uniques), *list(p_uniques)]))
+    if numeric:
+        ordered = sorted(uniques, key=float)
+    else:
+        ordered = sorted(str(u) for u in uniques)
+    position = {u: i for i, u in enumerate(ordered)}
+    t_map = np.array([position[u] for u in t_uniques], dtype=np.int64)
+    p_map = np.array([position[u] for u in p_uniques], dtype=np.int64)
+    true_codes = t_map[t_codes] if len(t_map) else np.zeros(0, dtype=np.int64)
+    pred_codes = p_map[p_codes] if len(p_map) else np.zeros(0, dtype=np.int64)
+    labels = [label_text(u) for u in ordered]
+    return true_codes, pred_codes, labels, "numeric" if numeric else "string"
