@@ -53,7 +53,8 @@ class Report:
     def _repr_html_(self) -> str:
         # an iframe keeps the report's styles from leaking into the notebook
         return (
-            '<iframe title="reportgen report" style="width:100%;height:640px;border:1px solid #ccc" '
+            '<iframe title="reportgen report" '
+            'style="width:100%;height:640px;border:1px solid #ccc" '
             f'srcdoc="{html.escape(self.to_html(), quote=True)}"></iframe>'
         )
 
@@ -89,12 +90,12 @@ def build_report(
     y_true: str | None = None,
     y_pred: str | None = None,
     proba_prefix: str | None = None,
-    id: str | None = None,  # noqa: A002 - the column role's name, as on the command line
+    id: str | None = None,
     sample: str | None = None,
     columns: Sequence[str] = (),
     task: str = "auto",
     dropna: bool = False,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     max_samples: int = 50,
     seed: int = 0,
     title: str | None = None,

@@ -33,22 +33,79 @@ def main() -> None:
 
 @main.command()
 @click.argument("predictions", type=click.Path(dir_okay=True, path_type=str))
-@click.option("-o", "--output", default="report.html", show_default=True, help="HTML file to write.")
-@click.option("--json", "json_path", default=None, help="Also write the record as JSON to this file.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Input format (default: from the file name).")
-@click.option("--y-true", default=None, help="True-label column (default: y_true, label, target, actual, truth, ground_truth).")
-@click.option("--y-pred", default=None, help="Predicted-label column (default: y_pred, prediction, pred, predicted).")
-@click.option("--proba-prefix", default=None, help="Prefix of per-class probability columns (default: proba_, prob_, score_).")
-@click.option("--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid).")
-@click.option("--sample", default=None, help="Column with the sample itself, e.g. text (default: sample, text, image, image_path, path, filepath).")
-@click.option("--columns", multiple=True, callback=_split_columns, help="Extra columns to show in sample tables (comma-separated or repeated).")
-@click.option("--task", type=click.Choice(["auto", "classification", "regression"]), default="auto", show_default=True, help="What the predictions are.")
-@click.option("--dropna", is_flag=True, help="Drop rows with an empty true or predicted label (the report says how many).")
-@click.option("--max-samples", type=click.IntRange(min=0), default=50, show_default=True, help="At most this many rows in each sample table.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for choosing the shown samples.")
+@click.option(
+    "-o", "--output", default="report.html", show_default=True, help="HTML file to write."
+)
+@click.option(
+    "--json", "json_path", default=None, help="Also write the record as JSON to this file."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Input format (default: from the file name).",
+)
+@click.option(
+    "--y-true",
+    default=None,
+    help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
+)
+@click.option(
+    "--y-pred",
+    default=None,
+    help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
+)
+@click.option(
+    "--proba-prefix",
+    default=None,
+    help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
+)
+@click.option(
+    "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
+)
+@click.option(
+    "--sample",
+    default=None,
+    help="Column with the sample itself, e.g. text "
+    "(default: sample, text, image, image_path, path, filepath).",
+)
+@click.option(
+    "--columns",
+    multiple=True,
+    callback=_split_columns,
+    help="Extra columns to show in sample tables (comma-separated or repeated).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression"]),
+    default="auto",
+    show_default=True,
+    help="What the predictions are.",
+)
+@click.option(
+    "--dropna",
+    is_flag=True,
+    help="Drop rows with an empty true or predicted label (the report says how many).",
+)
+@click.option(
+    "--max-samples",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="At most this many rows in each sample table.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for choosing the shown samples."
+)
 @click.option("--title", default=None, help="Report title (default: from the model or file name).")
 @click.option("--model", default=None, help="Model name, shown in the title, headline and record.")
-@click.option("--created", default=None, help="Creation time to record (ISO 8601 or epoch seconds; default: SOURCE_DATE_EPOCH, else none).")
+@click.option(
+    "--created",
+    default=None,
+    help="Creation time to record, ISO 8601 or epoch seconds "
+    "(default: SOURCE_DATE_EPOCH, else none).",
+)
 def build(
     predictions: str,
     output: str,

@@ -34,11 +34,13 @@ def weakest_class(per_class: list[dict[str, Any]]) -> dict[str, Any] | None:
     present = [c for c in per_class if c["support"] > 0]
     if not present:
         return None
-    return min(present, key=lambda c: (c["recall"], -c["support"]))
+    weakest: dict[str, Any] = min(present, key=lambda c: (c["recall"], -c["support"]))
+    return weakest
 
 
 def _most_confused_with(record: dict[str, Any], label: str) -> dict[str, Any] | None:
-    for conf in record["classification"]["top_confusions"]:
+    confusions: list[dict[str, Any]] = record["classification"]["top_confusions"]
+    for conf in confusions:
         if conf["true"] == label:
             return conf
     return None
@@ -84,7 +86,9 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
                 "id": "largest-confusion",
                 "label": "Largest confusion",
                 "value": f"{top['true']} → {top['pred']}",
-                "detail": f"{plural(top['count'], 'time')}, {pct(top['share_of_errors'])} of errors",
+                "detail": (
+                    f"{plural(top['count'], 'time')}, {pct(top['share_of_errors'])} of errors"
+                ),
             }
         )
     return cards
@@ -119,7 +123,11 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{pct(top['share_of_true'])} of class '{top['true']}'."
         )
     conf_summary = c["confidence"]
-    if conf_summary and conf_summary["mean_wrong"] is not None and conf_summary["mean_correct"] is not None:
+    if (
+        conf_summary
+        and conf_summary["mean_wrong"] is not None
+        and conf_summary["mean_correct"] is not None
+    ):
         findings.append(
             f"Wrong predictions have a mean confidence of {conf_summary['mean_wrong']:.2f}, "
             f"against {conf_summary['mean_correct']:.2f} for correct ones."

@@ -19,7 +19,11 @@ def make_figures(result: ClassificationResult) -> tuple[dict[str, str], dict[str
     view = choose_classes(result)
     fig = plot_confusion_matrix(result, view=view)
     k = len(result.labels)
-    shown = f"the {len(view.labels)} classes involved in most errors, of {k}" if view.truncated else f"all {k} classes"
+    shown = (
+        f"the {len(view.labels)} classes involved in most errors, of {k}"
+        if view.truncated
+        else f"all {k} classes"
+    )
     svg = figure_to_svg(
         fig,
         fig_id="cm",

@@ -154,7 +154,9 @@ def analyze_classification(
     )
 
 
-def top_confusions(cm: np.ndarray, labels: list[str], *, limit: int = TOP_CONFUSIONS) -> list[Confusion]:
+def top_confusions(
+    cm: np.ndarray, labels: list[str], *, limit: int = TOP_CONFUSIONS
+) -> list[Confusion]:
     """Rank the off-diagonal cells by count, largest first (ties in label order)."""
     off = cm.copy()
     np.fill_diagonal(off, 0)

@@ -74,7 +74,12 @@ def json_scalar(value: Any) -> Any:
 
 
 def select_rows(
-    table: PredictionTable, positions: np.ndarray, *, seed: int, total: int, max_text: int = MAX_TEXT
+    table: PredictionTable,
+    positions: np.ndarray,
+    *,
+    seed: int,
+    total: int,
+    max_text: int = MAX_TEXT,
 ) -> SampleTable:
     """Describe the rows at the given positions (already chosen and ordered)."""
     cols = table.columns
@@ -93,9 +98,7 @@ def select_rows(
                 id=None if cols.id is None else str(record[cols.id]),
                 true=table.labels[int(table.true_codes[pos])],
                 pred=table.labels[int(table.pred_codes[pos])],
-                confidence=None
-                if table.confidence is None
-                else float(table.confidence[pos]),
+                confidence=None if table.confidence is None else float(table.confidence[pos]),
                 sample=sample_text,
                 sample_truncated=truncated,
                 extra={c: json_scalar(record[c]) for c in cols.extra},
@@ -118,4 +121,10 @@ def misclassified_samples(
     if len(wrong) > max_samples:
         rng = np.random.default_rng(seed)
         wrong = np.sort(rng.choice(wrong, size=max_samples, replace=False))
-    return select_rows(table, wrong, seed=seed, total=int((table.true_codes != table.pred_codes).sum()), max_text=max_text)
+    return select_rows(
+        table,
+        wrong,
+        seed=seed,
+        total=int((table.true_codes != table.pred_codes).sum()),
+        max_text=max_text,
+    )

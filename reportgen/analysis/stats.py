@@ -16,4 +16,7 @@ def wilson_interval(successes: int, total: int, *, z: float = Z95) -> tuple[floa
     denom = 1.0 + z2 / total
     centre = (p + z2 / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the closed form gives exactly 0 and 1 at the extremes; floating point may not
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == total else min(1.0, centre + half)
+    return lo, hi

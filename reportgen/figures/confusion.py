@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
 from reportgen.analysis.classification import ClassificationResult
@@ -24,7 +25,9 @@ class ConfusionView:
     truncated: bool
 
 
-def choose_classes(result: ClassificationResult, *, max_classes: int = MAX_CLASSES) -> ConfusionView:
+def choose_classes(
+    result: ClassificationResult, *, max_classes: int = MAX_CLASSES
+) -> ConfusionView:
     """Pick the classes involved in most errors when there are too many to draw."""
     k = len(result.labels)
     if k <= max_classes:
@@ -49,7 +52,10 @@ def plot_confusion_matrix(
     cm = result.confusion_matrix[np.ix_(idx, idx)]
     full_support = result.confusion_matrix.sum(axis=1)[idx]
     share = np.divide(
-        cm, full_support[:, None], out=np.zeros(cm.shape, dtype=float), where=full_support[:, None] > 0
+        cm,
+        full_support[:, None],
+        out=np.zeros(cm.shape, dtype=float),
+        where=full_support[:, None] > 0,
     )
     k = len(idx)
     side = float(min(max(4.2, 0.42 * k + 2.2), 13.0))
@@ -59,9 +65,17 @@ def plot_confusion_matrix(
             ax = fig.add_subplot()
         else:
             fig = ax.get_figure()  # type: ignore[assignment]
-        image = ax.imshow(share, cmap=CMAP, vmin=0.0, vmax=1.0, interpolation="nearest", aspect="equal")
+        # a square-root scale keeps a 5% confusion visible beside a 95% diagonal
+        norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
+        image = ax.imshow(share, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
         labels = [_short(lab) for lab in view.labels]
-        ax.set_xticks(range(k), labels=labels, rotation=45 if max(map(len, labels)) > 2 else 0, ha="right" if max(map(len, labels)) > 2 else "center", rotation_mode="anchor")
+        ax.set_xticks(
+            range(k),
+            labels=labels,
+            rotation=45 if max(map(len, labels)) > 2 else 0,
+            ha="right" if max(map(len, labels)) > 2 else "center",
+            rotation_mode="anchor",
+        )
         ax.set_yticks(range(k), labels=labels)
         ax.set_xlabel("Predicted label")
         ax.set_ylabel("True label")
@@ -83,11 +97,12 @@ def plot_confusion_matrix(
                     ha="center",
                     va="center",
                     fontsize=size,
-                    color="white" if share[i, j] > 0.55 else "#1f2328",
+                    color="white" if norm(share[i, j]) > 0.5 else "#1f2328",
                     linespacing=1.1,
                 )
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-        bar.set_label("Share of the true class (row %)")
+        bar.set_ticks([0.0, 0.05, 0.2, 0.5, 1.0])
+        bar.set_label("Share of the true class (row %, square-root scale)")
         bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
-        bar.outline.set_visible(False)  # type: ignore[operator]
+        bar.outline.set_visible(False)
     return fig

@@ -13,7 +13,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
-RC = {
+RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "reportgen",
     "font.family": "sans-serif",
@@ -35,7 +35,7 @@ RC = {
 @contextmanager
 def figure_style() -> Iterator[None]:
     """Apply the report's fixed matplotlib settings (deterministic ids, text as text)."""
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         yield
 
 
