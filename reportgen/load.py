@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
+import io
+import json
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -78,7 +83,7 @@ def load_predictions(
     options = options or LoadOptions()
     if isinstance(data, pd.DataFrame):
         frame = data.copy()
-        frame.columns = [str(c) for c in frame.columns]
+        frame.columns = [_clean_name(str(c)) for c in frame.columns]
         where = "the DataFrame"
         source = SourceInfo(path=None, format=None, size=None, sha256=None)
         columns = _map_columns(list(frame.columns), options, where)
@@ -92,17 +97,25 @@ def load_predictions(
             columns = _map_columns(list(whole.columns), options, where)
             frame = whole[list(_needed(columns))]
         else:
-            columns = _map_columns(_read_names(path, fmt, where), options, where)
-            frame = _read_columns(path, fmt, columns, where)
+            names = _read_names(path, fmt, where)
+            columns = _map_columns([_clean_name(n) for n in names], options, where)
+            frame = _read_columns(path, fmt, names, columns, where)
         source = SourceInfo(
             path=path.name, format=fmt, size=path.stat().st_size, sha256=_sha256(path)
         )
     return _validate(frame, columns, source, options, where)
 
 
+def _clean_name(name: str) -> str:
+    # a byte-order mark inside a name comes from a file decoded without utf-8-sig upstream
+    return name.replace("\ufeff", "")
+
+
 def _check_file(path: Path, fmt: str | None, where: str) -> str:
     if not path.exists():
-        raise ReportgenError(f"{where}: no such file. Check the path, or run from the folder it is in.")
+        raise ReportgenError(
+            f"{where}: no such file. Check the path, or run from the folder it is in."
+        )
     if path.is_dir():
         raise ReportgenError(f"{where}: is a folder, not a prediction file.")
     if not os.access(path, os.R_OK):
@@ -112,6 +125,10 @@ def _check_file(path: Path, fmt: str | None, where: str) -> str:
             raise ReportgenError(
                 f"{where}: unknown format '{fmt}'; --format takes one of {', '.join(FORMATS)}."
             )
+        if fmt == "parquet" and _is_gzip(path):
+            raise ReportgenError(
+                f"{where}: gzip-compressed Parquet is not supported; Parquet compresses itself."
+            )
         return fmt
     name = path.name.lower()
     if name.endswith(".gz"):
@@ -120,13 +137,21 @@ def _check_file(path: Path, fmt: str | None, where: str) -> str:
     if suffix in EXTENSIONS:
         found = EXTENSIONS[suffix]
         if found == "parquet" and path.name.lower().endswith(".gz"):
-            raise ReportgenError(f"{where}: gzip-compressed Parquet is not supported; Parquet compresses itself.")
+            raise ReportgenError(
+                f"{where}: gzip-compressed Parquet is not supported; Parquet compresses itself."
+            )
         return found
     known = ", ".join(sorted(EXTENSIONS))
     raise ReportgenError(
         f"{where}: cannot tell the format from the file name (known endings: {known}, "
         f"optionally followed by .gz). Name it with --format {{{','.join(FORMATS)}}}."
     )
+
+
+def _is_gzip(path: Path) -> bool:
+    """Tell gzip from plain text by the magic bytes, so that --format works on any file name."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
 
 
 def _sha256(path: Path) -> str:
@@ -146,14 +171,50 @@ def _csv_sep(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
 
+def _compression(path: Path) -> Literal["gzip"] | None:
+    return "gzip" if _is_gzip(path) else None
+
+
+def _binary_lines(path: Path) -> Iterator[bytes]:
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rb") as fh:
+        yield from fh
+
+
+def _not_utf8(path: Path, where: str, exc: UnicodeDecodeError) -> ReportgenError:
+    """Explain a decoding failure with the line it happened on (found by a second, slow pass)."""
+    line_no, bad = 0, exc.object[exc.start : exc.start + 1]
+    try:
+        for line_no, line in enumerate(_binary_lines(path), start=1):  # noqa: B007
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as inner:
+                bad = inner.object[inner.start : inner.start + 1]
+                break
+        else:
+            line_no = 0
+    except (OSError, EOFError):
+        line_no = 0
+    at = f" line {line_no} has the byte 0x{bad.hex()}," if line_no and bad else ""
+    return ReportgenError(
+        f"{where}: is not UTF-8 text:{at} which UTF-8 does not allow there. Save the file as "
+        "UTF-8 (spreadsheets call it 'CSV UTF-8'), or convert it, for example with "
+        "'iconv -f latin1 -t utf-8'."
+    )
+
+
 def _read_names(path: Path, fmt: str, where: str) -> list[str]:
-    """Read only the column names, so that just the needed columns are loaded."""
+    """Read only the column names, so that a missing column fails before the data is read."""
     if path.stat().st_size == 0:
         raise ReportgenError(f"{where}: the file is empty (0 bytes); expected a header and rows.")
     try:
         if fmt in ("csv", "tsv"):
             head = pd.read_csv(
-                path, sep=_csv_sep(fmt), nrows=0, encoding="utf-8-sig", compression="infer"
+                path,
+                sep=_csv_sep(fmt),
+                nrows=0,
+                encoding="utf-8-sig",
+                compression=_compression(path),
             )
             return [str(c) for c in head.columns]
         import pyarrow.parquet as pq
@@ -161,8 +222,8 @@ def _read_names(path: Path, fmt: str, where: str) -> list[str]:
         return [str(n) for n in pq.read_schema(path).names]
     except pd.errors.EmptyDataError as exc:
         raise ReportgenError(f"{where}: the file is empty; expected a header and rows.") from exc
-    except (ValueError, OSError, UnicodeDecodeError, EOFError) as exc:
-        raise _read_error(where, fmt, exc) from exc
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, where, exc) from exc
     except Exception as exc:  # pyarrow and the parsers raise their own types
         raise _read_error(where, fmt, exc) from exc
 
@@ -173,47 +234,153 @@ def _needed(columns: ColumnMap) -> dict[str, None]:
     return dict.fromkeys(c for c in cols if c is not None)
 
 
-def _read_columns(path: Path, fmt: str, columns: ColumnMap, where: str) -> pd.DataFrame:
+def _read_columns(
+    path: Path, fmt: str, names: list[str], columns: ColumnMap, where: str
+) -> pd.DataFrame:
     needed = list(_needed(columns))
+    original = {_clean_name(n): n for n in names}
     try:
         if fmt in ("csv", "tsv"):
-            as_text = {c: "str" for c in (columns.id, columns.sample) if c is not None}
-            return pd.read_csv(
+            frame = _read_delimited(path, fmt, original, columns, where)
+        else:
+            import pyarrow.parquet as pq
+
+            frame = pq.read_table(path, columns=[original[c] for c in needed]).to_pandas()
+    except ReportgenError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, where, exc) from exc
+    except Exception as exc:
+        raise _read_error(where, fmt, exc) from exc
+    frame.columns = [_clean_name(str(c)) for c in frame.columns]
+    return frame[needed]
+
+
+def _read_delimited(
+    path: Path, fmt: str, original: dict[str, str], columns: ColumnMap, where: str
+) -> pd.DataFrame:
+    # Every column is read, not just the needed ones: with usecols pandas silently drops the
+    # surplus fields of a row whose text holds an unquoted separator, shifting its labels.
+    as_text = {original[c]: "str" for c in (columns.id, columns.sample) if c is not None}
+    sep = _csv_sep(fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
                 path,
-                sep=_csv_sep(fmt),
-                usecols=needed,
+                sep=sep,
                 encoding="utf-8-sig",
-                compression="infer",
+                compression=_compression(path),
                 keep_default_na=False,
                 na_values=[""],
                 dtype=as_text,
                 low_memory=False,
-            )[needed]
-        import pyarrow.parquet as pq
+                index_col=False,
+            )
+        except pd.errors.ParserError as exc:
+            if "fields in line" not in str(exc):  # "Expected 4 fields in line 3, saw 5"
+                raise
+            raise _too_many_fields(path, sep, len(original), where) from exc
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        raise _too_many_fields(path, sep, len(original), where)
+    return frame
 
-        return pq.read_table(path, columns=needed).to_pandas()[needed]
-    except ReportgenError:
-        raise
-    except Exception as exc:
-        raise _read_error(where, fmt, exc) from exc
+
+def _too_many_fields(path: Path, sep: str, width: int, where: str) -> ReportgenError:
+    """Name the rows with more fields than the header, found by a second, slow pass."""
+    rows: list[int] = []
+    try:
+        with io.TextIOWrapper(
+            gzip.open(path, "rb") if _is_gzip(path) else path.open("rb"), encoding="utf-8-sig"
+        ) as text:
+            reader = csv.reader(text, delimiter=sep)
+            next(reader, None)
+            number = 0
+            for fields in reader:
+                if not fields:
+                    continue  # pandas skips blank lines, and so do its row numbers
+                number += 1
+                if len(fields) > width and any(f.strip() for f in fields[width:]):
+                    rows.append(number)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error):
+        rows = []
+    shown = f" ({format_rows(rows)}, counted from 1 after the header)" if rows else ""
+    name = "tab" if sep == "\t" else f"'{sep}'"
+    return ReportgenError(
+        f"{where}: {len(rows) or 'some'} {'row has' if len(rows) == 1 else 'rows have'} more "
+        f"fields than the header's {width} columns{shown}. Most often a text value contains a "
+        f"{name} without quotes around it; quote such values (or remove the stray separators) "
+        "so that every row has one value per column."
+    )
 
 
 def _read_jsonl(path: Path, where: str) -> pd.DataFrame:
     if path.stat().st_size == 0:
-        raise ReportgenError(f"{where}: the file is empty (0 bytes); expected one JSON object per line.")
+        raise ReportgenError(
+            f"{where}: the file is empty (0 bytes); expected one JSON object per line."
+        )
     try:
         frame = pd.read_json(
-            path, lines=True, dtype=False, compression="infer", encoding="utf-8-sig"
+            path, lines=True, dtype=False, compression=_compression(path), encoding="utf-8-sig"
         )
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, where, exc) from exc
     except Exception as exc:
-        raise _read_error(where, "jsonl", exc) from exc
-    frame.columns = [str(c) for c in frame.columns]
+        raise _jsonl_problem(path, where) or _read_error(where, "jsonl", exc) from exc
+    if frame.shape[1] == 0:
+        raise ReportgenError(f"{where}: the file is empty; expected one JSON object per line.")
+    problem = _jsonl_problem(path, where, quick=True)
+    if problem is not None:
+        raise problem
+    frame.columns = [_clean_name(str(c)) for c in frame.columns]
     return frame
+
+
+def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenError | None:
+    """Find the first line that is not a JSON object (quick: look at the first line only)."""
+    try:
+        for number, raw in enumerate(_binary_lines(path), start=1):
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            if not line:
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return ReportgenError(
+                    f"{where}: line {number} is not valid JSON ({exc.msg} at character "
+                    f"{exc.colno}). JSON Lines files hold one JSON object per line."
+                )
+            if not isinstance(value, dict):
+                return ReportgenError(
+                    f"{where}: line {number} holds {_json_kind(value)}, not an object; "
+                    'JSON Lines files hold one object per line, such as {"y_true": "cat", '
+                    '"y_pred": "dog"}.'
+                )
+            if quick:
+                return None
+    except (OSError, EOFError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    """Name a parsed JSON value the way JSON does."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array"
 
 
 def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap:
     found = {
-        role: _find_column(names, getattr(options, role), role, where, required=role.startswith("y_"))
+        role: _find_column(
+            names, getattr(options, role), role, where, required=role.startswith("y_")
+        )
         for role in ("y_true", "y_pred", "id", "sample")
     }
     taken = {v for v in found.values() if v is not None}
@@ -245,8 +412,10 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
 
 
 def _list_names(names: Sequence[str], limit: int = 40) -> str:
+    if not names:
+        return "(none)"
     shown = ", ".join(f"'{n}'" for n in names[:limit])
-    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "") if names else "(none)"
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 
 def _find_column(
@@ -282,9 +451,15 @@ def _find_column(
 def _find_proba(
     names: list[str], explicit: str | None, taken: set[str], where: str
 ) -> tuple[str | None, dict[str, str]]:
+    # a prefix the user names is matched exactly; the default prefixes ignore case, as aliases do
     prefixes = (explicit,) if explicit is not None else PROBA_PREFIXES
+
+    def starts(name: str, prefix: str) -> bool:
+        head = name[: len(prefix)]
+        return head == prefix if explicit is not None else head.lower() == prefix
+
     by_prefix = {
-        p: [n for n in names if n.startswith(p) and len(n) > len(p) and n not in taken]
+        p: [n for n in names if starts(n, p) and len(n) > len(p) and n not in taken]
         for p in prefixes
     }
     used = [p for p, cols in by_prefix.items() if cols]
@@ -302,7 +477,13 @@ def _find_proba(
     if not used:
         return None, {}
     prefix = used[0]
-    return prefix, {n[len(prefix) :]: n for n in by_prefix[prefix]}
+    proba = {n[len(prefix) :]: n for n in by_prefix[prefix]}
+    return by_prefix[prefix][0][: len(prefix)], proba
+
+
+def _cells(n: int, kind: str) -> str:
+    """Say '1 empty cell' or '3 empty cells'."""
+    return f"{n} {kind} {'cell' if n == 1 else 'cells'}"
 
 
 def _empty_mask(values: pd.Series) -> np.ndarray:
@@ -311,6 +492,17 @@ def _empty_mask(values: pd.Series) -> np.ndarray:
         text = values.astype("str")
         mask = mask | text.str.strip().eq("").to_numpy()
     return np.asarray(mask, dtype=bool)
+
+
+def _row_note(source: SourceInfo) -> str:
+    """Say what the row numbers in a message count."""
+    if source.path is None:
+        return "Rows are positions in the DataFrame, counted from 1."
+    if source.format == "jsonl":
+        return "Rows are the file's JSON objects, counted from 1."
+    if source.format == "parquet":
+        return "Rows are counted from 1."
+    return "Rows are counted from 1 after the header."
 
 
 def _validate(
@@ -322,7 +514,8 @@ def _validate(
 ) -> PredictionTable:
     rows_read = len(frame)
     if rows_read == 0:
-        raise ReportgenError(f"{where}: the file has a header but no rows.")
+        what = "has no rows" if source.path is None else "has column names but no rows"
+        raise ReportgenError(f"{where}: {what}; there is nothing to report on.")
     row_numbers = np.arange(1, rows_read + 1, dtype=np.int64)
 
     empties = {c: _empty_mask(frame[c]) for c in (columns.y_true, columns.y_pred)}
@@ -333,10 +526,12 @@ def _validate(
         for col, mask in empties.items():
             if mask.any():
                 rows = (np.flatnonzero(mask) + 1).tolist()
-                parts.append(f"column '{col}' has {len(rows)} empty cells ({format_rows(rows)})")
+                parts.append(
+                    f"column '{col}' has {_cells(len(rows), 'empty')} ({format_rows(rows)})"
+                )
         raise ReportgenError(
             f"{where}: {'; '.join(parts)}. Fill them in, or pass --dropna to leave those rows "
-            "out (the report states how many). Rows are counted from 1 after the header."
+            f"out (the report states how many). {_row_note(source)}"
         )
     if dropped:
         keep = ~any_empty
@@ -344,7 +539,8 @@ def _validate(
         row_numbers = row_numbers[keep]
         if len(frame) == 0:
             raise ReportgenError(
-                f"{where}: every row has an empty true or predicted label; nothing is left after --dropna."
+                f"{where}: every row has an empty true or predicted label; nothing is left "
+                "after --dropna."
             )
 
     y_true = normalize_labels(frame[columns.y_true])
@@ -440,13 +636,18 @@ def _confidence(
             f"{', '.join(labels[:20])}{', …' if len(labels) > 20 else ''}. "
             "Rename or drop those columns, or choose the prefix with --proba-prefix."
         )
-    missing = sorted({labels[c] for c in np.unique(pred_codes)} - set(columns.proba), key=labels.index)
+    predicted = {labels[c] for c in np.unique(pred_codes)}
+    missing = sorted(predicted - set(columns.proba), key=labels.index)
     if missing:
+        code_of_missing = [labels.index(m) for m in missing]
+        rows = row_numbers[np.isin(pred_codes, code_of_missing)].tolist()
         raise ReportgenError(
-            f"{where}: no probability column for predicted labels "
+            f"{where}: no probability column for predicted "
+            f"{'label' if len(missing) == 1 else 'labels'} "
             f"{', '.join(repr(m) for m in missing[:10])} (expected "
-            f"{', '.join(repr(f'{columns.proba_prefix}{m}') for m in missing[:3])}); "
-            "each predicted label needs one."
+            f"{', '.join(repr(f'{columns.proba_prefix}{m}') for m in missing[:3])}), which "
+            f"'{columns.y_pred}' predicts in {format_rows(rows)}. Each predicted label needs "
+            "a probability column; name the prefix with --proba-prefix if it is another one."
         )
     confidence = np.full(len(frame), np.nan)
     code_of = {lab: i for i, lab in enumerate(labels)}
@@ -458,6 +659,7 @@ def _confidence(
 
 
 def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> np.ndarray:
+    example: Any = None
     if pd.api.types.is_bool_dtype(series.dtype):
         bad = np.ones(len(series), dtype=bool)
     elif pd.api.types.is_numeric_dtype(series.dtype):
@@ -465,13 +667,14 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
     else:
         coerced = pd.to_numeric(series, errors="coerce")
         bad = (coerced.isna() & series.notna()).to_numpy()
+        if bad.any():
+            example = series.iloc[int(np.flatnonzero(bad)[0])]
         series = coerced
     if bad.any():
         rows = row_numbers[bad].tolist()
-        example = series.iloc[int(np.flatnonzero(bad)[0])] if not bad.all() else None
         shown = f", such as {example!r}" if example is not None else ""
         raise ReportgenError(
-            f"{where}: probability column '{col}' has {len(rows)} cells that are not numbers "
+            f"{where}: probability column '{col}' has {_cells(len(rows), 'non-numeric')} "
             f"({format_rows(rows)}{shown}). Probabilities must be numbers between 0 and 1."
         )
     values = series.to_numpy(dtype="float64", na_value=np.nan)
@@ -479,7 +682,7 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
     if empty.any():
         rows = row_numbers[empty].tolist()
         raise ReportgenError(
-            f"{where}: probability column '{col}' has {len(rows)} empty cells "
+            f"{where}: probability column '{col}' has {_cells(len(rows), 'empty')} "
             f"({format_rows(rows)}). Every row needs a probability for each class."
         )
     outside = (values < -PROBA_TOLERANCE) | (values > 1 + PROBA_TOLERANCE)
@@ -487,12 +690,14 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
         rows = row_numbers[outside].tolist()
         first = values[outside][0]
         raise ReportgenError(
-            f"{where}: probability column '{col}' has {len(rows)} values outside [0, 1] "
+            f"{where}: probability column '{col}' has {len(rows)} "
+            f"{'value' if len(rows) == 1 else 'values'} outside [0, 1] "
             f"({format_rows(rows)}, such as {first!r}). If these are scores or logits, convert "
             "them to probabilities first, or rename the columns so that they are not taken as "
             "probabilities."
         )
-    return np.clip(values, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(values, 0.0, 1.0)
+    return clipped
 
 
 def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
@@ -500,7 +705,8 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
     if empty.any():
         rows = row_numbers[empty].tolist()
         raise ReportgenError(
-            f"{where}: id column '{col}' has {len(rows)} empty cells ({format_rows(rows)}). "
+            f"{where}: id column '{col}' has {_cells(len(rows), 'empty')} "
+            f"({format_rows(rows)}). "
             "Every row needs an id, or name another column with --id."
         )
     dup = ids.duplicated(keep=False).to_numpy()
@@ -509,9 +715,12 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
         groups: dict[str, list[int]] = {}
         for i in dup_rows:
             groups.setdefault(str(ids.iloc[int(i)]), []).append(int(row_numbers[i]))
-        shown = "; ".join(f"'{k}' ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3])
+        shown = "; ".join(
+            f"'{k}' ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3]
+        )
         raise ReportgenError(
-            f"{where}: id column '{col}' has {len(groups)} duplicated ids: {shown}"
+            f"{where}: id column '{col}' has {len(groups)} duplicated "
+            f"{'id' if len(groups) == 1 else 'ids'}: {shown}"
             f"{' …' if len(groups) > 3 else ''}. Ids must be unique; name another column with "
             "--id if this one is not an id."
         )

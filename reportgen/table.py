@@ -118,10 +118,7 @@ def encode_labels(
     t_codes, t_uniques = pd.factorize(t, sort=False)
     p_codes, p_uniques = pd.factorize(p, sort=False)
     uniques = list(dict.fromkeys([*list(t_uniques), *list(p_uniques)]))
-    if numeric:
-        ordered = sorted(uniques, key=float)
-    else:
-        ordered = sorted(str(u) for u in uniques)
+    ordered = sorted(uniques, key=float) if numeric else sorted(str(u) for u in uniques)
     position = {u: i for i, u in enumerate(ordered)}
     t_map = np.array([position[u] for u in t_uniques], dtype=np.int64)
     p_map = np.array([position[u] for u in p_uniques], dtype=np.int64)

@@ -43,7 +43,9 @@ def figure_to_svg(fig: Figure, *, fig_id: str, title: str, description: str) -> 
     """Render a figure to SVG and clean it for inline use."""
     buf = io.StringIO()
     with figure_style():
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.08
+        )
     return clean_svg(buf.getvalue(), fig_id=fig_id, title=title, description=description)
 
 
