@@ -32,7 +32,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("predictions", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("predictions")
 @click.option(
     "-o", "--output", default="report.html", show_default=True, help="HTML file to write."
 )
@@ -129,7 +129,8 @@ def build(
         sys.exit(exc.exit_code)
     c = report.record["classification"]
     click.echo(
-        f"wrote {output}: {c['n']:,} rows, accuracy {c['accuracy']:.4f}, {c['errors']:,} errors"
+        f"wrote {output}: {c['n']:,} rows, accuracy {c['accuracy']:.4f}, "
+        f"{c['errors']:,} error{'' if c['errors'] == 1 else 's'}"
         + (f"; record in {json_path}" if json_path else ""),
         err=True,
     )

@@ -46,6 +46,10 @@ def _most_confused_with(record: dict[str, Any], label: str) -> dict[str, Any] | 
     return None
 
 
+def _quoted(labels: list[str]) -> list[str]:
+    return [f"'{x}'" for x in labels]
+
+
 def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The three to five numbers a reviewer quotes, each with a one-line meaning."""
     c = record["classification"]
@@ -102,6 +106,13 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
         f"Accuracy is {pct(c['accuracy'])} (95% CI {interval_pct(c['accuracy_ci'])}) on "
         f"{plural(c['n'], 'row')}: {plural(c['errors'], 'error')}."
     ]
+    dropped = prov["rows_dropped"]
+    if dropped:
+        was, iss = ("was", "is") if dropped == 1 else ("were", "are")
+        findings.append(
+            f"{plural(dropped, 'row')} with an empty true or predicted label {was} left out "
+            f"(--dropna) and {iss} not counted above."
+        )
     if c["errors"] == 0:
         findings.append("Every prediction is correct: there is nothing to analyse.")
         return findings
@@ -135,7 +146,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
     never_true = [m["label"] for m in c["per_class"] if m["support"] == 0]
     if never_true:
         findings.append(
-            f"Predicted but never true: {', '.join(repr(x) for x in never_true[:5])}"
+            f"Predicted but never true: {', '.join(_quoted(never_true[:5]))}"
             f"{' …' if len(never_true) > 5 else ''}; these labels have no recall."
         )
     small = [m["label"] for m in c["per_class"] if m["small_support"] and m["support"] > 0]
@@ -144,10 +155,5 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{plural(len(small), 'class', 'classes')} {'has' if len(small) == 1 else 'have'} "
             f"fewer than {c['small_support_below']} samples; their metrics are uncertain "
             "(marked 'small')."
-        )
-    if prov["rows_dropped"]:
-        findings.append(
-            f"{plural(prov['rows_dropped'], 'row')} with an empty true or predicted label "
-            "were left out (--dropna)."
         )
     return findings[:6]
