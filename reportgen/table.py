@@ -31,6 +31,11 @@ class ColumnMap:
     proba_prefix: str | None = None
     extra: tuple[str, ...] = ()
 
+    def needed(self) -> dict[str, None]:
+        """The columns to load, in role order, each once."""
+        cols = [self.y_true, self.y_pred, self.id, self.sample, *self.proba.values(), *self.extra]
+        return dict.fromkeys(c for c in cols if c is not None)
+
     def as_record(self) -> dict[str, Any]:
         return {
             "y_true": self.y_true,
