@@ -26,7 +26,6 @@ from reportgen.table import (
     SourceInfo,
     encode_labels,
     label_text,
-    normalize_labels,
 )
 
 ALIASES = {
@@ -209,6 +208,11 @@ def _cells(n: int, kind: str) -> str:
 
 
 def _empty_mask(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # look at the few categories, not the million rows
+        codes = values.cat.codes.to_numpy()
+        blank = np.asarray(values.cat.categories.astype("str").str.strip() == "", dtype=bool)
+        return np.asarray((codes < 0) | blank[np.maximum(codes, 0)] & (codes >= 0), dtype=bool)
     mask = values.isna().to_numpy()
     if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
         text = values.astype("str")
@@ -265,8 +269,8 @@ def _validate(
                 "after --dropna."
             )
 
-    y_true = normalize_labels(frame[columns.y_true])
-    y_pred = normalize_labels(frame[columns.y_pred])
+    y_true = frame[columns.y_true]
+    y_pred = frame[columns.y_pred]
     task = _detect_task(y_true, y_pred, columns, options.task, where)
     true_codes, pred_codes, labels, kind = encode_labels(y_true, y_pred)
 
@@ -291,10 +295,18 @@ def _validate(
     )
 
 
-def _numeric_example(values: pd.Series) -> Any:
-    arr = values.to_numpy(dtype="float64")
-    odd = arr[arr != np.round(arr)]
-    return odd[0] if len(odd) else None
+def _numbers(values: pd.Series) -> np.ndarray | None:
+    """The numeric values a label column holds (a categorical's distinct ones), else None."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if pd.api.types.is_numeric_dtype(categories.dtype) and not pd.api.types.is_bool_dtype(
+            categories.dtype
+        ):
+            return np.asarray(categories, dtype="float64")
+        return None
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype="float64")
+    return None
 
 
 def _detect_task(
@@ -308,21 +320,18 @@ def _detect_task(
             f"{where}: regression reports are not supported by this version of reportgen yet; "
             "only classification reports can be built (--task classification)."
         )
-    numeric = all(
-        pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-        for s in (y_true, y_pred)
-    )
-    if not numeric:
+    numbers = {columns.y_true: _numbers(y_true), columns.y_pred: _numbers(y_pred)}
+    if any(v is None for v in numbers.values()):
         return "classification"
     reason = None
-    for name, series in ((columns.y_true, y_true), (columns.y_pred, y_pred)):
-        if pd.api.types.is_float_dtype(series.dtype):
-            example = _numeric_example(series)
-            if example is not None:
-                reason = f"column '{name}' holds non-integer numbers such as {label_text(example)}"
-                break
+    for name, values in numbers.items():
+        assert values is not None
+        odd = values[values != np.round(values)]
+        if len(odd):
+            reason = f"column '{name}' holds non-integer numbers such as {label_text(odd[0])}"
+            break
     if reason is None:
-        distinct = len(pd.unique(np.concatenate([y_true.to_numpy(), y_pred.to_numpy()])))
+        distinct = len(pd.unique(np.concatenate([v for v in numbers.values() if v is not None])))
         if distinct > MAX_CLASSES_FOR_INTEGERS:
             reason = (
                 f"the true and predicted columns hold {distinct} distinct integer values "
@@ -422,6 +431,24 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
     return clipped
 
 
+def _has_duplicates(ids: pd.Series) -> bool:
+    """Tell whether any id repeats, by sorting: far lighter than hashing a million strings."""
+    if len(ids) < 2:
+        return False
+    if pd.api.types.is_numeric_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
+        values = np.sort(ids.to_numpy())
+        return bool((values[1:] == values[:-1]).any())
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.array(ids)  # no copy for Arrow-backed strings
+        ordered = array.take(pc.sort_indices(array))
+        return bool(pc.any(pc.equal(ordered[:-1], ordered[1:])).as_py())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return bool(ids.duplicated().any())  # mixed types: let pandas compare them
+
+
 def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
     empty = _empty_mask(ids)
     if empty.any():
@@ -431,6 +458,8 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
             f"({format_rows(rows)}). "
             "Every row needs an id, or name another column with --id."
         )
+    if not _has_duplicates(ids):
+        return
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         dup_rows = np.flatnonzero(dup)

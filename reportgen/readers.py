@@ -161,9 +161,7 @@ def read_columns(
         if fmt in ("csv", "tsv"):
             frame = _read_delimited(path, fmt, original, columns, where)
         else:
-            import pyarrow.parquet as pq
-
-            frame = pq.read_table(path, columns=[original[c] for c in needed]).to_pandas()
+            frame = _read_parquet(path, [original[c] for c in needed], columns, original)
     except ReportgenError:
         raise
     except UnicodeDecodeError as exc:
@@ -174,12 +172,53 @@ def read_columns(
     return frame[needed]
 
 
+def _read_parquet(
+    path: Path, names: list[str], columns: ColumnMap, original: dict[str, str]
+) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    labels = {original[c] for c in (columns.y_true, columns.y_pred)}
+    # string labels come back dictionary-encoded: pandas categoricals, no per-row strings
+    dictionary = [
+        n
+        for n in labels
+        if pa.types.is_string(schema.field(n).type)
+        or pa.types.is_large_string(schema.field(n).type)
+    ]
+    frame: pd.DataFrame = pq.read_table(path, columns=names, read_dictionary=dictionary).to_pandas()
+    return frame
+
+
+def numeric_categories(values: pd.Series) -> pd.Series:
+    """Give a text categorical numeric categories when every one is a number, as CSV readers do."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    categories = values.cat.categories
+    if pd.api.types.is_numeric_dtype(categories.dtype):
+        return values
+    numbers = pd.to_numeric(pd.Series(categories.astype("str")).str.strip(), errors="coerce")
+    if numbers.isna().any() or len(categories) == 0:
+        return values
+    if numbers.duplicated().any():  # '1' and '1.0': merge them by value
+        codes = values.cat.codes.to_numpy()
+        merged = numbers.to_numpy()[codes]
+        merged[codes < 0] = float("nan")
+        return pd.Series(merged, index=values.index, name=values.name)
+    return values.cat.rename_categories(pd.Index(numbers.to_numpy()))
+
+
 def _read_delimited(
     path: Path, fmt: str, original: dict[str, str], columns: ColumnMap, where: str
 ) -> pd.DataFrame:
     # Every column is read, not just the needed ones: with usecols pandas silently drops the
     # surplus fields of a row whose text holds an unquoted separator, shifting its labels.
-    as_text = {original[c]: "str" for c in (columns.id, columns.sample) if c is not None}
+    as_text: dict[str, str] = {
+        original[c]: "str" for c in (columns.id, columns.sample) if c is not None
+    }
+    # labels are few: read as categories, so that a million rows cost a million small codes
+    as_text.update({original[c]: "category" for c in (columns.y_true, columns.y_pred)})
     sep = _csv_sep(fmt)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -201,6 +240,8 @@ def _read_delimited(
             raise _too_many_fields(path, sep, len(original), where) from exc
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         raise _too_many_fields(path, sep, len(original), where)
+    for c in (columns.y_true, columns.y_pred):
+        frame[original[c]] = numeric_categories(frame[original[c]])
     return frame
 
 

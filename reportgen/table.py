@@ -70,28 +70,6 @@ class PredictionTable:
         return int(self.true_codes.shape[0])
 
 
-def _is_numeric(values: pd.Series) -> bool:
-    return bool(pd.api.types.is_numeric_dtype(values.dtype)) and not bool(
-        pd.api.types.is_bool_dtype(values.dtype)
-    )
-
-
-def normalize_labels(values: pd.Series) -> pd.Series:
-    """Turn integral floats into ints and anything non-numeric into strings."""
-    if _is_numeric(values):
-        if pd.api.types.is_float_dtype(values.dtype):
-            arr = values.to_numpy(dtype="float64")
-            if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-                return pd.Series(arr.astype("int64"), index=values.index, name=values.name)
-        return values
-    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(
-        values.dtype
-    ):
-        return values
-    # object columns (JSON Lines, Parquet) may mix types: one string per label
-    return values.map(label_text).astype("str")
-
-
 def label_text(value: Any) -> str:
     """Show a label the way users wrote it: 3 as '3', 0.5 as '0.5'."""
     if isinstance(value, (bool, np.bool_)):
@@ -104,29 +82,47 @@ def label_text(value: Any) -> str:
     return str(value)
 
 
+def _plain(value: Any) -> Any:
+    """Make a label value plain Python: integral floats become ints, non-numbers text."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return int(f) if f.is_integer() else f
+    return str(value)
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Code one column: a categorical keeps its codes, anything else is factorized once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes, list(uniques)
+
+
 def encode_labels(
     y_true: pd.Series, y_pred: pd.Series
 ) -> tuple[np.ndarray, np.ndarray, list[str], str]:
     """Code both label columns against one shared, ordered label list.
 
-    Numeric labels sort numerically, all others as strings; a column of numbers beside a
-    column of strings is compared as strings.
+    Numeric labels sort numerically, all others as strings; when either column holds a
+    value that is not a number, every label is compared as text. The work is per distinct
+    value: the rows are touched once, by the factorization and one lookup.
     """
-    t = normalize_labels(y_true)
-    p = normalize_labels(y_pred)
-    numeric = _is_numeric(t) and _is_numeric(p)
+    t_codes, t_values = factorize(y_true)
+    p_codes, p_values = factorize(y_pred)
+    t_plain = [_plain(v) for v in t_values]
+    p_plain = [_plain(v) for v in p_values]
+    numeric = all(not isinstance(v, str) for v in [*t_plain, *p_plain])
     if not numeric:
-        if _is_numeric(t):
-            t = t.map(label_text).astype("str")
-        if _is_numeric(p):
-            p = p.map(label_text).astype("str")
-    t_codes, t_uniques = pd.factorize(t, sort=False)
-    p_codes, p_uniques = pd.factorize(p, sort=False)
-    uniques = list(dict.fromkeys([*list(t_uniques), *list(p_uniques)]))
-    ordered = sorted(uniques, key=float) if numeric else sorted(str(u) for u in uniques)
+        t_plain = [label_text(v) for v in t_plain]
+        p_plain = [label_text(v) for v in p_plain]
+    ordered: list[Any] = sorted(set(t_plain) | set(p_plain), key=float if numeric else None)
     position = {u: i for i, u in enumerate(ordered)}
-    t_map = np.array([position[u] for u in t_uniques], dtype=np.int64)
-    p_map = np.array([position[u] for u in p_uniques], dtype=np.int64)
+    t_map = np.array([position[u] for u in t_plain], dtype=np.int64)
+    p_map = np.array([position[u] for u in p_plain], dtype=np.int64)
     true_codes = t_map[t_codes] if len(t_map) else np.zeros(0, dtype=np.int64)
     pred_codes = p_map[p_codes] if len(p_map) else np.zeros(0, dtype=np.int64)
     labels = [label_text(u) for u in ordered]
