@@ -187,7 +187,11 @@ def _read_parquet(
         if pa.types.is_string(schema.field(n).type)
         or pa.types.is_large_string(schema.field(n).type)
     ]
-    frame: pd.DataFrame = pq.read_table(path, columns=names, read_dictionary=dictionary).to_pandas()
+    # memory-mapped and without pre-buffering, the read holds fewer copies of the file
+    table = pq.read_table(
+        path, columns=names, read_dictionary=dictionary, memory_map=True, pre_buffer=False
+    )
+    frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
