@@ -18,20 +18,10 @@ from pathlib import Path
 import pytest
 
 import reportgen
-from tests.conftest import DIGITS, ROOT
+from tests.conftest import ROOT
+from tests.example_reports import EXAMPLES
 
 GOLD = ROOT / "tests" / "gold"
-EXAMPLES = {
-    "digits": {
-        "script": ROOT / "examples" / "digits" / "make_predictions.py",
-        "data": DIGITS,
-        "options": {
-            "columns": ["ink", "dark_pixels"],
-            "title": "Digits: logistic regression",
-            "model": "logreg-C0.01",
-        },
-    },
-}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
