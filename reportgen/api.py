@@ -10,21 +10,23 @@ from typing import Any
 
 import pandas as pd
 
-from reportgen.analysis.classification import analyze_classification
-from reportgen.analysis.samples import misclassified_samples
 from reportgen.deliver import write_atomic
 from reportgen.errors import ReportgenError
+from reportgen.kinds import Assembled, Meta
 from reportgen.load import LoadOptions, load_predictions
-from reportgen.record import build_record, dumps
-from reportgen.sections import classification_sections, make_figures
+from reportgen.record import dumps
+from reportgen.render import Section
 
 
 class Report:
     """A built report: the record, and the HTML made from it on demand."""
 
-    def __init__(self, record: dict[str, Any], figures: dict[str, str]) -> None:
+    def __init__(
+        self, record: dict[str, Any], figures: dict[str, str], sections: list[Section]
+    ) -> None:
         self.record = record
         self._figures = figures
+        self._sections = sections
         self._html: str | None = None
 
     def to_html(self) -> str:
@@ -32,9 +34,7 @@ class Report:
         if self._html is None:
             from reportgen.render import render_html
 
-            self._html = render_html(
-                self.record, classification_sections(self.record), figures=self._figures
-            )
+            self._html = render_html(self.record, self._sections, figures=self._figures)
         return self._html
 
     def to_json(self) -> str:
@@ -93,6 +93,7 @@ def build_report(
     id: str | None = None,
     sample: str | None = None,
     columns: Sequence[str] = (),
+    slices: Sequence[str] = (),
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -119,21 +120,14 @@ def build_report(
         id=id,
         sample=sample,
         columns=tuple(columns),
+        slices=tuple(slices),
         task=task,
         dropna=dropna,
     )
     created_at = normalize_created(created)
     table = load_predictions(data, options)
-    result = analyze_classification(
-        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
-    )
-    misclassified = misclassified_samples(table, max_samples=max_samples, seed=seed)
     name = table.source.path or "DataFrame"
-    figures, figure_info = make_figures(result)
-    record = build_record(
-        table,
-        result,
-        misclassified,
+    meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
         model=model,
         created=created_at,
@@ -144,6 +138,19 @@ def build_report(
             "max_samples": max_samples,
             "seed": seed,
         },
-        figures=figure_info,
     )
-    return Report(record, figures)
+    assembled: Assembled
+    if table.task == "regression":
+        from reportgen.kinds import regression
+
+        assembled = regression.assemble(table, meta, max_samples=max_samples)
+    else:
+        if table.columns.slices:
+            raise ReportgenError(
+                "--slice groups residuals in regression reports; slices of classification "
+                "errors are not supported by this version yet. Leave --slice out."
+            )
+        from reportgen.kinds import classification
+
+        assembled = classification.assemble(table, meta, max_samples=max_samples, seed=seed)
+    return Report(assembled.record, assembled.figures, assembled.sections)

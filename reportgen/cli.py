@@ -77,6 +77,13 @@ def main() -> None:
     help="Extra columns to show in sample tables (comma-separated or repeated).",
 )
 @click.option(
+    "--slice",
+    "slices",
+    multiple=True,
+    callback=_split_columns,
+    help="Regression: show residuals per value (or quantile bin) of this column; repeatable.",
+)
+@click.option(
     "--task",
     type=click.Choice(["auto", "classification", "regression"]),
     default="auto",
@@ -127,10 +134,12 @@ def build(
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    c = report.record["classification"]
+    headline = ", ".join(
+        f"{card['label'].lower()} {card['value']}"
+        for card in report.record["summary"]["headline"][:3]
+    )
     click.echo(
-        f"wrote {output}: {c['n']:,} rows, accuracy {c['accuracy']:.4f}, "
-        f"{c['errors']:,} error{'' if c['errors'] == 1 else 's'}"
+        f"wrote {output}: {report.record['provenance']['input']['rows']:,} rows, {headline}"
         + (f"; record in {json_path}" if json_path else ""),
         err=True,
     )

@@ -157,3 +157,186 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             "(marked 'small')."
         )
     return findings[:6]
+
+
+def num(x: float | None) -> str:
+    """Format a measurement readably: 43.27 -> '43.27', 123456.7 -> '123,457'."""
+    if x is None:
+        return "–"
+    text = f"{x:,.0f}" if abs(x) >= 1e5 else f"{x:.4g}"
+    return text.replace("-", "−")  # a true minus sign, as in the figures
+
+
+def signed(x: float) -> str:
+    """Format with an explicit sign: '+2.1' or '−2.1'."""
+    return ("+" if x >= 0 else "−") + num(abs(x))
+
+
+def interval_num(ci: dict[str, Any] | None) -> str:
+    """Format an interval of measurements: '40.1 to 46.5'."""
+    if ci is None:
+        return "–"
+    return f"{num(ci['low'])} to {num(ci['high'])}"
+
+
+def _bias_words(reg: dict[str, Any]) -> tuple[str, str]:
+    """Say whether the mean residual is distinguishable from zero, as (short, sentence)."""
+    ci = reg["intervals"].get("mean_residual")
+    bias = reg["mean_residual"]
+    if ci is not None and (ci["low"] > 0 or ci["high"] < 0):
+        way = "under-predicts" if bias > 0 else "over-predicts"
+        return (
+            f"the model {way} on average",
+            f"On average the model {way} by {num(abs(bias))} (mean residual {signed(bias)}, "
+            f"95% CI {interval_num(ci)}).",
+        )
+    return (
+        "no clear bias (95% CI includes 0)",
+        f"No systematic bias: the mean residual {signed(bias)} has a 95% CI "
+        f"({interval_num(ci)}) that includes zero.",
+    )
+
+
+def _excludes_zero(ci: dict[str, Any] | None) -> bool:
+    return ci is not None and (ci["low"] > 0 or ci["high"] < 0)
+
+
+def _slice_findings(slices: dict[str, Any]) -> list[str]:
+    """Name the most biased metadata group whose bias is clear of zero, or say there is none."""
+    columns = slices["columns"]
+    if not columns:
+        return []
+    clear = [
+        (col["column"], g)
+        for col in columns
+        for g in col["groups"]
+        if _excludes_zero(g["mean_residual_ci"])
+    ]
+    if not clear:
+        names = ", ".join(col["column"] for col in columns)
+        return [
+            f"No group of {names} has a mean residual distinguishable from zero (95% intervals, "
+            "not corrected for the number of groups)."
+        ]
+    column, group = max(clear, key=lambda item: abs(item[1]["mean_residual"]))
+    way = "under-predicts" if group["mean_residual"] > 0 else "over-predicts"
+    return [
+        f"By {column}, the model is most biased for '{group['value']}': it {way} by "
+        f"{num(abs(group['mean_residual']))} on average ({plural(group['n'], 'row')}; 95% CI "
+        f"{interval_num(group['mean_residual_ci'])})."
+    ]
+
+
+def _worst_row(record: dict[str, Any]) -> dict[str, Any] | None:
+    rows = [
+        r
+        for key in ("under_predicted", "over_predicted")
+        for r in record["samples"][key]["rows"][:1]
+    ]
+    if not rows:
+        return None
+    worst: dict[str, Any] = max(rows, key=lambda r: (abs(r["residual"]), -r["row"]))
+    return worst
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    return f"row {row['row']:,}" + (f" (id {row['id']})" if row["id"] is not None else "")
+
+
+def regression_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The numbers a reviewer quotes for a regression model, each with its meaning."""
+    reg = record["regression"]
+    ci = reg["intervals"]
+    cards = [
+        {
+            "id": "mae",
+            "label": "MAE",
+            "value": num(reg["mae"]),
+            "detail": f"mean absolute error; 95% CI {interval_num(ci.get('mae'))}",
+        },
+        {
+            "id": "rmse",
+            "label": "RMSE",
+            "value": num(reg["rmse"]),
+            "detail": f"root mean squared error; 95% CI {interval_num(ci.get('rmse'))}",
+        },
+        {
+            "id": "r2",
+            "label": "R²",
+            "value": f"{reg['r2']:.3f}",
+            "detail": f"share of the variance explained, over {plural(reg['n'], 'row')}",
+        },
+        {
+            "id": "bias",
+            "label": "Mean residual",
+            "value": signed(reg["mean_residual"]),
+            "detail": _bias_words(reg)[0],
+        },
+    ]
+    worst = _worst_row(record)
+    if worst is not None:
+        cards.append(
+            {
+                "id": "max-error",
+                "label": "Largest error",
+                "value": num(reg["max_error"]),
+                "detail": f"{_row_name(worst)}: true {num(worst['true'])}, "
+                f"predicted {num(worst['pred'])}",
+            }
+        )
+    return cards
+
+
+def regression_findings(record: dict[str, Any]) -> list[str]:
+    """Three to six sentences on a regression model, most important first."""
+    reg = record["regression"]
+    prov = record["provenance"]["input"]
+    ci = reg["intervals"]
+    findings = [
+        f"MAE is {num(reg['mae'])} (95% CI {interval_num(ci.get('mae'))}) and RMSE "
+        f"{num(reg['rmse'])} on {plural(reg['n'], 'row')}; R² is {reg['r2']:.3f}."
+    ]
+    dropped = prov["rows_dropped"]
+    if dropped:
+        was = "was" if dropped == 1 else "were"
+        findings.append(
+            f"{plural(dropped, 'row')} with an empty true or predicted value {was} left out "
+            "(--dropna)."
+        )
+    findings.append(_bias_words(reg)[1])
+    trend = reg["trend"]
+    if len(trend) >= 4:
+        low, high = trend[0], trend[-1]
+        if low["mae"] > 0 and high["mae"] / low["mae"] >= 1.5:
+            findings.append(
+                f"Errors grow with the prediction: MAE is {num(high['mae'])} for the highest "
+                f"predictions ({num(high['pred_low'])} and up) against {num(low['mae'])} for the "
+                f"lowest (up to {num(low['pred_high'])})."
+            )
+        elif high["mae"] > 0 and low["mae"] / high["mae"] >= 1.5:
+            findings.append(
+                f"Errors shrink as the prediction grows: MAE is {num(low['mae'])} for the lowest "
+                f"predictions (up to {num(low['pred_high'])}) against {num(high['mae'])} for the "
+                f"highest ({num(high['pred_low'])} and up)."
+            )
+        worst_bin = max(trend, key=lambda t: abs(t["mean_residual"]))
+        if _excludes_zero(worst_bin["mean_residual_ci"]) and abs(
+            worst_bin["mean_residual"]
+        ) > 2 * abs(reg["mean_residual"]):
+            way = "under-predicts" if worst_bin["mean_residual"] > 0 else "over-predicts"
+            findings.append(
+                f"The bias is largest for predictions from {num(worst_bin['pred_low'])} to "
+                f"{num(worst_bin['pred_high'])}: the model {way} there by "
+                f"{num(abs(worst_bin['mean_residual']))} on average "
+                f"({plural(worst_bin['n'], 'row')})."
+            )
+    findings.extend(_slice_findings(record["slices"]))
+    worst = _worst_row(record)
+    if worst is not None:
+        findings.append(
+            f"The largest error is {_row_name(worst)}: true {num(worst['true'])}, predicted "
+            f"{num(worst['pred'])}."
+        )
+    if reg["mape_note"]:
+        findings.append(reg["mape_note"])
+    return findings[:7]

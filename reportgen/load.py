@@ -25,7 +25,6 @@ from reportgen.table import (
     PredictionTable,
     SourceInfo,
     encode_labels,
-    label_text,
 )
 
 ALIASES = {
@@ -63,6 +62,7 @@ class LoadOptions:
     id: str | None = None
     sample: str | None = None
     columns: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()
     task: str = "auto"
     dropna: bool = False
 
@@ -117,6 +117,20 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
             extra.append(col)
     y_true, y_pred = found["y_true"], found["y_pred"]
     assert y_true is not None and y_pred is not None
+    slices: list[str] = []
+    for col in options.slices:
+        if col not in names:
+            raise ReportgenError(
+                f"{where}: no column '{col}' (named with --slice). "
+                f"The file has columns: {_list_names(names)}."
+            )
+        if col in (y_true, y_pred):
+            raise ReportgenError(
+                f"{where}: --slice {col} names the {'true' if col == y_true else 'predicted'} "
+                "column; slice by a metadata column instead."
+            )
+        if col not in slices:
+            slices.append(col)
     if y_true == y_pred:
         raise ReportgenError(
             f"{where}: column '{y_true}' was named for both the true and the predicted labels."
@@ -129,6 +143,7 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
         proba=proba,
         proba_prefix=prefix,
         extra=tuple(extra),
+        slices=tuple(slices),
     )
 
 
@@ -272,27 +287,28 @@ def _validate(
     y_true = frame[columns.y_true]
     y_pred = frame[columns.y_pred]
     task = _detect_task(y_true, y_pred, columns, options.task, where)
-    true_codes, pred_codes, labels, kind = encode_labels(y_true, y_pred)
-
-    confidence = _confidence(frame, columns, labels, pred_codes, row_numbers, where)
     if columns.id is not None:
         _check_ids(frame[columns.id], columns.id, row_numbers, where)
-
-    shown = [c for c in (columns.id, columns.sample, *columns.extra) if c is not None]
-    return PredictionTable(
+    table = PredictionTable(
         source=source,
         columns=columns,
         task=task,
-        labels=labels,
-        label_kind=kind,
-        true_codes=true_codes,
-        pred_codes=pred_codes,
-        frame=frame[shown],
+        frame=frame[columns.shown()],
         row_numbers=row_numbers,
-        confidence=confidence,
         rows_read=rows_read,
         rows_dropped=dropped,
     )
+    if task == "regression":
+        table.y_true_values = _regression_values(y_true, columns.y_true, row_numbers, where)
+        table.y_pred_values = _regression_values(y_pred, columns.y_pred, row_numbers, where)
+        return table
+    table.true_codes, table.pred_codes, table.labels, table.label_kind = encode_labels(
+        y_true, y_pred
+    )
+    table.confidence = _confidence(
+        frame, columns, table.labels, table.pred_codes, row_numbers, where
+    )
+    return table
 
 
 def _numbers(values: pd.Series) -> np.ndarray | None:
@@ -313,37 +329,50 @@ def _detect_task(
     y_true: pd.Series, y_pred: pd.Series, columns: ColumnMap, task: str, where: str
 ) -> str:
     """Decide classification or regression: see README, 'Task detection'."""
-    if task == "classification":
+    if task in ("classification", "regression"):
         return task
-    if task == "regression":
-        raise ReportgenError(
-            f"{where}: regression reports are not supported by this version of reportgen yet; "
-            "only classification reports can be built (--task classification)."
-        )
     numbers = {columns.y_true: _numbers(y_true), columns.y_pred: _numbers(y_pred)}
     if any(v is None for v in numbers.values()):
         return "classification"
-    reason = None
-    for name, values in numbers.items():
+    for values in numbers.values():
         assert values is not None
-        odd = values[values != np.round(values)]
-        if len(odd):
-            reason = f"column '{name}' holds non-integer numbers such as {label_text(odd[0])}"
-            break
-    if reason is None:
-        distinct = len(pd.unique(np.concatenate([v for v in numbers.values() if v is not None])))
-        if distinct > MAX_CLASSES_FOR_INTEGERS:
-            reason = (
-                f"the true and predicted columns hold {distinct} distinct integer values "
-                f"(more than {MAX_CLASSES_FOR_INTEGERS})"
+        if np.any(values != np.round(values)):
+            return "regression"  # a non-integer number is never a class label here
+    distinct = len(pd.unique(np.concatenate([v for v in numbers.values() if v is not None])))
+    return "regression" if distinct > MAX_CLASSES_FOR_INTEGERS else "classification"
+
+
+def _regression_values(
+    values: pd.Series, col: str, row_numbers: np.ndarray, where: str
+) -> np.ndarray:
+    """Return a column of a regression file as floats, or explain the cells that are not."""
+    numbers = _numbers(values)
+    if numbers is not None and isinstance(values.dtype, pd.CategoricalDtype):
+        numbers = numbers[values.cat.codes.to_numpy()]
+    if numbers is None:
+        text = values.astype("str")
+        coerced = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype="float64")
+        bad = np.isnan(coerced)
+        if bad.any():
+            rows = row_numbers[bad].tolist()
+            example = text.iloc[int(np.flatnonzero(bad)[0])]
+            raise ReportgenError(
+                f"{where}: column '{col}' has {_cells(len(rows), 'non-numeric')} "
+                f"({format_rows(rows)}, such as {example!r}); a regression report needs "
+                "numbers in the true and predicted columns. If these are class labels, pass "
+                "--task classification."
             )
-    if reason is None:
-        return "classification"
-    raise ReportgenError(
-        f"{where}: this looks like a regression file: {reason}. This version of reportgen "
-        "builds classification reports only. If these numbers are class labels, pass "
-        "--task classification."
-    )
+        numbers = coerced
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        rows = row_numbers[infinite].tolist()
+        raise ReportgenError(
+            f"{where}: column '{col}' has {len(rows)} infinite "
+            f"{'value' if len(rows) == 1 else 'values'} ({format_rows(rows)}). Infinite "
+            "predictions or targets usually come from an overflow upstream; fix or remove "
+            "those rows (--dropna only drops empty cells)."
+        )
+    return np.asarray(numbers, dtype=np.float64)
 
 
 def _confidence(

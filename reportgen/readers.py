@@ -213,6 +213,28 @@ def numeric_categories(values: pd.Series) -> pd.Series:
     return values.cat.rename_categories(pd.Index(numbers.to_numpy()))
 
 
+def _numeric_at_start(path: Path, sep: str, labels: list[str], rows: int = 2000) -> bool:
+    """Tell whether the label columns start out numeric (regression, or numeric classes)."""
+    try:
+        head = pd.read_csv(
+            path,
+            sep=sep,
+            nrows=rows,
+            usecols=labels,
+            encoding="utf-8-sig",
+            compression=_compression(path),
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except Exception:
+        return False  # the full read reports what is wrong
+    return all(
+        pd.api.types.is_numeric_dtype(head[c].dtype)
+        and not pd.api.types.is_bool_dtype(head[c].dtype)
+        for c in labels
+    )
+
+
 def _read_delimited(
     path: Path, fmt: str, original: dict[str, str], columns: ColumnMap, where: str
 ) -> pd.DataFrame:
@@ -221,9 +243,11 @@ def _read_delimited(
     as_text: dict[str, str] = {
         original[c]: "str" for c in (columns.id, columns.sample) if c is not None
     }
-    # labels are few: read as categories, so that a million rows cost a million small codes
-    as_text.update({original[c]: "category" for c in (columns.y_true, columns.y_pred)})
     sep = _csv_sep(fmt)
+    labels = [original[c] for c in (columns.y_true, columns.y_pred)]
+    if not _numeric_at_start(path, sep, labels):
+        # class labels are few: as categories, a million rows cost a million small codes
+        as_text.update(dict.fromkeys(labels, "category"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:

@@ -8,8 +8,9 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
+from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
-from reportgen.describe import classification_findings, classification_headline
+from reportgen.analysis.slices import ResidualSlice
 from reportgen.table import PredictionTable
 
 SCHEMA = "reportgen/1"
@@ -65,21 +66,17 @@ def samples_block(samples: SampleTable) -> dict[str, Any]:
     }
 
 
-def build_record(
+def base_record(
     table: PredictionTable,
-    result: ClassificationResult,
-    misclassified: SampleTable,
     *,
     title: str,
     model: str | None,
     created: str | None,
     options: dict[str, Any],
-    figures: dict[str, Any],
 ) -> dict[str, Any]:
-    """Put every number the report shows into one JSON-serialisable dict."""
+    """Start a record with what every report kind has: names and provenance."""
     source = table.source
-    classification = classification_block(result, table.label_kind)
-    record: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
         "task": table.task,
         "title": title,
@@ -99,24 +96,55 @@ def build_record(
             "options": options,
             "columns": table.columns.as_record(),
         },
-        "summary": {},
-        "classification": classification,
-        "samples": {"misclassified": samples_block(misclassified)},
-        "figures": figures,
-        "sections": [
-            "summary",
-            "confusion-matrix",
-            "classification-report",
-            "top-confusions",
-            "misclassified",
-            "provenance",
+        "summary": {"headline": [], "findings": []},
+    }
+
+
+def regression_block(result: RegressionResult) -> dict[str, Any]:
+    """Describe a RegressionResult as plain JSON data."""
+    return {
+        "n": result.n,
+        "residual": "y_true - y_pred",
+        "mae": result.mae,
+        "rmse": result.rmse,
+        "r2": result.r2,
+        "median_ae": result.median_ae,
+        "max_error": result.max_error,
+        "mean_residual": result.mean_residual,
+        "residual_std": result.residual_std,
+        "mape": result.mape,
+        "mape_note": result.mape_note,
+        "intervals": {k: asdict(v) for k, v in result.intervals.items()},
+        "trend": [asdict(t) for t in result.trend],
+        "histogram": {"edges": result.histogram_edges, "counts": result.histogram_counts},
+        "qq": {"theoretical": result.qq_theoretical, "sample": result.qq_sample},
+        "density": result.density,
+        "density_above": DENSITY_ABOVE,
+    }
+
+
+def residual_slices_block(slices: list[ResidualSlice]) -> dict[str, Any]:
+    """Describe residual statistics per metadata group as plain JSON data."""
+    items: list[dict[str, Any]] = [
+        {
+            "column": s.column,
+            "value": g.value,
+            "n": g.n,
+            "mean_residual": g.mean_residual,
+            "mae": g.mae,
+        }
+        for s in slices
+        for g in s.groups
+    ]
+    items.sort(key=lambda item: -abs(item["mean_residual"]))
+    return {
+        "residual": "y_true - y_pred",
+        "items": items,
+        "columns": [
+            {"column": s.column, "kind": s.kind, "groups": [asdict(g) for g in s.groups]}
+            for s in slices
         ],
     }
-    record["summary"] = {
-        "headline": classification_headline(record),
-        "findings": classification_findings(record),
-    }
-    return record
 
 
 def dumps(record: dict[str, Any]) -> str:

@@ -79,6 +79,9 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         pct=describe.pct,
+        num=describe.num,
+        signed=describe.signed,
+        interval_num=describe.interval_num,
         interval_pct=describe.interval_pct,
         count=describe.count,
         fixed=_fixed,

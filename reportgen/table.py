@@ -30,11 +30,17 @@ class ColumnMap:
     proba: dict[str, str] = field(default_factory=dict)  # label -> column
     proba_prefix: str | None = None
     extra: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()
 
     def needed(self) -> dict[str, None]:
         """The columns to load, in role order, each once."""
-        cols = [self.y_true, self.y_pred, self.id, self.sample, *self.proba.values(), *self.extra]
+        cols = [self.y_true, self.y_pred, *self.proba.values(), *self.shown()]
         return dict.fromkeys(c for c in cols if c is not None)
+
+    def shown(self) -> list[str]:
+        """The columns kept beside the labels: id, sample, metadata and slice columns."""
+        cols = [self.id, self.sample, *self.extra, *self.slices]
+        return list(dict.fromkeys(c for c in cols if c is not None))
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -45,29 +51,36 @@ class ColumnMap:
             "proba_prefix": self.proba_prefix,
             "proba": dict(self.proba),
             "columns": list(self.extra),
+            "slices": list(self.slices),
         }
 
 
 @dataclass
 class PredictionTable:
-    """Validated predictions: coded labels plus the columns the report shows."""
+    """Validated predictions: coded labels (classification) or numbers (regression).
+
+    The classification fields are empty for a regression table and the regression fields
+    None for a classification one; `task` says which.
+    """
 
     source: SourceInfo
     columns: ColumnMap
     task: str
-    labels: list[str]
-    label_kind: str  # "numeric" or "string"
-    true_codes: np.ndarray
-    pred_codes: np.ndarray
-    frame: pd.DataFrame  # only the shown columns (id, sample, extra), in input order
+    frame: pd.DataFrame  # only the shown columns (id, sample, extra, slices), in input order
     row_numbers: np.ndarray  # 1-based data row numbers in the input file
+    labels: list[str] = field(default_factory=list)
+    label_kind: str = ""  # "numeric" or "string"
+    true_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pred_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     confidence: np.ndarray | None = None
+    y_true_values: np.ndarray | None = None
+    y_pred_values: np.ndarray | None = None
     rows_read: int = 0
     rows_dropped: int = 0
 
     @property
     def n(self) -> int:
-        return int(self.true_codes.shape[0])
+        return int(self.row_numbers.shape[0])
 
 
 def label_text(value: Any) -> str:

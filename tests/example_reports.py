@@ -17,4 +17,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "model": "logreg-C0.01",
         },
     },
+    "diabetes": {
+        "script": ROOT / "examples" / "diabetes" / "make_predictions.py",
+        "data": ROOT / "examples" / "diabetes" / "predictions.csv",
+        "options": {
+            "columns": ["age", "sex", "bmi"],
+            "slices": ["bmi", "sex"],
+            "title": "Diabetes progression: ridge regression",
+            "model": "ridge-alpha0.1",
+        },
+    },
 }

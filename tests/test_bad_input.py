@@ -553,19 +553,59 @@ def test_empty_ids(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- task
 
 
-def test_regression_looking_file(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"y_true": [0.5, 1.25, 3.0], "y_pred": [0.4, 1.0, 2.0]})
+def test_regression_with_text_in_the_true_column(tmp_path: Path) -> None:
+    result, out = _build(tmp_path, _csv(tmp_path, _good()), "--task", "regression")
+    message = _assert_refused(result, out)
+    assert message.startswith(_says(tmp_path / "preds.csv"))
+    assert "column 'y_true' has 4 non-numeric cells (rows 1, 2, 3, 4" in message
+    assert "'cat'" in message and "--task classification" in message
+
+
+def test_regression_with_some_non_numeric_cells(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"y_true": [1.5, 2.5, 3.5, 4.5], "y_pred": ["1.4", "n/a", "3.1", "about 4"]}
+    )
+    result, out = _build(tmp_path, _csv(tmp_path, frame), "--task", "regression")
+    message = _assert_refused(result, out)
+    assert "column 'y_pred' has 2 non-numeric cells (rows 2, 4" in message
+    assert "'n/a'" in message
+
+
+def test_regression_with_infinite_values(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y_true": [1.5, 2.5, 3.5], "y_pred": [1.4, float("inf"), 3.1]})
+    path = tmp_path / "preds.parquet"
+    frame.to_parquet(path)
+    for args in ((), ("--dropna",)):
+        result, out = _build(tmp_path, path, *args)
+        message = _assert_refused(result, out)
+        assert "column 'y_pred' has 1 infinite value (row 2)" in message
+
+
+def test_regression_with_empty_and_nan_cells(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y_true": [1.5, None, 3.5, 4.5], "y_pred": [1.4, 2.2, float("nan"), 4.1]})
     path = _csv(tmp_path, frame)
     result, out = _build(tmp_path, path)
     message = _assert_refused(result, out)
-    assert message.startswith(_says(path)) and "regression" in message and "'y_true'" in message
-    assert "--task classification" in message
+    assert "column 'y_true' has 1 empty cell (row 2)" in message
+    assert "column 'y_pred' has 1 empty cell (row 3)" in message
+    result, out = _build(tmp_path, path, "--dropna")
+    assert result.exit_code == 0, result.output
+    assert "2 rows" in out.read_text(encoding="utf-8")
 
 
-def test_task_regression_option(tmp_path: Path) -> None:
-    result, out = _build(tmp_path, _csv(tmp_path, _good()), "--task", "regression")
+def test_slice_column_that_does_not_exist(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y_true": [1.5, 2.5, 3.5], "y_pred": [1.4, 2.2, 3.1]})
+    result, out = _build(tmp_path, _csv(tmp_path, frame), "--slice", "region")
     message = _assert_refused(result, out)
-    assert "not supported" in message
+    assert "no column 'region' (named with --slice)" in message
+    assert "'y_true', 'y_pred'" in message
+
+
+def test_slice_on_a_classification_report(tmp_path: Path) -> None:
+    frame = _good().assign(source=["x", "y", "x", "y"])
+    result, out = _build(tmp_path, _csv(tmp_path, frame), "--slice", "source")
+    message = _assert_refused(result, out)
+    assert "--slice" in message and "regression" in message
 
 
 # ---------------------------------------------------------------- the output

@@ -608,30 +608,30 @@ def test_fifty_distinct_integers_are_still_classification(tmp_path: Path) -> Non
     assert _load(_write(frame, tmp_path)).task == "classification"
 
 
-def test_fifty_one_distinct_integers_look_like_regression(tmp_path: Path) -> None:
+def test_fifty_one_distinct_integers_are_regression(tmp_path: Path) -> None:
     frame = pd.DataFrame({"y_true": list(range(51)), "y_pred": list(range(51))})
-    path = _write(frame, tmp_path)
-    message = _error(path)
-    assert message.startswith(f"{path.name}: ")
-    assert "regression" in message
-    assert "51 distinct" in message
-    assert "--task classification" in message
+    table = _load(_write(frame, tmp_path))
+    assert table.task == "regression"
+    assert table.y_true_values is not None
+    assert table.y_true_values.tolist() == [float(v) for v in range(51)]
 
 
 def test_distinct_count_spans_both_columns(tmp_path: Path) -> None:
     # 30 values in each column, 60 together: the union decides
     frame = pd.DataFrame({"y_true": list(range(30)), "y_pred": list(range(30, 60))})
-    assert "60 distinct" in _error(_write(frame, tmp_path))
+    assert _load(_write(frame, tmp_path)).task == "regression"
+    frame = pd.DataFrame({"y_true": list(range(25)), "y_pred": list(range(25, 50))})
+    assert _load(_write(frame, tmp_path)).task == "classification"
 
 
 @pytest.mark.parametrize("column", ["y_true", "y_pred"])
-def test_non_integer_floats_look_like_regression(tmp_path: Path, column: str) -> None:
+def test_a_non_integer_float_makes_regression(tmp_path: Path, column: str) -> None:
     frame = pd.DataFrame({"y_true": [1.0, 2.0, 3.0], "y_pred": [1.0, 2.0, 3.0]})
     frame.loc[1, column] = 2.5
-    message = _error(_write(frame, tmp_path))
-    assert "regression" in message
-    assert f"column '{column}'" in message
-    assert "2.5" in message
+    table = _load(_write(frame, tmp_path))
+    assert table.task == "regression"
+    values = table.y_true_values if column == "y_true" else table.y_pred_values
+    assert values is not None and values.tolist() == [1.0, 2.5, 3.0]
 
 
 def test_task_classification_overrides_detection(tmp_path: Path) -> None:
@@ -648,11 +648,11 @@ def test_task_classification_with_float_labels(tmp_path: Path) -> None:
     assert table.labels == ["0.5", "1.5"]
 
 
-def test_task_regression_is_not_supported_yet(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"y_true": [1.5, 2.5], "y_pred": [1.0, 2.0]})
-    message = _error(_write(frame, tmp_path), task="regression")
-    assert "regression" in message
-    assert "not supported" in message
+def test_task_regression_forces_regression(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y_true": [1, 2, 3], "y_pred": [1, 2, 2]})
+    table = _load(_write(frame, tmp_path), task="regression")
+    assert table.task == "regression" and table.labels == []
+    assert table.y_pred_values is not None and table.y_pred_values.tolist() == [1.0, 2.0, 2.0]
 
 
 def test_string_labels_are_classification_however_many(tmp_path: Path) -> None:
@@ -661,10 +661,12 @@ def test_string_labels_are_classification_however_many(tmp_path: Path) -> None:
     assert _load(_write(frame, tmp_path)).task == "classification"
 
 
-def test_regression_through_the_api_is_a_clear_error() -> None:
+def test_regression_through_the_api_builds_a_regression_report() -> None:
     frame = pd.DataFrame({"y_true": [0.1, 0.7, 3.2], "y_pred": [0.2, 0.5, 3.0]})
-    with pytest.raises(ReportgenError, match="looks like a regression file"):
-        reportgen.build_report(frame)
+    record = reportgen.build_report(frame).record
+    assert record["task"] == "regression"
+    assert "classification" not in record
+    assert record["regression"]["n"] == 3
 
 
 # ---------------------------------------------------------------- DataFrame input

@@ -19,12 +19,13 @@ class SampleRow:
 
     row: int
     id: str | None
-    true: str
-    pred: str
+    true: str | float
+    pred: str | float
     confidence: float | None
     sample: str | None
     sample_truncated: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    residual: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,21 @@ def select_rows(
             raw = json_scalar(record[cols.sample])
             if raw is not None:
                 sample_text, truncated = shorten(str(raw), max_text)
+        if table.y_true_values is not None and table.y_pred_values is not None:
+            true: str | float = float(table.y_true_values[pos])
+            pred: str | float = float(table.y_pred_values[pos])
+            residual: float | None = float(table.y_true_values[pos] - table.y_pred_values[pos])
+        else:
+            true = table.labels[int(table.true_codes[pos])]
+            pred = table.labels[int(table.pred_codes[pos])]
+            residual = None
         rows.append(
             SampleRow(
                 row=int(table.row_numbers[pos]),
                 id=None if cols.id is None else str(record[cols.id]),
-                true=table.labels[int(table.true_codes[pos])],
-                pred=table.labels[int(table.pred_codes[pos])],
+                true=true,
+                pred=pred,
+                residual=residual,
                 confidence=None if table.confidence is None else float(table.confidence[pos]),
                 sample=sample_text,
                 sample_truncated=truncated,
@@ -128,3 +138,22 @@ def misclassified_samples(
         total=int((table.true_codes != table.pred_codes).sum()),
         max_text=max_text,
     )
+
+
+def largest_errors(
+    table: PredictionTable, *, limit: int, under: bool, max_text: int = MAX_TEXT
+) -> SampleTable:
+    """The rows with the largest residuals: under-predictions (y_true > y_pred) or over."""
+    assert table.y_true_values is not None and table.y_pred_values is not None
+    residual = table.y_true_values - table.y_pred_values
+    signed = residual if under else -residual
+    candidates = np.flatnonzero(signed > 0)
+    total = int(candidates.size)
+    if limit == 0:
+        candidates = candidates[:0]
+    elif total > limit:
+        top = np.argpartition(-signed[candidates], limit - 1)[:limit]
+        candidates = candidates[top]
+    # largest first; ties in file order, so the choice is the same on every run
+    order = np.lexsort((candidates, -signed[candidates]))
+    return select_rows(table, candidates[order], seed=0, total=total, max_text=max_text)

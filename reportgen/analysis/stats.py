@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+import numpy as np
 
 Z95 = 1.959963984540054
 
@@ -20,3 +23,22 @@ def wilson_interval(successes: int, total: int, *, z: float = Z95) -> tuple[floa
     lo = 0.0 if successes == 0 else max(0.0, centre - half)
     hi = 1.0 if successes == total else min(1.0, centre + half)
     return lo, hi
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95% interval and how it was computed."""
+
+    low: float
+    high: float
+    method: str
+
+
+def mean_interval(values: np.ndarray) -> Interval | None:
+    """Normal-approximation 95% interval for a mean (cheap; fine from a few dozen values)."""
+    n = values.size
+    if n < 2:
+        return None
+    mean = float(values.mean())
+    half = Z95 * float(values.std(ddof=1)) / math.sqrt(n)
+    return Interval(mean - half, mean + half, "normal approximation")

@@ -13,6 +13,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
+# Raster parts of a figure (dense scatters, density images) at twice the SVG's 72 units/inch.
+RASTER_DPI = 144
 RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "reportgen",
@@ -44,7 +46,12 @@ def figure_to_svg(fig: Figure, *, fig_id: str, title: str, description: str) -> 
     buf = io.StringIO()
     with figure_style():
         fig.savefig(
-            buf, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.08
+            buf,
+            format="svg",
+            metadata={"Date": None},
+            bbox_inches="tight",
+            pad_inches=0.08,
+            dpi=RASTER_DPI,
         )
     return clean_svg(buf.getvalue(), fig_id=fig_id, title=title, description=description)
 
@@ -60,7 +67,8 @@ def clean_svg(svg: str, *, fig_id: str, title: str, description: str) -> str:
     svg = re.sub(r'\s+version="[^"]*"', "", svg, count=1)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{fig_id}-{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{fig_id}-{m.group(1)})", svg)
-    svg = re.sub(r'(?:xlink:)?href="#([^"]+)"', lambda m: f'href="#{fig_id}-{m.group(1)}"', svg)
+    svg = svg.replace("xlink:href=", "href=")
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{fig_id}-{m.group(1)}"', svg)
     svg = svg.replace("'DejaVu Sans'", FONT_STACK)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     opening_end = svg.index(">")

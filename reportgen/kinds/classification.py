@@ -1,11 +1,16 @@
-"""Which sections a report has, in which order, with their lead sentences and figures."""
+"""The classification report: analysis, figures and sections for predicted class labels."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from reportgen.analysis.classification import ClassificationResult
+from reportgen.analysis.classification import ClassificationResult, analyze_classification
+from reportgen.analysis.samples import misclassified_samples
+from reportgen.describe import classification_findings, classification_headline
+from reportgen.kinds import Assembled, Meta, provenance_section
+from reportgen.record import base_record, classification_block, samples_block
 from reportgen.render import Section
+from reportgen.table import PredictionTable
 
 TOP_CONFUSIONS_SHOWN = 20
 MATRIX_TABLE_LIMIT = 40
@@ -60,9 +65,6 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "Each cell: count, and its share of the true class (row percentage), which sets the "
             "shade. The diagonal holds the correct predictions."
         )
-    prov = record["provenance"]
-    settings = [(key, _setting(value)) for key, value in prov["columns"].items()]
-    settings += [(key, _setting(value)) for key, value in prov["options"].items()]
     return [
         Section("summary", "Summary", ""),
         Section(
@@ -91,20 +93,27 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "Rows the model got wrong, to read and tag with a cause (blurry, rare class, label "
             "noise...). Row numbers count from 1 after the header.",
         ),
-        Section(
-            "provenance",
-            "Provenance",
-            "What this report was built from, so that it can be checked and rebuilt.",
-            {"settings": settings},
-        ),
+        provenance_section(record),
     ]
 
 
-def _setting(value: Any) -> str:
-    if value is None:
-        return "auto / none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} → {v}" for k, v in value.items()) or "none"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "none"
-    return str(value)
+def assemble(table: PredictionTable, meta: Meta, *, max_samples: int, seed: int) -> Assembled:
+    """Analyse coded labels and lay out the classification report."""
+    result = analyze_classification(
+        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
+    )
+    misclassified = misclassified_samples(table, max_samples=max_samples, seed=seed)
+    figures, figure_info = make_figures(result)
+    record = base_record(
+        table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
+    )
+    record["classification"] = classification_block(result, table.label_kind)
+    record["samples"] = {"misclassified": samples_block(misclassified)}
+    record["figures"] = figure_info
+    record["summary"] = {
+        "headline": classification_headline(record),
+        "findings": classification_findings(record),
+    }
+    sections = classification_sections(record)
+    record["sections"] = [s.id for s in sections]
+    return Assembled(record, figures, sections)

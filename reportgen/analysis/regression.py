@@ -1,0 +1,151 @@
+"""Regression metrics and the residual summaries behind the residual figures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from reportgen.analysis.stats import Interval, mean_interval
+
+TREND_BINS = 20
+TREND_MIN_ROWS = 50  # per bin: fewer rows make a trend of noise
+HISTOGRAM_BINS = 40
+QQ_POINTS = 199
+# Above this many points the scatters become density plots: size and time stay flat.
+DENSITY_ABOVE = 5000
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Mean residual within one quantile bin of the predictions."""
+
+    pred_low: float
+    pred_high: float
+    pred_mean: float
+    mean_residual: float
+    mean_residual_ci: Interval | None
+    mae: float
+    n: int
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """Everything the regression sections show (residual = y_true - y_pred)."""
+
+    n: int
+    mae: float
+    rmse: float
+    r2: float
+    median_ae: float
+    max_error: float
+    mean_residual: float
+    residual_std: float
+    mape: float | None
+    mape_note: str | None
+    intervals: dict[str, Interval]
+    trend: list[TrendPoint]
+    histogram_edges: list[float]
+    histogram_counts: list[int]
+    qq_theoretical: list[float]
+    qq_sample: list[float]
+    y_range: tuple[float, float]
+    density: bool
+
+
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """R² as scikit-learn computes it, including its finite answers for a constant target."""
+    ss_res = float(np.sum((y_true - y_pred) ** 2))
+    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+    if ss_tot == 0.0:
+        return 1.0 if ss_res == 0.0 else 0.0
+    return 1.0 - ss_res / ss_tot
+
+
+def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoint]:
+    """Mean residual per quantile bin of the prediction: a smoothed trend line."""
+    order = np.argsort(y_pred, kind="stable")
+    points = []
+    for chunk in np.array_split(order, min(bins, max(1, y_pred.size // TREND_MIN_ROWS))):
+        if chunk.size == 0:
+            continue
+        p = y_pred[chunk]
+        r = residual[chunk]
+        points.append(
+            TrendPoint(
+                pred_low=float(p.min()),
+                pred_high=float(p.max()),
+                pred_mean=float(p.mean()),
+                mean_residual=float(r.mean()),
+                mean_residual_ci=mean_interval(r),
+                mae=float(np.abs(r).mean()),
+                n=int(chunk.size),
+            )
+        )
+    return points
+
+
+def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResult:
+    """Compute the error metrics, their intervals and the residual summaries."""
+    residual = y_true - y_pred
+    abs_err = np.abs(residual)
+    n = int(residual.size)
+    mse = float(np.mean(residual**2))
+    intervals: dict[str, Interval] = {}
+    mae_ci = mean_interval(abs_err)
+    if mae_ci is not None:
+        intervals["mae"] = mae_ci
+    bias_ci = mean_interval(residual)
+    if bias_ci is not None:
+        intervals["mean_residual"] = bias_ci
+    mse_ci = mean_interval(residual**2)
+    if mse_ci is not None:
+        intervals["rmse"] = Interval(
+            math.sqrt(max(mse_ci.low, 0.0)), math.sqrt(mse_ci.high), "normal approximation on MSE"
+        )
+
+    zeros = int(np.count_nonzero(y_true == 0))
+    if zeros:
+        mape, mape_note = (
+            None,
+            (
+                f"MAPE is left out: {zeros:,} true value{'s are' if zeros > 1 else ' is'} zero, "
+                "where a percentage error is undefined."
+            ),
+        )
+    else:
+        # as scikit-learn: the denominator is floored at machine epsilon
+        floor = np.finfo(np.float64).eps
+        mape, mape_note = float(np.mean(abs_err / np.maximum(np.abs(y_true), floor))), None
+
+    counts, edges = np.histogram(residual, bins=HISTOGRAM_BINS)
+    probs = (np.arange(1, QQ_POINTS + 1) - 0.5) / QQ_POINTS
+    std = float(residual.std(ddof=1)) if n > 1 else 0.0
+    normal = NormalDist()
+    qq_theoretical = [normal.inv_cdf(float(p)) for p in probs]
+    standardized = (residual - residual.mean()) / std if std > 0 else residual - residual.mean()
+    qq_sample = np.quantile(standardized, probs).tolist()
+    low = float(min(y_true.min(), y_pred.min()))
+    high = float(max(y_true.max(), y_pred.max()))
+    return RegressionResult(
+        n=n,
+        mae=float(abs_err.mean()),
+        rmse=math.sqrt(mse),
+        r2=r2_score(y_true, y_pred),
+        median_ae=float(np.median(abs_err)),
+        max_error=float(abs_err.max()),
+        mean_residual=float(residual.mean()),
+        residual_std=std,
+        mape=mape,
+        mape_note=mape_note,
+        intervals=intervals,
+        trend=_trend(y_pred, residual, TREND_BINS),
+        histogram_edges=[float(e) for e in edges],
+        histogram_counts=[int(c) for c in counts],
+        qq_theoretical=qq_theoretical,
+        qq_sample=[float(q) for q in qq_sample],
+        y_range=(low, high),
+        density=n > DENSITY_ABOVE,
+    )

@@ -1,0 +1,162 @@
+"""Residual figures: residuals against predictions, predicted against actual, their
+distribution and a normal Q-Q plot; density plots once points are too many to draw."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from reportgen.analysis.regression import RegressionResult
+from reportgen.analysis.slices import ResidualSlice
+from reportgen.figures.svg import figure_style, new_figure
+
+POINT = "#0b5cad"
+TREND = "#d55e00"  # Okabe-Ito vermillion: apart from the blues for colour-blind readers
+REFERENCE = "#6e7781"
+DENSITY_BINS = 80
+DENSITY_CMAP = "viridis"
+
+
+def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    """Draw a 2-D histogram (log counts) instead of points: size and time stay flat."""
+    counts, xedges, yedges = np.histogram2d(x, y, bins=DENSITY_BINS)
+    shown = np.where(counts > 0, counts, np.nan)
+    image = ax.imshow(
+        shown.T,
+        origin="lower",
+        extent=(xedges[0], xedges[-1], yedges[0], yedges[-1]),
+        aspect="auto",
+        cmap=DENSITY_CMAP,
+        norm=LogNorm(vmin=1, vmax=max(2.0, float(np.nanmax(shown)))),
+        interpolation="nearest",
+        rasterized=True,
+    )
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
+    bar.set_label("points per cell (log scale)")
+
+
+def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    alpha = 0.7 if x.size < 500 else 0.4
+    ax.scatter(x, y, s=10, color=POINT, alpha=alpha, linewidths=0, rasterized=True)
+
+
+def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
+    """Draw residuals against predictions with a trend, beside predicted against actual."""
+    residual = y_true - y_pred
+    with figure_style():
+        fig = new_figure(10.0, 4.4)
+        left, right = fig.subplots(1, 2)
+        draw = _density if result.density else _points
+        what = f"density of {result.n:,} points" if result.density else f"{result.n:,} points"
+
+        draw(left, y_pred, residual)
+        left.axhline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero residual")
+        trend = result.trend
+        left.plot(
+            [t.pred_mean for t in trend],
+            [t.mean_residual for t in trend],
+            color=TREND,
+            linewidth=2.0,
+            marker="o",
+            markersize=3.5,
+            label="mean residual per prediction bin",
+        )
+        left.set_xlabel("Predicted")
+        left.set_ylabel("Residual (true − predicted)")
+        left.set_title(f"Residuals vs predicted ({what})")
+        left.legend(loc="best", fontsize=8, frameon=False)
+
+        draw(right, y_true, y_pred)
+        low, high = result.y_range
+        right.plot([low, high], [low, high], color=TREND, linewidth=1.5, label="perfect prediction")
+        right.set_xlabel("Actual (true)")
+        right.set_ylabel("Predicted")
+        right.set_title(f"Predicted vs actual ({what})")
+        right.legend(loc="upper left", fontsize=8, frameon=False)
+        for axis in (left, right):
+            axis.grid(True, color="#d0d7de", linewidth=0.5)
+            axis.set_axisbelow(True)
+    return fig
+
+
+def plot_residual_distribution(result: RegressionResult) -> Figure:
+    """Draw the residual histogram beside a normal Q-Q plot of standardised residuals."""
+    with figure_style():
+        fig = new_figure(10.0, 3.8)
+        hist, qq = fig.subplots(1, 2)
+        edges = np.asarray(result.histogram_edges)
+        hist.stairs(result.histogram_counts, edges, fill=True, color=POINT, alpha=0.85)
+        hist.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
+        hist.axvline(
+            result.mean_residual,
+            color=TREND,
+            linewidth=1.5,
+            label=f"mean {result.mean_residual:.3g}",
+        )
+        hist.set_xlabel("Residual (true − predicted)")
+        hist.set_ylabel("Rows")
+        hist.set_title("Residual distribution")
+        hist.legend(fontsize=8, frameon=False)
+
+        qq.plot(result.qq_theoretical, result.qq_sample, "o", markersize=3, color=POINT)
+        lim = max(abs(result.qq_theoretical[0]), abs(result.qq_theoretical[-1]))
+        qq.plot([-lim, lim], [-lim, lim], color=TREND, linewidth=1.5, label="normal residuals")
+        qq.set_xlabel("Normal quantiles")
+        qq.set_ylabel("Standardised residual quantiles")
+        qq.set_title("Normal Q-Q plot")
+        qq.legend(fontsize=8, frameon=False, loc="upper left")
+        for axis in (hist, qq):
+            axis.grid(True, color="#d0d7de", linewidth=0.5)
+            axis.set_axisbelow(True)
+    return fig
+
+
+def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None) -> Figure:
+    """Draw one box per group (5th, 25th, 50th, 75th, 95th percentiles) and its mean."""
+    groups = residual_slice.groups
+    with figure_style():
+        height = float(min(1.2 + 0.36 * len(groups), 9.0))
+        if ax is None:
+            fig = new_figure(8.0, height)
+            ax = fig.add_subplot()
+        else:
+            fig = ax.get_figure()  # type: ignore[assignment]
+        stats = [
+            {
+                "label": g.value if len(g.value) <= 28 else g.value[:27] + "…",
+                "whislo": g.q05,
+                "q1": g.q25,
+                "med": g.median,
+                "q3": g.q75,
+                "whishi": g.q95,
+                "mean": g.mean_residual,
+                "fliers": [],
+            }
+            for g in groups
+        ]
+        ax.bxp(
+            stats,
+            orientation="horizontal",
+            showmeans=True,
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": "#ddeaf8", "edgecolor": POINT},
+            medianprops={"color": POINT, "linewidth": 1.5},
+            meanprops={
+                "marker": "D",
+                "markerfacecolor": TREND,
+                "markeredgecolor": TREND,
+                "markersize": 5,
+            },
+            whiskerprops={"color": POINT},
+            capprops={"color": POINT},
+        )
+        ax.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0)
+        ax.invert_yaxis()
+        ax.set_xlabel("Residual (true − predicted); box 25–75%, whiskers 5–95%, ◆ mean")
+        ax.set_title(f"Residuals by {residual_slice.column} ({residual_slice.kind})")
+        ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
+        ax.set_axisbelow(True)
+    return fig

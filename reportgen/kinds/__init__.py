@@ -1,0 +1,51 @@
+"""Report kinds: each turns a validated table into a record, its figures and its sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.render import Section
+
+
+@dataclass
+class Assembled:
+    """What a report kind hands to the Report: the record, figure SVG by id, the sections."""
+
+    record: dict[str, Any]
+    figures: dict[str, str]
+    sections: list[Section]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What names and dates a report, whatever its kind."""
+
+    title: str
+    model: str | None
+    created: str | None
+    options: dict[str, Any]
+
+
+def setting_text(value: Any) -> str:
+    """Show an option's value in the provenance table."""
+    if value is None:
+        return "auto / none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} → {v}" for k, v in value.items()) or "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def provenance_section(record: dict[str, Any]) -> Section:
+    """The closing section every report has."""
+    prov = record["provenance"]
+    settings = [(key, setting_text(value)) for key, value in prov["columns"].items()]
+    settings += [(key, setting_text(value)) for key, value in prov["options"].items()]
+    return Section(
+        "provenance",
+        "Provenance",
+        "What this report was built from, so that it can be checked and rebuilt.",
+        {"settings": settings},
+    )
