@@ -116,7 +116,12 @@ def regression_block(result: RegressionResult) -> dict[str, Any]:
         "mape_note": result.mape_note,
         "intervals": {k: asdict(v) for k, v in result.intervals.items()},
         "trend": [asdict(t) for t in result.trend],
-        "histogram": {"edges": result.histogram_edges, "counts": result.histogram_counts},
+        "histogram": {
+            "edges": result.histogram_edges,
+            "counts": result.histogram_counts,
+            "below": result.histogram_below,
+            "above": result.histogram_above,
+        },
         "qq": {"theoretical": result.qq_theoretical, "sample": result.qq_sample},
         "density": result.density,
         "density_above": DENSITY_ABOVE,

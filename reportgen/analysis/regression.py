@@ -49,6 +49,8 @@ class RegressionResult:
     trend: list[TrendPoint]
     histogram_edges: list[float]
     histogram_counts: list[int]
+    histogram_below: int
+    histogram_above: int
     qq_theoretical: list[float]
     qq_sample: list[float]
     y_range: tuple[float, float]
@@ -120,7 +122,15 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
         floor = np.finfo(np.float64).eps
         mape, mape_note = float(np.mean(abs_err / np.maximum(np.abs(y_true), floor))), None
 
-    counts, edges = np.histogram(residual, bins=HISTOGRAM_BINS)
+    # the outermost 0.1% on each side would stretch the axis over empty bins: count them apart
+    lo, hi = (float(q) for q in np.quantile(residual, [0.001, 0.999]))
+    if not hi > lo:
+        lo, hi = float(residual.min()), float(residual.max())
+    counts, edges = np.histogram(residual, bins=HISTOGRAM_BINS, range=(lo, hi) if hi > lo else None)
+    below, above = (
+        int(np.count_nonzero(residual < edges[0])),
+        int(np.count_nonzero(residual > edges[-1])),
+    )
     probs = (np.arange(1, QQ_POINTS + 1) - 0.5) / QQ_POINTS
     std = float(residual.std(ddof=1)) if n > 1 else 0.0
     normal = NormalDist()
@@ -144,6 +154,8 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
         trend=_trend(y_pred, residual, TREND_BINS),
         histogram_edges=[float(e) for e in edges],
         histogram_counts=[int(c) for c in counts],
+        histogram_below=below,
+        histogram_above=above,
         qq_theoretical=qq_theoretical,
         qq_sample=[float(q) for q in qq_sample],
         y_range=(low, high),

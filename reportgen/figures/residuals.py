@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.patheffects import Normal, Stroke
 
 from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
@@ -62,6 +63,7 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
             marker="o",
             markersize=3.5,
             label="mean residual per prediction bin",
+            path_effects=[Stroke(linewidth=4.0, foreground="white"), Normal()],
         )
         left.set_xlabel("Predicted")
         left.set_ylabel("Residual (true − predicted)")
@@ -97,7 +99,12 @@ def plot_residual_distribution(result: RegressionResult) -> Figure:
         )
         hist.set_xlabel("Residual (true − predicted)")
         hist.set_ylabel("Rows")
-        hist.set_title("Residual distribution")
+        outside = result.histogram_below + result.histogram_above
+        hist.set_title(
+            "Residual distribution"
+            + (f" ({outside:,} rows beyond the 0.1–99.9% range not shown)" if outside else ""),
+            fontsize=10 if outside else None,
+        )
         hist.legend(fontsize=8, frameon=False)
 
         qq.plot(result.qq_theoretical, result.qq_sample, "o", markersize=3, color=POINT)
