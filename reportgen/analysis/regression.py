@@ -126,7 +126,12 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
     lo, hi = (float(q) for q in np.quantile(residual, [0.001, 0.999]))
     if not hi > lo:
         lo, hi = float(residual.min()), float(residual.max())
-    counts, edges = np.histogram(residual, bins=HISTOGRAM_BINS, range=(lo, hi) if hi > lo else None)
+    try:
+        counts, edges = np.histogram(
+            residual, bins=HISTOGRAM_BINS, range=(lo, hi) if hi > lo else None
+        )
+    except ValueError:  # a range too narrow for floating point to cut into bins
+        counts, edges = np.histogram(residual, bins=1)
     below, above = (
         int(np.count_nonzero(residual < edges[0])),
         int(np.count_nonzero(residual > edges[-1])),
