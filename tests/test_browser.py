@@ -89,7 +89,7 @@ def test_missing_chromium_or_vnu_names_how_to_install_it(
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
         b.chromium()
     monkeypatch.setenv("VNU_JAR", str(tmp_path / "vnu.jar"))
-    monkeypatch.setattr(b.shutil, "which", lambda name: "/usr/bin/java")
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/java")
     with pytest.raises(pytest.skip.Exception, match=r"npm install .*vnu-jar@"):
         b.vnu_command()
 
