@@ -77,6 +77,13 @@ def main() -> None:
     help="Extra columns to show in sample tables (comma-separated or repeated).",
 )
 @click.option(
+    "--buckets",
+    default=None,
+    help="Column of error-bucket tags, several per row separated by ; | or , "
+    "(default: buckets, bucket, tags).",
+)
+@click.option("--split", default=None, help="Column naming each row's split (default: split).")
+@click.option(
     "--slice",
     "slices",
     multiple=True,

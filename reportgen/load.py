@@ -32,6 +32,8 @@ ALIASES = {
     "y_pred": ("y_pred", "prediction", "pred", "predicted"),
     "id": ("id", "sample_id", "image_id", "uid"),
     "sample": ("sample", "text", "image", "image_path", "path", "filepath"),
+    "buckets": ("buckets", "bucket", "tags"),
+    "split": ("split",),
 }
 PROBA_PREFIXES = ("proba_", "prob_", "score_")
 OPTION_FOR = {
@@ -39,12 +41,16 @@ OPTION_FOR = {
     "y_pred": "--y-pred",
     "id": "--id",
     "sample": "--sample",
+    "buckets": "--buckets",
+    "split": "--split",
 }
 DESCRIPTION = {
     "y_true": "true-label",
     "y_pred": "predicted-label",
     "id": "id",
     "sample": "sample",
+    "buckets": "error-bucket (tags)",
+    "split": "split",
 }
 # Classification labels are few; a numeric column with more distinct values is a regression target.
 MAX_CLASSES_FOR_INTEGERS = 50
@@ -61,6 +67,8 @@ class LoadOptions:
     proba_prefix: str | None = None
     id: str | None = None
     sample: str | None = None
+    buckets: str | None = None
+    split: str | None = None
     columns: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     task: str = "auto"
@@ -102,7 +110,7 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
         role: _find_column(
             names, getattr(options, role), role, where, required=role.startswith("y_")
         )
-        for role in ("y_true", "y_pred", "id", "sample")
+        for role in ("y_true", "y_pred", "id", "sample", "buckets", "split")
     }
     taken = {v for v in found.values() if v is not None}
     prefix, proba = _find_proba(names, options.proba_prefix, taken, where)
@@ -140,6 +148,8 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
         y_pred=y_pred,
         id=found["id"],
         sample=found["sample"],
+        buckets=found["buckets"],
+        split=found["split"],
         proba=proba,
         proba_prefix=prefix,
         extra=tuple(extra),

@@ -27,6 +27,8 @@ class ColumnMap:
     y_pred: str
     id: str | None = None
     sample: str | None = None
+    buckets: str | None = None
+    split: str | None = None
     proba: dict[str, str] = field(default_factory=dict)  # label -> column
     proba_prefix: str | None = None
     extra: tuple[str, ...] = ()
@@ -39,7 +41,7 @@ class ColumnMap:
 
     def shown(self) -> list[str]:
         """The columns kept beside the labels: id, sample, metadata and slice columns."""
-        cols = [self.id, self.sample, *self.extra, *self.slices]
+        cols = [self.id, self.sample, self.buckets, self.split, *self.extra, *self.slices]
         return list(dict.fromkeys(c for c in cols if c is not None))
 
     def as_record(self) -> dict[str, Any]:
@@ -48,6 +50,8 @@ class ColumnMap:
             "y_pred": self.y_pred,
             "id": self.id,
             "sample": self.sample,
+            "buckets": self.buckets,
+            "split": self.split,
             "proba_prefix": self.proba_prefix,
             "proba": dict(self.proba),
             "columns": list(self.extra),
