@@ -2,21 +2,33 @@
 
 Usage::
 
-    python benchmarks/bench_build.py [--rows 1000000] [--classes 10] [--repeat 3]
-                                     [--out-dir benchmarks/data] [--json-out FILE] [--check]
+    python benchmarks/bench_build.py [--task {classification,regression,both}] [--rows 1000000]
+                                     [--classes 10] [--repeat 3] [--out-dir benchmarks/data]
+                                     [--json-out FILE] [--check]
 
-The script generates a seeded classification prediction file (columns ``id``, ``y_true``,
-``y_pred``; string labels, ~85% accuracy with structured confusions) as Parquet and CSV,
-reusing the files when they already exist for the same parameters. Then, for each format,
-it runs three kinds of fresh child processes, interleaved within each repetition:
+The script generates seeded prediction files as Parquet and CSV, reusing them when they
+already exist for the same parameters:
 
-- ``baseline``: only the imports the floor makes (pandas, numpy, pyarrow.parquet,
+- classification: columns ``id``, ``y_true``, ``y_pred``; string labels, ~85% accuracy with
+  structured confusions;
+- regression: columns ``id``, ``y_true`` (gamma-distributed positive values), ``y_pred``
+  (``y_true`` plus noise that grows with it, and a bias per region), ``region`` (4 strings)
+  and ``size`` (uniform floats); ``y_true`` and ``y_pred`` rounded to 2 decimals.
+
+Then, for each task and format, it runs fresh child processes, interleaved within each
+repetition:
+
+- ``baseline``: only the imports the floors make (pandas, numpy, pyarrow.parquet,
   matplotlib.figure and its SVG backend), to subtract interpreter and
   import memory;
-- ``floor``: read just ``y_true``/``y_pred``, integer-code them with ``pd.factorize``, one
-  ``np.bincount`` for the K x K confusion matrix, one confusion-matrix SVG drawn with the
-  matplotlib object API (``Figure``, ``imshow``, one ``text`` per cell);
-- ``full``: ``python -m reportgen build FILE -o OUT.html --json OUT.json``.
+- ``floor``: the least work any report of that task needs. Classification: read just
+  ``y_true``/``y_pred``, integer-code them with ``pd.factorize``, one ``np.bincount`` for the
+  K x K confusion matrix, one confusion-matrix SVG drawn with the matplotlib object API
+  (``Figure``, ``imshow``, one ``text`` per cell). Regression: read just ``y_true``/``y_pred``,
+  MAE, RMSE and R² with numpy, one SVG of residuals against predictions as an 80 x 80
+  ``np.histogram2d`` shown with a rasterized ``imshow``;
+- ``full``: ``python -m reportgen build FILE -o OUT.html --json OUT.json``;
+- ``sliced`` (regression only, informational): the same with ``--slice region --slice size``.
 
 Wall time is measured by this process around each child (start-up and imports included) and
 the median of ``--repeat`` runs is reported. Peak RSS comes from ``os.wait4`` for that one
@@ -44,12 +56,18 @@ from pathlib import Path
 from typing import Any
 
 SEED = 0
-GENERATOR_VERSION = 1  # bump when the generated data changes, so old files are not reused
+# bump a task's version when its generated data changes, so old files are not reused
+GENERATOR_VERSIONS = {"classification": 1, "regression": 1}
+TASKS = ("classification", "regression")
 FORMATS = ("parquet", "csv")
 KINDS = ("baseline", "floor", "full")
+# informational extra builds, per task: name -> extra `reportgen build` options
+VARIANTS = {"regression": {"slices": ("--slice", "region", "--slice", "size")}}
 TIME_RATIO_TARGET = 2.0  # full / floor wall time, on Parquet
 MEMORY_RATIO_TARGET = 3.0  # (full peak RSS - baseline RSS) / loaded label columns
 TIME_TARGET_FORMATS = ("parquet",)
+REGIONS = ("north", "south", "east", "west")
+DENSITY_BINS = 80  # the regression floor's 2-D histogram, as reportgen's density plots
 MB = 1024 * 1024
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "data"
 
@@ -57,9 +75,13 @@ DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "data"
 # --------------------------------------------------------------------------- data
 
 
-def data_paths(out_dir: Path, rows: int, classes: int) -> dict[str, Path]:
+def data_paths(out_dir: Path, task: str, rows: int, classes: int) -> dict[str, Path]:
     """File names carry every parameter that changes the content."""
-    stem = f"preds_v{GENERATOR_VERSION}_n{rows}_k{classes}_seed{SEED}"
+    version = GENERATOR_VERSIONS[task]
+    if task == "classification":
+        stem = f"preds_v{version}_n{rows}_k{classes}_seed{SEED}"
+    else:
+        stem = f"regression_v{version}_n{rows}_seed{SEED}"
     return {fmt: out_dir / f"{stem}.{fmt}" for fmt in FORMATS}
 
 
@@ -68,11 +90,15 @@ def label_names(classes: int) -> list[str]:
     return [f"class_{i:0{width}d}" for i in range(classes)]
 
 
-def generate(paths: dict[str, Path], rows: int, classes: int) -> dict[str, Any]:
-    """Write the prediction file in every format (runs in a child; see the module docstring)."""
+def sample_ids(rows: int) -> list[str]:
+    width = max(7, len(str(rows)))
+    return [f"s{i:0{width}d}" for i in range(1, rows + 1)]
+
+
+def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
+    """The classification columns as a pyarrow table, and what to say about them."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(SEED)
     k = np.arange(classes)
@@ -91,15 +117,55 @@ def generate(paths: dict[str, Path], rows: int, classes: int) -> dict[str, Any]:
     pred[wrong] = np.where(kind < 0.60, neighbour, np.where(kind < 0.85, partner, anything))
 
     labels = np.array(label_names(classes), dtype=object)
-    width = max(7, len(str(rows)))
-    ids = [f"s{i:0{width}d}" for i in range(1, rows + 1)]
     table = pa.table(
         {
-            "id": pa.array(ids, type=pa.string()),
+            "id": pa.array(sample_ids(rows), type=pa.string()),
             "y_true": pa.array(labels[true], type=pa.string()),
             "y_pred": pa.array(labels[pred], type=pa.string()),
         }
     )
+    info = {"rows": rows, "classes": classes, "accuracy": float(np.mean(true == pred))}
+    return table, info
+
+
+def regression_table(rows: int) -> tuple[Any, dict[str, Any]]:
+    """The regression columns as a pyarrow table, and what to say about them."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(SEED)
+    true = np.round(rng.gamma(shape=2.0, scale=50.0, size=rows), 2)  # positive, mean 100
+    region = rng.choice(len(REGIONS), size=rows, p=[0.4, 0.3, 0.2, 0.1])
+    bias = np.array([0.0, 2.0, -3.0, 8.0])[region]  # one region clearly over-predicted
+    noise = rng.standard_normal(rows) * (4.0 + 0.15 * true)  # errors grow with the value
+    pred = np.round(true + bias + noise, 2)
+    size = rng.uniform(0.0, 100.0, size=rows)
+    table = pa.table(
+        {
+            "id": pa.array(sample_ids(rows), type=pa.string()),
+            "y_true": pa.array(true, type=pa.float64()),
+            "y_pred": pa.array(pred, type=pa.float64()),
+            "region": pa.array(np.array(REGIONS, dtype=object)[region], type=pa.string()),
+            "size": pa.array(size, type=pa.float64()),
+        }
+    )
+    residual = true - pred
+    info = {
+        "rows": rows,
+        "mae": float(np.mean(np.abs(residual))),
+        "r2": float(1.0 - np.sum(residual**2) / np.sum((true - true.mean()) ** 2)),
+    }
+    return table, info
+
+
+def generate(paths: dict[str, Path], task: str, rows: int, classes: int) -> dict[str, Any]:
+    """Write the prediction file in every format (runs in a child; see the module docstring)."""
+    import pyarrow.parquet as pq
+
+    if task == "classification":
+        table, info = classification_table(rows, classes)
+    else:
+        table, info = regression_table(rows)
     for fmt, path in paths.items():
         if path.exists():
             continue
@@ -110,14 +176,14 @@ def generate(paths: dict[str, Path], rows: int, classes: int) -> dict[str, Any]:
         else:
             table.to_pandas().to_csv(tmp, index=False)
         os.replace(tmp, path)  # never leave a half-written file that a later run would reuse
-    return {"rows": rows, "classes": classes, "accuracy": float(np.mean(true == pred))}
+    return info
 
 
 # --------------------------------------------------------------------------- children
 
 
 def child_baseline() -> dict[str, Any]:
-    # the libraries the floor itself loads: their code is not data, so it is subtracted
+    # the libraries the floors themselves load: their code is not data, so it is subtracted
     import matplotlib.backends.backend_svg
     import matplotlib.figure
     import numpy
@@ -128,8 +194,8 @@ def child_baseline() -> dict[str, Any]:
     return {"imported": [m.__name__ for m in modules]}
 
 
-def child_floor(path: Path, fmt: str) -> dict[str, Any]:
-    """The least work any report needs: read two columns, code, bincount, one SVG."""
+def child_floor_classification(path: Path, fmt: str) -> dict[str, Any]:
+    """Classification floor: read two columns, code them, one bincount, one confusion SVG."""
     import io
 
     import numpy as np
@@ -194,6 +260,71 @@ def child_floor(path: Path, fmt: str) -> dict[str, Any]:
     }
 
 
+def child_floor_regression(path: Path, fmt: str) -> dict[str, Any]:
+    """Regression floor: read two columns, MAE, RMSE and R², one residual-density SVG."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path, columns=["y_true", "y_pred"])
+        loaded = int(table.nbytes)
+        y_true = table["y_true"].to_numpy()
+        y_pred = table["y_pred"].to_numpy()
+    else:
+        frame = pd.read_csv(path, usecols=["y_true", "y_pred"])
+        loaded = int(frame.memory_usage(index=False, deep=True).sum())
+        y_true = frame["y_true"].to_numpy()
+        y_pred = frame["y_pred"].to_numpy()
+    n = len(y_true)
+    phases["read"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    residual = y_true - y_pred
+    mae = float(np.mean(np.abs(residual)))
+    ss_res = float(np.sum(residual**2))
+    rmse = float(np.sqrt(ss_res / n))
+    r2 = 1.0 - ss_res / float(np.sum((y_true - y_true.mean()) ** 2))
+    phases["metrics"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    counts, xedges, yedges = np.histogram2d(y_pred, residual, bins=DENSITY_BINS)
+    fig = Figure(figsize=(5.0, 4.0))
+    ax = fig.add_subplot()
+    ax.imshow(
+        counts.T,
+        origin="lower",
+        extent=(xedges[0], xedges[-1], yedges[0], yedges[-1]),
+        aspect="auto",
+        cmap="viridis",
+        interpolation="nearest",
+        rasterized=True,
+    )
+    ax.set_xlabel("Predicted")
+    ax.set_ylabel("Residual (true - predicted)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    phases["figure"] = time.perf_counter() - start
+    return {
+        "rows": n,
+        "mae": mae,
+        "rmse": rmse,
+        "r2": r2,
+        "loaded_bytes": loaded,
+        "svg_bytes": buf.tell(),
+        "phases": phases,
+    }
+
+
+CHILD_FLOORS = {"classification": child_floor_classification, "regression": child_floor_regression}
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -201,6 +332,7 @@ def child_floor(path: Path, fmt: str) -> dict[str, Any]:
 class Run:
     """One child process: its wall time, its own peak RSS, and what it printed."""
 
+    task: str
     kind: str
     fmt: str
     seconds: float
@@ -232,27 +364,33 @@ def child_cmd(kind: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--child", kind, *args]
 
 
-def measure(kind: str, fmt: str, data: Path, work: Path, repo: Path) -> Run:
-    if kind == "full":
-        html, record = work / f"report_{fmt}.html", work / f"report_{fmt}.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "reportgen",
-            "build",
-            str(data),
-            "-o",
-            str(html),
-            "--json",
-            str(record),
-        ]
-        seconds, rss, _ = run_child(cmd, repo)
-        output = {"html_bytes": html.stat().st_size, "json_bytes": record.stat().st_size}
-    else:
-        args = (str(data), fmt) if kind == "floor" else ()
+def task_kinds(task: str) -> tuple[str, ...]:
+    return KINDS + tuple(VARIANTS.get(task, {}))
+
+
+def measure(task: str, kind: str, fmt: str, data: Path, work: Path, repo: Path) -> Run:
+    if kind in KINDS and kind != "full":
+        args = (task, str(data), fmt) if kind == "floor" else ()
         seconds, rss, stdout = run_child(child_cmd(kind, *args), repo)
-        output = json.loads(stdout)
-    return Run(kind, fmt, seconds, rss, output)
+        return Run(task, kind, fmt, seconds, rss, json.loads(stdout))
+    extra = VARIANTS[task][kind] if kind != "full" else ()
+    stem = f"report_{task}_{fmt}" + ("" if kind == "full" else f"_{kind}")
+    html, record = work / f"{stem}.html", work / f"{stem}.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "reportgen",
+        "build",
+        str(data),
+        "-o",
+        str(html),
+        "--json",
+        str(record),
+        *extra,
+    ]
+    seconds, rss, _ = run_child(cmd, repo)
+    output = {"html_bytes": html.stat().st_size, "json_bytes": record.stat().st_size}
+    return Run(task, kind, fmt, seconds, rss, output)
 
 
 def warm_page_cache(path: Path) -> None:
@@ -264,43 +402,85 @@ def warm_page_cache(path: Path) -> None:
 # --------------------------------------------------------------------------- summary
 
 
-def summarize(runs: list[Run]) -> dict[str, dict[str, Any]]:
-    summary: dict[str, dict[str, Any]] = {}
-    for fmt in FORMATS:
-        mine = {k: [r for r in runs if r.fmt == fmt and r.kind == k] for k in KINDS}
-        if not mine["full"]:
-            continue
-        floor_s = statistics.median(r.seconds for r in mine["floor"])
-        full_s = statistics.median(r.seconds for r in mine["full"])
-        floor_rss = max(r.peak_rss_bytes for r in mine["floor"])
-        full_rss = max(r.peak_rss_bytes for r in mine["full"])
-        base_rss = max(r.peak_rss_bytes for r in mine["baseline"])
-        loaded = mine["floor"][0].output["loaded_bytes"]
-        time_ratio = full_s / floor_s
-        mem_ratio = (full_rss - base_rss) / loaded
-        phases = {
-            name: statistics.median(r.output["phases"][name] for r in mine["floor"])
-            for name in mine["floor"][0].output["phases"]
-        }
-        summary[fmt] = {
-            "floor_seconds": floor_s,
-            "full_seconds": full_s,
-            "time_ratio": time_ratio,
-            "time_target": TIME_RATIO_TARGET if fmt in TIME_TARGET_FORMATS else None,
-            "time_met": time_ratio <= TIME_RATIO_TARGET if fmt in TIME_TARGET_FORMATS else None,
-            "baseline_seconds": statistics.median(r.seconds for r in mine["baseline"]),
-            "floor_peak_rss_bytes": floor_rss,
-            "full_peak_rss_bytes": full_rss,
-            "baseline_rss_bytes": base_rss,
-            "loaded_columns_bytes": loaded,
-            "memory_ratio": mem_ratio,
-            "floor_memory_ratio": (floor_rss - base_rss) / loaded,
-            "memory_target": MEMORY_RATIO_TARGET,
-            "memory_met": mem_ratio <= MEMORY_RATIO_TARGET,
-            "report_html_bytes": mine["full"][-1].output["html_bytes"],
-            "report_json_bytes": mine["full"][-1].output["json_bytes"],
-            "floor_phases_seconds": phases,
-        }
+def build_summary(
+    builds: list[Run],
+    floor_s: float,
+    base_rss: int,
+    loaded: int,
+    *,
+    time_checked: bool,
+    memory_checked: bool,
+) -> dict[str, Any]:
+    """Time and memory of one kind of full build, against the floor and the baseline."""
+    full_s = statistics.median(r.seconds for r in builds)
+    full_rss = max(r.peak_rss_bytes for r in builds)
+    time_ratio = full_s / floor_s
+    mem_ratio = (full_rss - base_rss) / loaded
+    return {
+        "full_seconds": full_s,
+        "time_ratio": time_ratio,
+        "time_target": TIME_RATIO_TARGET if time_checked else None,
+        "time_met": time_ratio <= TIME_RATIO_TARGET if time_checked else None,
+        "full_peak_rss_bytes": full_rss,
+        "memory_ratio": mem_ratio,
+        "memory_target": MEMORY_RATIO_TARGET if memory_checked else None,
+        "memory_met": mem_ratio <= MEMORY_RATIO_TARGET if memory_checked else None,
+        "report_html_bytes": builds[-1].output["html_bytes"],
+        "report_json_bytes": builds[-1].output["json_bytes"],
+    }
+
+
+def summarize(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per task and format: the full build against its floor, and any informational variants."""
+    summary: dict[str, dict[str, dict[str, Any]]] = {}
+    for task in TASKS:
+        for fmt in FORMATS:
+            mine = {
+                k: [r for r in runs if r.task == task and r.fmt == fmt and r.kind == k]
+                for k in task_kinds(task)
+            }
+            if not mine["full"]:
+                continue
+            floor_s = statistics.median(r.seconds for r in mine["floor"])
+            floor_rss = max(r.peak_rss_bytes for r in mine["floor"])
+            base_rss = max(r.peak_rss_bytes for r in mine["baseline"])
+            loaded = mine["floor"][0].output["loaded_bytes"]
+            phases = {
+                name: statistics.median(r.output["phases"][name] for r in mine["floor"])
+                for name in mine["floor"][0].output["phases"]
+            }
+            entry = {
+                "floor_seconds": floor_s,
+                **build_summary(
+                    mine["full"],
+                    floor_s,
+                    base_rss,
+                    loaded,
+                    time_checked=fmt in TIME_TARGET_FORMATS,
+                    memory_checked=True,
+                ),
+                "baseline_seconds": statistics.median(r.seconds for r in mine["baseline"]),
+                "floor_peak_rss_bytes": floor_rss,
+                "baseline_rss_bytes": base_rss,
+                "loaded_columns_bytes": loaded,
+                "floor_memory_ratio": (floor_rss - base_rss) / loaded,
+                "floor_phases_seconds": phases,
+                "variants": {
+                    name: {
+                        "options": list(options),
+                        **build_summary(
+                            mine[name],
+                            floor_s,
+                            base_rss,
+                            loaded,
+                            time_checked=False,
+                            memory_checked=False,
+                        ),
+                    }
+                    for name, options in VARIANTS.get(task, {}).items()
+                },
+            }
+            summary.setdefault(task, {})[fmt] = entry
     return summary
 
 
@@ -308,36 +488,65 @@ def verdict(met: bool | None) -> str:
     return "-" if met is None else ("met" if met else "MISSED")
 
 
-def print_table(summary: dict[str, dict[str, Any]], rows: int, classes: int, repeat: int) -> None:
-    print(
-        f"\nreportgen build vs floor: {rows:,} rows, {classes} classes, "
-        f"median of {repeat} (time), max of {repeat} (RSS)\n"
-    )
-    head = (
-        f"{'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} {'floor MB':>9} "
-        f"{'full MB':>8} {'base MB':>8} {'cols MB':>8} {'mem ratio':>9}  "
+def table_head() -> str:
+    return (
+        f"{'task':<17} {'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} "
+        f"{'floor MB':>9} {'full MB':>8} {'base MB':>8} {'cols MB':>8} {'mem ratio':>9}  "
         f"{f'time (<={TIME_RATIO_TARGET})':<13} {f'mem (<={MEMORY_RATIO_TARGET})':<11}"
     )
+
+
+def table_row(task: str, fmt: str, s: dict[str, Any], build: dict[str, Any]) -> str:
+    """One line: `s` holds the floor and baseline, `build` the full build measured against it."""
+    return (
+        f"{task:<17} {fmt:<8} {s['floor_seconds']:>8.2f} {build['full_seconds']:>8.2f} "
+        f"{build['time_ratio']:>10.2f} {s['floor_peak_rss_bytes'] / MB:>9.1f} "
+        f"{build['full_peak_rss_bytes'] / MB:>8.1f} {s['baseline_rss_bytes'] / MB:>8.1f} "
+        f"{s['loaded_columns_bytes'] / MB:>8.1f} {build['memory_ratio']:>9.2f}  "
+        f"{verdict(build['time_met']):<13} {verdict(build['memory_met']):<11}"
+    )
+
+
+def print_table(
+    summary: dict[str, dict[str, dict[str, Any]]], rows: int, classes: int, repeat: int
+) -> None:
+    what = f"{rows:,} rows" + (f", {classes} classes" if "classification" in summary else "")
+    print(f"\nreportgen build vs floor: {what}, median of {repeat} (time), max of {repeat} (RSS)\n")
+    head = table_head()
     print(head)
     print("-" * len(head))
-    for fmt, s in summary.items():
-        print(
-            f"{fmt:<8} {s['floor_seconds']:>8.2f} {s['full_seconds']:>8.2f} "
-            f"{s['time_ratio']:>10.2f} {s['floor_peak_rss_bytes'] / MB:>9.1f} "
-            f"{s['full_peak_rss_bytes'] / MB:>8.1f} {s['baseline_rss_bytes'] / MB:>8.1f} "
-            f"{s['loaded_columns_bytes'] / MB:>8.1f} {s['memory_ratio']:>9.2f}  "
-            f"{verdict(s['time_met']):<13} {verdict(s['memory_met']):<11}"
-        )
+    for task, formats in summary.items():
+        for fmt, s in formats.items():
+            print(table_row(task, fmt, s, s))
+
+    variants = {task: VARIANTS[task] for task in summary if task in VARIANTS}
+    if variants:
+        print("\ninformational, no target (floor and baseline as above):\n")
+        print(head)
+        print("-" * len(head))
+        for task, formats in summary.items():
+            for fmt, s in formats.items():
+                for name, build in s["variants"].items():
+                    print(table_row(f"{task}+{name}", fmt, s, build))
+        for task, named in variants.items():
+            for name, options in named.items():
+                print(f"  {task}+{name}: the full build with {' '.join(options)}")
+
     print()
-    for fmt, s in summary.items():
-        phases = ", ".join(f"{k} {v:.3f}" for k, v in s["floor_phases_seconds"].items())
-        print(
-            f"{fmt}: report {s['report_html_bytes']:,} bytes HTML, "
-            f"{s['report_json_bytes']:,} bytes JSON\n"
-            f"  floor in-process phases (s): {phases}\n"
-            f"  baseline process {s['baseline_seconds']:.2f} s; "
-            f"floor mem ratio (floor peak - baseline) / cols: {s['floor_memory_ratio']:.2f}"
-        )
+    for task, formats in summary.items():
+        for fmt, s in formats.items():
+            phases = ", ".join(f"{k} {v:.3f}" for k, v in s["floor_phases_seconds"].items())
+            sizes = "".join(
+                f"; +{name} {v['report_html_bytes']:,} bytes HTML"
+                for name, v in s["variants"].items()
+            )
+            print(
+                f"{task} {fmt}: report {s['report_html_bytes']:,} bytes HTML, "
+                f"{s['report_json_bytes']:,} bytes JSON{sizes}\n"
+                f"  floor in-process phases (s): {phases}\n"
+                f"  baseline process {s['baseline_seconds']:.2f} s; "
+                f"floor mem ratio (floor peak - baseline) / cols: {s['floor_memory_ratio']:.2f}"
+            )
     print(
         "\nmem ratio = (full peak RSS - baseline RSS) / loaded label columns (MB = MiB); "
         f"time target applies to {', '.join(TIME_TARGET_FORMATS)} only."
@@ -349,8 +558,16 @@ def print_table(summary: dict[str, dict[str, Any]], rows: int, classes: int, rep
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--task",
+        choices=(*TASKS, "both"),
+        default="both",
+        help="which prediction file(s) to benchmark (default: both)",
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows to generate")
-    parser.add_argument("--classes", type=int, default=10, help="number of classes (>= 2)")
+    parser.add_argument(
+        "--classes", type=int, default=10, help="number of classes (>= 2; classification)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
     parser.add_argument(
         "--out-dir",
@@ -370,47 +587,58 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def ensure_data(task: str, out_dir: Path, rows: int, classes: int, repo: Path) -> dict[str, Path]:
+    """Generate the task's prediction files in a child unless they already exist."""
+    paths = data_paths(out_dir, task, rows, classes)
+    if all(p.exists() for p in paths.values()):
+        print(f"reusing {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+        return paths
+    shape = f" x {classes} classes" if task == "classification" else ""
+    print(f"generating {rows:,} {task} rows{shape} in {out_dir} ...", file=sys.stderr)
+    _, _, stdout = run_child(
+        child_cmd("generate", task, str(out_dir), str(rows), str(classes)), repo
+    )
+    info = json.loads(stdout)
+    said = ", ".join(f"{k} {v:.4f}" for k, v in info.items() if isinstance(v, float))
+    print(f"  {said}", file=sys.stderr)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child == "generate":
-        where, rows, classes = Path(args.child_args[0]), *map(int, args.child_args[1:3])
-        print(json.dumps(generate(data_paths(where, rows, classes), rows, classes)))
+        task, where = args.child_args[0], Path(args.child_args[1])
+        rows, classes = map(int, args.child_args[2:4])
+        print(json.dumps(generate(data_paths(where, task, rows, classes), task, rows, classes)))
         return 0
     if args.child == "baseline":
         print(json.dumps(child_baseline()))
         return 0
     if args.child == "floor":
-        print(json.dumps(child_floor(Path(args.child_args[0]), args.child_args[1])))
+        task, path, fmt = args.child_args[0], Path(args.child_args[1]), args.child_args[2]
+        print(json.dumps(CHILD_FLOORS[task](path, fmt)))
         return 0
 
     repo = Path(__file__).resolve().parent.parent
     out_dir: Path = args.out_dir.resolve()
-    paths = data_paths(out_dir, args.rows, args.classes)
-    if all(p.exists() for p in paths.values()):
-        print(f"reusing {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
-    else:
-        print(
-            f"generating {args.rows:,} rows x {args.classes} classes in {out_dir} ...",
-            file=sys.stderr,
-        )
-        _, _, stdout = run_child(
-            child_cmd("generate", str(out_dir), str(args.rows), str(args.classes)), repo
-        )
-        print(f"  accuracy {json.loads(stdout)['accuracy']:.4f}", file=sys.stderr)
+    tasks = TASKS if args.task == "both" else (args.task,)
+    files = {task: ensure_data(task, out_dir, args.rows, args.classes, repo) for task in tasks}
 
     runs: list[Run] = []
-    for path in paths.values():
-        warm_page_cache(path)
+    for paths in files.values():
+        for path in paths.values():
+            warm_page_cache(path)
     for rep in range(args.repeat):
-        for fmt, path in paths.items():
-            for kind in KINDS:
-                run = measure(kind, fmt, path, out_dir, repo)
-                runs.append(run)
-                print(
-                    f"  [{rep + 1}/{args.repeat}] {fmt:<7} {kind:<8} {run.seconds:6.2f} s "
-                    f"{run.peak_rss_bytes / MB:7.1f} MB",
-                    file=sys.stderr,
-                )
+        for task, paths in files.items():
+            for fmt, path in paths.items():
+                for kind in task_kinds(task):
+                    run = measure(task, kind, fmt, path, out_dir, repo)
+                    runs.append(run)
+                    print(
+                        f"  [{rep + 1}/{args.repeat}] {task:<14} {fmt:<7} {kind:<8} "
+                        f"{run.seconds:6.2f} s {run.peak_rss_bytes / MB:7.1f} MB",
+                        file=sys.stderr,
+                    )
 
     summary = summarize(runs)
     print_table(summary, args.rows, args.classes, args.repeat)
@@ -418,13 +646,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out is not None:
         payload = {
             "params": {
+                "tasks": list(tasks),
                 "rows": args.rows,
                 "classes": args.classes,
                 "repeat": args.repeat,
                 "seed": SEED,
-                "generator_version": GENERATOR_VERSION,
+                "generator_versions": {task: GENERATOR_VERSIONS[task] for task in tasks},
             },
-            "files": {fmt: {"path": str(p), "bytes": p.stat().st_size} for fmt, p in paths.items()},
+            "files": {
+                task: {fmt: {"path": str(p), "bytes": p.stat().st_size} for fmt, p in paths.items()}
+                for task, paths in files.items()
+            },
             "environment": {
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
@@ -444,7 +676,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(payload, indent=2) + "\n")
 
-    missed = any(s["time_met"] is False or not s["memory_met"] for s in summary.values())
+    missed = any(
+        s["time_met"] is False or s["memory_met"] is False
+        for formats in summary.values()
+        for s in formats.values()
+    )
     return 1 if args.check and missed else 0
 
 

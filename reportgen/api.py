@@ -22,11 +22,16 @@ class Report:
     """A built report: the record, and the HTML made from it on demand."""
 
     def __init__(
-        self, record: dict[str, Any], figures: dict[str, str], sections: list[Section]
+        self,
+        record: dict[str, Any],
+        figures: dict[str, str],
+        sections: list[Section],
+        thumbnails: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.record = record
         self._figures = figures
         self._sections = sections
+        self._thumbnails = thumbnails or {}
         self._html: str | None = None
 
     def to_html(self) -> str:
@@ -34,7 +39,9 @@ class Report:
         if self._html is None:
             from reportgen.render import render_html
 
-            self._html = render_html(self.record, self._sections, figures=self._figures)
+            self._html = render_html(
+                self.record, self._sections, figures=self._figures, thumbnails=self._thumbnails
+            )
         return self._html
 
     def to_json(self) -> str:
@@ -94,6 +101,10 @@ def build_report(
     sample: str | None = None,
     buckets: str | None = None,
     split: str | None = None,
+    tags: str | os.PathLike[str] | None = None,
+    tag_separators: str = ";|,",
+    playbook: str | os.PathLike[str] | None = None,
+    image_root: str | os.PathLike[str] | None = None,
     columns: Sequence[str] = (),
     slices: Sequence[str] = (),
     task: str = "auto",
@@ -129,6 +140,10 @@ def build_report(
         dropna=dropna,
     )
     created_at = normalize_created(created)
+    if image_root is not None:
+        from reportgen.images import check_root
+
+        check_root(str(image_root))
     table = load_predictions(data, options)
     name = table.source.path or "DataFrame"
     meta = Meta(
@@ -141,6 +156,9 @@ def build_report(
             "dropna": dropna,
             "max_samples": max_samples,
             "seed": seed,
+            "tags": None if tags is None else os.path.basename(str(tags)),
+            "tag_separators": tag_separators,
+            "playbook": None if playbook is None else os.path.basename(str(playbook)),
         },
     )
     assembled: Assembled
@@ -156,5 +174,13 @@ def build_report(
             )
         from reportgen.kinds import classification
 
-        assembled = classification.assemble(table, meta, max_samples=max_samples, seed=seed)
-    return Report(assembled.record, assembled.figures, assembled.sections)
+        loop = classification.LoopOptions(
+            tags=None if tags is None else str(tags),
+            separators=tag_separators,
+            playbook=None if playbook is None else str(playbook),
+            image_root=None if image_root is None else str(image_root),
+        )
+        assembled = classification.assemble(
+            table, meta, max_samples=max_samples, seed=seed, loop=loop
+        )
+    return Report(assembled.record, assembled.figures, assembled.sections, assembled.thumbnails)

@@ -84,6 +84,31 @@ def main() -> None:
 )
 @click.option("--split", default=None, help="Column naming each row's split (default: split).")
 @click.option(
+    "--tags",
+    "tags",
+    default=None,
+    help="Tag sheet (CSV/TSV, e.g. from sample-errors) with an id and a buckets column, "
+    "joined on the id column.",
+)
+@click.option(
+    "--tag-sep",
+    "tag_separators",
+    default=";|,",
+    show_default=True,
+    help="Characters that separate several tags in one cell.",
+)
+@click.option(
+    "--image-root",
+    default=None,
+    help="Folder holding the sample images: --sample paths are shown as thumbnails, "
+    "read only below it.",
+)
+@click.option(
+    "--playbook",
+    default=None,
+    help="TOML file of bucket -> experiment entries that add to or replace the built-in ones.",
+)
+@click.option(
     "--slice",
     "slices",
     multiple=True,
@@ -150,3 +175,120 @@ def build(
         + (f"; record in {json_path}" if json_path else ""),
         err=True,
     )
+
+
+@main.command("sample-errors")
+@click.argument("predictions")
+@click.option(
+    "-n",
+    "n",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="How many errors to draw (all of them when there are fewer).",
+)
+@click.option(
+    "-o", "--output", default="review.csv", show_default=True, help="Review sheet (CSV) to write."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the random draw: the same seed gives the same sheet.",
+)
+@click.option(
+    "--in-split",
+    "in_split",
+    default=None,
+    metavar="VALUE",
+    help="Draw only from rows whose split column holds VALUE, e.g. test.",
+)
+@click.option(
+    "--split",
+    "split_column",
+    default=None,
+    metavar="COLUMN",
+    help="Column naming each row's split, as for build (default: split).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Input format (default: from the file name).",
+)
+@click.option(
+    "--y-true",
+    default=None,
+    help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
+)
+@click.option(
+    "--y-pred",
+    default=None,
+    help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
+)
+@click.option(
+    "--proba-prefix",
+    default=None,
+    help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
+)
+@click.option(
+    "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
+)
+@click.option(
+    "--sample",
+    default=None,
+    help="Column with the sample itself, copied into the sheet "
+    "(default: sample, text, image, image_path, path, filepath).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification"]),
+    default="auto",
+    show_default=True,
+    help="Force classification when numeric labels look like a regression target.",
+)
+@click.option(
+    "--dropna",
+    is_flag=True,
+    help="Drop rows with an empty true or predicted label.",
+)
+def sample_errors_command(
+    predictions: str,
+    n: int,
+    output: str,
+    seed: int,
+    in_split: str | None,
+    split_column: str | None,
+    fmt: str | None,
+    id_col: str | None,
+    **options: Any,
+) -> None:
+    """Write a seeded random sample of the errors in PREDICTIONS as a review sheet.
+
+    The draw is stratified by (true, predicted) pair. The CSV has id, true, predicted,
+    confidence and sample columns, an empty `buckets` column to fill in and a
+    `review_sample` column that records the draw; pass the filled sheet back with
+    `build --tags`.
+    """
+    try:
+        from reportgen.deliver import check_writable
+        from reportgen.load import LoadOptions, load_predictions
+        from reportgen.review import sample_errors, write_review_sheet
+
+        check_writable(output)
+        load = LoadOptions(format=fmt, id=id_col, split=split_column, **options)
+        try:
+            table = load_predictions(predictions, load)
+        except ReportgenError as exc:
+            if split_column is not None and "(named with --split)" in exc.message:
+                exc.message += " --split names the split column; to draw from one split, "
+                exc.message += "give its value with --in-split VALUE."
+            raise
+        sample = sample_errors(table, n=n, seed=seed, split=in_split)
+        write_review_sheet(table, sample, output)
+    except ReportgenError as exc:
+        click.echo(f"reportgen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(f"wrote {output}: {sample.describe()}", err=True)

@@ -98,6 +98,26 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
     return cards
 
 
+def _bucket_findings(record: dict[str, Any]) -> list[str]:
+    """The largest error bucket and its first experiment, or the strongest data suggestion."""
+    buckets = record.get("buckets") or {}
+    items = buckets.get("items") or []
+    if items:
+        top = items[0]
+        text = (
+            f"'{top['name']}' is the largest error bucket: {pct(top['share'], 0)} of "
+            f"{plural(buckets['tagged_errors'], 'tagged error')}; fixing it would lift accuracy "
+            f"to {pct(top['ceiling'])} at most"
+        )
+        if top["experiments"]:
+            text += f". Try first: {top['experiments'][0][0].lower()}{top['experiments'][0][1:]}"
+        return [text + "."]
+    suggestions = record.get("suggestions") or []
+    order = ("missing-in-train", "rare-in-train", "threshold", "rare-class-recall", "review-labels")
+    ranked = sorted(suggestions, key=lambda s: order.index(s["kind"]) if s["kind"] in order else 99)
+    return [f"{ranked[0]['text']}: {ranked[0]['evidence']}"] if ranked else []
+
+
 def classification_findings(record: dict[str, Any]) -> list[str]:
     """Three to five sentences, most important first, generated from the record."""
     c = record["classification"]
@@ -133,6 +153,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{plural(top['count'], 'time')}, {pct(top['share_of_errors'])} of all errors and "
             f"{pct(top['share_of_true'])} of class '{top['true']}'."
         )
+    findings.extend(_bucket_findings(record))
     conf_summary = c["confidence"]
     if (
         conf_summary

@@ -7,10 +7,12 @@ from dataclasses import asdict
 from typing import Any
 
 from reportgen import __version__
+from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
 from reportgen.analysis.slices import ResidualSlice
+from reportgen.analysis.suggestions import Suggestion
 from reportgen.table import PredictionTable
 
 SCHEMA = "reportgen/1"
@@ -155,3 +157,52 @@ def residual_slices_block(slices: list[ResidualSlice]) -> dict[str, Any]:
 def dumps(record: dict[str, Any]) -> str:
     """Serialise the record the same way every time (the --json file and the embedded copy)."""
     return json.dumps(record, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
+def buckets_block(result: BucketResult | None, *, how_to_tag: str) -> dict[str, Any]:
+    """Describe the error buckets as plain JSON data (an empty block when nothing is tagged)."""
+    if result is None:
+        return {
+            "source": None,
+            "total_errors": None,
+            "tagged_errors": 0,
+            "untagged_errors": None,
+            "items": [],
+            "how_to_tag": how_to_tag,
+        }
+    return {
+        "source": result.source,
+        "total_errors": result.total_errors,
+        "tagged_errors": result.tagged_errors,
+        "untagged_errors": result.untagged_errors,
+        "coverage": result.tagged_errors / result.total_errors if result.total_errors else None,
+        "sampling": result.sampling,
+        "tagged_correct": result.tagged_correct,
+        "tagged_correct_rows": result.tagged_correct_rows,
+        "unmatched_ids": len(result.unmatched_ids),
+        "unmatched_ids_first": result.unmatched_ids[:10],
+        "multi_tagged": result.multi_tagged,
+        "accuracy": result.accuracy,
+        "items": [
+            {
+                "name": b.name,
+                "count": b.count,
+                "share": b.share,
+                "share_ci": _interval(b.share_ci),
+                "ceiling": b.ceiling,
+                "ceiling_ci": _interval(b.ceiling_ci),
+                "pairs": [asdict(p) for p in b.pairs],
+                "address_first": b.address_first,
+                "playbook": b.playbook,
+                "experiments": b.experiments,
+                "why": b.why,
+            }
+            for b in result.buckets
+        ],
+        "how_to_tag": how_to_tag,
+    }
+
+
+def suggestions_block(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
+    """Describe the data-derived suggestions as plain JSON data."""
+    return [asdict(s) for s in suggestions]

@@ -91,7 +91,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(record: dict[str, Any], sections: list[Section], *, figures: dict[str, str]) -> str:
+def render_html(
+    record: dict[str, Any],
+    sections: list[Section],
+    *,
+    figures: dict[str, str],
+    thumbnails: dict[str, dict[str, Any]] | None = None,
+) -> str:
     """Render the whole page; figures maps a figure id to SVG markup our own code produced."""
     env = environment()
     css = (templates_dir() / "style.css").read_text(encoding="utf-8")
@@ -100,5 +106,6 @@ def render_html(record: dict[str, Any], sections: list[Section], *, figures: dic
         record=record,
         sections=sections,
         figures={k: Markup(v) for k, v in figures.items()},
+        thumbnails=thumbnails or {},
         css=Markup(css),
     )

@@ -26,7 +26,12 @@ def test_wheel_contains_templates_and_package(tmp_path: Path) -> None:
     assert templates, "no templates in the source tree"
     for rel in templates:
         assert f"reportgen/templates/{rel}" in names
-    for module in ("reportgen/__init__.py", "reportgen/cli.py", "reportgen/py.typed"):
+    for module in (
+        "reportgen/__init__.py",
+        "reportgen/cli.py",
+        "reportgen/py.typed",
+        "reportgen/playbook.toml",
+    ):
         assert module in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "reportgen = reportgen.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

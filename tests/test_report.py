@@ -20,6 +20,8 @@ SECTIONS = [
     "confusion-matrix",
     "classification-report",
     "top-confusions",
+    "buckets",
+    "experiments",
     "misclassified",
     "provenance",
 ]

@@ -80,7 +80,7 @@ def select_rows(
     *,
     seed: int,
     total: int,
-    max_text: int = MAX_TEXT,
+    max_text: int | None = MAX_TEXT,
 ) -> SampleTable:
     """Describe the rows at the given positions (already chosen and ordered)."""
     cols = table.columns
@@ -92,7 +92,10 @@ def select_rows(
         if cols.sample is not None:
             raw = json_scalar(record[cols.sample])
             if raw is not None:
-                sample_text, truncated = shorten(str(raw), max_text)
+                # max_text None keeps the value whole: an image path, read later, not shown as text
+                sample_text, truncated = (
+                    (str(raw), False) if max_text is None else shorten(str(raw), max_text)
+                )
         if table.y_true_values is not None and table.y_pred_values is not None:
             true: str | float = float(table.y_true_values[pos])
             pred: str | float = float(table.y_pred_values[pos])
@@ -124,7 +127,7 @@ def select_rows(
 
 
 def misclassified_samples(
-    table: PredictionTable, *, max_samples: int, seed: int, max_text: int = MAX_TEXT
+    table: PredictionTable, *, max_samples: int, seed: int, max_text: int | None = MAX_TEXT
 ) -> SampleTable:
     """Draw a seeded sample of at most max_samples misclassified rows, shown in file order."""
     wrong = np.flatnonzero(table.true_codes != table.pred_codes)
@@ -141,7 +144,7 @@ def misclassified_samples(
 
 
 def largest_errors(
-    table: PredictionTable, *, limit: int, under: bool, max_text: int = MAX_TEXT
+    table: PredictionTable, *, limit: int, under: bool, max_text: int | None = MAX_TEXT
 ) -> SampleTable:
     """The rows with the largest residuals: under-predictions (y_true > y_pred) or over."""
     assert table.y_true_values is not None and table.y_pred_values is not None
@@ -157,3 +160,55 @@ def largest_errors(
     # largest first; ties in file order, so the choice is the same on every run
     order = np.lexsort((candidates, -signed[candidates]))
     return select_rows(table, candidates[order], seed=0, total=total, max_text=max_text)
+
+
+@dataclass(frozen=True)
+class ConfusionStrip:
+    """Examples of one confusion beside a correct example of each class involved."""
+
+    true: str
+    pred: str
+    count: int
+    errors: SampleTable
+    true_example: SampleTable  # at most one correctly classified row of the true class
+    pred_example: SampleTable  # at most one correctly classified row of the predicted class
+
+
+def confusion_strips(
+    table: PredictionTable,
+    pairs: list[tuple[str, str, int]],
+    *,
+    per_pair: int,
+    seed: int,
+    max_text: int | None = MAX_TEXT,
+) -> list[ConfusionStrip]:
+    """For each (true, predicted, count) pair, pick seeded examples of it and of both classes."""
+    rng = np.random.default_rng(seed)
+    code = {label: i for i, label in enumerate(table.labels)}
+    right = table.true_codes == table.pred_codes
+    strips = []
+    for true, pred, count in pairs:
+        t, p = code[true], code[pred]
+        wrong = np.flatnonzero((table.true_codes == t) & (table.pred_codes == p))
+        if len(wrong) > per_pair:
+            wrong = np.sort(rng.choice(wrong, size=per_pair, replace=False))
+
+        def one_correct(label_code: int) -> np.ndarray:
+            found = np.flatnonzero(right & (table.true_codes == label_code))
+            return found[:0] if found.size == 0 else rng.choice(found, size=1)
+
+        strips.append(
+            ConfusionStrip(
+                true=true,
+                pred=pred,
+                count=count,
+                errors=select_rows(table, wrong, seed=seed, total=count, max_text=max_text),
+                true_example=select_rows(
+                    table, one_correct(t), seed=seed, total=1, max_text=max_text
+                ),
+                pred_example=select_rows(
+                    table, one_correct(p), seed=seed, total=1, max_text=max_text
+                ),
+            )
+        )
+    return strips

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.render import Section
@@ -15,6 +15,7 @@ class Assembled:
     record: dict[str, Any]
     figures: dict[str, str]
     sections: list[Section]
+    thumbnails: dict[str, dict[str, Any]] = field(default_factory=dict)  # image path -> data URI
 
 
 @dataclass(frozen=True)

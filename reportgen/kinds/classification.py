@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from reportgen.analysis import suggestions as suggest
+from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets, tags_from_column
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
-from reportgen.analysis.samples import misclassified_samples
+from reportgen.analysis.samples import (
+    MAX_TEXT,
+    ConfusionStrip,
+    confusion_strips,
+    misclassified_samples,
+)
 from reportgen.describe import classification_findings, classification_headline
+from reportgen.images import ImageLoader, Thumbnail
 from reportgen.kinds import Assembled, Meta, provenance_section
-from reportgen.record import base_record, classification_block, samples_block
+from reportgen.playbook import load_playbook
+from reportgen.record import (
+    base_record,
+    buckets_block,
+    classification_block,
+    samples_block,
+    suggestions_block,
+)
 from reportgen.render import Section
 from reportgen.table import PredictionTable
 
 TOP_CONFUSIONS_SHOWN = 20
+STRIPS = 5  # confusions shown with examples
+STRIP_ERRORS = 4  # misclassified examples per confusion
 MATRIX_TABLE_LIMIT = 40
+HOW_TO_TAG = (
+    "Draw a review sheet of errors with `reportgen sample-errors PREDICTIONS -n 100 -o "
+    "review.csv`, write one or more causes per row in its `buckets` column (for example "
+    "blurry; dark; edge), then pass it back with `--tags review.csv`. A `buckets` column in "
+    "the prediction file works too."
+)
 
 
-def make_figures(result: ClassificationResult) -> tuple[dict[str, str], dict[str, Any]]:
+@dataclass(frozen=True)
+class LoopOptions:
+    """Where the error tags come from and which playbook turns them into experiments."""
+
+    tags: str | None = None  # a tag sheet joined on the id column
+    separators: str = ";|,"
+    playbook: str | None = None
+    image_root: str | None = None  # sample paths are images below this folder
+
+
+def make_figures(
+    result: ClassificationResult, buckets: BucketResult | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Draw the figures; return their SVG by figure id and what the record says of them."""
     from reportgen.figures.confusion import choose_classes, plot_confusion_matrix
     from reportgen.figures.svg import figure_to_svg
@@ -39,6 +75,20 @@ def make_figures(result: ClassificationResult) -> tuple[dict[str, str], dict[str
             "true class. The same numbers are in the table below and in the embedded record."
         ),
     )
+    figures = {"confusion-matrix": svg}
+    if buckets is not None and buckets.buckets:
+        from reportgen.figures.buckets import plot_pareto
+
+        figures["pareto"] = figure_to_svg(
+            plot_pareto(buckets),
+            fig_id="pareto",
+            title="Error buckets, largest first",
+            description=(
+                f"Bars: tagged errors per bucket for {len(buckets.buckets)} buckets, largest "
+                "first, the ones to address first darker; line: cumulative share of all tags. "
+                "The table below lists the same counts."
+            ),
+        )
     info = {
         "confusion_matrix": {
             "labels_shown": view.labels,
@@ -47,7 +97,7 @@ def make_figures(result: ClassificationResult) -> tuple[dict[str, str], dict[str
             "colormap": "Blues",
         }
     }
-    return {"confusion-matrix": svg}, info
+    return figures, info
 
 
 def classification_sections(record: dict[str, Any]) -> list[Section]:
@@ -88,6 +138,20 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             {"limit": TOP_CONFUSIONS_SHOWN},
         ),
         Section(
+            "buckets",
+            "Error buckets",
+            "Tagged errors counted by cause. A row may carry several tags, so shares can add up "
+            "to more than 100%. The ceiling is the accuracy the model would reach if every "
+            "error in the bucket were fixed: the most any experiment aimed at it can gain.",
+        ),
+        Section(
+            "experiments",
+            "Small isolated experiments",
+            "What to try next, biggest bucket first: each experiment changes one thing, so its "
+            "effect can be measured by comparing the retrained model with this one. Suggestions "
+            "that need no tags, derived from the data, follow with their evidence.",
+        ),
+        Section(
             "misclassified",
             "Misclassified samples",
             "Rows the model got wrong, to read and tag with a cause (blurry, rare class, label "
@@ -97,23 +161,139 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
     ]
 
 
-def assemble(table: PredictionTable, meta: Meta, *, max_samples: int, seed: int) -> Assembled:
+def strip_block(strip: ConfusionStrip) -> dict[str, Any]:
+    """Describe one confusion's examples as plain JSON data."""
+    return {
+        "true": strip.true,
+        "pred": strip.pred,
+        "count": strip.count,
+        "errors": samples_block(strip.errors),
+        "true_example": samples_block(strip.true_example),
+        "pred_example": samples_block(strip.pred_example),
+    }
+
+
+def attach_images(samples: dict[str, Any], images: ImageLoader) -> dict[str, dict[str, Any]]:
+    """Give every shown row its thumbnail (or why not), in page order, so the budget is fair.
+
+    The record says which image each row shows; the data URIs go to the page only.
+    """
+    thumbnails: dict[str, dict[str, Any]] = {}
+    tables = [
+        t
+        for strip in samples["confusion_strips"]
+        for t in (strip["errors"], strip["true_example"], strip["pred_example"])
+    ]
+    tables.append(samples["misclassified"])
+    for table in tables:
+        for row in table["rows"]:
+            source = row["sample"]
+            if source is None:
+                row["image"] = None
+                continue
+            found = images.thumbnail(source)
+            if isinstance(found, Thumbnail):
+                thumbnails[source] = {
+                    "data_uri": found.data_uri,
+                    "width": found.width,
+                    "height": found.height,
+                }
+                row["image"] = {"source": source, "shown": True, "reason": None}
+            else:
+                row["image"] = {"source": source, "shown": False, "reason": found.reason}
+    return thumbnails
+
+
+def collect_tags(table: PredictionTable, loop: LoopOptions) -> Tags | None:
+    """Read the error tags from the tag sheet, else from the bucket column, else None."""
+    if loop.tags is not None:
+        from reportgen.analysis.buckets import tags_from_sheet
+
+        return tags_from_sheet(table, loop.tags, loop.separators)
+    column = table.columns.buckets
+    if column is None:
+        return None
+    return tags_from_column(list(table.frame[column]), column, loop.separators)
+
+
+def data_suggestions(
+    table: PredictionTable, result: ClassificationResult
+) -> list[suggest.Suggestion]:
+    """The experiments the data points to without any tags."""
+    out: list[suggest.Suggestion] = []
+    if table.columns.split is not None:
+        out += suggest.split_suggestions(
+            table.frame[table.columns.split], table.true_codes, table.labels
+        )
+    out += suggest.rare_class_suggestions(result)
+    if table.confidence is not None:
+        out += suggest.threshold_suggestions(
+            result, table.pred_codes, table.true_codes, table.confidence
+        )
+        out += suggest.confident_error_suggestions(
+            table.true_codes, table.pred_codes, table.confidence
+        )
+    return out
+
+
+def assemble(
+    table: PredictionTable,
+    meta: Meta,
+    *,
+    max_samples: int,
+    seed: int,
+    loop: LoopOptions | None = None,
+) -> Assembled:
     """Analyse coded labels and lay out the classification report."""
+    loop = loop or LoopOptions()
     result = analyze_classification(
         table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
     )
-    misclassified = misclassified_samples(table, max_samples=max_samples, seed=seed)
-    figures, figure_info = make_figures(result)
+    playbook = load_playbook(loop.playbook)
+    tags = collect_tags(table, loop)
+    buckets: BucketResult | None = None
+    if tags is not None:
+        buckets = analyze_buckets(
+            tags,
+            true_codes=table.true_codes,
+            pred_codes=table.pred_codes,
+            labels=table.labels,
+            row_numbers=table.row_numbers,
+            playbook=playbook,
+        )
+    images = (
+        None
+        if loop.image_root is None or table.columns.sample is None
+        else ImageLoader(loop.image_root)
+    )
+    max_text = None if images is not None else MAX_TEXT
+    misclassified = misclassified_samples(
+        table, max_samples=max_samples, seed=seed, max_text=max_text
+    )
+    strips: list[ConfusionStrip] = []
+    if table.columns.sample is not None:
+        pairs = [(c.true, c.pred, c.count) for c in result.top_confusions[:STRIPS]]
+        strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
+    figures, figure_info = make_figures(result, buckets)
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
     record["classification"] = classification_block(result, table.label_kind)
-    record["samples"] = {"misclassified": samples_block(misclassified)}
+    record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
+    record["suggestions"] = suggestions_block(data_suggestions(table, result))
+    record["samples"] = {
+        "confusion_strips": [strip_block(s) for s in strips],
+        "misclassified": samples_block(misclassified),
+    }
     record["figures"] = figure_info
+    thumbnails: dict[str, dict[str, Any]] = {}
+    if images is not None:
+        thumbnails = attach_images(record["samples"], images)
+        record["images"] = asdict(images.summary())
     record["summary"] = {
         "headline": classification_headline(record),
         "findings": classification_findings(record),
     }
     sections = classification_sections(record)
     record["sections"] = [s.id for s in sections]
-    return Assembled(record, figures, sections)
+    return Assembled(record, figures, sections, thumbnails)

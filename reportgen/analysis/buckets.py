@@ -1,0 +1,216 @@
+"""Error buckets: count tagged errors by cause, with intervals and the accuracy ceiling."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reportgen.analysis.stats import wilson_interval
+from reportgen.errors import ReportgenError
+from reportgen.playbook import Entry, match
+from reportgen.table import PredictionTable
+from reportgen.tags import normalize_tag, read_tag_sheet, split_tags
+
+# The second bucket is highlighted with the first only when it is at least this large
+# relative to it: otherwise the first is clearly the one to address.
+SECOND_BUCKET_RATIO = 1 / 3
+TOP_PAIRS = 3
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Tags per table row (positions), where they came from, and what could not be joined."""
+
+    by_row: dict[int, list[str]]
+    source: str  # e.g. "column 'buckets'" or "tag sheet review.csv"
+    unmatched_ids: list[str] = field(default_factory=list)
+    sampling: str | None = None  # how the tagged errors were drawn, when known to be random
+
+
+@dataclass(frozen=True)
+class PairCount:
+    """How often a bucket holds one (true, predicted) pair."""
+
+    true: str
+    pred: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One cause of errors: its size among tagged errors and what fixing it is worth."""
+
+    name: str  # as written (the most common spelling)
+    key: str  # normalised, for counting
+    count: int
+    share: float  # of tagged errors
+    share_ci: tuple[float, float] | None
+    ceiling: float  # accuracy if every error of this bucket were fixed
+    ceiling_ci: tuple[float, float] | None
+    pairs: list[PairCount]
+    address_first: bool
+    playbook: str | None  # the matching playbook entry's name
+    experiments: list[str]
+    why: str
+
+
+@dataclass(frozen=True)
+class BucketResult:
+    """Buckets in order of size, with coverage and what the join left over."""
+
+    source: str
+    total_errors: int
+    tagged_errors: int
+    untagged_errors: int
+    tagged_correct: int
+    tagged_correct_rows: list[int]
+    unmatched_ids: list[str]
+    sampling: str | None
+    multi_tagged: int  # tagged errors with two or more tags
+    accuracy: float
+    buckets: list[Bucket]
+
+
+def analyze_buckets(
+    tags: Tags,
+    *,
+    true_codes: np.ndarray,
+    pred_codes: np.ndarray,
+    labels: list[str],
+    row_numbers: np.ndarray,
+    playbook: list[Entry],
+) -> BucketResult:
+    """Count tagged errors per bucket and estimate each bucket's accuracy ceiling."""
+    n = int(true_codes.size)
+    wrong = true_codes != pred_codes
+    total_errors = int(wrong.sum())
+    accuracy = (n - total_errors) / n if n else 0.0
+    tagged = {pos: t for pos, t in tags.by_row.items() if t and wrong[pos]}
+    on_correct = sorted(pos for pos, t in tags.by_row.items() if t and not wrong[pos])
+
+    counts: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    first_seen: dict[str, int] = {}
+    pairs: dict[str, Counter[tuple[int, int]]] = {}
+    multi = 0
+    for pos in sorted(tagged):
+        keys_here = []
+        for written in tagged[pos]:
+            key = normalize_tag(written)
+            if not key or key in keys_here:
+                continue
+            keys_here.append(key)
+            counts[key] += 1
+            spellings.setdefault(key, Counter())[written.strip()] += 1
+            first_seen.setdefault(key, len(first_seen))
+            pairs.setdefault(key, Counter())[(int(true_codes[pos]), int(pred_codes[pos]))] += 1
+        multi += len(keys_here) > 1
+
+    n_tagged = len(tagged)
+    order = sorted(counts, key=lambda k: (-counts[k], first_seen[k]))
+    buckets = []
+    for rank, key in enumerate(order):
+        count = counts[key]
+        share = count / n_tagged
+        share_ci = wilson_interval(count, n_tagged)
+        # fixing this bucket's share of all errors (exact when every error was tagged)
+        error_rate = total_errors / n if n else 0.0
+        ceiling = accuracy + share * error_rate
+        ceiling_ci = (
+            None
+            if share_ci is None
+            else (accuracy + share_ci[0] * error_rate, accuracy + share_ci[1] * error_rate)
+        )
+        name = max(spellings[key].items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+        entry = match(name, playbook)
+        top = counts[order[0]]
+        address_first = rank == 0 or (rank == 1 and count >= top * SECOND_BUCKET_RATIO)
+        buckets.append(
+            Bucket(
+                name=name,
+                key=key,
+                count=count,
+                share=share,
+                share_ci=share_ci,
+                ceiling=ceiling,
+                ceiling_ci=ceiling_ci,
+                pairs=[
+                    PairCount(labels[t], labels[p], c)
+                    for (t, p), c in sorted(pairs[key].items(), key=lambda kv: (-kv[1], kv[0]))[
+                        :TOP_PAIRS
+                    ]
+                ],
+                address_first=address_first,
+                playbook=None if entry is None else entry.name,
+                experiments=[] if entry is None else list(entry.experiments),
+                why="" if entry is None else entry.why,
+            )
+        )
+    return BucketResult(
+        source=tags.source,
+        total_errors=total_errors,
+        tagged_errors=n_tagged,
+        untagged_errors=total_errors - n_tagged,
+        tagged_correct=len(on_correct),
+        tagged_correct_rows=[int(row_numbers[p]) for p in on_correct[:10]],
+        unmatched_ids=list(tags.unmatched_ids),
+        sampling=tags.sampling,
+        multi_tagged=multi,
+        accuracy=accuracy,
+        buckets=buckets,
+    )
+
+
+def tags_from_column(cells: list[object], column: str, separators: str) -> Tags:
+    """Read the tags of each row from the bucket column of the prediction file."""
+    by_row = {}
+    for pos, cell in enumerate(cells):
+        found = split_tags(cell, separators)
+        if found:
+            by_row[pos] = found
+    return Tags(by_row=by_row, source=f"column '{column}' of the prediction file")
+
+
+def tags_from_sheet(table: PredictionTable, path: str, separators: str) -> Tags:
+    """Join a tag sheet to the predictions on the id column (or on row numbers)."""
+    sheet = read_tag_sheet(path, separators=separators, id_fallback=table.columns.id)
+    if sheet.id_column == "row":
+        lookup = {str(int(r)): pos for pos, r in enumerate(table.row_numbers)}
+    else:
+        if table.columns.id is None:
+            raise ReportgenError(
+                f"{path}: the tag sheet is joined on ids, but the prediction file has no id "
+                "column; name it with --id COLUMN."
+            )
+        ids = table.frame[table.columns.id].astype("str").tolist()
+        lookup = {value: pos for pos, value in enumerate(ids)}
+    by_row: dict[int, list[str]] = {}
+    unmatched: list[str] = []
+    for key, written in zip(sheet.ids, sheet.tags, strict=True):
+        pos = lookup.get(key)
+        if pos is None:
+            unmatched.append(key)
+        elif written:
+            by_row[pos] = written
+    sampling = None
+    if sheet.sampling is not None:
+        errors = int((table.true_codes != table.pred_codes).sum())
+        if sheet.sampling.split is not None and table.columns.split is not None:
+            in_split = table.frame[table.columns.split].astype("str") == sheet.sampling.split
+            errors = int(((table.true_codes != table.pred_codes) & in_split.to_numpy()).sum())
+        # a sheet drawn from other predictions is not a random sample of these errors
+        if sheet.sampling.total_errors == errors:
+            tagged_rows = sum(1 for t in sheet.tags if t)
+            sampling = (
+                f"{tagged_rows:,} of the {len(sheet.ids):,} errors drawn at random by "
+                f"sample-errors ({sheet.sampling.marker()})"
+            )
+    return Tags(
+        by_row=by_row,
+        source=f"tag sheet {Path(path).name}",
+        unmatched_ids=unmatched,
+        sampling=sampling,
+    )

@@ -1,0 +1,174 @@
+"""Experiments suggested by the data itself, no tags needed: each with its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analysis.classification import ClassificationResult
+
+TRAIN_NAMES = ("train", "training", "trn")
+# a class is "far rarer" in train when its share there is below this fraction of elsewhere
+RARER_FACTOR = 1 / 3
+RARE_SHARE = 0.05  # a class under this share of the rows is rare
+CONFIDENT = 0.9
+MIN_FALSE_POSITIVES = 5
+MAX_THRESHOLDS = 3  # suggest thresholds for the classes with most false positives only
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One experiment the data points to, the class or split it targets, and why."""
+
+    kind: str
+    target: str
+    text: str
+    evidence: str
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def split_suggestions(
+    splits: pd.Series, true_codes: np.ndarray, labels: list[str]
+) -> list[Suggestion]:
+    """Classes absent from, or far rarer in, the train split than in the others."""
+    names = [str(v) for v in pd.unique(splits.dropna().astype("str"))]
+    train = next((s for s in names if s.casefold() in TRAIN_NAMES), None)
+    if train is None:
+        return []
+    in_train = (splits.astype("str") == train).to_numpy()
+    k = len(labels)
+    train_counts = np.bincount(true_codes[in_train], minlength=k)
+    other_counts = np.bincount(true_codes[~in_train], minlength=k)
+    n_train, n_other = int(in_train.sum()), int((~in_train).sum())
+    out = []
+    others = ", ".join(s for s in names if s != train) or "the other splits"
+    for i, label in enumerate(labels):
+        if other_counts[i] == 0:
+            continue
+        if train_counts[i] == 0:
+            out.append(
+                Suggestion(
+                    "missing-in-train",
+                    label,
+                    f"Move or collect examples of '{label}' into the train split",
+                    f"'{label}' never occurs in '{train}' but has {int(other_counts[i]):,} "
+                    f"examples in {others}: the model cannot learn it.",
+                )
+            )
+        elif n_train and n_other:
+            share_train = train_counts[i] / n_train
+            share_other = other_counts[i] / n_other
+            if share_train < RARER_FACTOR * share_other:
+                out.append(
+                    Suggestion(
+                        "rare-in-train",
+                        label,
+                        f"Add examples of '{label}' to the train split, or oversample it",
+                        f"'{label}' is {share_train:.1%} of '{train}' but {share_other:.1%} of "
+                        f"{others} ({int(train_counts[i]):,} against {int(other_counts[i]):,} "
+                        "examples).",
+                    )
+                )
+    return out
+
+
+def rare_class_suggestions(result: ClassificationResult) -> list[Suggestion]:
+    """Rare classes whose recall lags the rest."""
+    macro_recall = result.macro_avg.recall
+    out = []
+    for m in result.per_class:
+        share = m.support / result.n if result.n else 0.0
+        if 0 < share < RARE_SHARE and m.recall < macro_recall - 0.1 and m.false_negatives >= 2:
+            out.append(
+                Suggestion(
+                    "rare-class-recall",
+                    m.label,
+                    f"Oversample '{m.label}' or weight it more in the loss",
+                    f"'{m.label}' is {share:.1%} of the rows and its recall is {_pct(m.recall)} "
+                    f"against a macro average of {_pct(macro_recall)} "
+                    f"({m.false_negatives:,} of {m.support:,} missed).",
+                )
+            )
+    return out
+
+
+def threshold_for_precision(
+    confidence: np.ndarray, correct: np.ndarray, target: float
+) -> tuple[float, float, int] | None:
+    """Lowest confidence threshold whose kept predictions reach the target precision.
+
+    Returns (threshold, precision, true positives kept), or None when no threshold does.
+    """
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order])
+    kept = np.arange(1, order.size + 1)
+    precision = hits / kept
+    # only cut between different confidences: ties stand or fall together
+    conf_sorted = confidence[order]
+    boundary = np.append(conf_sorted[1:] < conf_sorted[:-1], True)
+    ok = np.flatnonzero((precision >= target) & boundary)
+    if ok.size == 0:
+        return None
+    last = int(ok[-1])
+    return float(conf_sorted[last]), float(precision[last]), int(hits[last])
+
+
+def threshold_suggestions(
+    result: ClassificationResult,
+    pred_codes: np.ndarray,
+    true_codes: np.ndarray,
+    confidence: np.ndarray,
+) -> list[Suggestion]:
+    """Classes with many false positives: the threshold that halves their precision gap."""
+    out = []
+    worst = sorted(
+        (i for i, m in enumerate(result.per_class) if m.false_positives >= MIN_FALSE_POSITIVES),
+        key=lambda i: (-result.per_class[i].false_positives, i),
+    )
+    for i in worst[:MAX_THRESHOLDS]:
+        m = result.per_class[i]
+        if m.precision >= 0.95:
+            continue
+        target = m.precision + (1.0 - m.precision) / 2
+        mine = pred_codes == i
+        found = threshold_for_precision(confidence[mine], true_codes[mine] == i, target)
+        if found is None:
+            continue
+        threshold, precision, kept = found
+        recall_after = kept / m.support if m.support else 0.0
+        out.append(
+            Suggestion(
+                "threshold",
+                m.label,
+                f"Predict '{m.label}' only at confidence ≥ {threshold:.2f}",
+                f"'{m.label}' has {m.false_positives:,} false positives (precision "
+                f"{m.precision:.2f}); at confidence ≥ {threshold:.2f} precision becomes "
+                f"{precision:.2f} and recall goes from {m.recall:.2f} to {recall_after:.2f}.",
+            )
+        )
+    return out
+
+
+def confident_error_suggestions(
+    true_codes: np.ndarray, pred_codes: np.ndarray, confidence: np.ndarray
+) -> list[Suggestion]:
+    """Errors made with high confidence: often wrong labels rather than wrong predictions."""
+    wrong = true_codes != pred_codes
+    confident = wrong & (confidence >= CONFIDENT)
+    count = int(confident.sum())
+    if count == 0:
+        return []
+    return [
+        Suggestion(
+            "review-labels",
+            "confident errors",
+            f"Review the labels of the {count:,} errors predicted with confidence ≥ {CONFIDENT}",
+            f"{count:,} of {int(wrong.sum()):,} errors ({count / max(1, int(wrong.sum())):.0%}) "
+            f"have confidence ≥ {CONFIDENT}; confident mistakes are often label errors.",
+        )
+    ]

@@ -1,0 +1,213 @@
+"""Draw a seeded random sample of errors, stratified by confusion pair, as a review sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.deliver import write_atomic
+from reportgen.errors import ReportgenError
+from reportgen.table import PredictionTable, factorize, label_text
+from reportgen.tags import (
+    BUCKET_ALIASES,
+    ID_ALIASES,
+    MARKER_COLUMN,
+    ROW_ID,
+    Sampling,
+    escape_cell,
+)
+
+FIXED_COLUMNS = ("true", "predicted", "confidence", "buckets", "notes", MARKER_COLUMN)
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One confusion pair: how many errors it has and how many were drawn from it."""
+
+    true: str
+    pred: str
+    errors: int
+    sampled: int
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewSample:
+    """The drawn errors: table positions (0-based) in file order, and how they were drawn."""
+
+    positions: np.ndarray
+    sampling: Sampling
+    strata: tuple[Stratum, ...]  # every pair with errors, most errors first
+
+    def describe(self) -> str:
+        """Say in one line what was drawn: '100 of 1,234 errors, stratified by ...'."""
+        s = self.sampling
+        where = f" in split '{s.split}'" if s.split is not None else ""
+        pairs = f"{len(self.strata)} confusion {'pair' if len(self.strata) == 1 else 'pairs'}"
+        if s.n >= s.total_errors:
+            return f"all {s.total_errors:,} errors{where} ({pairs}), seed {s.seed}"
+        return f"{s.n:,} of {s.total_errors:,} errors{where}, stratified by {pairs}, seed {s.seed}"
+
+
+def allocate(sizes: np.ndarray, n: int) -> np.ndarray:
+    """Share n draws among strata in proportion to their sizes (largest remainder).
+
+    Every stratum gets at least one draw when n is at least the number of strata, taken from
+    the strata that stay nearest their proportional share; none gets more than its size.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    total = int(sizes.sum())
+    if n >= total:
+        return sizes.copy()
+    # integer arithmetic: quota_k = n * size_k / total exactly, as floor and remainder
+    take, remainder = np.divmod(n * sizes, total)
+    left = n - int(take.sum())
+    if left:
+        # largest remainder first; ties go to the larger stratum, then to the earlier one
+        order = np.lexsort((np.arange(len(sizes)), -sizes, -remainder))
+        take[order[:left]] += 1
+    if n >= len(sizes):
+        for empty in np.flatnonzero(take == 0):
+            # the donor is the stratum furthest above its quota (scaled by total, exactly)
+            excess = np.where(take >= 2, take * total - n * sizes, np.iinfo(np.int64).min)
+            donor = int(np.argmax(excess))
+            take[donor] -= 1
+            take[empty] += 1
+    return np.asarray(take, dtype=np.int64)
+
+
+def sample_errors(
+    table: PredictionTable, *, n: int, seed: int, split: str | None = None
+) -> ReviewSample:
+    """Draw n errors at random with numpy's default_rng(seed), stratified by confusion pair."""
+    where = table.source.path or "the DataFrame"
+    if table.task != "classification":
+        raise ReportgenError(
+            f"{where}: sample-errors needs class labels, but the predictions were read as "
+            "regression (numeric targets), where no row is simply right or wrong. If the "
+            "numbers are class labels, pass --task classification."
+        )
+    if n < 1:
+        raise ReportgenError(f"the sample size must be at least 1, not {n}.")
+    if seed < 0:
+        raise ReportgenError(f"the seed must be zero or positive, not {seed}.")
+    wrong = table.true_codes != table.pred_codes
+    if split is not None:
+        wrong &= _in_split(table, split, where)
+    positions = np.flatnonzero(wrong)
+    total = len(positions)
+    if total == 0:
+        what = f"in split '{split}'" if split is not None else "in the file"
+        raise ReportgenError(
+            f"{where}: there are no errors {what} (every prediction is right); "
+            "there is nothing to review."
+        )
+    width = max(len(table.labels), 1)
+    pair = table.true_codes[positions] * width + table.pred_codes[positions]
+    keys, inverse, sizes = np.unique(pair, return_inverse=True, return_counts=True)
+    take = allocate(sizes, n)
+    groups = np.split(positions[np.argsort(inverse, kind="stable")], np.cumsum(sizes)[:-1])
+    rng = np.random.default_rng(seed)
+    chosen = [
+        members if k == len(members) else rng.choice(members, size=int(k), replace=False)
+        for members, k in zip(groups, take, strict=True)
+    ]
+    strata = [
+        Stratum(
+            true=table.labels[int(key) // width],
+            pred=table.labels[int(key) % width],
+            errors=int(size),
+            sampled=int(k),
+        )
+        for key, size, k in zip(keys, sizes, take, strict=True)
+    ]
+    strata.sort(key=lambda s: -s.errors)  # stable: equal pairs keep label order
+    drawn = int(take.sum())
+    return ReviewSample(
+        positions=np.sort(np.concatenate(chosen)).astype(np.int64),
+        sampling=Sampling(
+            seed=seed, n=drawn, total_errors=total, split=split, stratified=drawn < total
+        ),
+        strata=tuple(strata),
+    )
+
+
+def _in_split(table: PredictionTable, value: str, where: str) -> np.ndarray:
+    """Mark the rows whose split column holds value (compared as text)."""
+    column = table.columns.split
+    if column is None:
+        raise ReportgenError(
+            f"{where}: no split column, so the rows of split '{value}' cannot be chosen; "
+            "looked for a column named 'split'. Name the column with --split COLUMN."
+        )
+    codes, uniques = factorize(table.frame[column])
+    texts = [label_text(u) for u in uniques]
+    hits = [i for i, t in enumerate(texts) if t == value]
+    if not hits:
+        counts = np.bincount(codes[codes >= 0], minlength=len(texts))
+        shown = ", ".join(
+            f"'{t}' ({int(c):,} {'row' if c == 1 else 'rows'})"
+            for t, c in sorted(zip(texts, counts, strict=True))[:20]
+        )
+        raise ReportgenError(
+            f"{where}: split column '{column}' has no row with the value '{value}'. "
+            f"Its values are: {shown}{', …' if len(texts) > 20 else ''}."
+        )
+    return np.asarray(np.isin(codes, hits), dtype=bool)
+
+
+def write_review_sheet(
+    table: PredictionTable, sample: ReviewSample, path: str | os.PathLike[str]
+) -> None:
+    """Write the drawn errors as a CSV that spreadsheets open cleanly, atomically.
+
+    UTF-8 with a byte-order mark (so that Excel reads UTF-8), commas, CRLF line ends as
+    RFC 4180 and Excel write them, formula-like cells guarded by an apostrophe. The
+    `buckets` and `notes` columns are left empty for the reviewer; every row carries the
+    sampling marker, so that the filled sheet read back by `--tags` is known to be random.
+    """
+    positions = sample.positions
+    columns = table.columns
+    id_name = "id" if columns.id is not None else ROW_ID
+    if columns.id is not None:
+        # the same text as a join on the id column sees (astype("str")): 7.0 stays '7.0'
+        ids = table.frame[columns.id].astype("str").to_numpy()[positions].tolist()
+    else:
+        ids = [str(int(r)) for r in table.row_numbers[positions]]
+    header = [id_name, "true", "predicted"]
+    body: list[list[str]] = [
+        ids,
+        [table.labels[c] for c in table.true_codes[positions]],
+        [table.labels[c] for c in table.pred_codes[positions]],
+    ]
+    if table.confidence is not None:
+        header.append("confidence")
+        body.append([f"{c:.3f}" for c in table.confidence[positions]])
+    if columns.sample is not None:
+        header.append(_sample_header(columns.sample))
+        body.append([_text(v) for v in table.frame[columns.sample].to_numpy()[positions]])
+    marker = sample.sampling.marker()
+    header += ["buckets", "notes", MARKER_COLUMN]
+    body += [[""] * len(positions), [""] * len(positions), [marker] * len(positions)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([escape_cell(h) for h in header])
+    writer.writerows([escape_cell(c) for c in row] for row in zip(*body, strict=True))
+    write_atomic(path, "\ufeff" + out.getvalue())
+
+
+def _sample_header(name: str) -> str:
+    """Keep the sample column's name unless the sheet reader would take it for another role."""
+    reserved = {"id", ROW_ID, *FIXED_COLUMNS, *ID_ALIASES, *BUCKET_ALIASES}
+    return "sample" if name.strip().lower() in reserved else name
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return label_text(value)
