@@ -8,7 +8,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from reportgen.analysis.stats import Interval, mean_interval
+from reportgen.analysis.stats import Z95, Interval, mean_interval
 
 TREND_BINS = 20
 TREND_MIN_ROWS = 50  # per bin: fewer rows make a trend of noise
@@ -57,6 +57,15 @@ class RegressionResult:
     density: bool
 
 
+def sorted_quantiles(ordered: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Quantiles of already sorted values, interpolated as numpy's default ('linear')."""
+    position = probs * (ordered.size - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, ordered.size - 1)
+    frac = position - low
+    return np.asarray(ordered[low] + (ordered[high] - ordered[low]) * frac, dtype=np.float64)
+
+
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """R² as scikit-learn computes it, including its finite answers for a constant target."""
     ss_res = float(np.sum((y_true - y_pred) ** 2))
@@ -67,23 +76,41 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoint]:
-    """Mean residual per quantile bin of the prediction: a smoothed trend line."""
-    order = np.argsort(y_pred, kind="stable")
+    """Mean residual per quantile bin of the prediction: a smoothed trend line.
+
+    Bins are cut at quantiles of the prediction and rows assigned by value, so equal
+    predictions always share a bin; the per-bin sums come from bincounts, not a sort.
+    """
+    count = min(bins, max(1, y_pred.size // TREND_MIN_ROWS))
+    edges = np.unique(np.quantile(y_pred, np.linspace(0.0, 1.0, count + 1)))
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0]])
+    codes = np.searchsorted(edges[1:-1], y_pred, side="right")
+    k = edges.size - 1
+    n = np.bincount(codes, minlength=k)
+    pred_sum = np.bincount(codes, weights=y_pred, minlength=k)
+    res_sum = np.bincount(codes, weights=residual, minlength=k)
+    res_sq = np.bincount(codes, weights=residual * residual, minlength=k)
+    abs_sum = np.bincount(codes, weights=np.abs(residual), minlength=k)
     points = []
-    for chunk in np.array_split(order, min(bins, max(1, y_pred.size // TREND_MIN_ROWS))):
-        if chunk.size == 0:
+    for i in range(k):
+        if n[i] == 0:
             continue
-        p = y_pred[chunk]
-        r = residual[chunk]
+        mean = res_sum[i] / n[i]
+        ci = None
+        if n[i] > 1:
+            var = max(0.0, (res_sq[i] - n[i] * mean * mean) / (n[i] - 1))
+            half = Z95 * math.sqrt(var / n[i])
+            ci = Interval(mean - half, mean + half, "normal approximation")
         points.append(
             TrendPoint(
-                pred_low=float(p.min()),
-                pred_high=float(p.max()),
-                pred_mean=float(p.mean()),
-                mean_residual=float(r.mean()),
-                mean_residual_ci=mean_interval(r),
-                mae=float(np.abs(r).mean()),
-                n=int(chunk.size),
+                pred_low=float(edges[i]),
+                pred_high=float(edges[i + 1]),
+                pred_mean=float(pred_sum[i] / n[i]),
+                mean_residual=float(mean),
+                mean_residual_ci=ci,
+                mae=float(abs_sum[i] / n[i]),
+                n=int(n[i]),
             )
         )
     return points
@@ -123,7 +150,8 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
         mape, mape_note = float(np.mean(abs_err / np.maximum(np.abs(y_true), floor))), None
 
     # the outermost 0.1% on each side would stretch the axis over empty bins: count them apart
-    lo, hi = (float(q) for q in np.quantile(residual, [0.001, 0.999]))
+    ordered = np.sort(residual)  # once, for the histogram range and the Q-Q quantiles
+    lo, hi = (float(q) for q in sorted_quantiles(ordered, np.array([0.001, 0.999])))
     if not hi > lo:
         lo, hi = float(residual.min()), float(residual.max())
     try:
@@ -140,8 +168,9 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
     std = float(residual.std(ddof=1)) if n > 1 else 0.0
     normal = NormalDist()
     qq_theoretical = [normal.inv_cdf(float(p)) for p in probs]
-    standardized = (residual - residual.mean()) / std if std > 0 else residual - residual.mean()
-    qq_sample = np.quantile(standardized, probs).tolist()
+    centre = float(residual.mean())
+    qq = sorted_quantiles(ordered, probs) - centre
+    qq_sample = (qq / std if std > 0 else qq).tolist()
     low = float(min(y_true.min(), y_pred.min()))
     high = float(max(y_true.max(), y_pred.max()))
     return RegressionResult(

@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patheffects import Normal, Stroke
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
@@ -20,9 +21,30 @@ DENSITY_BINS = 80
 DENSITY_CMAP = "viridis"
 
 
+def histogram2d(
+    x: np.ndarray, y: np.ndarray, bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count points on an even bins x bins grid, as np.histogram2d, in one bincount."""
+    xedges = np.linspace(float(x.min()), float(x.max()), bins + 1)
+    yedges = np.linspace(float(y.min()), float(y.max()), bins + 1)
+    xi = _cell(x, xedges, bins)
+    yi = _cell(y, yedges, bins)
+    counts = np.bincount(xi * bins + yi, minlength=bins * bins).reshape(bins, bins)
+    return counts.astype(np.float64), xedges, yedges
+
+
+def _cell(values: np.ndarray, edges: np.ndarray, bins: int) -> np.ndarray:
+    span = edges[-1] - edges[0]
+    if span <= 0:
+        return np.zeros(values.size, dtype=np.int64)
+    index = ((values - edges[0]) * (bins / span)).astype(np.int64)
+    # the maximum belongs to the last bin, as in numpy
+    return np.asarray(np.clip(index, 0, bins - 1), dtype=np.int64)
+
+
 def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     """Draw a 2-D histogram (log counts) instead of points: size and time stay flat."""
-    counts, xedges, yedges = np.histogram2d(x, y, bins=DENSITY_BINS)
+    counts, xedges, yedges = histogram2d(x, y, DENSITY_BINS)
     shown = np.where(counts > 0, counts, np.nan)
     image = ax.imshow(
         shown.T,
@@ -35,7 +57,18 @@ def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
         rasterized=True,
     )
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
-    bar.set_label("points per cell (log scale)")
+    # plain numbers: the default 10^k labels go through mathtext, which is slow to lay out
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(_count_label))
+    bar.ax.yaxis.set_minor_formatter(NullFormatter())
+    # the axes title says what the colour counts: a rotated label here runs off the edge
+
+
+def _count_label(value: float, _pos: int) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:g}M"
+    if value >= 1e3:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
 
 
 def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
@@ -47,10 +80,21 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
     """Draw residuals against predictions with a trend, beside predicted against actual."""
     residual = y_true - y_pred
     with figure_style():
-        fig = new_figure(10.0, 4.4)
+        fig = new_figure(10.0, 4.4, fixed=True)
         left, right = fig.subplots(1, 2)
+        fig.subplots_adjust(
+            left=0.08,
+            right=0.97 if not result.density else 0.95,
+            bottom=0.13,
+            top=0.91,
+            wspace=0.32,
+        )
         draw = _density if result.density else _points
-        what = f"density of {result.n:,} points" if result.density else f"{result.n:,} points"
+        what = (
+            f"{result.n:,} rows; colour: rows per cell (log)"
+            if result.density
+            else f"{result.n:,} rows, one point each"
+        )
 
         draw(left, y_pred, residual)
         left.axhline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero residual")
@@ -67,7 +111,7 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
         )
         left.set_xlabel("Predicted")
         left.set_ylabel("Residual (true − predicted)")
-        left.set_title(f"Residuals vs predicted ({what})")
+        left.set_title(f"Residuals vs predicted\n{what}", fontsize=10)
         left.legend(loc="best", fontsize=8, frameon=False)
 
         draw(right, y_true, y_pred)
@@ -75,7 +119,7 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
         right.plot([low, high], [low, high], color=TREND, linewidth=1.5, label="perfect prediction")
         right.set_xlabel("Actual (true)")
         right.set_ylabel("Predicted")
-        right.set_title(f"Predicted vs actual ({what})")
+        right.set_title(f"Predicted vs actual\n{what}", fontsize=10)
         right.legend(loc="upper left", fontsize=8, frameon=False)
         for axis in (left, right):
             axis.grid(True, color="#d0d7de", linewidth=0.5)
@@ -86,8 +130,9 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
 def plot_residual_distribution(result: RegressionResult) -> Figure:
     """Draw the residual histogram beside a normal Q-Q plot of standardised residuals."""
     with figure_style():
-        fig = new_figure(10.0, 3.8)
+        fig = new_figure(10.0, 3.8, fixed=True)
         hist, qq = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
         edges = np.asarray(result.histogram_edges)
         hist.stairs(result.histogram_counts, edges, fill=True, color=POINT, alpha=0.85)
         hist.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")

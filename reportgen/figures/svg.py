@@ -44,12 +44,14 @@ def figure_style() -> Iterator[None]:
 def figure_to_svg(fig: Figure, *, fig_id: str, title: str, description: str) -> str:
     """Render a figure to SVG and clean it for inline use."""
     buf = io.StringIO()
+    # a figure with fixed margins is saved as laid out: no second pass to measure it
+    tight = fig.get_layout_engine() is not None
     with figure_style():
         fig.savefig(
             buf,
             format="svg",
             metadata={"Date": None},
-            bbox_inches="tight",
+            bbox_inches="tight" if tight else None,
             pad_inches=0.08,
             dpi=RASTER_DPI,
         )
@@ -81,7 +83,14 @@ def clean_svg(svg: str, *, fig_id: str, title: str, description: str) -> str:
     return head + ">" + alt + svg[opening_end + 1 :].strip() + "\n"
 
 
-def new_figure(width: float, height: float, **kwargs: Any) -> Figure:
-    """Create a figure outside pyplot's global state."""
+def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: Any) -> Figure:
+    """Create a figure outside pyplot's global state.
+
+    fixed: the caller sets the margins itself (fig.subplots_adjust). Constrained layout
+    measures every tick label, which costs more than drawing a dense figure; figures
+    whose labels are known in advance skip it.
+    """
     with figure_style():
+        if fixed:
+            return Figure(figsize=(width, height), **kwargs)
         return Figure(figsize=(width, height), layout="constrained", **kwargs)
