@@ -163,6 +163,23 @@ def build_report(
     )
     assembled: Assembled
     if table.task == "regression":
+        unused = [
+            name
+            for name, value in (
+                ("--tags", tags),
+                ("--buckets", buckets),
+                ("--playbook", playbook),
+                ("--image-root", image_root),
+            )
+            if value is not None
+        ]
+        if unused:
+            raise ReportgenError(
+                f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to "
+                "classification reports, and this is a regression file; leave "
+                f"{'it' if len(unused) == 1 else 'them'} out, or pass --task classification "
+                "if the numbers are class labels."
+            )
         from reportgen.kinds import regression
 
         assembled = regression.assemble(table, meta, max_samples=max_samples)

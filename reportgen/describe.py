@@ -12,6 +12,13 @@ def pct(x: float | None, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
+def points(x: float | None, digits: int = 1) -> str:
+    """Format a difference of proportions in percentage points: 0.018 -> '1.8 pt'."""
+    if x is None:
+        return "–"
+    return f"{100 * x:.{digits}f} pt"
+
+
 def interval_pct(ci: list[float] | None, digits: int = 1) -> str:
     """Format an interval of proportions: [0.904, 0.951] -> '90.4–95.1%'."""
     if ci is None:

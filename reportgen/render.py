@@ -79,6 +79,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         pct=describe.pct,
+        points=describe.points,
         num=describe.num,
         signed=describe.signed,
         interval_num=describe.interval_num,

@@ -650,3 +650,31 @@ def test_bad_input_keeps_an_existing_report(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous report"
     assert [p.name for p in out_dir.iterdir()] == ["report.html"]
+
+
+def test_tag_sheet_that_does_not_exist(tmp_path: Path) -> None:
+    result, out = _build(tmp_path, _csv(tmp_path, _good()), "--tags", "missing.csv")
+    message = _assert_refused(result, out)
+    assert "missing.csv" in message
+
+
+def test_playbook_that_is_not_toml(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text("[[entry]\nname = 'x'", encoding="utf-8")
+    result, out = _build(tmp_path, _csv(tmp_path, _good()), "--playbook", "bad.toml")
+    message = _assert_refused(result, out)
+    assert "bad.toml" in message and "not valid TOML" in message
+
+
+def test_image_root_that_does_not_exist(tmp_path: Path) -> None:
+    frame = _good().assign(image=["a.png", "b.png", "c.png", "d.png"])
+    result, out = _build(tmp_path, _csv(tmp_path, frame), "--image-root", "no-such-folder")
+    message = _assert_refused(result, out)
+    assert "--image-root" in message and "no-such-folder" in message
+
+
+def test_classification_options_on_a_regression_file(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"y_true": [1.5, 2.5, 3.5], "y_pred": [1.4, 2.2, 3.1]})
+    (tmp_path / "tags.csv").write_text("id,buckets\n1,blurry\n", encoding="utf-8")
+    result, out = _build(tmp_path, _csv(tmp_path, frame), "--tags", "tags.csv")
+    message = _assert_refused(result, out)
+    assert "--tags applies to classification reports" in message
