@@ -107,6 +107,7 @@ def build_report(
     image_root: str | os.PathLike[str] | None = None,
     columns: Sequence[str] = (),
     slices: Sequence[str] = (),
+    slice_all: bool = False,
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -136,6 +137,7 @@ def build_report(
         split=split,
         columns=tuple(columns),
         slices=tuple(slices),
+        slice_all=slice_all,
         task=task,
         dropna=dropna,
     )
@@ -184,11 +186,6 @@ def build_report(
 
         assembled = regression.assemble(table, meta, max_samples=max_samples)
     else:
-        if table.columns.slices:
-            raise ReportgenError(
-                "--slice groups residuals in regression reports; slices of classification "
-                "errors are not supported by this version yet. Leave --slice out."
-            )
         from reportgen.kinds import classification
 
         loop = classification.LoopOptions(

@@ -113,7 +113,12 @@ def main() -> None:
     "slices",
     multiple=True,
     callback=_split_columns,
-    help="Regression: show residuals per value (or quantile bin) of this column; repeatable.",
+    help="Show errors (or residuals) per value, or quantile bin, of this column; repeatable.",
+)
+@click.option(
+    "--slice-all",
+    is_flag=True,
+    help="Slice by every column that plays no other role.",
 )
 @click.option(
     "--task",

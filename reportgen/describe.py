@@ -19,6 +19,15 @@ def points(x: float | None, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f} pt"
 
 
+def pvalue(p: float | None) -> str:
+    """Format a p-value: '< 0.001', '0.032', '1'."""
+    if p is None:
+        return "–"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}".rstrip("0").rstrip(".") if p < 1 else "1"
+
+
 def interval_pct(ci: list[float] | None, digits: int = 1) -> str:
     """Format an interval of proportions: [0.904, 0.951] -> '90.4–95.1%'."""
     if ci is None:
@@ -105,6 +114,29 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
     return cards
 
 
+def _error_slice_findings(record: dict[str, Any]) -> list[str]:
+    """The most significant slice, and the error tree's worst rule when it adds to it."""
+    slices = record.get("slices") or {}
+    items = [g for g in slices.get("items") or [] if (g["p_adjusted"] or 1.0) < 0.05]
+    out = []
+    if items:
+        g = items[0]
+        out.append(
+            f"Errors concentrate in {g['column']} = {g['value']}: {pct(g['error_rate'])} errors "
+            f"against {pct(slices['overall_error_rate'])} overall ({plural(g['n'], 'row')}; "
+            f"adjusted p {pvalue(g['p_adjusted'])})."
+        )
+    tree = slices.get("tree")
+    if tree and tree["rules"] and tree["rules"][0]["conditions"]:
+        rule = tree["rules"][0]
+        if rule["error_rate"] >= 2 * slices["overall_error_rate"]:
+            out.append(
+                f"The error tree finds {' and '.join(rule['conditions'])}: "
+                f"{pct(rule['error_rate'], 0)} errors on {pct(rule['coverage'])} of the data."
+            )
+    return out
+
+
 def _bucket_findings(record: dict[str, Any]) -> list[str]:
     """The largest error bucket and its first experiment, or the strongest data suggestion."""
     buckets = record.get("buckets") or {}
@@ -161,6 +193,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{pct(top['share_of_true'])} of class '{top['true']}'."
         )
     findings.extend(_bucket_findings(record))
+    findings.extend(_error_slice_findings(record))
     conf_summary = c["confidence"]
     if (
         conf_summary

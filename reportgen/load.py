@@ -71,6 +71,7 @@ class LoadOptions:
     split: str | None = None
     columns: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
+    slice_all: bool = False
     task: str = "auto"
     dropna: bool = False
 
@@ -139,6 +140,9 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
             )
         if col not in slices:
             slices.append(col)
+    if options.slice_all:
+        roles = {*taken, *proba.values()}
+        slices += [c for c in names if c not in roles and c not in slices]
     if y_true == y_pred:
         raise ReportgenError(
             f"{where}: column '{y_true}' was named for both the true and the predicted labels."

@@ -9,9 +9,15 @@ from typing import Any
 from reportgen import __version__
 from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
+from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
-from reportgen.analysis.slices import ResidualSlice
+from reportgen.analysis.slices import (
+    MIN_RANKED_SUPPORT,
+    ErrorGroup,
+    ResidualSlice,
+    SliceResult,
+)
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.table import PredictionTable
 
@@ -207,3 +213,31 @@ def buckets_block(result: BucketResult | None, *, how_to_tag: str) -> dict[str, 
 def suggestions_block(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
     """Describe the data-derived suggestions as plain JSON data."""
     return [asdict(s) for s in suggestions]
+
+
+def error_slices_block(result: SliceResult | None, tree: ErrorTree | None) -> dict[str, Any]:
+    """Describe classification error rates by slice, and the error tree, as plain JSON data."""
+    if result is None:
+        return {"columns": [], "items": [], "tree": None}
+
+    def group(g: ErrorGroup) -> dict[str, Any]:
+        out = asdict(g)
+        out["error_rate_ci"] = _interval(g.error_rate_ci)
+        return out
+
+    return {
+        "overall_error_rate": result.overall_error_rate,
+        "test": (
+            "one-sided binomial test of each slice's errors against the overall error rate; "
+            f"p-values multiplied by the {result.tested:,} slices tested (Bonferroni); slices "
+            f"of fewer than {MIN_RANKED_SUPPORT} rows are not tested"
+        ),
+        "tested": result.tested,
+        "pairs_tried": result.pairs_tried,
+        "items": [group(g) for g in result.worst],
+        "columns": [
+            {"column": s.column, "kind": s.kind, "groups": [group(g) for g in s.groups]}
+            for s in result.columns
+        ],
+        "tree": None if tree is None else asdict(tree),
+    }

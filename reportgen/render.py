@@ -80,6 +80,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         pct=describe.pct,
         points=describe.points,
+        pvalue=describe.pvalue,
         num=describe.num,
         signed=describe.signed,
         interval_num=describe.interval_num,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.stats import Interval, mean_interval
+from reportgen.analysis.stats import Interval, mean_interval, wilson_interval
 
 QUANTILE_BINS = 5
 MAX_GROUPS = 20
@@ -128,3 +128,130 @@ def residual_slices(
             )
         out.append(ResidualSlice(column=column, kind=grouping.kind, groups=groups))
     return out
+
+
+# ---------------------------------------------------------------- classification slices
+
+MIN_RANKED_SUPPORT = 10  # smaller groups are shown per column but not ranked
+MAX_PAIR_COLUMNS = 6  # pairs of columns are tried when there are at most this many
+RANKED = 15
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors within one group of rows, against the overall error rate."""
+
+    column: str
+    value: str
+    n: int
+    errors: int
+    error_rate: float
+    error_rate_ci: tuple[float, float] | None
+    lift: float | None  # error rate / overall error rate
+    p_value: float | None  # one-sided binomial test: more errors than the overall rate?
+    p_adjusted: float | None  # Bonferroni: p times the number of groups tested
+
+
+@dataclass(frozen=True)
+class ErrorSlice:
+    """Error rates per group of one metadata column."""
+
+    column: str
+    kind: str
+    groups: list[ErrorGroup]
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    """Per-column error rates and the worst groups over all columns (and pairs)."""
+
+    overall_error_rate: float
+    columns: list[ErrorSlice]
+    worst: list[ErrorGroup]
+    tested: int
+    pairs_tried: bool
+
+
+def _error_groups(
+    column: str, names: list[str], codes: np.ndarray, wrong: np.ndarray, overall: float
+) -> list[ErrorGroup]:
+    k = len(names)
+    n = np.bincount(codes, minlength=k)
+    errors = np.bincount(codes, weights=wrong.astype(np.float64), minlength=k).astype(np.int64)
+    out = []
+    for i, name in enumerate(names):
+        if n[i] == 0:
+            continue
+        rate = float(errors[i] / n[i])
+        out.append(
+            ErrorGroup(
+                column=column,
+                value=name,
+                n=int(n[i]),
+                errors=int(errors[i]),
+                error_rate=rate,
+                error_rate_ci=wilson_interval(int(errors[i]), int(n[i])),
+                lift=rate / overall if overall > 0 else None,
+                p_value=None,
+                p_adjusted=None,
+            )
+        )
+    return out
+
+
+def _with_tests(groups: list[ErrorGroup], overall: float, tested: int) -> list[ErrorGroup]:
+    from scipy.stats import binom
+
+    out = []
+    for g in groups:
+        p = float(binom.sf(g.errors - 1, g.n, overall)) if g.n >= MIN_RANKED_SUPPORT else None
+        out.append(
+            ErrorGroup(
+                **{
+                    **g.__dict__,
+                    "p_value": p,
+                    "p_adjusted": None if p is None else min(1.0, p * tested),
+                }
+            )
+        )
+    return out
+
+
+def error_slices(frame: pd.DataFrame, columns: list[str], wrong: np.ndarray) -> SliceResult:
+    """Error rate per group of each column, and the groups (and pairs) that stand out most."""
+    n = int(wrong.size)
+    overall = float(wrong.mean()) if n else 0.0
+    groupings = [group_rows(frame[c], c) for c in columns]
+    per_column = [(g, _error_groups(g.column, g.names, g.codes, wrong, overall)) for g in groupings]
+    candidates = [grp for _, groups in per_column for grp in groups]
+    pairs_tried = 1 < len(groupings) <= MAX_PAIR_COLUMNS
+    if pairs_tried:
+        for a_index, a in enumerate(groupings):
+            for b in groupings[a_index + 1 :]:
+                combined = a.codes * len(b.names) + b.codes
+                names = [f"{x} & {b.column} = {y}" for x in a.names for y in b.names]
+                pair_groups = _error_groups(a.column, names, combined, wrong, overall)
+                candidates += [g for g in pair_groups if g.n >= max(MIN_RANKED_SUPPORT, n // 100)]
+    ranked = [g for g in candidates if g.n >= MIN_RANKED_SUPPORT]
+    tested = len(ranked)
+    tested_groups = _with_tests(ranked, overall, tested) if tested else []
+    worst = sorted(
+        (g for g in tested_groups if g.error_rate > overall),
+        key=lambda g: (g.p_adjusted if g.p_adjusted is not None else 1.0, -g.error_rate, g.value),
+    )[:RANKED]
+    tested_lookup = {(g.column, g.value): g for g in tested_groups}
+    columns_out = [
+        ErrorSlice(
+            column=grouping.column,
+            kind=grouping.kind,
+            groups=[tested_lookup.get((g.column, g.value), g) for g in groups],
+        )
+        for grouping, groups in per_column
+    ]
+    return SliceResult(
+        overall_error_rate=overall,
+        columns=columns_out,
+        worst=worst,
+        tested=tested,
+        pairs_tried=pairs_tried,
+    )

@@ -22,6 +22,7 @@ from reportgen.record import (
     base_record,
     buckets_block,
     classification_block,
+    error_slices_block,
     samples_block,
     suggestions_block,
 )
@@ -151,6 +152,19 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "effect can be measured by comparing the retrained model with this one. Suggestions "
             "that need no tags, derived from the data, follow with their evidence.",
         ),
+        *(
+            [
+                Section(
+                    "slices",
+                    "Slices: where errors concentrate",
+                    "Error rates per value (or quantile bin) of each metadata column named with "
+                    "--slice, and the slices whose error rate stands out once chance is "
+                    "accounted for. A slice far above the overall rate is a systematic error.",
+                )
+            ]
+            if record["slices"]["columns"]
+            else []
+        ),
         Section(
             "misclassified",
             "Misclassified samples",
@@ -274,13 +288,37 @@ def assemble(
     if table.columns.sample is not None:
         pairs = [(c.true, c.pred, c.count) for c in result.top_confusions[:STRIPS]]
         strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
+    slice_result, tree = None, None
+    if table.columns.slices:
+        from reportgen.analysis.error_tree import fit_error_tree
+        from reportgen.analysis.slices import error_slices
+
+        wrong = table.true_codes != table.pred_codes
+        columns = list(table.columns.slices)
+        slice_result = error_slices(table.frame, columns, wrong)
+        tree = fit_error_tree(table.frame, columns, wrong, seed=seed)
     figures, figure_info = make_figures(result, buckets)
+    if slice_result is not None and slice_result.worst:
+        from reportgen.figures.slices import plot_worst_slices
+        from reportgen.figures.svg import figure_to_svg
+
+        figures["worst-slices"] = figure_to_svg(
+            plot_worst_slices(slice_result),
+            fig_id="slices",
+            title="Worst slices by error rate",
+            description=(
+                f"Horizontal bars: error rate of the {len(slice_result.worst)} slices that stand "
+                "out most, with 95% intervals; dashed line: the overall error rate. The table "
+                "below has the numbers and the significance tests."
+            ),
+        )
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
     record["suggestions"] = suggestions_block(data_suggestions(table, result))
+    record["slices"] = error_slices_block(slice_result, tree)
     record["samples"] = {
         "confusion_strips": [strip_block(s) for s in strips],
         "misclassified": samples_block(misclassified),
