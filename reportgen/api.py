@@ -16,6 +16,7 @@ from reportgen.kinds import Assembled, Meta
 from reportgen.load import LoadOptions, load_predictions
 from reportgen.record import dumps
 from reportgen.render import Section
+from reportgen.table import PredictionTable
 
 
 class Report:
@@ -91,6 +92,26 @@ def normalize_created(created: str | int | float | datetime | None) -> str | Non
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _only_split(table: PredictionTable, value: str) -> PredictionTable:
+    """Restrict the table to one split's rows, or explain why that cannot be done."""
+    from reportgen.table import restrict
+
+    column = table.columns.split
+    if column is None:
+        raise ReportgenError(
+            f"--eval-split {value}: the prediction file has no split column; name it with "
+            "--split COLUMN."
+        )
+    text = table.frame[column].astype("str")
+    mask = (text == value).to_numpy() & table.frame[column].notna().to_numpy()
+    if not mask.any():
+        found = ", ".join(f"'{v}'" for v in sorted(text[table.frame[column].notna()].unique())[:10])
+        raise ReportgenError(
+            f"--eval-split {value}: no row of column '{column}' has that value; it holds {found}."
+        )
+    return restrict(table, mask)
+
+
 def build_report(
     data: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -108,6 +129,7 @@ def build_report(
     columns: Sequence[str] = (),
     slices: Sequence[str] = (),
     slice_all: bool = False,
+    eval_split: str | None = None,
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -147,6 +169,20 @@ def build_report(
 
         check_root(str(image_root))
     table = load_predictions(data, options)
+    splits = None
+    if table.task == "classification" and table.columns.split is not None:
+        from reportgen.analysis.splits import analyze_splits
+
+        # the split check looks at every split, whatever the report is restricted to
+        splits = analyze_splits(
+            table.frame[table.columns.split],
+            table.true_codes,
+            table.pred_codes,
+            table.labels,
+            eval_split=eval_split,
+        )
+    if eval_split is not None:
+        table = _only_split(table, eval_split)
     name = table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
@@ -158,6 +194,7 @@ def build_report(
             "dropna": dropna,
             "max_samples": max_samples,
             "seed": seed,
+            "eval_split": eval_split,
             "tags": None if tags is None else os.path.basename(str(tags)),
             "tag_separators": tag_separators,
             "playbook": None if playbook is None else os.path.basename(str(playbook)),
@@ -195,6 +232,6 @@ def build_report(
             image_root=None if image_root is None else str(image_root),
         )
         assembled = classification.assemble(
-            table, meta, max_samples=max_samples, seed=seed, loop=loop
+            table, meta, max_samples=max_samples, seed=seed, loop=loop, splits=splits
         )
     return Report(assembled.record, assembled.figures, assembled.sections, assembled.thumbnails)

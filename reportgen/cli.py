@@ -84,6 +84,11 @@ def main() -> None:
 )
 @click.option("--split", default=None, help="Column naming each row's split (default: split).")
 @click.option(
+    "--eval-split",
+    default=None,
+    help="Report on this split's rows only (the split check still looks at all of them).",
+)
+@click.option(
     "--tags",
     "tags",
     default=None,

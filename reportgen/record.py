@@ -18,6 +18,7 @@ from reportgen.analysis.slices import (
     ResidualSlice,
     SliceResult,
 )
+from reportgen.analysis.splits import SplitResult
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.table import PredictionTable
 
@@ -240,4 +241,26 @@ def error_slices_block(result: SliceResult | None, tree: ErrorTree | None) -> di
             for s in result.columns
         ],
         "tree": None if tree is None else asdict(tree),
+    }
+
+
+def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
+    """Describe the split check as plain JSON data (counts in label order)."""
+    if result is None:
+        return None
+    return {
+        "labels": list(result.labels),
+        "order": [s.name for s in result.splits],
+        "counts": {s.name: list(s.counts) for s in result.splits},
+        "metrics": {
+            s.name: {
+                "n": s.n,
+                "accuracy": s.accuracy,
+                "accuracy_ci": _interval(s.accuracy_ci),
+                "macro_f1": s.macro_f1,
+            }
+            for s in result.splits
+        },
+        "warnings": list(result.warnings),
+        "eval_split": result.eval_split,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,32 @@ class PredictionTable:
     @property
     def n(self) -> int:
         return int(self.row_numbers.shape[0])
+
+
+def restrict(table: PredictionTable, mask: np.ndarray) -> PredictionTable:
+    """Keep the rows where mask is true; labels that no kept row has are dropped."""
+    frame = table.frame.loc[mask].reset_index(drop=True)
+    kept = {
+        "frame": frame,
+        "row_numbers": table.row_numbers[mask],
+        "confidence": None if table.confidence is None else table.confidence[mask],
+        "y_true_values": None if table.y_true_values is None else table.y_true_values[mask],
+        "y_pred_values": None if table.y_pred_values is None else table.y_pred_values[mask],
+    }
+    if table.labels:
+        true_codes, pred_codes = table.true_codes[mask], table.pred_codes[mask]
+        used = np.flatnonzero(
+            np.bincount(true_codes, minlength=len(table.labels))
+            + np.bincount(pred_codes, minlength=len(table.labels))
+        )
+        remap = np.full(len(table.labels), -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        kept |= {
+            "labels": [table.labels[i] for i in used],
+            "true_codes": remap[true_codes],
+            "pred_codes": remap[pred_codes],
+        }
+    return replace(table, **kept)
 
 
 def label_text(value: Any) -> str:

@@ -15,6 +15,7 @@ RARER_FACTOR = 1 / 3
 RARE_SHARE = 0.05  # a class under this share of the rows is rare
 CONFIDENT = 0.9
 MIN_FALSE_POSITIVES = 5
+MAX_RECALL_COST = 0.2  # at most this much recall given up for the precision gained
 MAX_THRESHOLDS = 3  # suggest thresholds for the classes with most false positives only
 
 
@@ -141,6 +142,8 @@ def threshold_suggestions(
             continue
         threshold, precision, kept = found
         recall_after = kept / m.support if m.support else 0.0
+        if recall_after < m.recall - MAX_RECALL_COST:
+            continue  # a precision bought with most of the recall is no experiment to suggest
         out.append(
             Suggestion(
                 "threshold",

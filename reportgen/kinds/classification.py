@@ -14,6 +14,7 @@ from reportgen.analysis.samples import (
     confusion_strips,
     misclassified_samples,
 )
+from reportgen.analysis.splits import SplitResult
 from reportgen.describe import classification_findings, classification_headline
 from reportgen.images import ImageLoader, Thumbnail
 from reportgen.kinds import Assembled, Meta, provenance_section
@@ -24,6 +25,7 @@ from reportgen.record import (
     classification_block,
     error_slices_block,
     samples_block,
+    splits_block,
     suggestions_block,
 )
 from reportgen.render import Section
@@ -165,6 +167,19 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             if record["slices"]["columns"]
             else []
         ),
+        *(
+            [
+                Section(
+                    "splits",
+                    "Splits",
+                    "The true labels of each split and how the model does on each: a class that "
+                    "is missing from, or much rarer in, the train split than in the others is "
+                    "one the model could not learn.",
+                )
+            ]
+            if record["splits"] is not None
+            else []
+        ),
         Section(
             "misclassified",
             "Misclassified samples",
@@ -257,6 +272,7 @@ def assemble(
     max_samples: int,
     seed: int,
     loop: LoopOptions | None = None,
+    splits: SplitResult | None = None,
 ) -> Assembled:
     """Analyse coded labels and lay out the classification report."""
     loop = loop or LoopOptions()
@@ -298,6 +314,19 @@ def assemble(
         slice_result = error_slices(table.frame, columns, wrong)
         tree = fit_error_tree(table.frame, columns, wrong, seed=seed)
     figures, figure_info = make_figures(result, buckets)
+    if splits is not None:
+        from reportgen.figures.splits import plot_split_shares
+        from reportgen.figures.svg import figure_to_svg
+
+        figures["splits"] = figure_to_svg(
+            plot_split_shares(splits),
+            fig_id="splits",
+            title="True labels per split",
+            description=(
+                f"Grouped bars: each class's share of the rows of each of the "
+                f"{len(splits.splits)} splits. The table beside it has the counts."
+            ),
+        )
     if slice_result is not None and slice_result.worst:
         from reportgen.figures.slices import plot_worst_slices
         from reportgen.figures.svg import figure_to_svg
@@ -319,6 +348,7 @@ def assemble(
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
     record["suggestions"] = suggestions_block(data_suggestions(table, result))
     record["slices"] = error_slices_block(slice_result, tree)
+    record["splits"] = splits_block(splits)
     record["samples"] = {
         "confusion_strips": [strip_block(s) for s in strips],
         "misclassified": samples_block(misclassified),
