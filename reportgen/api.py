@@ -92,6 +92,28 @@ def normalize_created(created: str | int | float | datetime | None) -> str | Non
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of the other files that changed the numbers."""
+    from pathlib import Path
+
+    from reportgen.readers import sha256_of
+
+    out = []
+    for role, value in files.items():
+        if value is None:
+            continue
+        path = Path(value)
+        out.append(
+            {
+                "role": role,
+                "path": path.name,
+                "size": path.stat().st_size,
+                "sha256": sha256_of(path),
+            }
+        )
+    return out
+
+
 def _only_split(table: PredictionTable, value: str) -> PredictionTable:
     """Restrict the table to one split's rows, or explain why that cannot be done."""
     from reportgen.table import restrict
@@ -198,6 +220,7 @@ def build_report(
             "tags": None if tags is None else os.path.basename(str(tags)),
             "tag_separators": tag_separators,
             "playbook": None if playbook is None else os.path.basename(str(playbook)),
+            "image_root": None if image_root is None else os.path.basename(str(image_root)),
         },
     )
     assembled: Assembled
@@ -234,4 +257,7 @@ def build_report(
         assembled = classification.assemble(
             table, meta, max_samples=max_samples, seed=seed, loop=loop, splits=splits
         )
+    assembled.record["provenance"]["other_inputs"] = _other_inputs(
+        {"tags": tags, "playbook": playbook}
+    )
     return Report(assembled.record, assembled.figures, assembled.sections, assembled.thumbnails)

@@ -138,23 +138,32 @@ def _error_slice_findings(record: dict[str, Any]) -> list[str]:
 
 
 def _bucket_findings(record: dict[str, Any]) -> list[str]:
-    """The largest error bucket and its first experiment, or the strongest data suggestion."""
+    """The largest error bucket and its first experiment; a class train lacks; else a hint."""
     buckets = record.get("buckets") or {}
     items = buckets.get("items") or []
+    suggestions = record.get("suggestions") or []
+    out = []
     if items:
         top = items[0]
+        what = "reviewed error" if buckets["reviewed_untagged"] else "tagged error"
         text = (
             f"'{top['name']}' is the largest error bucket: {pct(top['share'], 0)} of "
-            f"{plural(buckets['tagged_errors'], 'tagged error')}; fixing it would lift accuracy "
-            f"to {pct(top['ceiling'])} at most"
+            f"{plural(buckets['share_base'], what)}; fixing it would lift accuracy to "
+            f"{pct(top['ceiling'])} at most"
         )
         if top["experiments"]:
             text += f". Try first: {top['experiments'][0][0].lower()}{top['experiments'][0][1:]}"
-        return [text + "."]
-    suggestions = record.get("suggestions") or []
-    order = ("missing-in-train", "rare-in-train", "threshold", "rare-class-recall", "review-labels")
-    ranked = sorted(suggestions, key=lambda s: order.index(s["kind"]) if s["kind"] in order else 99)
-    return [f"{ranked[0]['text']}: {ranked[0]['evidence']}"] if ranked else []
+        out.append(text + ".")
+    # a class the model never saw in training matters whether or not errors were tagged
+    missing = [s for s in suggestions if s["kind"] == "missing-in-train"]
+    out.extend(s["evidence"] for s in missing[:2])
+    if not out and suggestions:
+        order = ("rare-in-train", "threshold", "rare-class-recall", "review-labels")
+        ranked = sorted(
+            suggestions, key=lambda s: order.index(s["kind"]) if s["kind"] in order else 99
+        )
+        out.append(f"{ranked[0]['text']}: {ranked[0]['evidence']}")
+    return out
 
 
 def classification_findings(record: dict[str, Any]) -> list[str]:

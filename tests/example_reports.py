@@ -12,9 +12,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "script": ROOT / "examples" / "digits" / "make_predictions.py",
         "data": DIGITS,
         "options": {
+            "image_root": ROOT / "examples" / "digits",
             "columns": ["ink", "dark_pixels"],
             "title": "Digits: logistic regression",
             "model": "logreg-C0.01",
+        },
+    },
+    "inspection": {
+        "script": ROOT / "examples" / "inspection" / "make_example.py",
+        "data": ROOT / "examples" / "inspection" / "predictions.csv",
+        "options": {
+            "image_root": ROOT / "examples" / "inspection",
+            "tags": ROOT / "examples" / "inspection" / "review.csv",
+            "columns": ["camera", "brightness"],
+            "slices": ["camera", "brightness", "split"],
+            "title": "Finned-tube inspection: simulated model",
+            "model": "simulated-cnn",
         },
     },
     "diabetes": {

@@ -203,14 +203,19 @@ def test_threshold_suggestion_text_and_numbers() -> None:
     rng = np.random.default_rng(1)
     n = 600
     true = rng.integers(0, 2, size=n)
-    conf = rng.uniform(0.5, 1.0, size=n)
-    pred = np.where(rng.random(n) < conf, true, 1 - true)
+    wrong = rng.random(n) < 0.15
+    pred = np.where(wrong, 1 - true, true)
+    # wrong predictions are the less confident ones: a threshold removes them cheaply
+    conf = np.where(wrong, rng.uniform(0.5, 0.7, n), rng.uniform(0.6, 1.0, n))
     result = analyze_classification(true, pred, ["neg", "pos"], confidence=conf)
     suggestions = threshold_suggestions(result, pred, true, conf)
     assert suggestions and {s.kind for s in suggestions} == {"threshold"}
     s = suggestions[0]
     assert s.text.startswith(f"Predict '{s.target}' only at confidence ≥ ")
     assert "precision becomes" in s.evidence and "recall goes from" in s.evidence
+    # a threshold that would give up most of the recall is not suggested
+    flat = rng.uniform(0.5, 1.0, n)
+    assert threshold_suggestions(result, pred, true, flat) == []
 
 
 def test_confident_errors_suggest_a_label_review() -> None:

@@ -247,7 +247,10 @@ def test_sheet_layout(digits: PredictionTable, tmp_path: Path) -> None:
     sample = sample_errors(digits, n=5, seed=0)
     write_review_sheet(digits, sample, "review.csv")
     data = (tmp_path / "review.csv").read_bytes()
-    assert data.startswith(BOM + b"id,true,predicted,confidence,buckets,notes,review_sample\r\n")
+    # the digits example has an image column: the sample reference comes before the tags
+    assert data.startswith(
+        BOM + b"id,true,predicted,confidence,image,buckets,notes,review_sample\r\n"
+    )
     assert data.count(b"\r\n") == 6 and b"\n" not in data.replace(b"\r\n", b"")
     rows = _sheet_rows(tmp_path / "review.csv")
     first = sample.positions[0]
@@ -258,9 +261,10 @@ def test_sheet_layout(digits: PredictionTable, tmp_path: Path) -> None:
     ]
     assert digits.confidence is not None
     assert rows[1][3] == f"{digits.confidence[first]:.3f}" and len(rows[1][3].split(".")[1]) == 3
-    assert all(r[4] == "" and r[5] == "" for r in rows[1:])
+    assert rows[1][4] == digits.frame["image"].iloc[first]
+    assert all(r[5] == "" and r[6] == "" for r in rows[1:])
     marker = f"random n=5 of {DIGITS_ERRORS} errors seed=0 stratified by confusion pair"
-    assert {r[6] for r in rows[1:]} == {marker}
+    assert {r[7] for r in rows[1:]} == {marker}
     assert [p.name for p in tmp_path.iterdir()] == ["review.csv"]  # no temp file left
 
 

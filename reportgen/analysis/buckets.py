@@ -28,6 +28,7 @@ class Tags:
     source: str  # e.g. "column 'buckets'" or "tag sheet review.csv"
     unmatched_ids: list[str] = field(default_factory=list)
     sampling: str | None = None  # how the tagged errors were drawn, when known to be random
+    reviewed: frozenset[int] = frozenset()  # rows a random review sheet drew, tagged or not
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class BucketResult:
     total_errors: int
     tagged_errors: int
     untagged_errors: int
+    reviewed_untagged: int  # errors drawn for review and left without a tag: no cause found
+    share_base: int  # what bucket shares are shares of: tagged (and reviewed-blank) errors
     tagged_correct: int
     tagged_correct_rows: list[int]
     unmatched_ids: list[str]
@@ -110,12 +113,17 @@ def analyze_buckets(
         multi += len(keys_here) > 1
 
     n_tagged = len(tagged)
+    # a random sample's blank rows were looked at and given no cause: they count in shares
+    reviewed_blank = (
+        sum(1 for pos in tags.reviewed if wrong[pos] and pos not in tagged) if tags.sampling else 0
+    )
+    base = n_tagged + reviewed_blank
     order = sorted(counts, key=lambda k: (-counts[k], first_seen[k]))
     buckets = []
     for rank, key in enumerate(order):
         count = counts[key]
-        share = count / n_tagged
-        share_ci = wilson_interval(count, n_tagged)
+        share = count / base
+        share_ci = wilson_interval(count, base)
         # fixing this bucket's share of all errors (exact when every error was tagged)
         error_rate = total_errors / n if n else 0.0
         ceiling = accuracy + share * error_rate
@@ -153,7 +161,9 @@ def analyze_buckets(
         source=tags.source,
         total_errors=total_errors,
         tagged_errors=n_tagged,
-        untagged_errors=total_errors - n_tagged,
+        untagged_errors=total_errors - n_tagged - reviewed_blank,
+        reviewed_untagged=reviewed_blank,
+        share_base=base,
         tagged_correct=len(on_correct),
         tagged_correct_rows=[int(row_numbers[p]) for p in on_correct[:10]],
         unmatched_ids=list(tags.unmatched_ids),
@@ -189,11 +199,14 @@ def tags_from_sheet(table: PredictionTable, path: str, separators: str) -> Tags:
         lookup = {value: pos for pos, value in enumerate(ids)}
     by_row: dict[int, list[str]] = {}
     unmatched: list[str] = []
+    reviewed: set[int] = set()
     for key, written in zip(sheet.ids, sheet.tags, strict=True):
         pos = lookup.get(key)
         if pos is None:
             unmatched.append(key)
-        elif written:
+            continue
+        reviewed.add(pos)
+        if written:
             by_row[pos] = written
     sampling = None
     if sheet.sampling is not None:
@@ -213,4 +226,5 @@ def tags_from_sheet(table: PredictionTable, path: str, separators: str) -> Tags:
         source=f"tag sheet {Path(path).name}",
         unmatched_ids=unmatched,
         sampling=sampling,
+        reviewed=frozenset(reviewed),
     )

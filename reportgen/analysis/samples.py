@@ -84,6 +84,8 @@ def select_rows(
 ) -> SampleTable:
     """Describe the rows at the given positions (already chosen and ordered)."""
     cols = table.columns
+    # the split is worth seeing beside every sample, named or not
+    shown = [*cols.extra, *([cols.split] if cols.split and cols.split not in cols.extra else [])]
     rows = []
     for pos in positions.tolist():
         record = table.frame.iloc[pos]
@@ -114,14 +116,14 @@ def select_rows(
                 confidence=None if table.confidence is None else float(table.confidence[pos]),
                 sample=sample_text,
                 sample_truncated=truncated,
-                extra={c: json_scalar(record[c]) for c in cols.extra},
+                extra={c: json_scalar(record[c]) for c in shown},
             )
         )
     return SampleTable(
         total=total,
         seed=seed,
         sample_column=cols.sample,
-        extra_columns=list(cols.extra),
+        extra_columns=shown,
         rows=rows,
     )
 

@@ -61,7 +61,11 @@ def analyze_splits(
     for name in names:
         mask = text == name
         t, p = true_codes[mask], pred_codes[mask]
-        result = analyze_classification(t, p, labels)
+        # metrics over the labels this split has, as scikit-learn computes them by default
+        used = np.flatnonzero(np.bincount(t, minlength=k) + np.bincount(p, minlength=k))
+        remap = np.full(k, -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        result = analyze_classification(remap[t], remap[p], [labels[i] for i in used])
         out.append(
             SplitSummary(
                 name=name,

@@ -37,7 +37,9 @@ def split_suggestions(
     splits: pd.Series, true_codes: np.ndarray, labels: list[str]
 ) -> list[Suggestion]:
     """Classes absent from, or far rarer in, the train split than in the others."""
-    names = [str(v) for v in pd.unique(splits.dropna().astype("str"))]
+    from reportgen.analysis.splits import split_order
+
+    names = split_order([str(v) for v in pd.unique(splits.dropna().astype("str"))])
     train = next((s for s in names if s.casefold() in TRAIN_NAMES), None)
     if train is None:
         return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from reportgen.analysis import suggestions as suggest
 from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets, tags_from_column
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
@@ -36,10 +38,10 @@ STRIPS = 5  # confusions shown with examples
 STRIP_ERRORS = 4  # misclassified examples per confusion
 MATRIX_TABLE_LIMIT = 40
 HOW_TO_TAG = (
-    "Draw a review sheet of errors with `reportgen sample-errors PREDICTIONS -n 100 -o "
-    "review.csv`, write one or more causes per row in its `buckets` column (for example "
-    "blurry; dark; edge), then pass it back with `--tags review.csv`. A `buckets` column in "
-    "the prediction file works too."
+    "Draw a review sheet of errors with: reportgen sample-errors PREDICTIONS -n 100 -o "
+    "review.csv. Write one or more causes per row in its buckets column (for example "
+    "blurry; dark; edge), then pass the sheet back with --tags review.csv. A buckets column "
+    "in the prediction file works too."
 )
 
 
@@ -233,6 +235,20 @@ def attach_images(samples: dict[str, Any], images: ImageLoader) -> dict[str, dic
     return thumbnails
 
 
+def attach_tags(samples: dict[str, Any], tags: Tags, table: PredictionTable) -> None:
+    """Show each sample row's tags, as written, beside it."""
+    tables = [
+        t
+        for strip in samples["confusion_strips"]
+        for t in (strip["errors"], strip["true_example"], strip["pred_example"])
+    ]
+    tables.append(samples["misclassified"])
+    for sample_table in tables:
+        for row in sample_table["rows"]:
+            pos = int(np.searchsorted(table.row_numbers, row["row"]))
+            row["tags"] = tags.by_row.get(pos, [])
+
+
 def collect_tags(table: PredictionTable, loop: LoopOptions) -> Tags | None:
     """Read the error tags from the tag sheet, else from the bucket column, else None."""
     if loop.tags is not None:
@@ -354,6 +370,8 @@ def assemble(
         "misclassified": samples_block(misclassified),
     }
     record["figures"] = figure_info
+    if tags is not None:
+        attach_tags(record["samples"], tags, table)
     thumbnails: dict[str, dict[str, Any]] = {}
     if images is not None:
         thumbnails = attach_images(record["samples"], images)
