@@ -152,6 +152,7 @@ def build_report(
     slices: Sequence[str] = (),
     slice_all: bool = False,
     eval_split: str | None = None,
+    pos_label: str | None = None,
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -205,6 +206,11 @@ def build_report(
         )
     if eval_split is not None:
         table = _only_split(table, eval_split)
+    if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
+        raise ReportgenError(
+            f"--pos-label {pos_label}: a positive class applies to files with two labels; this "
+            f"one has {len(table.labels)} ({', '.join(table.labels[:10])})."
+        )
     name = table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
@@ -217,6 +223,7 @@ def build_report(
             "max_samples": max_samples,
             "seed": seed,
             "eval_split": eval_split,
+            "pos_label": pos_label,
             "tags": None if tags is None else os.path.basename(str(tags)),
             "tag_separators": tag_separators,
             "playbook": None if playbook is None else os.path.basename(str(playbook)),
@@ -255,7 +262,13 @@ def build_report(
             image_root=None if image_root is None else str(image_root),
         )
         assembled = classification.assemble(
-            table, meta, max_samples=max_samples, seed=seed, loop=loop, splits=splits
+            table,
+            meta,
+            max_samples=max_samples,
+            seed=seed,
+            loop=loop,
+            splits=splits,
+            pos_label=pos_label,
         )
     assembled.record["provenance"]["other_inputs"] = _other_inputs(
         {"tags": tags, "playbook": playbook}

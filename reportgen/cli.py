@@ -84,6 +84,12 @@ def main() -> None:
 )
 @click.option("--split", default=None, help="Column naming each row's split (default: split).")
 @click.option(
+    "--pos-label",
+    default=None,
+    help="Two-label files: the positive class for thresholds and calibration "
+    "(default: 1/true/yes/positive, else the second label).",
+)
+@click.option(
     "--eval-split",
     default=None,
     help="Report on this split's rows only (the split check still looks at all of them).",

@@ -319,9 +319,9 @@ def _validate(
     table.true_codes, table.pred_codes, table.labels, table.label_kind = encode_labels(
         y_true, y_pred
     )
-    table.confidence = _confidence(
-        frame, columns, table.labels, table.pred_codes, row_numbers, where
-    )
+    probabilities = _confidence(frame, columns, table.labels, table.pred_codes, row_numbers, where)
+    if probabilities is not None:
+        table.confidence, table.proba, table.proba_columns = probabilities
     return table
 
 
@@ -396,8 +396,12 @@ def _confidence(
     pred_codes: np.ndarray,
     row_numbers: np.ndarray,
     where: str,
-) -> np.ndarray | None:
-    """Validate the probability columns and return each row's predicted-class probability."""
+) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
+    """Validate the probability columns.
+
+    Returns each row's predicted-class probability, the (rows, labels) probability matrix in
+    label order (columns without a probability column hold NaN) and the labels that have one.
+    """
     if not columns.proba:
         return None
     known = set(labels)
@@ -424,12 +428,14 @@ def _confidence(
             "a probability column; name the prefix with --proba-prefix if it is another one."
         )
     confidence = np.full(len(frame), np.nan)
+    proba = np.full((len(frame), len(labels)), np.nan, order="F")
     code_of = {lab: i for i, lab in enumerate(labels)}
     for lab, col in columns.proba.items():
         values = _proba_values(frame[col], col, row_numbers, where)
+        proba[:, code_of[lab]] = values
         chosen = pred_codes == code_of[lab]
         confidence[chosen] = values[chosen]
-    return confidence
+    return confidence, proba, sorted(code_of[lab] for lab in columns.proba)
 
 
 def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> np.ndarray:

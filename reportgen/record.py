@@ -8,6 +8,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.analysis.buckets import BucketResult
+from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
 from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
@@ -20,6 +21,7 @@ from reportgen.analysis.slices import (
 )
 from reportgen.analysis.splits import SplitResult
 from reportgen.analysis.suggestions import Suggestion
+from reportgen.analysis.thresholds import ThresholdResult
 from reportgen.table import PredictionTable
 
 SCHEMA = "reportgen/1"
@@ -266,3 +268,13 @@ def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
         "warnings": list(result.warnings),
         "eval_split": result.eval_split,
     }
+
+
+def calibration_block(result: CalibrationResult | None) -> dict[str, Any] | None:
+    """Describe the calibration as plain JSON data (None without probability columns)."""
+    return None if result is None else asdict(result)
+
+
+def thresholds_block(result: ThresholdResult | None) -> dict[str, Any] | None:
+    """Describe the threshold analysis as plain JSON data (None when there is none)."""
+    return None if result is None else asdict(result)

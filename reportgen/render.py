@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from reportgen import describe
 
@@ -48,6 +48,14 @@ def embed_json(record: dict[str, Any]) -> Markup:
         .replace("\u2029", "\\u2029")
     )
     return Markup(text)
+
+
+def _breakable(text: object) -> Markup:
+    """Escape text and let long identifiers wrap after '_', '/' and '-' rather than anywhere."""
+    escaped = str(escape(str(text)))
+    for mark in ("_", "/", "-"):
+        escaped = escaped.replace(mark, mark + "<wbr>")
+    return Markup(escaped)
 
 
 def _fixed(x: float | None, digits: int = 3) -> str:
@@ -89,6 +97,7 @@ def environment() -> jinja2.Environment:
         fixed=_fixed,
         cell=_cell,
         embed_json=embed_json,
+        breakable=_breakable,
     )
     return env
 

@@ -77,6 +77,8 @@ class PredictionTable:
     true_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pred_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     confidence: np.ndarray | None = None
+    proba: np.ndarray | None = None  # (n, k) in label order; columns not in proba_columns unused
+    proba_columns: list[int] = field(default_factory=list)  # label indices with a column
     y_true_values: np.ndarray | None = None
     y_pred_values: np.ndarray | None = None
     rows_read: int = 0
@@ -110,6 +112,11 @@ def restrict(table: PredictionTable, mask: np.ndarray) -> PredictionTable:
             "true_codes": remap[true_codes],
             "pred_codes": remap[pred_codes],
         }
+        if table.proba is not None:
+            kept |= {
+                "proba": table.proba[mask][:, used],
+                "proba_columns": [int(remap[i]) for i in table.proba_columns if remap[i] >= 0],
+            }
     return replace(table, **kept)
 
 

@@ -20,6 +20,8 @@ SECTIONS = [
     "confusion-matrix",
     "classification-report",
     "top-confusions",
+    "calibration",
+    "thresholds",
     "buckets",
     "experiments",
     "misclassified",

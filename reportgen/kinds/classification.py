@@ -20,15 +20,22 @@ from reportgen.analysis.splits import SplitResult
 from reportgen.describe import classification_findings, classification_headline
 from reportgen.images import ImageLoader, Thumbnail
 from reportgen.kinds import Assembled, Meta, provenance_section
+from reportgen.kinds.probabilities import (
+    probability_analyses,
+    probability_figures,
+    probability_sections,
+)
 from reportgen.playbook import load_playbook
 from reportgen.record import (
     base_record,
     buckets_block,
+    calibration_block,
     classification_block,
     error_slices_block,
     samples_block,
     splits_block,
     suggestions_block,
+    thresholds_block,
 )
 from reportgen.render import Section
 from reportgen.table import PredictionTable
@@ -142,6 +149,7 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "few moves accuracy most.",
             {"limit": TOP_CONFUSIONS_SHOWN},
         ),
+        *probability_sections(record),
         Section(
             "buckets",
             "Error buckets",
@@ -289,6 +297,7 @@ def assemble(
     seed: int,
     loop: LoopOptions | None = None,
     splits: SplitResult | None = None,
+    pos_label: str | None = None,
 ) -> Assembled:
     """Analyse coded labels and lay out the classification report."""
     loop = loop or LoopOptions()
@@ -330,6 +339,8 @@ def assemble(
         slice_result = error_slices(table.frame, columns, wrong)
         tree = fit_error_tree(table.frame, columns, wrong, seed=seed)
     figures, figure_info = make_figures(result, buckets)
+    calibration, thresholds = probability_analyses(table, pos_label)
+    figures.update(probability_figures(calibration, thresholds))
     if splits is not None:
         from reportgen.figures.splits import plot_split_shares
         from reportgen.figures.svg import figure_to_svg
@@ -363,6 +374,8 @@ def assemble(
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
     record["suggestions"] = suggestions_block(data_suggestions(table, result))
+    record["calibration"] = calibration_block(calibration)
+    record["thresholds"] = thresholds_block(thresholds)
     record["slices"] = error_slices_block(slice_result, tree)
     record["splits"] = splits_block(splits)
     record["samples"] = {
