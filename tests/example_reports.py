@@ -30,6 +30,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "model": "simulated-cnn",
         },
     },
+    "cancer": {
+        "script": ROOT / "examples" / "cancer" / "make_predictions.py",
+        "data": ROOT / "examples" / "cancer" / "predictions.csv",
+        "options": {
+            "pos_label": "malignant",
+            "slices": ["radius", "texture"],
+            "title": "Breast-cancer screening: logistic regression on 3 features",
+            "model": "logreg-3features",
+        },
+    },
     "diabetes": {
         "script": ROOT / "examples" / "diabetes" / "make_predictions.py",
         "data": ROOT / "examples" / "diabetes" / "predictions.csv",

@@ -34,6 +34,8 @@ def test_example_data_regenerates_byte_for_byte(name: str, tmp_path: Path) -> No
     if (committed / "review.csv").exists():
         assert (tmp_path / "review.csv").read_bytes() == (committed / "review.csv").read_bytes()
     # PNG bytes depend on the zlib Pillow was built with: compare what the images show
+    if not (committed / "images").exists():
+        return
     made = sorted(p.name for p in (tmp_path / "images").glob("*.png"))
     kept = sorted(p.name for p in (committed / "images").glob("*.png"))
     assert made == kept
