@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -11,6 +12,7 @@ from reportgen import __version__
 from reportgen.errors import ReportgenError
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _split_columns(
@@ -20,6 +22,42 @@ def _split_columns(
     for item in value:
         names.extend(part.strip() for part in item.split(",") if part.strip())
     return tuple(names)
+
+
+COLUMN_OPTIONS = [
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Input format (default: from the file name).",
+    ),
+    click.option(
+        "--y-true",
+        default=None,
+        help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
+    ),
+    click.option(
+        "--y-pred",
+        default=None,
+        help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
+    ),
+    click.option(
+        "--proba-prefix",
+        default=None,
+        help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
+    ),
+    click.option(
+        "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
+    ),
+]
+
+
+def column_options(command: F) -> F:
+    """Add the options that name the input's columns, shared by every command that reads one."""
+    for option in reversed(COLUMN_OPTIONS):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,31 +77,7 @@ def main() -> None:
 @click.option(
     "--json", "json_path", default=None, help="Also write the record as JSON to this file."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Input format (default: from the file name).",
-)
-@click.option(
-    "--y-true",
-    default=None,
-    help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
-)
-@click.option(
-    "--y-pred",
-    default=None,
-    help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
-)
-@click.option(
-    "--proba-prefix",
-    default=None,
-    help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
-)
-@click.option(
-    "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
-)
+@column_options
 @click.option(
     "--sample",
     default=None,
@@ -227,31 +241,7 @@ def build(
     metavar="COLUMN",
     help="Column naming each row's split, as for build (default: split).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Input format (default: from the file name).",
-)
-@click.option(
-    "--y-true",
-    default=None,
-    help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
-)
-@click.option(
-    "--y-pred",
-    default=None,
-    help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
-)
-@click.option(
-    "--proba-prefix",
-    default=None,
-    help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
-)
-@click.option(
-    "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
-)
+@column_options
 @click.option(
     "--sample",
     default=None,
