@@ -114,6 +114,26 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
     return cards
 
 
+def _calibration_clause(calibration: dict[str, Any] | None) -> str:
+    """Say whether probabilities run high or low, when the calibration error is notable."""
+    if not calibration or calibration.get("ece") is None or calibration["ece"] < 0.02:
+        return ""
+    bins = [b for b in calibration["bins"] if b["count"]]
+    if calibration.get("target") == "top-label":
+        # the predicted label's probability: too high means over-confident
+        excess = sum(b["count"] * (b["mean_predicted"] - b["observed"]) for b in bins)
+    else:
+        # a positive-class probability: over-confident means further from 0.5 than the truth
+        excess = sum(
+            b["count"] * (abs(b["mean_predicted"] - 0.5) - abs(b["observed"] - 0.5)) for b in bins
+        )
+    way = "over-confident" if excess > 0 else "under-confident"
+    return (
+        f"; the probabilities are {way} (expected calibration error "
+        f"{calibration['ece']:.3f} over {calibration['n_bins']} bins)"
+    )
+
+
 def _error_slice_findings(record: dict[str, Any]) -> list[str]:
     """The most significant slice, and the error tree's worst rule when it adds to it."""
     slices = record.get("slices") or {}
@@ -209,10 +229,11 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
         and conf_summary["mean_wrong"] is not None
         and conf_summary["mean_correct"] is not None
     ):
-        findings.append(
+        text = (
             f"Wrong predictions have a mean confidence of {conf_summary['mean_wrong']:.2f}, "
-            f"against {conf_summary['mean_correct']:.2f} for correct ones."
+            f"against {conf_summary['mean_correct']:.2f} for correct ones"
         )
+        findings.append(text + _calibration_clause(record.get("calibration")) + ".")
     never_true = [m["label"] for m in c["per_class"] if m["support"] == 0]
     if never_true:
         findings.append(
@@ -226,7 +247,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"fewer than {c['small_support_below']} samples; their metrics are uncertain "
             "(marked 'small')."
         )
-    return findings[:6]
+    return findings[:7]
 
 
 def num(x: float | None) -> str:

@@ -253,3 +253,22 @@ def test_perfect_predictions_say_so(tmp_path: Path) -> None:
     page, _ = build([str(path)], tmp_path)
     assert "No misclassified rows." in page
     assert "Every prediction is correct" in page
+
+
+def test_calibration_clause_says_which_way_probabilities_lean() -> None:
+    from reportgen.describe import _calibration_clause
+
+    def bins(pairs: list[tuple[float, float]]) -> list[dict[str, float]]:
+        return [{"count": 100, "mean_predicted": p, "observed": o} for p, o in pairs]
+
+    top = {"target": "top-label", "ece": 0.1, "n_bins": 10}
+    assert "over-confident" in _calibration_clause({**top, "bins": bins([(0.9, 0.7), (0.7, 0.6)])})
+    assert "under-confident" in _calibration_clause({**top, "bins": bins([(0.6, 0.8)])})
+    pos = {"target": "positive-class", "ece": 0.1, "n_bins": 10}
+    # predictions more extreme than the truth, on both sides of 0.5
+    extreme = bins([(0.05, 0.2), (0.95, 0.8)])
+    assert "over-confident" in _calibration_clause({**pos, "bins": extreme})
+    timid = bins([(0.3, 0.1), (0.7, 0.9)])
+    assert "under-confident" in _calibration_clause({**pos, "bins": timid})
+    assert _calibration_clause({**pos, "ece": 0.01, "bins": timid}) == ""
+    assert _calibration_clause(None) == ""
