@@ -13,7 +13,11 @@ already exist for the same parameters:
   structured confusions;
 - regression: columns ``id``, ``y_true`` (gamma-distributed positive values), ``y_pred``
   (``y_true`` plus noise that grows with it, and a bias per region), ``region`` (4 strings)
-  and ``size`` (uniform floats); ``y_true`` and ``y_pred`` rounded to 2 decimals.
+  and ``size`` (uniform floats); ``y_true`` and ``y_pred`` rounded to 2 decimals;
+- classification extras (Parquet only, for the ``classification+extras`` variant): the
+  classification columns (errors more frequent for one ``source``), ``proba_<label>`` per
+  class (3 decimals, argmax = ``y_pred``), ``split`` (train/dev/test), ``source`` (4 strings)
+  and ``brightness`` (uniform floats).
 
 Then, for each task and format, it runs fresh child processes, interleaved within each
 repetition:
@@ -28,7 +32,10 @@ repetition:
   MAE, RMSE and R² with numpy, one SVG of residuals against predictions as an 80 x 80
   ``np.histogram2d`` shown with a rasterized ``imshow``;
 - ``full``: ``python -m reportgen build FILE -o OUT.html --json OUT.json``;
-- ``sliced`` (regression only, informational): the same with ``--slice region --slice size``.
+- informational variants, against the same floor, no target: ``regression+slices``, the same
+  build with ``--slice region --slice size``; ``classification+extras``, the build of the extras
+  file with ``--slice source --slice brightness`` (calibration, thresholds, slices, error tree,
+  splits).
 
 Wall time is measured by this process around each child (start-up and imports included) and
 the median of ``--repeat`` runs is reported. Peak RSS comes from ``os.wait4`` for that one
@@ -56,17 +63,50 @@ from pathlib import Path
 from typing import Any
 
 SEED = 0
-# bump a task's version when its generated data changes, so old files are not reused
-GENERATOR_VERSIONS = {"classification": 1, "regression": 1}
+# bump a data set's version when its generated data changes, so old files are not reused
+GENERATOR_VERSIONS = {"classification": 1, "regression": 1, "classification_extras": 1}
 TASKS = ("classification", "regression")
 FORMATS = ("parquet", "csv")
 KINDS = ("baseline", "floor", "full")
-# informational extra builds, per task: name -> extra `reportgen build` options
-VARIANTS = {"regression": {"slices": ("--slice", "region", "--slice", "size")}}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An informational extra build: its `reportgen build` options, on which data, which formats.
+
+    ``dataset`` names a generated file of its own (a key of ``GENERATOR_VERSIONS``); ``None``
+    builds the task's own file. Either way it is measured against the task's floor and baseline.
+    """
+
+    options: tuple[str, ...]
+    dataset: str | None = None
+    formats: tuple[str, ...] = FORMATS
+
+
+# informational extra builds, per task: name -> variant
+VARIANTS = {
+    "classification": {
+        # probabilities, a split and two metadata columns: calibration, one-vs-rest thresholds,
+        # slices, the error tree and the splits section. Parquet only: a 17-column CSV would
+        # mostly time pandas' CSV reader.
+        "extras": Variant(
+            ("--slice", "source", "--slice", "brightness"),
+            dataset="classification_extras",
+            formats=("parquet",),
+        )
+    },
+    "regression": {"slices": Variant(("--slice", "region", "--slice", "size"))},
+}
 TIME_RATIO_TARGET = 2.0  # full / floor wall time, on Parquet
 MEMORY_RATIO_TARGET = 3.0  # (full peak RSS - baseline RSS) / loaded label columns
 TIME_TARGET_FORMATS = ("parquet",)
 REGIONS = ("north", "south", "east", "west")
+# classification_extras: where each row came from (one source errs twice as often), and splits
+SOURCES = ("camera_a", "camera_b", "camera_c", "camera_d")
+SOURCE_SHARES = (0.4, 0.3, 0.2, 0.1)
+SOURCE_ERROR_SCALE = (0.8, 0.9, 1.0, 2.0)  # weighted mean 0.99: accuracy stays about 85%
+SPLITS = ("train", "dev", "test")
+SPLIT_SHARES = (0.7, 0.15, 0.15)
 DENSITY_BINS = 80  # the regression floor's 2-D histogram, as reportgen's density plots
 MB = 1024 * 1024
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "data"
@@ -75,14 +115,25 @@ DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "data"
 # --------------------------------------------------------------------------- data
 
 
-def data_paths(out_dir: Path, task: str, rows: int, classes: int) -> dict[str, Path]:
+def dataset_formats(dataset: str) -> tuple[str, ...]:
+    """The formats a data set is written in: a variant's own data only in the formats it runs."""
+    for named in VARIANTS.values():
+        for variant in named.values():
+            if variant.dataset == dataset:
+                return variant.formats
+    return FORMATS
+
+
+def data_paths(out_dir: Path, dataset: str, rows: int, classes: int) -> dict[str, Path]:
     """File names carry every parameter that changes the content."""
-    version = GENERATOR_VERSIONS[task]
-    if task == "classification":
+    version = GENERATOR_VERSIONS[dataset]
+    if dataset == "classification":
         stem = f"preds_v{version}_n{rows}_k{classes}_seed{SEED}"
+    elif dataset == "classification_extras":
+        stem = f"preds_extras_v{version}_n{rows}_k{classes}_seed{SEED}"
     else:
         stem = f"regression_v{version}_n{rows}_seed{SEED}"
-    return {fmt: out_dir / f"{stem}.{fmt}" for fmt in FORMATS}
+    return {fmt: out_dir / f"{stem}.{fmt}" for fmt in dataset_formats(dataset)}
 
 
 def label_names(classes: int) -> list[str]:
@@ -95,19 +146,22 @@ def sample_ids(rows: int) -> list[str]:
     return [f"s{i:0{width}d}" for i in range(1, rows + 1)]
 
 
-def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
-    """The classification columns as a pyarrow table, and what to say about them."""
-    import numpy as np
-    import pyarrow as pa
+def class_codes(rng: Any, rows: int, classes: int, error_scale: Any = None) -> tuple[Any, Any]:
+    """True and predicted class codes, ~85% accuracy with structured confusions.
 
-    rng = np.random.default_rng(SEED)
+    ``error_scale`` (one factor per row) multiplies the error rate; without it the draws are
+    exactly those of generator version 1 of the classification file.
+    """
+    import numpy as np
+
     k = np.arange(classes)
     prior = 0.9**k  # mildly imbalanced: class_00 is the most common
     prior /= prior.sum()
     true = rng.choice(classes, size=rows, p=prior)
     # Per-class error rate from 7.5% (class 0) to 22.5% (last class); ~85% accuracy overall.
     error_rate = 0.15 * (0.5 + k / max(classes - 1, 1))
-    wrong = rng.random(rows) < error_rate[true]
+    rate = error_rate[true] if error_scale is None else error_rate[true] * error_scale
+    wrong = rng.random(rows) < rate
     t = true[wrong]
     kind = rng.random(t.size)
     neighbour = (t + 1) % classes  # 60% of errors: "next" class
@@ -115,7 +169,16 @@ def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
     anything = (t + rng.integers(1, classes, size=t.size)) % classes  # 15%: any other class
     pred = true.copy()
     pred[wrong] = np.where(kind < 0.60, neighbour, np.where(kind < 0.85, partner, anything))
+    return true, pred
 
+
+def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
+    """The classification columns as a pyarrow table, and what to say about them."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(SEED)
+    true, pred = class_codes(rng, rows, classes)
     labels = np.array(label_names(classes), dtype=object)
     table = pa.table(
         {
@@ -126,6 +189,80 @@ def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
     )
     info = {"rows": rows, "classes": classes, "accuracy": float(np.mean(true == pred))}
     return table, info
+
+
+def class_probabilities(rng: Any, true: Any, pred: Any, classes: int) -> Any:
+    """Rows of probabilities rounded to 3 decimals whose argmax is ``pred``.
+
+    Softmax of normal logits in which the predicted class leads the runner-up by a margin,
+    wide on right rows and narrow on wrong ones (where the true class is the runner-up), so
+    confidence tracks correctness. The margin is at least 0.05, so the predicted probability
+    (at least 1/classes) beats every other by more than the rounding can undo.
+    """
+    import numpy as np
+
+    rows = true.size
+    right = true == pred
+    logits = rng.standard_normal((rows, classes))
+    at = np.arange(rows)
+    others = logits.copy()
+    others[at, pred] = -np.inf
+    second = others.argmax(axis=1)
+    runner_up = others[at, second]
+    del others
+    # on wrong rows the true class becomes the runner-up: swap its logit with the runner-up's
+    w = np.flatnonzero(~right)
+    logits[w, second[w]], logits[w, true[w]] = logits[w, true[w]], runner_up[w]
+    margin = np.where(
+        right, 2.0 + rng.exponential(2.5, size=rows), 0.05 + rng.exponential(1.0, size=rows)
+    )
+    logits[at, pred] = runner_up + margin
+    logits -= logits.max(axis=1, keepdims=True)
+    proba = np.exp(logits)
+    proba /= proba.sum(axis=1, keepdims=True)
+    proba = np.round(proba, 3)
+    if not np.array_equal(proba.argmax(axis=1), pred):
+        raise AssertionError("rounded probabilities lost the predicted class's lead")
+    return proba
+
+
+def classification_extras_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
+    """Classification with probabilities, a split and metadata, as a pyarrow table."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(SEED)
+    source = rng.choice(len(SOURCES), size=rows, p=SOURCE_SHARES)
+    true, pred = class_codes(rng, rows, classes, np.array(SOURCE_ERROR_SCALE)[source])
+    proba = class_probabilities(rng, true, pred, classes)
+    split = rng.choice(len(SPLITS), size=rows, p=SPLIT_SHARES)
+    brightness = rng.uniform(0.0, 1.0, size=rows)
+
+    names = label_names(classes)
+    labels = np.array(names, dtype=object)
+    columns = {
+        "id": pa.array(sample_ids(rows), type=pa.string()),
+        "y_true": pa.array(labels[true], type=pa.string()),
+        "y_pred": pa.array(labels[pred], type=pa.string()),
+        **{
+            f"proba_{name}": pa.array(proba[:, i], type=pa.float64())
+            for i, name in enumerate(names)
+        },
+        "split": pa.array(np.array(SPLITS, dtype=object)[split], type=pa.string()),
+        "source": pa.array(np.array(SOURCES, dtype=object)[source], type=pa.string()),
+        "brightness": pa.array(brightness, type=pa.float64()),
+    }
+    right = true == pred
+    sums = proba.sum(axis=1)
+    info = {
+        "rows": rows,
+        "classes": classes,
+        "accuracy": float(np.mean(right)),
+        "worst_source_accuracy": float(np.mean(right[source == len(SOURCES) - 1])),
+        "mean_confidence": float(proba.max(axis=1).mean()),
+        "max_abs_row_sum_error": float(np.abs(sums - 1.0).max()),
+    }
+    return pa.table(columns), info
 
 
 def regression_table(rows: int) -> tuple[Any, dict[str, Any]]:
@@ -158,12 +295,14 @@ def regression_table(rows: int) -> tuple[Any, dict[str, Any]]:
     return table, info
 
 
-def generate(paths: dict[str, Path], task: str, rows: int, classes: int) -> dict[str, Any]:
+def generate(paths: dict[str, Path], dataset: str, rows: int, classes: int) -> dict[str, Any]:
     """Write the prediction file in every format (runs in a child; see the module docstring)."""
     import pyarrow.parquet as pq
 
-    if task == "classification":
+    if dataset == "classification":
         table, info = classification_table(rows, classes)
+    elif dataset == "classification_extras":
+        table, info = classification_extras_table(rows, classes)
     else:
         table, info = regression_table(rows)
     for fmt, path in paths.items():
@@ -364,8 +503,22 @@ def child_cmd(kind: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--child", kind, *args]
 
 
-def task_kinds(task: str) -> tuple[str, ...]:
-    return KINDS + tuple(VARIANTS.get(task, {}))
+def task_kinds(task: str, fmt: str | None = None) -> tuple[str, ...]:
+    """The kinds of process run for a task: all of them, or those that run in format `fmt`."""
+    variants = VARIANTS.get(task, {})
+    return KINDS + tuple(n for n, v in variants.items() if fmt is None or fmt in v.formats)
+
+
+def task_datasets(task: str) -> tuple[str, ...]:
+    """The data sets a task needs: its own file, then any its variants generate."""
+    own = tuple(v.dataset for v in VARIANTS.get(task, {}).values() if v.dataset is not None)
+    return (task, *dict.fromkeys(own))
+
+
+def kind_dataset(task: str, kind: str) -> str:
+    """The data set a kind of process reads: the task's own file unless a variant has its own."""
+    variant = VARIANTS.get(task, {}).get(kind)
+    return variant.dataset if variant is not None and variant.dataset is not None else task
 
 
 def measure(task: str, kind: str, fmt: str, data: Path, work: Path, repo: Path) -> Run:
@@ -373,7 +526,7 @@ def measure(task: str, kind: str, fmt: str, data: Path, work: Path, repo: Path) 
         args = (task, str(data), fmt) if kind == "floor" else ()
         seconds, rss, stdout = run_child(child_cmd(kind, *args), repo)
         return Run(task, kind, fmt, seconds, rss, json.loads(stdout))
-    extra = VARIANTS[task][kind] if kind != "full" else ()
+    extra = VARIANTS[task][kind].options if kind != "full" else ()
     stem = f"report_{task}_{fmt}" + ("" if kind == "full" else f"_{kind}")
     html, record = work / f"{stem}.html", work / f"{stem}.json"
     cmd = [
@@ -467,7 +620,8 @@ def summarize(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
                 "floor_phases_seconds": phases,
                 "variants": {
                     name: {
-                        "options": list(options),
+                        "options": list(variant.options),
+                        "dataset": kind_dataset(task, name),
                         **build_summary(
                             mine[name],
                             floor_s,
@@ -477,7 +631,8 @@ def summarize(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
                             memory_checked=False,
                         ),
                     }
-                    for name, options in VARIANTS.get(task, {}).items()
+                    for name, variant in VARIANTS.get(task, {}).items()
+                    if mine[name]
                 },
             }
             summary.setdefault(task, {})[fmt] = entry
@@ -490,7 +645,7 @@ def verdict(met: bool | None) -> str:
 
 def table_head() -> str:
     return (
-        f"{'task':<17} {'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} "
+        f"{'task':<21} {'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} "
         f"{'floor MB':>9} {'full MB':>8} {'base MB':>8} {'cols MB':>8} {'mem ratio':>9}  "
         f"{f'time (<={TIME_RATIO_TARGET})':<13} {f'mem (<={MEMORY_RATIO_TARGET})':<11}"
     )
@@ -499,7 +654,7 @@ def table_head() -> str:
 def table_row(task: str, fmt: str, s: dict[str, Any], build: dict[str, Any]) -> str:
     """One line: `s` holds the floor and baseline, `build` the full build measured against it."""
     return (
-        f"{task:<17} {fmt:<8} {s['floor_seconds']:>8.2f} {build['full_seconds']:>8.2f} "
+        f"{task:<21} {fmt:<8} {s['floor_seconds']:>8.2f} {build['full_seconds']:>8.2f} "
         f"{build['time_ratio']:>10.2f} {s['floor_peak_rss_bytes'] / MB:>9.1f} "
         f"{build['full_peak_rss_bytes'] / MB:>8.1f} {s['baseline_rss_bytes'] / MB:>8.1f} "
         f"{s['loaded_columns_bytes'] / MB:>8.1f} {build['memory_ratio']:>9.2f}  "
@@ -529,8 +684,10 @@ def print_table(
                 for name, build in s["variants"].items():
                     print(table_row(f"{task}+{name}", fmt, s, build))
         for task, named in variants.items():
-            for name, options in named.items():
-                print(f"  {task}+{name}: the full build with {' '.join(options)}")
+            for name, variant in named.items():
+                on = "" if variant.dataset is None else f" on its own file ({variant.dataset})"
+                only = "" if variant.formats == FORMATS else f", {', '.join(variant.formats)} only"
+                print(f"  {task}+{name}: the full build{on} with {' '.join(variant.options)}{only}")
 
     print()
     for task, formats in summary.items():
@@ -587,16 +744,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def ensure_data(task: str, out_dir: Path, rows: int, classes: int, repo: Path) -> dict[str, Path]:
-    """Generate the task's prediction files in a child unless they already exist."""
-    paths = data_paths(out_dir, task, rows, classes)
+def ensure_data(
+    dataset: str, out_dir: Path, rows: int, classes: int, repo: Path
+) -> dict[str, Path]:
+    """Generate a data set's prediction files in a child unless they already exist."""
+    paths = data_paths(out_dir, dataset, rows, classes)
     if all(p.exists() for p in paths.values()):
         print(f"reusing {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
         return paths
-    shape = f" x {classes} classes" if task == "classification" else ""
-    print(f"generating {rows:,} {task} rows{shape} in {out_dir} ...", file=sys.stderr)
+    shape = f" x {classes} classes" if dataset.startswith("classification") else ""
+    print(f"generating {rows:,} {dataset} rows{shape} in {out_dir} ...", file=sys.stderr)
     _, _, stdout = run_child(
-        child_cmd("generate", task, str(out_dir), str(rows), str(classes)), repo
+        child_cmd("generate", dataset, str(out_dir), str(rows), str(classes)), repo
     )
     info = json.loads(stdout)
     said = ", ".join(f"{k} {v:.4f}" for k, v in info.items() if isinstance(v, float))
@@ -607,9 +766,10 @@ def ensure_data(task: str, out_dir: Path, rows: int, classes: int, repo: Path) -
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child == "generate":
-        task, where = args.child_args[0], Path(args.child_args[1])
+        dataset, where = args.child_args[0], Path(args.child_args[1])
         rows, classes = map(int, args.child_args[2:4])
-        print(json.dumps(generate(data_paths(where, task, rows, classes), task, rows, classes)))
+        paths = data_paths(where, dataset, rows, classes)
+        print(json.dumps(generate(paths, dataset, rows, classes)))
         return 0
     if args.child == "baseline":
         print(json.dumps(child_baseline()))
@@ -622,16 +782,22 @@ def main(argv: list[str] | None = None) -> int:
     repo = Path(__file__).resolve().parent.parent
     out_dir: Path = args.out_dir.resolve()
     tasks = TASKS if args.task == "both" else (args.task,)
-    files = {task: ensure_data(task, out_dir, args.rows, args.classes, repo) for task in tasks}
+    # by data set: each task's own file, then any file of its variants
+    files = {
+        dataset: ensure_data(dataset, out_dir, args.rows, args.classes, repo)
+        for task in tasks
+        for dataset in task_datasets(task)
+    }
 
     runs: list[Run] = []
     for paths in files.values():
         for path in paths.values():
             warm_page_cache(path)
     for rep in range(args.repeat):
-        for task, paths in files.items():
-            for fmt, path in paths.items():
-                for kind in task_kinds(task):
+        for task in tasks:
+            for fmt in files[task]:
+                for kind in task_kinds(task, fmt):
+                    path = files[kind_dataset(task, kind)][fmt]
                     run = measure(task, kind, fmt, path, out_dir, repo)
                     runs.append(run)
                     print(
@@ -651,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
                 "classes": args.classes,
                 "repeat": args.repeat,
                 "seed": SEED,
-                "generator_versions": {task: GENERATOR_VERSIONS[task] for task in tasks},
+                "generator_versions": {name: GENERATOR_VERSIONS[name] for name in files},
             },
             "files": {
                 task: {fmt: {"path": str(p), "bytes": p.stat().st_size} for fmt, p in paths.items()}

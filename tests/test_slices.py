@@ -106,3 +106,14 @@ def test_report_with_slice_all(tmp_path: Path) -> None:
     assert "slices" in record["sections"] and '<section id="slices"' in page
     assert any("Errors concentrate in source = cam_3" in f for f in record["summary"]["findings"])
     assert record["slices"]["tree"]["rules"][0]["conditions"][0] == "source = cam_3"
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"), [(0, 10, 0.3), (5, 10, 0.3), (10, 10, 0.3), (43, 90, 0.07), (300, 10**6, 2e-4)]
+)
+def test_binomial_tail_equals_scipy(k: int, n: int, p: float) -> None:
+    from scipy.stats import binom
+
+    from reportgen.analysis.slices import binomial_tail
+
+    assert binomial_tail(k, n, p) == pytest.approx(float(binom.sf(k - 1, n, p)), rel=1e-10)
