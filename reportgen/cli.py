@@ -298,3 +298,120 @@ def sample_errors_command(
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     click.echo(f"wrote {output}: {sample.describe()}", err=True)
+
+
+@main.command("compare")
+@click.argument("baseline")
+@click.argument("candidate")
+@click.option(
+    "-o", "--output", default="compare.html", show_default=True, help="HTML file to write."
+)
+@click.option(
+    "--json", "json_path", default=None, help="Also write the record as JSON to this file."
+)
+@click.option("--name-a", default=None, help="Name of the baseline (default: its file name).")
+@click.option("--name-b", default=None, help="Name of the candidate (default: its file name).")
+@column_options
+@click.option(
+    "--sample",
+    default=None,
+    help="Column with the sample itself, e.g. text or an image path "
+    "(default: sample, text, image, image_path, path, filepath).",
+)
+@click.option(
+    "--columns",
+    multiple=True,
+    callback=_split_columns,
+    help="Extra columns to show in sample tables (comma-separated or repeated).",
+)
+@click.option(
+    "--buckets",
+    default=None,
+    help="Column of error-bucket tags in each file (default: buckets, bucket, tags).",
+)
+@click.option(
+    "--tags",
+    default=None,
+    help="Tag sheet applied to both models (tags describe the samples), joined on the id column.",
+)
+@click.option("--tags-a", default=None, help="Tag sheet for the baseline only.")
+@click.option("--tags-b", default=None, help="Tag sheet for the candidate only.")
+@click.option(
+    "--tag-sep",
+    "tag_separators",
+    default=";|,",
+    show_default=True,
+    help="Characters that separate several tags in one cell.",
+)
+@click.option(
+    "--image-root",
+    default=None,
+    help="Folder holding the sample images: --sample paths are shown as thumbnails, "
+    "read only below it.",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression"]),
+    default="auto",
+    show_default=True,
+    help="What the predictions are (the same for both files).",
+)
+@click.option(
+    "--dropna",
+    is_flag=True,
+    help="Drop rows with an empty true or predicted label (the report says how many).",
+)
+@click.option(
+    "--max-samples",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="At most this many rows in each sample table.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for choosing the shown samples and for the bootstrap intervals.",
+)
+@click.option("--title", default=None, help="Report title (default: from the two names).")
+@click.option(
+    "--created",
+    default=None,
+    help="Creation time to record, ISO 8601 or epoch seconds "
+    "(default: SOURCE_DATE_EPOCH, else none).",
+)
+def compare_command(
+    baseline: str,
+    candidate: str,
+    output: str,
+    json_path: str | None,
+    fmt: str | None,
+    id_col: str | None,
+    **options: Any,
+) -> None:
+    """Compare a CANDIDATE model's predictions with a BASELINE's on the same rows.
+
+    The files are joined on the id column (or by row order when neither has one), and the
+    report shows the metric changes with intervals, McNemar's test on the rows whose
+    correctness changed, per-class changes, the confusion-matrix difference and the fixed
+    and broken samples (for regression: error changes and the rows that moved most).
+    """
+    try:
+        from reportgen.api import compare_reports
+        from reportgen.deliver import check_writable
+
+        check_writable(output)
+        if json_path is not None:
+            check_writable(json_path)
+        report = compare_reports(baseline, candidate, format=fmt, id=id_col, **options)
+        report.save(output, json_path=json_path)
+    except ReportgenError as exc:
+        click.echo(f"reportgen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(
+        f"wrote {output}: {report.record['summary']['findings'][0].rstrip('.')}"
+        + (f"; record in {json_path}" if json_path else ""),
+        err=True,
+    )

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import reportgen
 from tests.conftest import DIGITS, ROOT
 
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "inspection-compare": {
+        "kind": "compare",
+        "script": ROOT / "examples" / "inspection_retrained" / "make_predictions.py",
+        "data": ROOT / "examples" / "inspection_retrained" / "predictions.csv",
+        "baseline": ROOT / "examples" / "inspection" / "predictions.csv",
+        "options": {
+            "name_a": "baseline",
+            "name_b": "retrained",
+            "image_root": ROOT / "examples" / "inspection",
+            "tags": ROOT / "examples" / "inspection" / "review.csv",
+        },
+    },
     "digits": {
         "script": ROOT / "examples" / "digits" / "make_predictions.py",
         "data": DIGITS,
@@ -51,3 +64,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+def build(spec: dict[str, Any]) -> reportgen.Report:
+    """Build an example's report: a comparison of two files, or a single report."""
+    if spec.get("kind") == "compare":
+        return reportgen.compare_reports(spec["baseline"], spec["data"], **spec["options"])
+    return reportgen.build_report(spec["data"], **spec["options"])

@@ -16,10 +16,9 @@ from urllib.parse import unquote
 
 import pytest
 
-import reportgen
 from tests import browser as b
 from tests.conftest import ROOT, embedded_record
-from tests.example_reports import EXAMPLES
+from tests.example_reports import EXAMPLES, build
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -40,7 +39,7 @@ def reports() -> dict[str, Path]:
             folder = b.OUTPUT / name
             folder.mkdir(parents=True, exist_ok=True)
             paths[name] = folder / "report.html"
-            reportgen.build_report(spec["data"], **spec["options"]).save(paths[name])
+            build(spec).save(paths[name])
     return paths
 
 

@@ -19,7 +19,7 @@ import pytest
 
 import reportgen
 from tests.conftest import ROOT
-from tests.example_reports import EXAMPLES
+from tests.example_reports import EXAMPLES, build
 
 GOLD = ROOT / "tests" / "gold"
 
@@ -94,7 +94,7 @@ def check_gold(name: str, actual: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_report_matches_gold(name: str) -> None:
     spec = EXAMPLES[name]
-    report = reportgen.build_report(spec["data"], **spec["options"])  # type: ignore[arg-type]
+    report = build(spec)
     check_gold(f"{name}.html", scrub(report.to_html()))
     record = report.to_json().replace(f"reportgen {reportgen.__version__}", "reportgen VERSION")
     record = re.sub(r'"total_bytes": \d+', '"total_bytes": "…"', record)
