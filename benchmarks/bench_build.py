@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_build.py [--task {classification,regression,both}] [--rows 1000000]
                                      [--classes 10] [--repeat 3] [--out-dir benchmarks/data]
-                                     [--json-out FILE] [--check]
+                                     [--variants NAME,...] [--json-out FILE] [--check]
 
 The script generates seeded prediction files as Parquet and CSV, reusing them when they
 already exist for the same parameters:
@@ -17,7 +17,10 @@ already exist for the same parameters:
 - classification extras (Parquet only, for the ``classification+extras`` variant): the
   classification columns (errors more frequent for one ``source``), ``proba_<label>`` per
   class (3 decimals, argmax = ``y_pred``), ``split`` (train/dev/test), ``source`` (4 strings)
-  and ``brightness`` (uniform floats).
+  and ``brightness`` (uniform floats);
+- classification candidate (Parquet only, for the ``compare`` variant): a second model's
+  predictions for the classification file's rows (same ``id`` and ``y_true``, same order), with
+  ~40% of its errors fixed and a few new ones.
 
 Then, for each task and format, it runs fresh child processes, interleaved within each
 repetition:
@@ -35,7 +38,9 @@ repetition:
 - informational variants, against the same floor, no target: ``regression+slices``, the same
   build with ``--slice region --slice size``; ``classification+extras``, the build of the extras
   file with ``--slice source --slice brightness`` (calibration, thresholds, slices, error tree,
-  splits).
+  splits); ``compare``, ``python -m reportgen compare A B`` of the classification file and the
+  candidate file, against a floor of its own (read ids and labels of both files, check that the
+  ids line up, count fixed and broken rows, one confusion-difference SVG).
 
 Wall time is measured by this process around each child (start-up and imports included) and
 the median of ``--repeat`` runs is reported. Peak RSS comes from ``os.wait4`` for that one
@@ -64,7 +69,12 @@ from typing import Any
 
 SEED = 0
 # bump a data set's version when its generated data changes, so old files are not reused
-GENERATOR_VERSIONS = {"classification": 1, "regression": 1, "classification_extras": 1}
+GENERATOR_VERSIONS = {
+    "classification": 1,
+    "regression": 1,
+    "classification_extras": 1,
+    "classification_compare": 1,  # its file name also carries the classification version
+}
 TASKS = ("classification", "regression")
 FORMATS = ("parquet", "csv")
 KINDS = ("baseline", "floor", "full")
@@ -72,15 +82,24 @@ KINDS = ("baseline", "floor", "full")
 
 @dataclass(frozen=True)
 class Variant:
-    """An informational extra build: its `reportgen build` options, on which data, which formats.
+    """An informational extra run of reportgen: its options, on which data, which formats.
 
     ``dataset`` names a generated file of its own (a key of ``GENERATOR_VERSIONS``); ``None``
-    builds the task's own file. Either way it is measured against the task's floor and baseline.
+    uses the task's own file. ``command`` is the reportgen subcommand; ``compare`` also takes
+    the ``candidate`` data set as its second file. ``floor`` names a floor of its own (a key of
+    ``CHILD_FLOORS``, run as the kind ``<name>_floor``); ``None`` measures it against the task's
+    floor. The baseline is always the task's.
     """
 
     options: tuple[str, ...]
     dataset: str | None = None
     formats: tuple[str, ...] = FORMATS
+    command: str = "build"
+    candidate: str | None = None
+    floor: str | None = None
+
+    def datasets(self) -> tuple[str, ...]:
+        return tuple(d for d in (self.dataset, self.candidate) if d is not None)
 
 
 # informational extra builds, per task: name -> variant
@@ -93,7 +112,16 @@ VARIANTS = {
             ("--slice", "source", "--slice", "brightness"),
             dataset="classification_extras",
             formats=("parquet",),
-        )
+        ),
+        # `reportgen compare` of the classification file (A) and a second model's predictions
+        # on the same rows (B), against its own floor: two files to read and join
+        "compare": Variant(
+            (),
+            formats=("parquet",),
+            command="compare",
+            candidate="classification_compare",
+            floor="compare",
+        ),
     },
     "regression": {"slices": Variant(("--slice", "region", "--slice", "size"))},
 }
@@ -107,6 +135,11 @@ SOURCE_SHARES = (0.4, 0.3, 0.2, 0.1)
 SOURCE_ERROR_SCALE = (0.8, 0.9, 1.0, 2.0)  # weighted mean 0.99: accuracy stays about 85%
 SPLITS = ("train", "dev", "test")
 SPLIT_SHARES = (0.7, 0.15, 0.15)
+# classification_compare (B, from the classification file A): its own seed, the share of A's
+# errors it fixes and the share of A's right rows it gets wrong
+COMPARE_SEED = 1
+COMPARE_FIX_SHARE = 0.4
+COMPARE_BREAK_SHARE = 0.015
 DENSITY_BINS = 80  # the regression floor's 2-D histogram, as reportgen's density plots
 MB = 1024 * 1024
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "data"
@@ -119,7 +152,7 @@ def dataset_formats(dataset: str) -> tuple[str, ...]:
     """The formats a data set is written in: a variant's own data only in the formats it runs."""
     for named in VARIANTS.values():
         for variant in named.values():
-            if variant.dataset == dataset:
+            if dataset in variant.datasets():
                 return variant.formats
     return FORMATS
 
@@ -131,6 +164,9 @@ def data_paths(out_dir: Path, dataset: str, rows: int, classes: int) -> dict[str
         stem = f"preds_v{version}_n{rows}_k{classes}_seed{SEED}"
     elif dataset == "classification_extras":
         stem = f"preds_extras_v{version}_n{rows}_k{classes}_seed{SEED}"
+    elif dataset == "classification_compare":
+        of = GENERATOR_VERSIONS["classification"]  # B is derived from A: A's version too
+        stem = f"preds_b_v{version}_of_v{of}_n{rows}_k{classes}_seed{SEED}-{COMPARE_SEED}"
     else:
         stem = f"regression_v{version}_n{rows}_seed{SEED}"
     return {fmt: out_dir / f"{stem}.{fmt}" for fmt in dataset_formats(dataset)}
@@ -188,6 +224,49 @@ def classification_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
         }
     )
     info = {"rows": rows, "classes": classes, "accuracy": float(np.mean(true == pred))}
+    return table, info
+
+
+def classification_compare_table(rows: int, classes: int) -> tuple[Any, dict[str, Any]]:
+    """A second model's predictions for the classification file's rows, as a pyarrow table.
+
+    Same ``id`` and ``y_true`` in the same order as the classification file (its codes are
+    drawn again from the same seed, exactly as that file's generator does); ``y_pred`` fixes
+    ``COMPARE_FIX_SHARE`` of its errors and gets ``COMPARE_BREAK_SHARE`` of its right rows
+    wrong (60% to the next class, 40% to any other), with a generator seeded ``COMPARE_SEED``.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    true, pred_a = class_codes(np.random.default_rng(SEED), rows, classes)
+    rng = np.random.default_rng(COMPARE_SEED)
+    right_a = true == pred_a
+    draw = rng.random(rows)
+    fix = ~right_a & (draw < COMPARE_FIX_SHARE)
+    brk = right_a & (draw < COMPARE_BREAK_SHARE)
+    t = true[brk]
+    neighbour = (t + 1) % classes
+    anything = (t + rng.integers(1, classes, size=t.size)) % classes
+    pred = pred_a.copy()
+    pred[fix] = true[fix]
+    pred[brk] = np.where(rng.random(t.size) < 0.6, neighbour, anything)
+    labels = np.array(label_names(classes), dtype=object)
+    table = pa.table(
+        {
+            "id": pa.array(sample_ids(rows), type=pa.string()),
+            "y_true": pa.array(labels[true], type=pa.string()),
+            "y_pred": pa.array(labels[pred], type=pa.string()),
+        }
+    )
+    right = true == pred
+    info = {
+        "rows": rows,
+        "classes": classes,
+        "accuracy_a": float(np.mean(right_a)),
+        "accuracy": float(np.mean(right)),
+        "fixed": int(np.count_nonzero(~right_a & right)),
+        "broken": int(np.count_nonzero(right_a & ~right)),
+    }
     return table, info
 
 
@@ -303,6 +382,8 @@ def generate(paths: dict[str, Path], dataset: str, rows: int, classes: int) -> d
         table, info = classification_table(rows, classes)
     elif dataset == "classification_extras":
         table, info = classification_extras_table(rows, classes)
+    elif dataset == "classification_compare":
+        table, info = classification_compare_table(rows, classes)
     else:
         table, info = regression_table(rows)
     for fmt, path in paths.items():
@@ -461,7 +542,93 @@ def child_floor_regression(path: Path, fmt: str) -> dict[str, Any]:
     }
 
 
-CHILD_FLOORS = {"classification": child_floor_classification, "regression": child_floor_regression}
+def child_floor_compare(path: Path, fmt: str, candidate: Path) -> dict[str, Any]:
+    """Compare floor: read ids and labels of two files, line them up, count fixed and broken
+    rows, one confusion-difference SVG (B - A)."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from matplotlib.figure import Figure
+
+    if fmt != "parquet":
+        raise ValueError("the compare floor reads Parquet only")
+    columns = ["id", "y_true", "y_pred"]
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    a = pq.read_table(path, columns=columns)
+    b = pq.read_table(candidate, columns=columns)
+    loaded = int(a.nbytes + b.nbytes)
+    n = a.num_rows
+    phases["read"] = time.perf_counter() - start
+
+    # the join on id: assume the same order, and check it with one vectorised equality
+    start = time.perf_counter()
+    if b.num_rows != n or not a["id"].equals(b["id"]):
+        raise ValueError("the two files' ids differ or are not in the same order")
+    phases["join"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    labels = [a["y_true"], a["y_pred"], b["y_true"], b["y_pred"]]
+    both = pa.chunked_array([c for col in labels for c in col.chunks]).to_pandas()
+    codes, uniques = pd.factorize(both, sort=True)
+    k = len(uniques)
+    phases["factorize"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    true_a, pred_a, true_b, pred_b = (codes[i * n : (i + 1) * n] for i in range(4))
+    right_a = true_a == pred_a
+    right_b = true_b == pred_b
+    fixed = int(np.count_nonzero(~right_a & right_b))
+    broken = int(np.count_nonzero(right_a & ~right_b))
+    cm_a = np.bincount(true_a * k + pred_a, minlength=k * k).reshape(k, k)
+    cm_b = np.bincount(true_b * k + pred_b, minlength=k * k).reshape(k, k)
+    diff = cm_b - cm_a
+    phases["count"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    fig = Figure(figsize=(1.0 + 0.5 * k, 1.0 + 0.5 * k))
+    ax = fig.add_subplot()
+    span = max(int(np.abs(diff).max()), 1)
+    ax.imshow(diff, cmap="RdBu", vmin=-span, vmax=span)
+    names = [str(u) for u in uniques]
+    ax.set_xticks(range(k), names, rotation=90)
+    ax.set_yticks(range(k), names)
+    for i in range(k):
+        for j in range(k):
+            ax.text(
+                j,
+                i,
+                f"{diff[i, j]:+,}",
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if abs(diff[i, j]) > span / 2 else "black",
+            )
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    phases["figure"] = time.perf_counter() - start
+    return {
+        "rows": n,
+        "classes": k,
+        "accuracy_a": float(np.mean(right_a)),
+        "accuracy_b": float(np.mean(right_b)),
+        "fixed": fixed,
+        "broken": broken,
+        "loaded_bytes": loaded,
+        "svg_bytes": buf.tell(),
+        "phases": phases,
+    }
+
+
+# floors by name: each task's own, and those of variants with a floor of their own
+CHILD_FLOORS = {
+    "classification": child_floor_classification,
+    "regression": child_floor_regression,
+    "compare": child_floor_compare,
+}
 
 
 # --------------------------------------------------------------------------- running
@@ -503,38 +670,88 @@ def child_cmd(kind: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--child", kind, *args]
 
 
-def task_kinds(task: str, fmt: str | None = None) -> tuple[str, ...]:
-    """The kinds of process run for a task: all of them, or those that run in format `fmt`."""
-    variants = VARIANTS.get(task, {})
-    return KINDS + tuple(n for n, v in variants.items() if fmt is None or fmt in v.formats)
+def task_variants(task: str, only: tuple[str, ...] | None = None) -> dict[str, Variant]:
+    """A task's variants: all of them, or those named in `only`."""
+    named = VARIANTS.get(task, {})
+    return {n: v for n, v in named.items() if only is None or n in only}
 
 
-def task_datasets(task: str) -> tuple[str, ...]:
+def floor_kind(name: str) -> str:
+    """The kind of process that runs a variant's own floor."""
+    return f"{name}_floor"
+
+
+def task_kinds(
+    task: str, fmt: str | None = None, only: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """The kinds of process run for a task: all of them, or those that run in format `fmt`.
+
+    A variant with a floor of its own runs it just before itself.
+    """
+    kinds: list[str] = list(KINDS)
+    for name, variant in task_variants(task, only).items():
+        if fmt is None or fmt in variant.formats:
+            kinds += [floor_kind(name)] if variant.floor is not None else []
+            kinds.append(name)
+    return tuple(kinds)
+
+
+def task_datasets(task: str, only: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The data sets a task needs: its own file, then any its variants generate."""
-    own = tuple(v.dataset for v in VARIANTS.get(task, {}).values() if v.dataset is not None)
+    own = tuple(d for v in task_variants(task, only).values() for d in v.datasets())
     return (task, *dict.fromkeys(own))
+
+
+def kind_variant(task: str, kind: str) -> tuple[str, Variant] | None:
+    """The variant a kind of process belongs to (its run or its own floor), if any."""
+    for name, variant in VARIANTS.get(task, {}).items():
+        if kind in (name, floor_kind(name)):
+            return name, variant
+    return None
 
 
 def kind_dataset(task: str, kind: str) -> str:
     """The data set a kind of process reads: the task's own file unless a variant has its own."""
-    variant = VARIANTS.get(task, {}).get(kind)
-    return variant.dataset if variant is not None and variant.dataset is not None else task
+    found = kind_variant(task, kind)
+    return found[1].dataset if found is not None and found[1].dataset is not None else task
 
 
-def measure(task: str, kind: str, fmt: str, data: Path, work: Path, repo: Path) -> Run:
-    if kind in KINDS and kind != "full":
-        args = (task, str(data), fmt) if kind == "floor" else ()
-        seconds, rss, stdout = run_child(child_cmd(kind, *args), repo)
+def kind_candidate(task: str, kind: str) -> str | None:
+    """The second data set a kind of process reads (`compare` and its floor), if any."""
+    found = kind_variant(task, kind)
+    return found[1].candidate if found is not None else None
+
+
+def measure(
+    task: str,
+    kind: str,
+    fmt: str,
+    data: Path,
+    work: Path,
+    repo: Path,
+    candidate: Path | None = None,
+) -> Run:
+    found = kind_variant(task, kind)
+    if kind == "baseline":
+        seconds, rss, stdout = run_child(child_cmd("baseline"), repo)
         return Run(task, kind, fmt, seconds, rss, json.loads(stdout))
-    extra = VARIANTS[task][kind].options if kind != "full" else ()
+    if kind == "floor" or (found is not None and kind == floor_kind(found[0])):
+        floor = task if found is None else str(found[1].floor)  # a CHILD_FLOORS key
+        second = () if candidate is None else (str(candidate),)
+        seconds, rss, stdout = run_child(child_cmd("floor", floor, str(data), fmt, *second), repo)
+        return Run(task, kind, fmt, seconds, rss, json.loads(stdout))
+    variant = found[1] if found is not None else None
+    extra = variant.options if variant is not None else ()
+    command = variant.command if variant is not None else "build"
     stem = f"report_{task}_{fmt}" + ("" if kind == "full" else f"_{kind}")
     html, record = work / f"{stem}.html", work / f"{stem}.json"
+    files = [str(data)] + ([str(candidate)] if candidate is not None else [])
     cmd = [
         sys.executable,
         "-m",
         "reportgen",
-        "build",
-        str(data),
+        command,
+        *files,
         "-o",
         str(html),
         "--json",
@@ -583,6 +800,51 @@ def build_summary(
     }
 
 
+def floor_summary(floors: list[Run], base_rss: int) -> dict[str, Any]:
+    """A floor's median time, peak RSS, loaded columns and in-process phases."""
+    floor_rss = max(r.peak_rss_bytes for r in floors)
+    loaded = floors[0].output["loaded_bytes"]
+    return {
+        "floor_seconds": statistics.median(r.seconds for r in floors),
+        "floor_peak_rss_bytes": floor_rss,
+        "loaded_columns_bytes": loaded,
+        "floor_memory_ratio": (floor_rss - base_rss) / loaded,
+        "floor_phases_seconds": {
+            name: statistics.median(r.output["phases"][name] for r in floors)
+            for name in floors[0].output["phases"]
+        },
+    }
+
+
+def variant_summary(
+    task: str,
+    name: str,
+    variant: Variant,
+    mine: dict[str, list[Run]],
+    own: dict[str, Any],
+    base_rss: int,
+) -> dict[str, Any]:
+    """An informational variant against the task's floor (`own`), or against its own floor."""
+    floor = own
+    if variant.floor is not None:
+        floor = {**floor_summary(mine[floor_kind(name)], base_rss), "own_floor": variant.floor}
+    return {
+        "command": variant.command,
+        "options": list(variant.options),
+        "dataset": kind_dataset(task, name),
+        **({"candidate": variant.candidate} if variant.candidate is not None else {}),
+        **({} if floor is own else floor),
+        **build_summary(
+            mine[name],
+            floor["floor_seconds"],
+            base_rss,
+            floor["loaded_columns_bytes"],
+            time_checked=False,
+            memory_checked=False,
+        ),
+    }
+
+
 def summarize(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per task and format: the full build against its floor, and any informational variants."""
     summary: dict[str, dict[str, dict[str, Any]]] = {}
@@ -594,43 +856,23 @@ def summarize(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
             }
             if not mine["full"]:
                 continue
-            floor_s = statistics.median(r.seconds for r in mine["floor"])
-            floor_rss = max(r.peak_rss_bytes for r in mine["floor"])
             base_rss = max(r.peak_rss_bytes for r in mine["baseline"])
-            loaded = mine["floor"][0].output["loaded_bytes"]
-            phases = {
-                name: statistics.median(r.output["phases"][name] for r in mine["floor"])
-                for name in mine["floor"][0].output["phases"]
-            }
+            own = floor_summary(mine["floor"], base_rss)
             entry = {
-                "floor_seconds": floor_s,
+                "floor_seconds": own["floor_seconds"],
                 **build_summary(
                     mine["full"],
-                    floor_s,
+                    own["floor_seconds"],
                     base_rss,
-                    loaded,
+                    own["loaded_columns_bytes"],
                     time_checked=fmt in TIME_TARGET_FORMATS,
                     memory_checked=True,
                 ),
                 "baseline_seconds": statistics.median(r.seconds for r in mine["baseline"]),
-                "floor_peak_rss_bytes": floor_rss,
                 "baseline_rss_bytes": base_rss,
-                "loaded_columns_bytes": loaded,
-                "floor_memory_ratio": (floor_rss - base_rss) / loaded,
-                "floor_phases_seconds": phases,
+                **own,
                 "variants": {
-                    name: {
-                        "options": list(variant.options),
-                        "dataset": kind_dataset(task, name),
-                        **build_summary(
-                            mine[name],
-                            floor_s,
-                            base_rss,
-                            loaded,
-                            time_checked=False,
-                            memory_checked=False,
-                        ),
-                    }
+                    name: variant_summary(task, name, variant, mine, own, base_rss)
                     for name, variant in VARIANTS.get(task, {}).items()
                     if mine[name]
                 },
@@ -643,9 +885,12 @@ def verdict(met: bool | None) -> str:
     return "-" if met is None else ("met" if met else "MISSED")
 
 
+LABEL_WIDTH = 24
+
+
 def table_head() -> str:
     return (
-        f"{'task':<21} {'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} "
+        f"{'task':<{LABEL_WIDTH}} {'format':<8} {'floor s':>8} {'full s':>8} {'full/floor':>10} "
         f"{'floor MB':>9} {'full MB':>8} {'base MB':>8} {'cols MB':>8} {'mem ratio':>9}  "
         f"{f'time (<={TIME_RATIO_TARGET})':<13} {f'mem (<={MEMORY_RATIO_TARGET})':<11}"
     )
@@ -654,7 +899,7 @@ def table_head() -> str:
 def table_row(task: str, fmt: str, s: dict[str, Any], build: dict[str, Any]) -> str:
     """One line: `s` holds the floor and baseline, `build` the full build measured against it."""
     return (
-        f"{task:<21} {fmt:<8} {s['floor_seconds']:>8.2f} {build['full_seconds']:>8.2f} "
+        f"{task:<{LABEL_WIDTH}} {fmt:<8} {s['floor_seconds']:>8.2f} {build['full_seconds']:>8.2f} "
         f"{build['time_ratio']:>10.2f} {s['floor_peak_rss_bytes'] / MB:>9.1f} "
         f"{build['full_peak_rss_bytes'] / MB:>8.1f} {s['baseline_rss_bytes'] / MB:>8.1f} "
         f"{s['loaded_columns_bytes'] / MB:>8.1f} {build['memory_ratio']:>9.2f}  "
@@ -674,20 +919,38 @@ def print_table(
         for fmt, s in formats.items():
             print(table_row(task, fmt, s, s))
 
-    variants = {task: VARIANTS[task] for task in summary if task in VARIANTS}
-    if variants:
-        print("\ninformational, no target (floor and baseline as above):\n")
+    ran = {  # (task, variant name) in the order they ran, as a dict to keep that order
+        (task, name): None
+        for task, formats in summary.items()
+        for s in formats.values()
+        for name in s["variants"]
+    }
+    if ran:
+        print(
+            "\ninformational, no target (baseline as above; floor as above unless the row "
+            "says own floor):\n"
+        )
         print(head)
         print("-" * len(head))
         for task, formats in summary.items():
             for fmt, s in formats.items():
                 for name, build in s["variants"].items():
-                    print(table_row(f"{task}+{name}", fmt, s, build))
-        for task, named in variants.items():
-            for name, variant in named.items():
-                on = "" if variant.dataset is None else f" on its own file ({variant.dataset})"
-                only = "" if variant.formats == FORMATS else f", {', '.join(variant.formats)} only"
-                print(f"  {task}+{name}: the full build{on} with {' '.join(variant.options)}{only}")
+                    if "own_floor" in build:
+                        print(table_row(f"{name} (own floor)", fmt, {**s, **build}, build))
+                    else:
+                        print(table_row(f"{task}+{name}", fmt, s, build))
+        for task, name in ran:
+            variant = VARIANTS[task][name]
+            only = "" if variant.formats == FORMATS else f", {', '.join(variant.formats)} only"
+            if variant.command == "compare":
+                print(
+                    f"  {name} (own floor): reportgen compare of the {task} file (A) and its "
+                    f"{variant.candidate} file (B){only};\n    floor s, floor MB, cols MB and "
+                    "both ratios are its own floor's (ids and labels of both files)"
+                )
+                continue
+            on = "" if variant.dataset is None else f" on its own file ({variant.dataset})"
+            print(f"  {task}+{name}: the full build{on} with {' '.join(variant.options)}{only}")
 
     print()
     for task, formats in summary.items():
@@ -697,12 +960,20 @@ def print_table(
                 f"; +{name} {v['report_html_bytes']:,} bytes HTML"
                 for name, v in s["variants"].items()
             )
+            own_floors = "".join(
+                f"\n  {name} own floor in-process phases (s): "
+                + ", ".join(f"{k} {t:.3f}" for k, t in v["floor_phases_seconds"].items())
+                + f"; own floor mem ratio: {v['floor_memory_ratio']:.2f}"
+                for name, v in s["variants"].items()
+                if "own_floor" in v
+            )
             print(
                 f"{task} {fmt}: report {s['report_html_bytes']:,} bytes HTML, "
                 f"{s['report_json_bytes']:,} bytes JSON{sizes}\n"
                 f"  floor in-process phases (s): {phases}\n"
                 f"  baseline process {s['baseline_seconds']:.2f} s; "
                 f"floor mem ratio (floor peak - baseline) / cols: {s['floor_memory_ratio']:.2f}"
+                f"{own_floors}"
             )
     print(
         "\nmem ratio = (full peak RSS - baseline RSS) / loaded label columns (MB = MiB); "
@@ -732,6 +1003,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_OUT_DIR,
         help="where the generated data and reports go (gitignored)",
     )
+    parser.add_argument(
+        "--variants",
+        default=None,
+        help="comma-separated informational variants to run (e.g. compare; 'none' for none; "
+        "default: all)",
+    )
     parser.add_argument("--json-out", type=Path, default=None, help="dump measurements here")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
@@ -741,6 +1018,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.child is None and (args.rows < 1 or args.classes < 2 or args.repeat < 1):
         parser.error("need --rows >= 1, --classes >= 2 and --repeat >= 1")
+    if args.variants is not None:
+        names = tuple(v for v in args.variants.split(",") if v and v != "none")
+        known = {n for named in VARIANTS.values() for n in named}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            parser.error(
+                f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        args.variants = names
     return args
 
 
@@ -758,7 +1044,11 @@ def ensure_data(
         child_cmd("generate", dataset, str(out_dir), str(rows), str(classes)), repo
     )
     info = json.loads(stdout)
-    said = ", ".join(f"{k} {v:.4f}" for k, v in info.items() if isinstance(v, float))
+    said = ", ".join(
+        f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v:,}"
+        for k, v in info.items()
+        if isinstance(v, (float, int)) and k not in ("rows", "classes")
+    )
     print(f"  {said}", file=sys.stderr)
     return paths
 
@@ -775,8 +1065,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child_baseline()))
         return 0
     if args.child == "floor":
-        task, path, fmt = args.child_args[0], Path(args.child_args[1]), args.child_args[2]
-        print(json.dumps(CHILD_FLOORS[task](path, fmt)))
+        floor, path, fmt = args.child_args[0], Path(args.child_args[1]), args.child_args[2]
+        more = [Path(a) for a in args.child_args[3:]]  # the compare floor's second file
+        print(json.dumps(CHILD_FLOORS[floor](path, fmt, *more)))
         return 0
 
     repo = Path(__file__).resolve().parent.parent
@@ -786,7 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
     files = {
         dataset: ensure_data(dataset, out_dir, args.rows, args.classes, repo)
         for task in tasks
-        for dataset in task_datasets(task)
+        for dataset in task_datasets(task, args.variants)
     }
 
     runs: list[Run] = []
@@ -796,12 +1087,14 @@ def main(argv: list[str] | None = None) -> int:
     for rep in range(args.repeat):
         for task in tasks:
             for fmt in files[task]:
-                for kind in task_kinds(task, fmt):
+                for kind in task_kinds(task, fmt, args.variants):
                     path = files[kind_dataset(task, kind)][fmt]
-                    run = measure(task, kind, fmt, path, out_dir, repo)
+                    second = kind_candidate(task, kind)
+                    candidate = None if second is None else files[second][fmt]
+                    run = measure(task, kind, fmt, path, out_dir, repo, candidate)
                     runs.append(run)
                     print(
-                        f"  [{rep + 1}/{args.repeat}] {task:<14} {fmt:<7} {kind:<8} "
+                        f"  [{rep + 1}/{args.repeat}] {task:<14} {fmt:<7} {kind:<13} "
                         f"{run.seconds:6.2f} s {run.peak_rss_bytes / MB:7.1f} MB",
                         file=sys.stderr,
                     )
