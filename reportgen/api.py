@@ -6,7 +6,7 @@ import html
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -17,6 +17,9 @@ from reportgen.load import LoadOptions, load_predictions
 from reportgen.record import dumps
 from reportgen.render import Section
 from reportgen.table import PredictionTable
+
+if TYPE_CHECKING:
+    from reportgen.analysis.evolution import EvolutionResult
 
 
 class Report:
@@ -134,6 +137,48 @@ def _only_split(table: PredictionTable, value: str) -> PredictionTable:
     return restrict(table, mask)
 
 
+def _at_step(
+    table: PredictionTable,
+    column: str,
+    steps: Sequence[str],
+    at_step: str | int | float | None,
+    eval_split: str | None,
+    *,
+    keep: bool,
+) -> tuple[PredictionTable, EvolutionResult]:
+    """Analyse the evolution over steps, then keep the rows of the step the report shows."""
+    from dataclasses import replace
+
+    from reportgen.analysis.evolution import analyze_evolution, step_codes
+    from reportgen.table import restrict
+
+    if table.task != "classification":
+        raise ReportgenError(
+            f"--step {column}: training evolution applies to classification files, and this is "
+            "a regression file; leave --step out, or pass --task classification if the numbers "
+            "are class labels."
+        )
+    # with --eval-split the evolution follows the evaluated split's rows
+    rows = table if eval_split is None else _only_split(table, eval_split)
+    evolution = analyze_evolution(
+        rows.frame[column],
+        rows.true_codes,
+        rows.pred_codes,
+        rows.labels,
+        column=column,
+        steps=[str(v) for v in steps],
+        at_step=None if at_step is None else str(at_step),
+    )
+    codes, names = step_codes(table.frame[column])
+    shown = restrict(table, codes == names.index(evolution.shown_step))
+    if keep:
+        return shown, evolution
+    # the step column was loaded only for this; within one step it says nothing
+    extra = tuple(c for c in shown.columns.extra if c != column)
+    columns = replace(shown.columns, extra=extra)
+    return replace(shown, columns=columns, frame=shown.frame[columns.shown()]), evolution
+
+
 def build_report(
     data: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -156,6 +201,9 @@ def build_report(
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
+    step: str | None = None,
+    steps: Sequence[str | int | float] = (),
+    at_step: str | int | float | None = None,
     max_samples: int = 50,
     seed: int = 0,
     title: str | None = None,
@@ -165,7 +213,10 @@ def build_report(
     """Load predictions from a file path or DataFrame and build the report.
 
     Column arguments name the input columns; None means auto-detect (see the README).
-    Raises ReportgenError with a readable message for bad input.
+    `step` names an epoch or step column (several predictions per sample): the evolution
+    section follows every step, and the rest of the report shows `at_step` (default: the
+    last); `steps` picks the steps whose confusion matrices are drawn (default: first, best,
+    last). Raises ReportgenError with a readable message for bad input.
     """
     if task not in ("auto", "classification", "regression"):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
@@ -185,13 +236,32 @@ def build_report(
         slice_all=slice_all,
         task=task,
         dropna=dropna,
+        step=step,
     )
+    if step is None and (steps or at_step is not None):
+        raise ReportgenError(
+            f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
+            "COLUMN."
+        )
     created_at = normalize_created(created)
     if image_root is not None:
         from reportgen.images import check_root
 
         check_root(str(image_root))
     table = load_predictions(data, options)
+    evolution = None
+    if step is not None:
+        named = table.columns
+        keep = step in columns or step in (
+            named.id,
+            named.sample,
+            named.buckets,
+            named.split,
+            *named.slices,
+        )
+        table, evolution = _at_step(
+            table, step, [str(v) for v in steps], at_step, eval_split, keep=keep
+        )
     splits = None
     if table.task == "classification" and table.columns.split is not None:
         from reportgen.analysis.splits import analyze_splits
@@ -224,6 +294,15 @@ def build_report(
             "seed": seed,
             "eval_split": eval_split,
             "pos_label": pos_label,
+            **(
+                {}
+                if evolution is None
+                else {
+                    "step": step,
+                    "steps": [str(v) for v in steps] or None,
+                    "at_step": None if at_step is None else str(at_step),
+                }
+            ),
             "tags": None if tags is None else os.path.basename(str(tags)),
             "tag_separators": tag_separators,
             "playbook": None if playbook is None else os.path.basename(str(playbook)),
@@ -269,6 +348,7 @@ def build_report(
             loop=loop,
             splits=splits,
             pos_label=pos_label,
+            evolution=evolution,
         )
     assembled.record["provenance"]["other_inputs"] = _other_inputs(
         {"tags": tags, "playbook": playbook}

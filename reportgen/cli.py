@@ -158,6 +158,26 @@ def main() -> None:
     help="Drop rows with an empty true or predicted label (the report says how many).",
 )
 @click.option(
+    "--step",
+    default=None,
+    metavar="COLUMN",
+    help="Epoch or step column (several predictions per sample): adds the training-evolution "
+    "section; the rest of the report shows the last step.",
+)
+@click.option(
+    "--steps",
+    multiple=True,
+    callback=_split_columns,
+    metavar="A,B,C",
+    help="Steps whose confusion matrices are drawn side by side (default: first, best, last).",
+)
+@click.option(
+    "--at-step",
+    default=None,
+    metavar="STEP",
+    help="The step the rest of the report shows (default: the last).",
+)
+@click.option(
     "--max-samples",
     type=click.IntRange(min=0),
     default=50,

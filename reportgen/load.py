@@ -74,6 +74,7 @@ class LoadOptions:
     slice_all: bool = False
     task: str = "auto"
     dropna: bool = False
+    step: str | None = None  # epoch or step column: ids repeat across steps, once within each
 
 
 def load_predictions(
@@ -140,8 +141,23 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
             )
         if col not in slices:
             slices.append(col)
+    step = options.step
+    if step is not None:
+        if step not in names:
+            raise ReportgenError(
+                f"{where}: no column '{step}' (named with --step). "
+                f"The file has columns: {_list_names(names)}."
+            )
+        if step in (y_true, y_pred) or step in proba.values():
+            raise ReportgenError(
+                f"{where}: --step {step} names a label or probability column; name the column "
+                "that holds the epoch or training step."
+            )
+        # the step column travels with the shown columns; the report drops it once restricted
+        if step not in taken and step not in extra:
+            extra.append(step)
     if options.slice_all:
-        roles = {*taken, *proba.values()}
+        roles = {*taken, *proba.values(), *([step] if step is not None else [])}
         slices += [c for c in names if c not in roles and c not in slices]
     if y_true == y_pred:
         raise ReportgenError(
@@ -301,8 +317,15 @@ def _validate(
     y_true = frame[columns.y_true]
     y_pred = frame[columns.y_pred]
     task = _detect_task(y_true, y_pred, columns, options.task, where)
+    if options.step is not None:
+        _check_steps(frame[options.step], options.step, row_numbers, where)
     if columns.id is not None:
-        _check_ids(frame[columns.id], columns.id, row_numbers, where)
+        if options.step is None:
+            _check_ids(frame[columns.id], columns.id, row_numbers, where)
+        else:
+            _check_ids_per_step(
+                frame[columns.id], columns.id, frame[options.step], options.step, row_numbers, where
+            )
     table = PredictionTable(
         source=source,
         columns=columns,
@@ -522,3 +545,46 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
             f"{' …' if len(groups) > 3 else ''}. Ids must be unique; name another column with "
             "--id if this one is not an id."
         )
+
+
+def _check_steps(steps: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
+    empty = _empty_mask(steps)
+    if empty.any():
+        rows = row_numbers[empty].tolist()
+        raise ReportgenError(
+            f"{where}: step column '{col}' (named with --step) has "
+            f"{_cells(len(rows), 'empty')} ({format_rows(rows)}). Every row needs its epoch or "
+            "step."
+        )
+
+
+def _check_ids_per_step(
+    ids: pd.Series,
+    col: str,
+    steps: pd.Series,
+    step_col: str,
+    row_numbers: np.ndarray,
+    where: str,
+) -> None:
+    """Check ids as _check_ids does, but within each step: across steps they repeat by design."""
+    empty = _empty_mask(ids)
+    if empty.any():
+        _check_ids(ids, col, row_numbers, where)
+    pairs = pd.DataFrame({"id": ids.to_numpy(), "step": steps.to_numpy()})
+    dup = pairs.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in np.flatnonzero(dup):
+        key = (str(ids.iloc[int(i)]), str(steps.iloc[int(i)]))
+        groups.setdefault(key, []).append(int(row_numbers[i]))
+    shown = "; ".join(
+        f"'{k[0]}' at {step_col} {k[1]} ({format_rows(v, limit=3)})"
+        for k, v in list(groups.items())[:3]
+    )
+    raise ReportgenError(
+        f"{where}: id column '{col}' has {len(groups)} "
+        f"{'id' if len(groups) == 1 else 'ids'} repeated within one step of '{step_col}': "
+        f"{shown}{' …' if len(groups) > 3 else ''}. Each id may occur once per step; name "
+        "another column with --id if this one is not an id."
+    )

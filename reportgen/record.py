@@ -11,6 +11,7 @@ from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
 from reportgen.analysis.error_tree import ErrorTree
+from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
 from reportgen.analysis.slices import (
@@ -278,3 +279,30 @@ def calibration_block(result: CalibrationResult | None) -> dict[str, Any] | None
 def thresholds_block(result: ThresholdResult | None) -> dict[str, Any] | None:
     """Describe the threshold analysis as plain JSON data (None when there is none)."""
     return None if result is None else asdict(result)
+
+
+def evolution_block(result: EvolutionResult | None) -> dict[str, Any] | None:
+    """Describe the training evolution as plain JSON data (None without a step column)."""
+    if result is None:
+        return None
+    return {
+        "column": result.column,
+        "steps": list(result.steps),
+        "chosen": list(result.chosen),
+        "chosen_by": result.chosen_by,
+        "best": result.best,
+        "shown_step": result.shown_step,
+        "labels": list(result.labels),
+        "per_step": [
+            {
+                "step": m.step,
+                "n": m.n,
+                "accuracy": m.accuracy,
+                "accuracy_ci": _interval(m.accuracy_ci),
+                "macro_f1": m.macro_f1,
+                "recall": list(m.recall),
+            }
+            for m in result.per_step
+        ],
+        "confusion_matrices": {step: cm.tolist() for step, cm in result.confusion_matrices.items()},
+    }

@@ -53,6 +53,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "model": "logreg-3features",
         },
     },
+    "digits-training": {
+        "script": ROOT / "examples" / "digits_training" / "make_predictions.py",
+        "data": ROOT / "examples" / "digits_training" / "predictions.csv",
+        "options": {
+            "step": "step",
+            "title": "Digits: an MLP over 10 epochs",
+            "model": "mlp-32",
+        },
+    },
     "diabetes": {
         "script": ROOT / "examples" / "diabetes" / "make_predictions.py",
         "data": ROOT / "examples" / "diabetes" / "predictions.csv",

@@ -10,6 +10,7 @@ import numpy as np
 from reportgen.analysis import suggestions as suggest
 from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets, tags_from_column
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
+from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.samples import (
     MAX_TEXT,
     ConfusionStrip,
@@ -32,6 +33,7 @@ from reportgen.record import (
     calibration_block,
     classification_block,
     error_slices_block,
+    evolution_block,
     samples_block,
     splits_block,
     suggestions_block,
@@ -112,6 +114,50 @@ def make_figures(
     return figures, info
 
 
+def evolution_figures(result: EvolutionResult) -> tuple[dict[str, str], dict[str, Any]]:
+    """Draw the metrics over steps and the chosen steps' confusion matrices."""
+    from reportgen.figures.evolution import (
+        choose_recall_classes,
+        plot_evolution,
+        plot_step_confusions,
+    )
+    from reportgen.figures.svg import figure_to_svg
+
+    view = choose_recall_classes(result)
+    k = len(result.labels)
+    classes = (
+        f"the {len(view.labels)} classes whose recall changed most, of {k}"
+        if view.truncated
+        else f"all {k} classes"
+    )
+    figures = {
+        "evolution": figure_to_svg(
+            plot_evolution(result, view=view),
+            fig_id="evo",
+            title=f"Accuracy, macro F1 and recall per class over {result.column}",
+            description=(
+                f"Two line charts over the {len(result.steps)} values of '{result.column}'. "
+                "Left: accuracy with its 95% interval as a band, and macro F1; a dotted line "
+                f"marks the best step, {result.best}. Right: recall of {classes}, one line "
+                "style and marker per class. The tables below hold the same numbers."
+            ),
+        ),
+        "evolution-confusion": figure_to_svg(
+            plot_step_confusions(result),
+            fig_id="evo-cm",
+            title=f"Confusion matrices at {result.column} {', '.join(result.chosen)}",
+            description=(
+                f"{len(result.chosen)} confusion matrices side by side, one per chosen step "
+                f"({', '.join(result.chosen)}): rows are true labels, columns predicted "
+                "labels, each cell shaded by its share of the true class. The counts are in "
+                "the tables below and in the embedded record."
+            ),
+        ),
+    }
+    info = {"recall_labels_shown": view.labels, "recall_truncated": view.truncated}
+    return figures, info
+
+
 def classification_sections(record: dict[str, Any]) -> list[Section]:
     """The sections of a classification report, in reading order."""
     c = record["classification"]
@@ -127,8 +173,24 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "Each cell: count, and its share of the true class (row percentage), which sets the "
             "shade. The diagonal holds the correct predictions."
         )
+    evolution = record.get("evolution")
     return [
         Section("summary", "Summary", ""),
+        *(
+            [
+                Section(
+                    "evolution",
+                    "Training evolution",
+                    f"How the model learned over '{evolution['column']}': accuracy, macro F1 "
+                    "and the recall of each class at every step, and the confusion matrices "
+                    "of a few steps side by side. The rest of the report shows "
+                    f"{evolution['column']} {evolution['shown_step']}.",
+                    {"table_limit": MATRIX_TABLE_LIMIT},
+                )
+            ]
+            if evolution is not None
+            else []
+        ),
         Section(
             "confusion-matrix",
             "Confusion matrix",
@@ -298,6 +360,7 @@ def assemble(
     loop: LoopOptions | None = None,
     splits: SplitResult | None = None,
     pos_label: str | None = None,
+    evolution: EvolutionResult | None = None,
 ) -> Assembled:
     """Analyse coded labels and lay out the classification report."""
     loop = loop or LoopOptions()
@@ -382,6 +445,10 @@ def assemble(
         "confusion_strips": [strip_block(s) for s in strips],
         "misclassified": samples_block(misclassified),
     }
+    if evolution is not None:
+        evo_figures, figure_info["evolution"] = evolution_figures(evolution)
+        figures.update(evo_figures)
+        record["evolution"] = evolution_block(evolution)
     record["figures"] = figure_info
     if tags is not None:
         attach_tags(record["samples"], tags, table)
