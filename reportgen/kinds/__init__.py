@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportgen.images import ImageLoader, Thumbnail
 from reportgen.render import Section
 
 
@@ -50,3 +51,27 @@ def provenance_section(record: dict[str, Any]) -> Section:
         "What this report was built from, so that it can be checked and rebuilt.",
         {"settings": settings},
     )
+
+
+def attach_thumbnails(
+    tables: list[dict[str, Any]], images: ImageLoader
+) -> dict[str, dict[str, Any]]:
+    """Give every shown row its thumbnail (or why not), in page order; data URIs go to the page."""
+    thumbnails: dict[str, dict[str, Any]] = {}
+    for table in tables:
+        for row in table["rows"]:
+            source = row["sample"]
+            if source is None:
+                row["image"] = None
+                continue
+            found = images.thumbnail(source)
+            if isinstance(found, Thumbnail):
+                thumbnails[source] = {
+                    "data_uri": found.data_uri,
+                    "width": found.width,
+                    "height": found.height,
+                }
+                row["image"] = {"source": source, "shown": True, "reason": None}
+            else:
+                row["image"] = {"source": source, "shown": False, "reason": found.reason}
+    return thumbnails

@@ -19,8 +19,8 @@ from reportgen.analysis.samples import (
 )
 from reportgen.analysis.splits import SplitResult
 from reportgen.describe import classification_findings, classification_headline
-from reportgen.images import ImageLoader, Thumbnail
-from reportgen.kinds import Assembled, Meta, provenance_section
+from reportgen.images import ImageLoader
+from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.kinds.probabilities import (
     probability_analyses,
     probability_figures,
@@ -275,34 +275,14 @@ def strip_block(strip: ConfusionStrip) -> dict[str, Any]:
 
 
 def attach_images(samples: dict[str, Any], images: ImageLoader) -> dict[str, dict[str, Any]]:
-    """Give every shown row its thumbnail (or why not), in page order, so the budget is fair.
-
-    The record says which image each row shows; the data URIs go to the page only.
-    """
-    thumbnails: dict[str, dict[str, Any]] = {}
+    """Give every shown row its thumbnail, in page order (strips first), so the budget is fair."""
     tables = [
         t
         for strip in samples["confusion_strips"]
         for t in (strip["errors"], strip["true_example"], strip["pred_example"])
     ]
     tables.append(samples["misclassified"])
-    for table in tables:
-        for row in table["rows"]:
-            source = row["sample"]
-            if source is None:
-                row["image"] = None
-                continue
-            found = images.thumbnail(source)
-            if isinstance(found, Thumbnail):
-                thumbnails[source] = {
-                    "data_uri": found.data_uri,
-                    "width": found.width,
-                    "height": found.height,
-                }
-                row["image"] = {"source": source, "shown": True, "reason": None}
-            else:
-                row["image"] = {"source": source, "shown": False, "reason": found.reason}
-    return thumbnails
+    return attach_thumbnails(tables, images)
 
 
 def attach_tags(samples: dict[str, Any], tags: Tags, table: PredictionTable) -> None:

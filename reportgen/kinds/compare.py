@@ -28,8 +28,8 @@ from reportgen.analysis.compare import (
 )
 from reportgen.analysis.samples import MAX_TEXT
 from reportgen.describe import count, interval_num, num, pct, plural, pvalue, signed
-from reportgen.images import ImageLoader, Thumbnail
-from reportgen.kinds import Assembled, Meta, provenance_section
+from reportgen.images import ImageLoader
+from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.record import classification_block, regression_block
 from reportgen.render import Section
 from reportgen.table import PredictionTable
@@ -522,28 +522,6 @@ def paired_block(table: PairedTable) -> dict[str, Any]:
     }
 
 
-def attach_images(tables: list[dict[str, Any]], images: ImageLoader) -> dict[str, dict[str, Any]]:
-    """Give every shown row its thumbnail (or why not), in page order; data URIs go to the page."""
-    thumbnails: dict[str, dict[str, Any]] = {}
-    for table in tables:
-        for row in table["rows"]:
-            source = row["sample"]
-            if source is None:
-                row["image"] = None
-                continue
-            found = images.thumbnail(source)
-            if isinstance(found, Thumbnail):
-                thumbnails[source] = {
-                    "data_uri": found.data_uri,
-                    "width": found.width,
-                    "height": found.height,
-                }
-                row["image"] = {"source": source, "shown": True, "reason": None}
-            else:
-                row["image"] = {"source": source, "shown": False, "reason": found.reason}
-    return thumbnails
-
-
 def attach_tags(
     tables: list[dict[str, Any]], positions: list[np.ndarray], tags: list[Tags | None]
 ) -> None:
@@ -733,7 +711,7 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
     if has_images:
         assert options.image_root is not None
         images = ImageLoader(options.image_root)
-        thumbnails = attach_images(tables, images)
+        thumbnails = attach_thumbnails(tables, images)
         record["images"] = asdict(images.summary())
     record["samples"] = {"fixed": tables[0], "broken": tables[1]}
 
