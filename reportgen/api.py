@@ -95,6 +95,17 @@ def normalize_created(created: str | int | float | datetime | None) -> str | Non
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _refuse_on_regression(options: dict[str, object], what: str) -> None:
+    """Refuse options that only mean something for class labels, naming the ones given."""
+    unused = [name for name, value in options.items() if value is not None]
+    if unused:
+        raise ReportgenError(
+            f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to {what}; "
+            f"leave {'it' if len(unused) == 1 else 'them'} out, or pass --task classification "
+            "if the numbers are class labels."
+        )
+
+
 def _other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[str, Any]]:
     """Name, size and SHA-256 of the other files that changed the numbers."""
     from pathlib import Path
@@ -311,23 +322,15 @@ def build_report(
     )
     assembled: Assembled
     if table.task == "regression":
-        unused = [
-            name
-            for name, value in (
-                ("--tags", tags),
-                ("--buckets", buckets),
-                ("--playbook", playbook),
-                ("--image-root", image_root),
-            )
-            if value is not None
-        ]
-        if unused:
-            raise ReportgenError(
-                f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to "
-                "classification reports, and this is a regression file; leave "
-                f"{'it' if len(unused) == 1 else 'them'} out, or pass --task classification "
-                "if the numbers are class labels."
-            )
+        _refuse_on_regression(
+            {
+                "--tags": tags,
+                "--buckets": buckets,
+                "--playbook": playbook,
+                "--image-root": image_root,
+            },
+            "classification reports, and this is a regression file",
+        )
         from reportgen.kinds import regression
 
         assembled = regression.assemble(table, meta, max_samples=max_samples)
@@ -440,24 +443,16 @@ def compare_reports(
         load_predictions(baseline, options), load_predictions(candidate, options), names=names
     )
     if joined.a.task == "regression":
-        unused = [
-            option
-            for option, value in (
-                ("--tags", tags),
-                ("--tags-a", tags_a),
-                ("--tags-b", tags_b),
-                ("--buckets", buckets),
-                ("--image-root", image_root),
-            )
-            if value is not None
-        ]
-        if unused:
-            raise ReportgenError(
-                f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to "
-                "classification comparisons, and these are regression files; leave "
-                f"{'it' if len(unused) == 1 else 'them'} out, or pass --task classification "
-                "if the numbers are class labels."
-            )
+        _refuse_on_regression(
+            {
+                "--tags": tags,
+                "--tags-a": tags_a,
+                "--tags-b": tags_b,
+                "--buckets": buckets,
+                "--image-root": image_root,
+            },
+            "classification comparisons, and these are regression files",
+        )
 
     def base(value: str | os.PathLike[str] | None) -> str | None:
         return None if value is None else os.path.basename(str(value))
