@@ -1,0 +1,221 @@
+"""CI outputs from a record: a Markdown job summary and a JUnit file of the gates."""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from reportgen.describe import count, pct, plural
+from reportgen.errors import ReportgenError
+
+SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+BUCKETS_SHOWN = 3
+FINDINGS_SHOWN = 3
+
+# characters that start Markdown or HTML syntax inline; each is backslash-escaped
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#~&$!])")
+_NEWLINES = re.compile(r"[\r\n\u2028\u2029]+")
+# XML 1.0 cannot carry most control characters, escaped or not
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def md(text: object) -> str:
+    """Escape text from the input for one line of Markdown: a table cell, a list item, a heading."""
+    return _MARKDOWN.sub(r"\\\1", _NEWLINES.sub(" ", str(text))).strip()
+
+
+def _table(header: list[str], rows: list[list[str]], align: list[str]) -> list[str]:
+    rule = ["---:" if a == "right" else "---" for a in align]
+    return [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join(rule) + " |",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _input_line(record: dict[str, Any]) -> str:
+    """Describe what was evaluated: file, rows, task (and the two sides of a comparison)."""
+    prov = record.get("provenance") or {}
+    model = record.get("model")
+    if record.get("task") == "comparison":
+        comp = record["comparison"]
+        inputs = prov.get("inputs") or []
+        files = " against ".join(
+            md(i.get("name")) + (f" ({md(i['path'])})" if i.get("path") else "")
+            for i in reversed(inputs)
+        )
+        rows = comp.get("n")
+        task = f"{comp.get('task')} comparison"
+        parts = [files or "two prediction files"]
+    else:
+        source = prov.get("input") or {}
+        rows = source.get("rows")
+        task = str(record.get("task"))
+        parts = [md(source["path"]) if source.get("path") else "in-memory data"]
+        if model:
+            parts.append(f"model {md(model)}")
+    if rows is not None:
+        parts.append(plural(rows, "row"))
+    parts.append(md(task))
+    if prov.get("created"):
+        parts.append(f"created {md(prov['created'])}")
+    return " · ".join(parts)
+
+
+def _headline(record: dict[str, Any]) -> list[str]:
+    cards = (record.get("summary") or {}).get("headline") or []
+    if not cards:
+        return []
+    rows = [[md(c["label"]), md(c["value"]), md(c["detail"])] for c in cards]
+    return ["", *_table(["Metric", "Value", "Detail"], rows, ["left", "right", "left"])]
+
+
+def _gates(record: dict[str, Any]) -> list[str]:
+    gates = record.get("gates")
+    if not gates:
+        return []
+    items = gates["items"]
+    failed = sum(not item["passed"] for item in items)
+    if not items:
+        title = "no gates set"
+    elif failed:
+        title = f"{failed} of {len(items)} failed"
+    else:
+        title = f"all {len(items)} passed"
+    lines = ["", f"### Gates: {title}", ""]
+    baseline = gates.get("baseline")
+    if baseline:
+        about = [md(baseline.get("path") or "a record")]
+        if baseline.get("model"):
+            about.append(f"model {md(baseline['model'])}")
+        if baseline.get("created"):
+            about.append(f"created {md(baseline['created'])}")
+        lines += [f"Baseline: {', '.join(about)}", ""]
+    for item in items:
+        mark = "✅" if item["passed"] else "❌"
+        lines.append(f"- {mark} **{md(item['gate'])}**: {md(item['reason'])}")
+    return lines
+
+
+def _buckets(record: dict[str, Any]) -> list[str]:
+    buckets = record.get("buckets") or {}
+    items = buckets.get("items") or []
+    if not items:
+        return []
+    rows = [
+        [
+            md(b["name"]),
+            count(b["count"]),
+            pct(b["share"], 0),
+            md(b["experiments"][0]) if b.get("experiments") else "–",
+        ]
+        for b in items[:BUCKETS_SHOWN]
+    ]
+    what = "reviewed" if buckets.get("reviewed_untagged") else "tagged"
+    base = buckets.get("share_base")
+    of = f" of {count(base)} {what} errors" if base else ""
+    shown = f"top {BUCKETS_SHOWN} of {len(items)}" if len(items) > BUCKETS_SHOWN else "all"
+    return [
+        "",
+        f"### Error buckets ({shown}){of}",
+        "",
+        *_table(
+            ["Bucket", "Errors", "Share", "Try first"], rows, ["left", "right", "right", "left"]
+        ),
+    ]
+
+
+def _findings(record: dict[str, Any]) -> list[str]:
+    findings = (record.get("summary") or {}).get("findings") or []
+    if not findings:
+        return []
+    return [
+        "",
+        "### Findings",
+        "",
+        *(f"{i}. {md(text)}" for i, text in enumerate(findings[:FINDINGS_SHOWN], 1)),
+    ]
+
+
+def summary_markdown(record: dict[str, Any], *, report_link: str = "report.html") -> str:
+    """Summarise a record as GitHub-flavoured Markdown: headline, gates, buckets, findings."""
+    title = record.get("title") or "reportgen report"
+    link = quote(report_link, safe=":/?#@!$&'*+,;=%~")
+    lines = [
+        f"## {md(title)}",
+        "",
+        _input_line(record),
+        *_headline(record),
+        *_gates(record),
+        *_buckets(record),
+        *_findings(record),
+        "",
+        f"Full report: [{md(report_link)}]({link})",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def append_step_summary(text: str, *, environ: Mapping[str, str] = os.environ) -> str | None:
+    """Append text to the file GITHUB_STEP_SUMMARY names; return its path, or None when unset."""
+    path = environ.get(SUMMARY_VARIABLE)
+    if not path:
+        return None
+    try:
+        with open(path, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise ReportgenError(
+            f"{SUMMARY_VARIABLE}={path}: cannot append the job summary: {exc.strerror or exc}."
+        ) from exc
+    return path
+
+
+def _xml_text(text: object) -> str:
+    return _NOT_XML.sub("\ufffd", str(text))
+
+
+def junit_xml(record: dict[str, Any], *, suite: str = "reportgen gates") -> str:
+    """Describe the record's gates as JUnit XML: a test case per gate, a failure per failed one."""
+    items = (record.get("gates") or {}).get("items") or []
+    failures = sum(not item["passed"] for item in items)
+    counts = {
+        "tests": str(len(items)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": "0",
+        "time": "0",
+    }
+    root = ET.Element("testsuites", {"name": _xml_text(suite), **counts})
+    group = ET.SubElement(root, "testsuite", {"name": _xml_text(suite), **counts})
+    for item in items:
+        case = ET.SubElement(
+            group,
+            "testcase",
+            {"classname": "reportgen.gates", "name": _xml_text(item["gate"]), "time": "0"},
+        )
+        if not item["passed"]:
+            failure = ET.SubElement(
+                case, "failure", {"message": _xml_text(item["reason"]), "type": "GateFailed"}
+            )
+            failure.text = _xml_text(_failure_detail(item))
+        else:
+            ET.SubElement(case, "system-out").text = _xml_text(item["reason"])
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _failure_detail(item: dict[str, Any]) -> str:
+    lines = [
+        item["reason"],
+        f"kind: {item['kind']}",
+        f"value: {item['value']!r}",
+        f"threshold: {item['threshold']!r}",
+    ]
+    if item.get("baseline") is not None:
+        lines.append(f"baseline: {item['baseline']!r}")
+    return "\n".join(lines)
