@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from reportgen.budget import DEFAULT_MAX_BYTES, parse_size
+from reportgen.config import Config
 from reportgen.deliver import write_atomic
 from reportgen.errors import ReportgenError
 from reportgen.kinds import Assembled, Meta
@@ -20,6 +22,7 @@ from reportgen.table import PredictionTable
 
 if TYPE_CHECKING:
     from reportgen.analysis.evolution import EvolutionResult
+    from reportgen.gates import GateSpec
 
 
 class Report:
@@ -31,8 +34,11 @@ class Report:
         figures: dict[str, str],
         sections: list[Section],
         thumbnails: dict[str, dict[str, Any]] | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.record = record
+        self.max_bytes = max_bytes
         self._figures = figures
         self._sections = sections
         self._thumbnails = thumbnails or {}
@@ -40,16 +46,28 @@ class Report:
 
     def to_html(self) -> str:
         """Render the self-contained HTML page."""
-        if self._html is None:
+        from reportgen.archive import fingerprint
+
+        prov = self.record["provenance"]
+        if self._html is None or fingerprint(self.record) != prov.get("fingerprint"):
+            from reportgen.archive import seal
+            from reportgen.budget import fit
             from reportgen.render import render_html
 
-            self._html = render_html(
-                self.record, self._sections, figures=self._figures, thumbnails=self._thumbnails
-            )
+            def render() -> str:
+                prov.pop("page_sha256", None)
+                prov.pop("fingerprint", None)
+                page = render_html(
+                    self.record, self._sections, figures=self._figures, thumbnails=self._thumbnails
+                )
+                return seal(page, self.record)
+
+            self._html = fit(render, self.record, self._thumbnails, self.max_bytes)
         return self._html
 
     def to_json(self) -> str:
-        """Serialise the record (what --json writes)."""
+        """Serialise the sealed record (what --json writes and the page embeds)."""
+        self.to_html()
         return dumps(self.record)
 
     def save(
@@ -220,6 +238,13 @@ def build_report(
     title: str | None = None,
     model: str | None = None,
     created: str | int | float | datetime | None = None,
+    fail_under: Mapping[str, float | str] | None = None,
+    fail_over: Mapping[str, float | str] | None = None,
+    max_drop: Mapping[str, float | str] | None = None,
+    gates: Sequence[GateSpec] = (),
+    baseline: str | os.PathLike[str] | dict[str, Any] | None = None,
+    max_bytes: int | str = DEFAULT_MAX_BYTES,
+    config: Config | None = None,
 ) -> Report:
     """Load predictions from a file path or DataFrame and build the report.
 
@@ -227,7 +252,12 @@ def build_report(
     `step` names an epoch or step column (several predictions per sample): the evolution
     section follows every step, and the rest of the report shows `at_step` (default: the
     last); `steps` picks the steps whose confusion matrices are drawn (default: first, best,
-    last). Raises ReportgenError with a readable message for bad input.
+    last). Gates: `fail_under` ({"accuracy": 0.9, "recall[cat]": 0.8}) for metrics where higher
+    is better, `fail_over` ({"mae": 3.5}) where lower is better, `max_drop` against a
+    `baseline` record (a dict, a report or a --json file), or parsed `gates`;
+    `report.record["gates"]` says which failed. `max_bytes` is the page's size budget (0:
+    none). `config` is the Config the options came from, kept in the provenance. Raises
+    ReportgenError with a readable message for bad input.
     """
     if task not in ("auto", "classification", "regression"):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
@@ -353,10 +383,45 @@ def build_report(
             pos_label=pos_label,
             evolution=evolution,
         )
-    assembled.record["provenance"]["other_inputs"] = _other_inputs(
-        {"tags": tags, "playbook": playbook}
+    record = assembled.record
+    record["provenance"]["other_inputs"] = _other_inputs({"tags": tags, "playbook": playbook})
+    record["provenance"]["config"] = None if config is None else config.provenance()
+    if fail_under or fail_over or max_drop or gates or baseline is not None:
+        record["gates"] = _gates(record, fail_under, fail_over, max_drop, gates, baseline)
+    return Report(
+        record,
+        assembled.figures,
+        assembled.sections,
+        assembled.thumbnails,
+        max_bytes=parse_size(max_bytes),
     )
-    return Report(assembled.record, assembled.figures, assembled.sections, assembled.thumbnails)
+
+
+def _gates(
+    record: dict[str, Any],
+    fail_under: Mapping[str, float | str] | None,
+    fail_over: Mapping[str, float | str] | None,
+    max_drop: Mapping[str, float | str] | None,
+    gates: Sequence[GateSpec],
+    baseline: str | os.PathLike[str] | dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check the gates against the record (and the baseline's record for --max-drop)."""
+    from reportgen.gates import evaluate_gates, gate_spec, load_baseline
+
+    specs = [*gates] + [
+        gate_spec(kind, key, value)
+        for kind, table in (
+            ("fail-under", fail_under),
+            ("fail-over", fail_over),
+            ("max-drop", max_drop),
+        )
+        for key, value in (table or {}).items()
+    ]
+    source = None
+    if baseline is not None and not isinstance(baseline, dict):
+        source = str(baseline)
+        baseline = load_baseline(baseline)
+    return evaluate_gates(record, specs, baseline=baseline, baseline_source=source)
 
 
 def _default_names(
@@ -401,6 +466,8 @@ def compare_reports(
     seed: int = 0,
     title: str | None = None,
     created: str | int | float | datetime | None = None,
+    max_bytes: int | str = DEFAULT_MAX_BYTES,
+    config: Config | None = None,
 ) -> Report:
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
@@ -495,4 +562,11 @@ def compare_reports(
         if shared
         else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
     )
-    return Report(assembled.record, assembled.figures, assembled.sections, assembled.thumbnails)
+    assembled.record["provenance"]["config"] = None if config is None else config.provenance()
+    return Report(
+        assembled.record,
+        assembled.figures,
+        assembled.sections,
+        assembled.thumbnails,
+        max_bytes=parse_size(max_bytes),
+    )

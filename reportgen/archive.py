@@ -86,3 +86,131 @@ def fingerprint(record: dict[str, Any]) -> str:
     prov.pop("fingerprint", None)
     copy["provenance"] = prov
     return "sha256:" + hashlib.sha256(canonical(copy)).hexdigest()
+
+
+# what changes the numbers or the bytes of a report (matplotlib: figure bytes differ by version)
+LIBRARIES = ("numpy", "pandas", "scikit-learn", "matplotlib", "pyarrow", "jinja2", "pillow")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries whose output ends up in the report."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _split_page(page: str) -> tuple[str, str, str]:
+    """Cut a page into what precedes the record's JSON, the JSON, and what follows it."""
+    found = _DATA.search(page)
+    if found is None:
+        raise ReportgenError("the page has no #reportgen-data element to seal.")
+    start, end = found.span("body")
+    return page[:start], page[start:end], page[end:]
+
+
+def page_digest(page: str) -> str:
+    """SHA-256 of the visible page: everything except the embedded record's JSON."""
+    before, _body, after = _split_page(page)
+    return "sha256:" + hashlib.sha256((before + after).encode("utf-8")).hexdigest()
+
+
+def seal(page: str, record: dict[str, Any]) -> str:
+    """Record the page digest and the fingerprint, and embed the sealed record in the page."""
+    from reportgen.render import embed_json
+
+    record["provenance"]["page_sha256"] = page_digest(page)
+    record["provenance"]["fingerprint"] = fingerprint(record)
+    before, _body, after = _split_page(page)
+    return before + str(embed_json(record)) + after
+
+
+def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, str]]:
+    """Check a report's record and page against their seals and, given files, its inputs."""
+    from reportgen.readers import sha256_of
+
+    target = Path(path)
+    record = read_record(target)
+    text = target.read_text(encoding="utf-8")
+    is_page = not text.lstrip().startswith("{")
+    prov = record.get("provenance", {})
+    checks: list[tuple[bool, str]] = []
+    stored = prov.get("fingerprint")
+    if stored is None:
+        checks.append(
+            (
+                False,
+                "the record has no fingerprint (reportgen 0.1 did not write one): "
+                "nothing to check it against",
+            )
+        )
+    else:
+        now = fingerprint(record)
+        checks.append(
+            (True, f"record intact ({stored})")
+            if now == stored
+            else (
+                False,
+                f"record changed after it was written: it hashes to {now}, "
+                f"its fingerprint says {stored}",
+            )
+        )
+    if is_page and stored is not None:
+        digest, page_stored = page_digest(text), prov.get("page_sha256")
+        checks.append(
+            (True, f"page intact ({digest})")
+            if digest == page_stored
+            else (
+                False,
+                f"page changed after it was written: its visible part hashes to "
+                f"{digest}, the record says {page_stored}",
+            )
+        )
+    known = _recorded_inputs(record)
+    for item in inputs:
+        file = Path(item)
+        if not file.is_file():
+            raise ReportgenError(f"--input {item}: no such file.")
+        digest = sha256_of(file)
+        match = [entry for entry in known if entry.get("sha256") == digest]
+        if match:
+            what = match[0].get("role") or "input"
+            checks.append((True, f"{item} is the {what} it was built from (SHA-256 {digest})"))
+        else:
+            names = (
+                ", ".join(f"{e.get('path')} ({str(e.get('sha256'))[:12]}…)" for e in known)
+                or "none recorded"
+            )
+            checks.append(
+                (
+                    False,
+                    f"{item} is not a file this report was built from: its SHA-256 is "
+                    f"{digest[:12]}…; the report records {names}",
+                )
+            )
+    return checks
+
+
+def _recorded_inputs(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every input file the record names, with its role and SHA-256."""
+    prov = record.get("provenance", {})
+    found: list[dict[str, Any]] = []
+    if isinstance(prov.get("inputs"), list):
+        found += [dict(item) for item in prov["inputs"]]
+    elif isinstance(prov.get("input"), dict):
+        found.append({"role": "prediction file", **prov["input"]})
+    for other in prov.get("other_inputs", []):
+        found.append(dict(other))
+    config = prov.get("config")
+    if isinstance(config, dict):
+        found.append({"role": "config file", **config})
+    baseline = (record.get("gates") or {}).get("baseline")
+    if isinstance(baseline, dict) and baseline.get("sha256"):
+        found.append({"role": "gate baseline", **baseline})
+    return [entry for entry in found if entry.get("sha256")]

@@ -3,61 +3,26 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reportgen import __version__
+from reportgen.deliver import Delivery
 from reportgen.errors import ReportgenError
+from reportgen.options import (
+    ConfigCommand,
+    column_options,
+    config_options,
+    current_config,
+    delivery_options,
+    gate_options,
+    split_columns,
+)
 
-FORMATS = ("csv", "tsv", "parquet", "jsonl")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _split_columns(
-    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
-) -> tuple[str, ...]:
-    names: list[str] = []
-    for item in value:
-        names.extend(part.strip() for part in item.split(",") if part.strip())
-    return tuple(names)
-
-
-COLUMN_OPTIONS = [
-    click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default=None,
-        help="Input format (default: from the file name).",
-    ),
-    click.option(
-        "--y-true",
-        default=None,
-        help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
-    ),
-    click.option(
-        "--y-pred",
-        default=None,
-        help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
-    ),
-    click.option(
-        "--proba-prefix",
-        default=None,
-        help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
-    ),
-    click.option(
-        "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
-    ),
-]
-
-
-def column_options(command: F) -> F:
-    """Add the options that name the input's columns, shared by every command that reads one."""
-    for option in reversed(COLUMN_OPTIONS):
-        command = option(command)
-    return command
+if TYPE_CHECKING:
+    from reportgen.config import Config
+    from reportgen.gates import GateSpec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -69,7 +34,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(cls=ConfigCommand)
 @click.argument("predictions")
 @click.option(
     "-o", "--output", default="report.html", show_default=True, help="HTML file to write."
@@ -87,7 +52,7 @@ def main() -> None:
 @click.option(
     "--columns",
     multiple=True,
-    callback=_split_columns,
+    callback=split_columns,
     help="Extra columns to show in sample tables (comma-separated or repeated).",
 )
 @click.option(
@@ -137,7 +102,7 @@ def main() -> None:
     "--slice",
     "slices",
     multiple=True,
-    callback=_split_columns,
+    callback=split_columns,
     help="Show errors (or residuals) per value, or quantile bin, of this column; repeatable.",
 )
 @click.option(
@@ -167,7 +132,7 @@ def main() -> None:
 @click.option(
     "--steps",
     multiple=True,
-    callback=_split_columns,
+    callback=split_columns,
     metavar="A,B,C",
     help="Steps whose confusion matrices are drawn side by side (default: first, best, last).",
 )
@@ -195,24 +160,49 @@ def main() -> None:
     help="Creation time to record, ISO 8601 or epoch seconds "
     "(default: SOURCE_DATE_EPOCH, else none).",
 )
+@gate_options
+@delivery_options
+@config_options
 def build(
     predictions: str,
     output: str,
     json_path: str | None,
     fmt: str | None,
     id_col: str | None,
+    fail_under: tuple[str, ...],
+    fail_over: tuple[str, ...],
+    max_drop: tuple[str, ...],
+    baseline: str | None,
+    junit: str | None,
+    config: str | None,
+    no_config: bool,
     **options: Any,
 ) -> None:
-    """Build an HTML report from a PREDICTIONS file (CSV, TSV, Parquet or JSON Lines)."""
+    """Build an HTML report from a PREDICTIONS file (CSV, TSV, Parquet or JSON Lines).
+
+    Gates (--fail-under, --fail-over, --max-drop, or [gates] in the config file) still write
+    the report, print one line per gate and make the exit code 1 when one fails.
+    """
+    delivery = Delivery.pop(options, output=output, json_path=json_path, junit=junit)
     try:
         from reportgen.api import build_report
-        from reportgen.deliver import check_writable
 
-        check_writable(output)
-        if json_path is not None:
-            check_writable(json_path)
-        report = build_report(predictions, format=fmt, id=id_col, **options)
-        report.save(output, json_path=json_path)
+        delivery.check()
+        found = current_config()
+        if baseline is None and found is not None:
+            baseline = found.baseline()
+        gates = _gate_specs(found, fail_under=fail_under, fail_over=fail_over, max_drop=max_drop)
+        report = build_report(
+            predictions,
+            format=fmt,
+            id=id_col,
+            gates=gates,
+            baseline=baseline,
+            config=found,
+            max_bytes=delivery.max_bytes,
+            **options,
+        )
+        delivery.write(report)
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
@@ -222,12 +212,40 @@ def build(
     )
     click.echo(
         f"wrote {output}: {report.record['provenance']['input']['rows']:,} rows, {headline}"
-        + (f"; record in {json_path}" if json_path else ""),
+        + delivery.also(),
         err=True,
     )
+    sys.exit(delivery.gate_exit(report))
 
 
-@main.command("sample-errors")
+def _gate_specs(
+    config: Config | None,
+    *,
+    fail_under: tuple[str, ...],
+    fail_over: tuple[str, ...],
+    max_drop: tuple[str, ...],
+) -> list[GateSpec]:
+    """The config file's gates, then the command line's; a command-line gate replaces its twin."""
+    from reportgen.gates import gate_spec, parse_gate
+
+    specs: dict[tuple[str, str], GateSpec] = {}
+    if config is not None:
+        for kind, table in config.gates().items():
+            for key, value in table.items():
+                spec = gate_spec(kind, key, value, where=config.where("gates", kind))
+                specs[(spec.kind, spec.name)] = spec
+    for kind, texts in (
+        ("fail-under", fail_under),
+        ("fail-over", fail_over),
+        ("max-drop", max_drop),
+    ):
+        for text in texts:
+            spec = parse_gate(kind, text)
+            specs[(spec.kind, spec.name)] = spec
+    return list(specs.values())
+
+
+@main.command("sample-errors", cls=ConfigCommand)
 @click.argument("predictions")
 @click.option(
     "-n",
@@ -280,6 +298,7 @@ def build(
     is_flag=True,
     help="Drop rows with an empty true or predicted label.",
 )
+@config_options
 def sample_errors_command(
     predictions: str,
     n: int,
@@ -289,6 +308,8 @@ def sample_errors_command(
     split_column: str | None,
     fmt: str | None,
     id_col: str | None,
+    config: str | None,
+    no_config: bool,
     **options: Any,
 ) -> None:
     """Write a seeded random sample of the errors in PREDICTIONS as a review sheet.
@@ -320,7 +341,7 @@ def sample_errors_command(
     click.echo(f"wrote {output}: {sample.describe()}", err=True)
 
 
-@main.command("compare")
+@main.command("compare", cls=ConfigCommand)
 @click.argument("baseline")
 @click.argument("candidate")
 @click.option(
@@ -341,7 +362,7 @@ def sample_errors_command(
 @click.option(
     "--columns",
     multiple=True,
-    callback=_split_columns,
+    callback=split_columns,
     help="Extra columns to show in sample tables (comma-separated or repeated).",
 )
 @click.option(
@@ -402,6 +423,8 @@ def sample_errors_command(
     help="Creation time to record, ISO 8601 or epoch seconds "
     "(default: SOURCE_DATE_EPOCH, else none).",
 )
+@delivery_options
+@config_options
 def compare_command(
     baseline: str,
     candidate: str,
@@ -409,6 +432,8 @@ def compare_command(
     json_path: str | None,
     fmt: str | None,
     id_col: str | None,
+    config: str | None,
+    no_config: bool,
     **options: Any,
 ) -> None:
     """Compare a CANDIDATE model's predictions with a BASELINE's on the same rows.
@@ -418,20 +443,160 @@ def compare_command(
     correctness changed, per-class changes, the confusion-matrix difference and the fixed
     and broken samples (for regression: error changes and the rows that moved most).
     """
+    delivery = Delivery.pop(options, output=output, json_path=json_path)
     try:
         from reportgen.api import compare_reports
-        from reportgen.deliver import check_writable
 
-        check_writable(output)
-        if json_path is not None:
-            check_writable(json_path)
-        report = compare_reports(baseline, candidate, format=fmt, id=id_col, **options)
-        report.save(output, json_path=json_path)
+        delivery.check()
+        report = compare_reports(
+            baseline,
+            candidate,
+            format=fmt,
+            id=id_col,
+            config=current_config(),
+            max_bytes=delivery.max_bytes,
+            **options,
+        )
+        delivery.write(report)
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     click.echo(
-        f"wrote {output}: {report.record['summary']['findings'][0].rstrip('.')}"
-        + (f"; record in {json_path}" if json_path else ""),
+        f"wrote {output}: {report.record['summary']['findings'][0].rstrip('.')}" + delivery.also(),
         err=True,
     )
+
+
+@main.command("extract")
+@click.argument("report")
+@click.option("-o", "--output", default=None, help="Write the JSON here instead of printing it.")
+def extract_command(report: str, output: str | None) -> None:
+    """Print the record embedded in a REPORT (.html) as JSON, as --json writes it."""
+    try:
+        from reportgen.archive import read_record
+        from reportgen.deliver import check_writable, write_atomic
+        from reportgen.record import dumps
+
+        if output is not None:
+            check_writable(output)
+        text = dumps(read_record(report))
+        if output is not None:
+            write_atomic(output, text)
+    except ReportgenError as exc:
+        click.echo(f"reportgen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.command("verify")
+@click.argument("report")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="FILE",
+    help="A file the report should have been built from (repeatable: both files of a "
+    "comparison, a tag sheet, a playbook, the config).",
+)
+def verify_command(report: str, inputs: tuple[str, ...]) -> None:
+    """Check that a REPORT's record and page are as written, and what it was built from.
+
+    Exit 0 when every check passes, 1 when one fails. The fingerprint catches changes made
+    after the report was written; it is a checksum, not a signature.
+    """
+    try:
+        from reportgen.archive import verify
+
+        checks = verify(report, list(inputs))
+    except ReportgenError as exc:
+        click.echo(f"reportgen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    for ok, text in checks:
+        click.echo(f"{'ok' if ok else 'FAILED'}: {text}")
+    sys.exit(0 if all(ok for ok, _ in checks) else 1)
+
+
+@main.command("email", cls=ConfigCommand)
+@click.argument("report")
+@click.option("-o", "--output", default=None, metavar="FILE.eml", help="Write the message here.")
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable).")
+@click.option("--from", "sender", default=None, help="Sender address.")
+@click.option("--subject", default=None, help="Subject (default: title and headline).")
+@click.option("--send", is_flag=True, help="Send the message by SMTP.")
+@click.option("--smtp-host", default=None, help="SMTP server (default: $REPORTGEN_SMTP_HOST).")
+@click.option(
+    "--smtp-port",
+    type=int,
+    default=None,
+    help="SMTP port (default: $REPORTGEN_SMTP_PORT, else 25, 465 with --ssl, 587 with --starttls).",
+)
+@click.option(
+    "--starttls/--no-starttls",
+    default=None,
+    help="Upgrade the connection with STARTTLS (default: $REPORTGEN_SMTP_STARTTLS).",
+)
+@click.option("--ssl", is_flag=True, default=None, help="Connect with TLS from the start (SMTPS).")
+@click.option(
+    "--smtp-user",
+    default=None,
+    help="Log in as this user (default: $REPORTGEN_SMTP_USER); the password is read from "
+    "$REPORTGEN_SMTP_PASSWORD only.",
+)
+@config_options
+def email_command(
+    report: str,
+    output: str | None,
+    to: tuple[str, ...],
+    sender: str | None,
+    subject: str | None,
+    send: bool,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    starttls: bool | None,
+    ssl: bool | None,
+    smtp_user: str | None,
+    config: str | None,
+    no_config: bool,
+) -> None:
+    """Make an email of a REPORT: a summary body mail clients show, the report attached.
+
+    Write it with -o FILE.eml (open it in a mail client, or send it later), send it with
+    --send, or both.
+    """
+    try:
+        from pathlib import Path
+
+        from reportgen.deliver import check_writable
+        from reportgen.mail import build_message, send_message, smtp_settings, write_eml
+
+        if output is None and not send:
+            raise ReportgenError("say what to do with the message: -o FILE.eml, --send, or both.")
+        if output is not None:
+            check_writable(output)
+        settings = None
+        if send:
+            settings = smtp_settings(
+                host=smtp_host, port=smtp_port, starttls=starttls, ssl=ssl, user=smtp_user
+            )
+        try:
+            page = Path(report).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ReportgenError(f"{report}: no such file.") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReportgenError(f"{report}: cannot read it as a report: {exc}.") from exc
+        message = build_message(
+            page, report_name=Path(report).name, to=to, sender=sender, subject=subject
+        )
+        if output is not None:
+            write_eml(message, output)
+        accepted = send_message(message, settings) if settings is not None else []
+    except ReportgenError as exc:
+        click.echo(f"reportgen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    done = [f"wrote {output}"] if output else []
+    if settings is not None:
+        done.append(f"sent to {', '.join(accepted)} via {settings.host}")
+    click.echo("; ".join(done), err=True)

@@ -23,6 +23,7 @@ from reportgen.analysis.slices import (
 from reportgen.analysis.splits import SplitResult
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.analysis.thresholds import ThresholdResult
+from reportgen.archive import library_versions
 from reportgen.table import PredictionTable
 
 SCHEMA = "reportgen/1"
@@ -95,6 +96,7 @@ def base_record(
         "model": model,
         "provenance": {
             "generator": f"reportgen {__version__}",
+            "libraries": library_versions(),
             "input": {
                 "path": source.path,
                 "format": source.format,
@@ -107,6 +109,7 @@ def base_record(
             "created": created,
             "options": options,
             "columns": table.columns.as_record(),
+            "config": None,
         },
         "summary": {"headline": [], "findings": []},
     }

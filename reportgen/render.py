@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen import describe
+from reportgen.budget import size_text
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def environment() -> jinja2.Environment:
         cell=_cell,
         embed_json=embed_json,
         breakable=_breakable,
+        filesize=size_text,
     )
     return env
 

@@ -1,0 +1,153 @@
+"""The config file: reportgen.toml, or [tool.reportgen] in pyproject.toml."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen.errors import ReportgenError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "reportgen.toml"
+# tables a config may hold: [columns] applies to every command that reads predictions
+COMMAND_TABLES = ("build", "compare", "sample-errors", "email")
+TABLES = ("columns", "gates", *COMMAND_TABLES)
+GATE_KINDS = ("fail-under", "fail-over", "max-drop")
+GATE_KEYS = (*GATE_KINDS, "baseline")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed config file: where it came from and its tables, keys as written."""
+
+    path: Path
+    sha256: str
+    table: str | None  # "tool.reportgen" inside pyproject.toml, None for reportgen.toml
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def where(self, table: str, key: str | None = None) -> str:
+        """Name a place in the file for messages: 'reportgen.toml [build] max-samples'."""
+        prefix = f"{self.table}." if self.table else ""
+        return f"{self.path} [{prefix}{table}]" + (f" {key}" if key else "")
+
+    def provenance(self) -> dict[str, Any]:
+        """What the record keeps of the config: its name, table and content hash."""
+        return {
+            "path": self.path.name,
+            "table": self.table,
+            "size": self.path.stat().st_size,
+            "sha256": self.sha256,
+        }
+
+    def gates(self) -> dict[str, dict[str, float]]:
+        """The gate tables by kind ({'fail-under': {'accuracy': 0.9}})."""
+        gates = self.tables.get("gates", {})
+        return {kind: dict(gates[kind]) for kind in GATE_KINDS if kind in gates}
+
+    def baseline(self) -> str | None:
+        """The gate baseline's path, resolved against the config's folder."""
+        value = self.tables.get("gates", {}).get("baseline")
+        return None if value is None else self.resolve(value)
+
+    def resolve(self, value: str) -> str:
+        """Resolve a path written in the config against the config's folder."""
+        path = Path(os.path.expanduser(value))
+        return str(path if path.is_absolute() else self.folder / path)
+
+
+def find_config(folder: str | os.PathLike[str] = ".") -> Path | None:
+    """Find reportgen.toml, else a pyproject.toml with [tool.reportgen], in this folder."""
+    here = Path(folder)
+    own = here / CONFIG_NAME
+    if own.is_file():
+        return own
+    project = here / "pyproject.toml"
+    if project.is_file():
+        try:
+            data = tomllib.loads(project.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None  # not ours to judge; someone else's broken pyproject
+        if isinstance(data.get("tool"), dict) and "reportgen" in data["tool"]:
+            return project
+    return None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and check a config file's shape (option names are checked per command)."""
+    target = Path(path)
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError as exc:
+        raise ReportgenError(f"--config {target}: no such file.") from exc
+    except OSError as exc:
+        raise ReportgenError(f"--config {target}: cannot read: {exc.strerror}.") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ReportgenError(f"{target}: not valid TOML: {exc}.") from exc
+    table: str | None = None
+    if target.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "reportgen" not in tool:
+            raise ReportgenError(f"{target}: has no [tool.reportgen] table.")
+        data, table = tool["reportgen"], "tool.reportgen"
+    config = Config(target, hashlib.sha256(raw).hexdigest(), table)
+    tables: dict[str, dict[str, Any]] = {}
+    for key, value in data.items():
+        if key not in TABLES:
+            raise ReportgenError(
+                f"{config.where(key)}: unknown table '{key}'{did_you_mean(key, TABLES)}; a "
+                f"config holds the tables {', '.join(f'[{t}]' for t in TABLES)}."
+            )
+        if not isinstance(value, dict):
+            raise ReportgenError(
+                f"{config.where(key)}: should be a table ([{key}] with keys below it), "
+                f"not {type(value).__name__}."
+            )
+        tables[key] = value
+    _check_gates(config, tables.get("gates", {}))
+    return Config(config.path, config.sha256, table, tables)
+
+
+def _check_gates(config: Config, gates: Mapping[str, Any]) -> None:
+    for key, value in gates.items():
+        if key not in GATE_KEYS:
+            raise ReportgenError(
+                f"{config.where('gates', key)}: unknown key{did_you_mean(key, GATE_KEYS)}; "
+                f"[gates] holds {', '.join(GATE_KEYS)}."
+            )
+        if key == "baseline":
+            if not isinstance(value, str):
+                raise ReportgenError(f"{config.where('gates', key)}: should be a file path.")
+            continue
+        if not isinstance(value, dict):
+            raise ReportgenError(
+                f"{config.where('gates', key)}: should be a table of metric = number, e.g. "
+                f'{key} = {{ accuracy = 0.9, "recall[tube_defect]" = 0.8 }}.'
+            )
+        for metric, number in value.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+                raise ReportgenError(
+                    f"{config.where('gates', key)}: {metric} should be a number, not "
+                    f"{type(number).__name__}."
+                )
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """Suggest the closest known name, as ' (did you mean 'x'?)', or nothing."""
+    close = difflib.get_close_matches(key.replace("_", "-"), list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,294 @@
+"""Click options shared by several commands, and option defaults taken from a config file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from reportgen.config import Config, did_you_mean, find_config, load_config
+from reportgen.errors import ReportgenError
+
+FORMATS = ("csv", "tsv", "parquet", "jsonl")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# options whose values are paths: a config file's are resolved against its folder
+PATH_OPTIONS = frozenset(
+    {
+        "output",
+        "json_path",
+        "tags",
+        "tags_a",
+        "tags_b",
+        "playbook",
+        "image_root",
+        "summary_md",
+        "junit",
+        "email",
+        "pdf",
+        "baseline",
+    }
+)
+# what [columns] may name; each applies to the commands that have that option
+COLUMN_KEYS = (
+    "format",
+    "y-true",
+    "y-pred",
+    "proba-prefix",
+    "id",
+    "sample",
+    "buckets",
+    "split",
+    "step",
+    "slice",
+    "columns",
+    "tag-sep",
+)
+# options a config cannot set: they are about the run, or live in [gates]
+NOT_FROM_CONFIG = frozenset(
+    {"config", "no_config", "help", "fail_under", "fail_over", "max_drop", "baseline", "send"}
+)
+
+
+def split_columns(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Accept comma-separated lists as well as repeated options."""
+    names: list[str] = []
+    for item in value:
+        names.extend(part.strip() for part in item.split(",") if part.strip())
+    return tuple(names)
+
+
+def stack(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """Apply several click options in the order they are listed (as --help shows them)."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+column_options = stack(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Input format (default: from the file name).",
+    ),
+    click.option(
+        "--y-true",
+        default=None,
+        help="True-label column (default: y_true, label, target, actual, truth, ground_truth).",
+    ),
+    click.option(
+        "--y-pred",
+        default=None,
+        help="Predicted-label column (default: y_pred, prediction, pred, predicted).",
+    ),
+    click.option(
+        "--proba-prefix",
+        default=None,
+        help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
+    ),
+    click.option(
+        "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
+    ),
+)
+
+config_options = stack(
+    click.option(
+        "--config",
+        "config",
+        default=None,
+        metavar="FILE",
+        help="Config file with column names, options and gates "
+        "(default: ./reportgen.toml, else [tool.reportgen] in ./pyproject.toml).",
+    ),
+    click.option("--no-config", is_flag=True, help="Ignore any config file."),
+)
+
+
+def _names(param: click.Parameter) -> set[str]:
+    """The keys a config may use for an option: its long name, with - or _."""
+    names = {param.name or ""}
+    names |= {opt.lstrip("-") for opt in param.opts if opt.startswith("--")}
+    return names | {name.replace("_", "-") for name in names} | {n.replace("-", "_") for n in names}
+
+
+def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
+    """Check a config value against the option's type, resolving paths."""
+    if param.multiple and not isinstance(value, list):
+        value = [value]
+    if isinstance(value, dict):
+        raise ReportgenError(f"{where}: should be a value, not a table.")
+    values = value if isinstance(value, list) else [value]
+    if param.name in PATH_OPTIONS:
+        values = [config.resolve(str(v)) for v in values]
+    try:
+        checked = [
+            param.type.convert(v, param, None) if not (param.is_flag and isinstance(v, bool)) else v
+            for v in values
+        ]
+    except click.BadParameter as exc:
+        raise ReportgenError(f"{where}: {exc.message}") from exc
+    if param.is_flag and not isinstance(value, bool):
+        raise ReportgenError(f"{where}: should be true or false, not {value!r}.")
+    return checked if param.multiple else checked[0]
+
+
+def config_defaults(group: click.Group, config: Config) -> dict[str, dict[str, Any]]:
+    """Turn a config's tables into click default maps per command; unknown keys are errors."""
+    maps: dict[str, dict[str, Any]] = {}
+    for name in ("build", "compare", "sample-errors", "email"):
+        command = group.commands.get(name)
+        if command is None:
+            continue
+        params = {
+            key: p
+            for p in command.params
+            if isinstance(p, click.Option) and p.name not in NOT_FROM_CONFIG
+            for key in _names(p)
+        }
+        found: dict[str, Any] = {}
+        for key, value in config.tables.get("columns", {}).items():
+            if key.replace("_", "-") not in COLUMN_KEYS:
+                raise ReportgenError(
+                    f"{config.where('columns', key)}: unknown column option"
+                    f"{did_you_mean(key, COLUMN_KEYS)}; [columns] holds {', '.join(COLUMN_KEYS)}."
+                )
+            if key in params:
+                param = params[key]
+                found[str(param.name)] = _value(config, config.where("columns", key), param, value)
+        for key, value in config.tables.get(name, {}).items():
+            if key not in params:
+                hint = (
+                    " (set gates in [gates])"
+                    if key.replace("_", "-") in ("fail-under", "fail-over", "max-drop", "baseline")
+                    else did_you_mean(key, sorted(k for k in params if "_" not in k))
+                )
+                raise ReportgenError(
+                    f"{config.where(name, key)}: 'reportgen {name}' has no option --{key}{hint}."
+                )
+            param = params[key]
+            found[str(param.name)] = _value(config, config.where(name, key), param, value)
+        maps[name] = found
+    return maps
+
+
+def _scan(args: list[str]) -> tuple[str | None, bool]:
+    """Find --config FILE and --no-config among the raw arguments, before click parses them."""
+    path, off = None, False
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--no-config":
+            off = True
+        elif arg == "--config" and i + 1 < len(args):
+            path = args[i + 1]
+        elif arg.startswith("--config="):
+            path = arg.split("=", 1)[1]
+    return path, off
+
+
+class ConfigCommand(click.Command):
+    """A command whose option defaults may come from a config file (command line wins)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not any(arg in ("-h", "--help") for arg in args):
+            try:
+                path, off = _scan(args)
+                found = None if off else (path or find_config("."))
+                config = None if found is None else load_config(found)
+                parent = ctx.parent
+                if config is not None and parent and isinstance(parent.command, click.Group):
+                    defaults = config_defaults(parent.command, config).get(str(self.name), {})
+                    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+                ctx.meta["reportgen.config"] = config
+            except ReportgenError as exc:
+                click.echo(f"reportgen: error: {exc.message}", err=True)
+                sys.exit(exc.exit_code)
+        return super().parse_args(ctx, args)
+
+
+def current_config() -> Config | None:
+    """The config file the running command read, if any."""
+    ctx = click.get_current_context()
+    found = ctx.meta.get("reportgen.config")
+    return found if isinstance(found, Config) else None
+
+
+delivery_options = stack(
+    click.option(
+        "--summary-md",
+        default=None,
+        metavar="FILE",
+        help="Also write a short Markdown summary (headline, gates, top buckets); appended to "
+        "$GITHUB_STEP_SUMMARY too when that is set.",
+    ),
+    click.option(
+        "--email",
+        "email",
+        default=None,
+        metavar="FILE.eml",
+        help="Also write an email message: a summary body that mail clients show, the full "
+        "report attached.",
+    ),
+    click.option("--to", "to", multiple=True, help="Recipient for --email (repeatable)."),
+    click.option("--from", "sender", default=None, help="Sender for --email."),
+    click.option("--subject", default=None, help="Subject for --email (default: from the report)."),
+    click.option(
+        "--pdf",
+        default=None,
+        metavar="FILE",
+        help="Also print the report to PDF with Chromium (it must be installed).",
+    ),
+    click.option(
+        "--max-bytes",
+        default="5MB",
+        show_default=True,
+        metavar="SIZE",
+        help="Size budget of the page (e.g. 800KB, 0 for none): sample rows, then thumbnails, "
+        "are cut to stay under it, and the report says so.",
+    ),
+)
+
+gate_options = stack(
+    click.option(
+        "--fail-under",
+        multiple=True,
+        metavar="METRIC=VALUE",
+        help="Exit 1 when a metric is below VALUE: accuracy=0.9, macro_f1=0.85, "
+        "recall[CLASS]=0.8, r2=0.7 (repeatable).",
+    ),
+    click.option(
+        "--fail-over",
+        multiple=True,
+        metavar="METRIC=VALUE",
+        help="Exit 1 when a lower-is-better metric is above VALUE: error_rate=0.1, mae=3.5, "
+        "ece=0.05 (repeatable).",
+    ),
+    click.option(
+        "--max-drop",
+        multiple=True,
+        metavar="METRIC=VALUE",
+        help="Exit 1 when a metric got worse than in --baseline by more than VALUE (repeatable).",
+    ),
+    click.option(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="Report (.html) or record (.json) that --max-drop compares with.",
+    ),
+    click.option(
+        "--junit",
+        default=None,
+        metavar="FILE",
+        help="Also write the gates as JUnit test cases (XML).",
+    ),
+)
