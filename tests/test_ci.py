@@ -1,0 +1,238 @@
+"""CI outputs: the Markdown job summary, the GITHUB_STEP_SUMMARY file and the JUnit XML."""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import reportgen
+from reportgen.ci import append_step_summary, junit_xml, md, summary_markdown
+from reportgen.errors import ReportgenError
+from reportgen.gates import evaluate_gates, parse_gate
+from tests.conftest import ROOT
+
+HOSTILE = ["a|b", "<script>alert(1)</script>", "*[x](http://e.test)*", "new\nline", "`t`_&$"]
+
+
+def unescaped(line: str) -> str:
+    """Drop backslash escapes, leaving only the characters Markdown reads as syntax."""
+    return re.sub(r"\\.", "", line)
+
+
+def table_rows(text: str) -> list[list[str]]:
+    return [unescaped(line).strip("|").split("|") for line in text.splitlines() if line[:1] == "|"]
+
+
+@pytest.fixture(scope="module")
+def cancer() -> dict[str, Any]:
+    return reportgen.build_report(
+        ROOT / "examples" / "cancer" / "predictions.csv",
+        pos_label="malignant",
+        title="Breast-cancer screening",
+        model="logreg-3features",
+    ).record
+
+
+@pytest.fixture(scope="module")
+def hostile() -> dict[str, Any]:
+    rng = np.random.default_rng(3)
+    y_true = rng.choice(HOSTILE, size=200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.choice(HOSTILE, size=200))
+    frame = pd.DataFrame({"y_true": y_true, "y_pred": y_pred})
+    frame["buckets"] = np.where(y_true != y_pred, "<b>bold</b>|x", "")
+    record = reportgen.build_report(frame, title="<img src=x> | *t*").record
+    specs = [parse_gate("fail-under", f"recall[{label}]=0.99") for label in HOSTILE]
+    record["gates"] = evaluate_gates(record, specs)
+    return record
+
+
+def test_cancer_summary(cancer: dict[str, Any]) -> None:
+    record = copy.deepcopy(cancer)
+    record["gates"] = evaluate_gates(
+        record,
+        [parse_gate("fail-under", "accuracy=0.9"), parse_gate("fail-under", "macro_f1=0.7")],
+    )
+    text = summary_markdown(record)
+    lines = text.splitlines()
+    assert lines[0] == "## Breast-cancer screening"
+    assert lines[2] == "predictions.csv · model logreg-3features · 569 rows · classification"
+    assert "| Accuracy | 75.7% | 95% CI 72.1–79.1% over 569 rows |" in lines
+    assert "| Largest confusion | malignant → benign | 84 times, 60.9% of errors |" in lines
+    assert "### Gates: 1 of 2 failed" in lines
+    assert "- ❌ **accuracy \\>= 0.9**: accuracy is 75.7%, under the 90.0% floor" in lines
+    assert "- ✅ **macro\\_f1 \\>= 0.7**: macro\\_f1 is 0.732, at or above the 0.700 floor" in lines
+    assert "### Findings" in lines
+    findings = [line for line in lines if re.match(r"\d\. ", line)]
+    assert len(findings) == 3
+    assert findings[0] == "1. Accuracy is 75.7% (95% CI 72.1–79.1%) on 569 rows: 138 errors."
+    assert "Error buckets" not in text  # nothing is tagged
+    assert lines[-1] == "Full report: [report.html](report.html)"
+    assert text.endswith("\n") and "\n\n\n" not in text
+
+
+def test_report_link_is_a_placeholder(cancer: dict[str, Any]) -> None:
+    text = summary_markdown(cancer, report_link="https://ci.test/run/7/report (1).html")
+    assert text.splitlines()[-1] == (
+        "Full report: [https://ci.test/run/7/report (1).html]"
+        "(https://ci.test/run/7/report%20%281%29.html)"
+    )
+
+
+def test_buckets_table() -> None:
+    record = reportgen.build_report(
+        ROOT / "examples" / "inspection" / "predictions.csv",
+        tags=ROOT / "examples" / "inspection" / "review.csv",
+    ).record
+    lines = summary_markdown(record).splitlines()
+    assert "### Error buckets (top 3 of 6) of 60 reviewed errors" in lines
+    assert "| Bucket | Errors | Share | Try first |" in lines
+    assert "| rare class | 20 | 33% | Add or collect more examples of the class |" in lines
+    start = lines.index("| Bucket | Errors | Share | Try first |")
+    assert [line[:1] for line in lines[start : start + 6]] == ["|"] * 5 + [""]
+
+
+def test_regression_summary() -> None:
+    record = reportgen.build_report(ROOT / "examples" / "diabetes" / "predictions.csv").record
+    record["gates"] = evaluate_gates(record, [parse_gate("fail-over", "mae=50")])
+    lines = summary_markdown(record).splitlines()
+    assert lines[2] == "predictions.csv · 442 rows · regression"
+    assert "| MAE | 44.49 | mean absolute error; 95% CI 41.53 to 47.45 |" in lines
+    assert "### Gates: all 1 passed" in lines
+    assert "- ✅ **mae \\<= 50**: mae is 44.49, at or below the 50 ceiling" in lines
+
+
+def test_comparison_summary() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.choice(["ok", "bad"], size=300)
+    a = np.where(rng.random(300) < 0.7, y, "ok")
+    b = np.where(rng.random(300) < 0.85, y, "ok")
+    report = reportgen.compare_reports(
+        pd.DataFrame({"y_true": y, "y_pred": a}),
+        pd.DataFrame({"y_true": y, "y_pred": b}),
+        name_a="old",
+        name_b="new",
+    )
+    record = report.record
+    record["gates"] = evaluate_gates(record, [parse_gate("max-drop", "accuracy=0")])
+    lines = summary_markdown(record).splitlines()
+    assert lines[2] == "new against old · 300 rows · classification comparison"
+    assert lines[4] == "| Metric | Value | Detail |"
+    assert any(line.startswith("| Accuracy change | +") for line in lines)
+    assert "### Gates: all 1 passed" in lines
+    assert sum(bool(re.match(r"\d\. ", line)) for line in lines) == 3
+
+
+def test_hostile_labels_cannot_break_the_markdown(hostile: dict[str, Any]) -> None:
+    text = summary_markdown(hostile)
+    for row in table_rows(text):
+        assert len(row) == 3 or len(row) == 4, row  # every row keeps its columns
+    # all but our own bold marks and the report link
+    visible = unescaped(text.rsplit("\n", 2)[0]).replace("**", "")
+    for syntax in ("<", ">", "[", "]", "*", "`", "_", "&", "$"):
+        assert syntax not in visible, syntax
+    assert text.splitlines()[0] == r"## \<img src=x\> \| \*t\*"
+    assert "new line" in text  # the newline inside a label became a space
+    assert "\\<script\\>alert(1)\\</script\\>" in text
+    gates = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(gates) == len(HOSTILE)
+
+
+def test_md_escapes() -> None:
+    assert md("a|b") == "a\\|b"
+    assert md("x\r\ny") == "x y"
+    assert md("<b>&amp;</b>") == "\\<b\\>\\&amp;\\</b\\>"
+    assert md("\\|") == "\\\\\\|"
+
+
+def test_append_step_summary(tmp_path: Path) -> None:
+    assert append_step_summary("hello", environ={}) is None
+    assert append_step_summary("hello", environ={"GITHUB_STEP_SUMMARY": ""}) is None
+    target = tmp_path / "summary.md"
+    target.write_text("earlier step\n", encoding="utf-8")
+    env = {"GITHUB_STEP_SUMMARY": str(target)}
+    assert append_step_summary("## one", environ=env) == str(target)
+    assert append_step_summary("## two\n", environ=env) == str(target)
+    assert target.read_text(encoding="utf-8") == "earlier step\n## one\n## two\n"
+
+
+def test_append_step_summary_unwritable(tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path)}  # a folder
+    with pytest.raises(ReportgenError) as info:
+        append_step_summary("x", environ=env)
+    assert info.value.message.startswith(
+        f"GITHUB_STEP_SUMMARY={tmp_path}: cannot append the job summary: "
+    )
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")}
+    with pytest.raises(ReportgenError, match=r"GITHUB_STEP_SUMMARY=.*missing"):
+        append_step_summary("x", environ=env)
+
+
+def test_junit(cancer: dict[str, Any]) -> None:
+    record = copy.deepcopy(cancer)
+    record["gates"] = evaluate_gates(
+        record,
+        [
+            parse_gate("fail-under", "accuracy=0.9"),
+            parse_gate("fail-under", "recall[malignant]=0.6"),
+            parse_gate("fail-over", "ece=0.03"),
+        ],
+    )
+    text = junit_xml(record)
+    assert text == junit_xml(record)  # the same bytes every time
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(text)
+    suite = root.find("testsuite")
+    assert suite is not None
+    for element in (root, suite):
+        assert element.get("name") == "reportgen gates"
+        assert (element.get("tests"), element.get("failures")) == ("3", "2")
+        assert (element.get("errors"), element.get("time")) == ("0", "0")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [
+        "accuracy >= 0.9",
+        "recall[malignant] >= 0.6",
+        "ece <= 0.03",
+    ]
+    assert {c.get("classname") for c in cases} == {"reportgen.gates"}
+    failures = [c.find("failure") for c in cases]
+    assert failures[1] is None
+    assert failures[0] is not None and failures[2] is not None
+    assert failures[0].get("message") == "accuracy is 75.7%, under the 90.0% floor"
+    assert failures[0].get("type") == "GateFailed"
+    assert failures[2].get("message") == "ece is 0.035, over the 0.030 ceiling"
+    assert "timestamp" not in text
+
+
+def test_junit_escapes_labels() -> None:
+    frame = pd.DataFrame({"y_true": ['<&"x', '<&"x', "ok"], "y_pred": ['<&"x', "ok", "ok"]})
+    record = reportgen.build_report(frame).record
+    record["gates"] = evaluate_gates(
+        record,
+        [parse_gate("fail-under", 'recall[<&"x]=0.9'), parse_gate("fail-under", "recall[ok]=1")],
+    )
+    root = ET.fromstring(junit_xml(record, suite='suite <&">'))
+    assert root.get("name") == 'suite <&">'
+    cases = root.findall("testsuite/testcase")
+    assert cases[0].get("name") == 'recall[<&"x] >= 0.9'
+    failure = cases[0].find("failure")
+    assert failure is not None
+    assert failure.get("message") == 'recall[<&"x] is 0.500, under the 0.900 floor'
+    # a control character XML cannot carry is replaced, not left to break the file
+    record["gates"]["items"][1]["gate"] = "recall[bell\x07] >= 1"
+    cases = ET.fromstring(junit_xml(record)).findall("testsuite/testcase")
+    assert cases[1].get("name") == "recall[bell\ufffd] >= 1"
+
+
+def test_junit_without_gates(cancer: dict[str, Any]) -> None:
+    root = ET.fromstring(junit_xml(cancer))
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("0", "0")
+    assert suite.findall("testcase") == []
