@@ -467,7 +467,7 @@ def test_baseline_from_report_and_record(tmp_path: Path, cancer: dict[str, Any])
 def test_comparison_gates_the_candidate() -> None:
     a = minimal_record(list("aabb"), list("abbb"))["classification"]
     b = minimal_record(list("aabb"), list("aabb"))["classification"]
-    record = {
+    record: dict[str, Any] = {
         "task": "comparison",
         "comparison": {"task": "classification", "names": ["old", "new"], "a": a, "b": b},
     }
