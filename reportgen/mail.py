@@ -1,0 +1,482 @@
+"""Email a report: a summary with PNG figures, the full report attached, sent over SMTP."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import smtplib
+import socket
+import ssl as tls
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as DEFAULT_POLICY
+from email.utils import format_datetime, formatdate, getaddresses, make_msgid
+from functools import cache
+from typing import Any
+
+import css_inline
+import jinja2
+
+from reportgen import mail_figures as mf
+from reportgen.archive import record_from_html
+from reportgen.deliver import write_bytes_atomic
+from reportgen.describe import count, plural
+from reportgen.errors import ReportgenError
+from reportgen.render import environment, templates_dir
+
+MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
+MAX_SHORT = 10  # confusions, buckets, largest errors
+
+
+def _meta(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Model, input files, rows and creation time, as label-value pairs."""
+    prov = record["provenance"]
+    rows = [("Model", str(record["model"]))] if record.get("model") else []
+    if prov.get("inputs"):
+        rows += [(i["role"].capitalize(), f"{i['name']} ({i['path']})") for i in prov["inputs"]]
+    elif prov["input"].get("path"):
+        rows.append(("Input file", str(prov["input"]["path"])))
+    rows.append(("Rows", count(prov["input"]["rows"])))
+    if prov.get("created"):
+        rows.append(("Created", str(prov["created"])))
+    return rows
+
+
+def _worst(items: list[dict[str, Any]], key: Any, what: str) -> tuple[list[dict[str, Any]], str]:
+    """Keep every item, or the MAX_ROWS first by key and a sentence saying so."""
+    if len(items) <= MAX_ROWS:
+        return items, ""
+    note = f"Showing the {MAX_ROWS} classes {what} of {count(len(items))}; the report has all."
+    return sorted(items, key=key)[:MAX_ROWS], note
+
+
+def _classification(c: dict[str, Any]) -> dict[str, Any]:
+    """Pick the per-class rows; say when the matrix is too large to draw."""
+    k = len(c["labels"])
+    per_class, note = _worst(
+        c["per_class"], lambda m: (m["f1"], m["label"]), "with the lowest F1, lowest first,"
+    )
+    matrix_note = (
+        f"The confusion matrix has {k} classes, too many to read in an email; it is in the "
+        "attached report."
+        if k > mf.MAX_CONFUSION_CLASSES
+        else ""
+    )
+    return {"matrix_note": matrix_note, "per_class": per_class, "per_class_note": note}
+
+
+def _buckets(b: dict[str, Any]) -> dict[str, Any]:
+    """Pick the largest buckets; say what their shares are of."""
+    what = "reviewed error" if b.get("reviewed_untagged") else "tagged error"
+    base = b.get("share_base") or b.get("tagged_errors") or 0
+    return {"items": b["items"][:MAX_SHORT], "base": plural(base, what), "total": len(b["items"])}
+
+
+def _evolution(e: dict[str, Any]) -> dict[str, Any]:
+    """Keep the first, best, last and shown steps."""
+    steps = e["per_step"]
+    marks: dict[str, list[str]] = {}
+    for step, what in (
+        (steps[0]["step"], "first"),
+        (e["best"], "best"),
+        (steps[-1]["step"], "last"),
+    ):
+        marks.setdefault(step, []).append(what)
+    marks.setdefault(e["shown_step"], []).append("shown in this summary")
+    rows = [dict(s, marks=", ".join(marks[s["step"]])) for s in steps if s["step"] in marks]
+    return {"column": e["column"], "rows": rows}
+
+
+def _largest_errors(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows with the largest absolute residual, from both sides."""
+    samples = record.get("samples") or {}
+    rows = [
+        row
+        for key in ("under_predicted", "over_predicted")
+        for row in (samples.get(key) or {}).get("rows", [])
+    ]
+    # each side keeps its own largest rows, so the merged first ten are the overall first ten
+    rows.sort(key=lambda row: (-abs(row["residual"]), row["row"]))
+    return rows[:MAX_SHORT]
+
+
+def _comparison(c: dict[str, Any]) -> dict[str, Any]:
+    """Pick the per-class changes to show (the largest F1 changes when there are many)."""
+    per_class, note = _worst(
+        c.get("per_class") or [],
+        lambda p: (-abs(p["delta"]["f1"]), p["label"]),
+        "whose F1 changed most, largest first,",
+    )
+    buckets = (c.get("buckets") or {}).get("items") or []
+    return {"per_class": per_class, "per_class_note": note, "buckets": buckets[:MAX_SHORT]}
+
+
+def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
+    """Choose what the email shows, from the record only, and draw its figures."""
+    gates = record.get("gates") or None
+    context: dict[str, Any] = {
+        "record": record,
+        "report_name": report_name,
+        "meta": _meta(record),
+        "cards": record["summary"]["headline"],
+        "findings": record["summary"]["findings"],
+        "gates": gates,
+        "gates_failed": [g for g in gates["items"] if not g["passed"]] if gates else [],
+        "pictures": mf.email_pictures(record, max_buckets=MAX_SHORT),
+        "max_short": MAX_SHORT,
+        "cls": None,
+        "buckets": None,
+        "evolution": None,
+        "regression": None,
+        "comparison": None,
+    }
+    if "comparison" in record:
+        context["comparison"] = _comparison(record["comparison"])
+    elif "classification" in record:
+        context["cls"] = _classification(record["classification"])
+        if (record.get("evolution") or {}).get("per_step"):
+            context["evolution"] = _evolution(record["evolution"])
+        if (record.get("buckets") or {}).get("items"):
+            context["buckets"] = _buckets(record["buckets"])
+    elif "regression" in record:
+        context["regression"] = {"largest": _largest_errors(record)}
+    return context
+
+
+@cache
+def _text_environment() -> jinja2.Environment:
+    """A jinja environment for the plain-text part: the report's filters, no HTML escaping."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(environment().filters)
+    return env
+
+
+def render_text(context: dict[str, Any]) -> str:
+    """Render the plain-text part."""
+    return _text_environment().get_template("email/message.txt.j2").render(**context)
+
+
+def render_email_html(context: dict[str, Any]) -> str:
+    """Render the HTML body with its styles inlined on each element."""
+    page = environment().get_template("email/message.html.j2").render(**context)
+    css = (templates_dir() / "email" / "email.css").read_text(encoding="utf-8")
+    return css_inline.inline(page, extra_css=css, load_remote_stylesheets=False)
+
+
+def _addresses(values: Sequence[str], option: str) -> list[str]:
+    """Check the addresses given to an option (one or several, comma-separated) and list them."""
+    out: list[str] = []
+    for value in values:
+        try:
+            header = (
+                None
+                if "\n" in value or "\r" in value
+                else DEFAULT_POLICY.header_factory("To", value)
+            )
+        except Exception:  # the header parser raises IndexError on some inputs, such as 'a@'
+            header = None
+        addresses = getattr(header, "addresses", ())
+        if (
+            header is None
+            or header.defects
+            or not addresses
+            or any(not a.username or not a.domain for a in addresses)
+        ):
+            raise ReportgenError(
+                f"{option} {value!r} is not an email address: give name@example.org or "
+                "'Name <name@example.org>' (several separated by commas)."
+            )
+        out.extend(str(a) for a in addresses)
+    return out
+
+
+def _subject(record: dict[str, Any]) -> str:
+    """Say '<title> — accuracy 91.2%, macro F1 0.905', flagged when a CI gate failed."""
+    parts = []
+    for card in record["summary"]["headline"][:2]:
+        label = card["label"]
+        # 'Accuracy' reads as 'accuracy' mid-sentence, but 'MAE' stays 'MAE'
+        if len(label) > 1 and label[1].islower():
+            label = label[0].lower() + label[1:]
+        parts.append(f"{label} {card['value']}")
+    subject = " ".join(str(record["title"]).split())
+    if parts:
+        subject += " — " + ", ".join(parts)
+    gates = record.get("gates")
+    if gates and not gates["passed"]:
+        subject = "[gates failed] " + subject
+    return subject
+
+
+def _date(created: str) -> str:
+    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+
+
+def build_message(
+    report_html: str,
+    *,
+    report_name: str = "report.html",
+    to: Sequence[str] = (),
+    sender: str | None = None,
+    subject: str | None = None,
+) -> EmailMessage:
+    """Build the review email: text and HTML summaries, figures by Content-ID, report attached."""
+    record = record_from_html(report_html, source=report_name)
+    recipients = _addresses(to, "--to")
+    senders = _addresses([sender], "--from") if sender is not None else []
+    if len(senders) > 1:
+        raise ReportgenError(f"--from {sender!r} names {len(senders)} addresses; give one.")
+    context = _content(record, report_name)
+    pictures = list(context["pictures"].values())
+    text = render_text(context)
+    body = render_email_html(context)
+    attachment = report_html.encode("utf-8")
+
+    msg = EmailMessage()
+    if senders:
+        msg["From"] = senders[0]
+    if recipients:
+        msg["To"] = ", ".join(recipients)
+    msg["Subject"] = " ".join((subject or _subject(record)).split())
+    if record["provenance"].get("created"):
+        msg["Date"] = _date(record["provenance"]["created"])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(body, subtype="html", cte="quoted-printable")
+    html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
+    for picture in pictures:
+        html_part.add_related(
+            picture.png.data,
+            "image",
+            "png",
+            cid=f"<{picture.cid}>",
+            disposition="inline",
+            filename=f"{picture.name}.png",
+        )
+    html_part.set_param("type", "text/html")  # RFC 2387: the root part's type
+    msg.add_attachment(
+        attachment, "text", "html", filename=report_name, params={"charset": "utf-8"}
+    )
+    # boundaries from the content, not from random numbers: the same report, the same bytes;
+    # '=_' never occurs in base64 or quoted-printable text, so no part can contain one
+    digest = hashlib.sha256()
+    for part in (text.encode(), body.encode(), *(p.png.data for p in pictures), attachment):
+        digest.update(hashlib.sha256(part).digest())
+    for sub in msg.walk():
+        if sub.is_multipart():
+            sub.set_boundary(f"=_reportgen.{sub.get_content_subtype()}.{digest.hexdigest()[:24]}")
+    return msg
+
+
+def write_eml(message: EmailMessage, path: str | os.PathLike[str]) -> None:
+    """Write the message as an .eml file (CRLF line ends, as sent), atomically."""
+    write_bytes_atomic(path, message.as_bytes(policy=SMTP_POLICY))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send: server, port, TLS, login (the password never shows in repr)."""
+
+    host: str
+    port: int | None = None
+    starttls: bool = False
+    ssl: bool = False
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+    @property
+    def effective_port(self) -> int:
+        """The port given, or the usual one: 465 for SSL, 587 for STARTTLS, else 25."""
+        return self.port or (465 if self.ssl else 587 if self.starttls else 25)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ReportgenError(
+            f"{name}={environ[name]!r} is not a yes or no: give 1/true/yes or 0/false/no."
+        )
+    return value in _TRUE
+
+
+def smtp_settings(
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    starttls: bool | None = None,
+    ssl: bool | None = None,
+    user: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> SmtpSettings:
+    """Combine options and REPORTGEN_SMTP_* variables (options win); the password is env-only."""
+    host = (host or environ.get("REPORTGEN_SMTP_HOST", "")).strip()
+    if not host:
+        raise ReportgenError(
+            "no SMTP server to send through: give --smtp-host or set REPORTGEN_SMTP_HOST "
+            "(and --smtp-port or REPORTGEN_SMTP_PORT if it is not the usual port)."
+        )
+    if port is None and environ.get("REPORTGEN_SMTP_PORT", "").strip():
+        text = environ["REPORTGEN_SMTP_PORT"].strip()
+        if not text.isdigit():
+            raise ReportgenError(f"REPORTGEN_SMTP_PORT={text!r} is not a port number (1 to 65535).")
+        port = int(text)
+    if port is not None and not 0 < port < 65536:
+        raise ReportgenError(f"--smtp-port {port} is not a port number: give 1 to 65535.")
+    use_starttls = _flag(environ, "REPORTGEN_SMTP_STARTTLS") if starttls is None else starttls
+    use_ssl = _flag(environ, "REPORTGEN_SMTP_SSL") if ssl is None else ssl
+    if use_starttls and use_ssl:
+        raise ReportgenError(
+            "--smtp-ssl and --smtp-starttls (or REPORTGEN_SMTP_SSL and REPORTGEN_SMTP_STARTTLS) "
+            "exclude each other: SSL is for servers that speak TLS from the start (port 465), "
+            "STARTTLS for servers that upgrade a plain connection (port 587)."
+        )
+    login = (user or environ.get("REPORTGEN_SMTP_USER", "")).strip() or None
+    password = environ.get("REPORTGEN_SMTP_PASSWORD") or None
+    if login and password is None:
+        raise ReportgenError(
+            f"--smtp-user {login!r} needs a password: set REPORTGEN_SMTP_PASSWORD (the password "
+            "is read only from the environment, never from an option)."
+        )
+    return SmtpSettings(host, port, use_starttls, use_ssl, login, password)
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope sender and recipients, from the message's From, To and Cc."""
+    senders = [addr for _, addr in getaddresses([str(v) for v in message.get_all("From", [])])]
+    recipients = [
+        addr
+        for _, addr in getaddresses(
+            [str(v) for name in ("To", "Cc") for v in message.get_all(name, [])]
+        )
+        if addr
+    ]
+    if not recipients:
+        raise ReportgenError("no recipients to send the report to: give at least one --to address.")
+    if not senders or not senders[0]:
+        raise ReportgenError("no sender for the email: give --from name@example.org.")
+    return senders[0], list(dict.fromkeys(recipients))
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(words.split())}"
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr}: {_reply(code, text)}" for addr, (code, text) in refused.items())
+
+
+def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
+    """Send over SMTP; return the recipients the server accepted, or raise ReportgenError."""
+    sender, recipients = _envelope(message)
+    if settings.user and settings.password is None:
+        raise ReportgenError("an SMTP user needs a password: set REPORTGEN_SMTP_PASSWORD.")
+    outgoing = copy.deepcopy(message)
+    if "Date" not in outgoing:
+        outgoing["Date"] = formatdate(usegmt=True)
+    if "Message-ID" not in outgoing:
+        outgoing["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    where = f"{settings.host}:{settings.effective_port}"
+    step = "connecting"
+    try:
+        context = tls.create_default_context()
+        smtp: smtplib.SMTP
+        if settings.ssl:
+            smtp = smtplib.SMTP_SSL(
+                settings.host, settings.effective_port, timeout=settings.timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.effective_port, timeout=settings.timeout)
+        with smtp:
+            if settings.starttls:
+                step = "starting TLS"
+                smtp.starttls(context=context)
+            if settings.user:
+                step = "logging in"
+                smtp.login(settings.user, settings.password or "")
+            step = "sending"
+            refused = smtp.send_message(outgoing, from_addr=sender, to_addrs=recipients)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise ReportgenError(
+            f"{where} refused the login of user {settings.user!r} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}): check --smtp-user and "
+            "REPORTGEN_SMTP_PASSWORD."
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        if step == "starting TLS":
+            raise ReportgenError(
+                f"{where} does not offer STARTTLS: leave out --smtp-starttls, or use --smtp-ssl "
+                "if the server speaks TLS from the start (usually port 465)."
+            ) from exc
+        raise ReportgenError(
+            f"{where} does not offer login (AUTH) on this connection: many servers offer it "
+            "only after --smtp-starttls or over --smtp-ssl; or leave out --smtp-user."
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise ReportgenError(
+            f"{where} refused every recipient ({_refusals(exc.recipients)}); nothing was sent."
+        ) from exc
+    except smtplib.SMTPSenderRefused as exc:
+        raise ReportgenError(
+            f"{where} refused the sender {exc.sender!r} ({_reply(exc.smtp_code, exc.smtp_error)}): "
+            "give a --from address the server accepts for this login; nothing was sent."
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise ReportgenError(
+            f"{where} answered {_reply(exc.smtp_code, exc.smtp_error)} while {step}; "
+            "the report was not sent."
+        ) from exc
+    except (smtplib.SMTPException, tls.SSLError) as exc:
+        hint = (
+            " If the server's certificate is signed by a private authority, point SSL_CERT_FILE "
+            "at that authority's certificate."
+            if isinstance(exc, tls.SSLCertVerificationError)
+            else ""
+        )
+        raise ReportgenError(
+            f"{where}: {step} failed: {exc}; the report was not sent.{hint}"
+        ) from exc
+    except socket.gaierror as exc:
+        raise ReportgenError(
+            f"cannot find the SMTP server {settings.host!r} ({exc.strerror}): check --smtp-host "
+            "or REPORTGEN_SMTP_HOST."
+        ) from exc
+    except TimeoutError as exc:
+        raise ReportgenError(
+            f"{where} did not answer within {settings.timeout:g} s while {step}: check the host "
+            "and port, and whether the server expects --smtp-ssl (port 465)."
+        ) from exc
+    except ConnectionRefusedError as exc:
+        raise ReportgenError(
+            f"cannot connect to the SMTP server at {where}: connection refused. Check "
+            "--smtp-host and --smtp-port (REPORTGEN_SMTP_HOST, REPORTGEN_SMTP_PORT) and that the "
+            "server is running."
+        ) from exc
+    except OSError as exc:
+        raise ReportgenError(
+            f"{where}: {step} failed: {exc.strerror or exc}; the report was not sent."
+        ) from exc
+    if refused:
+        raise ReportgenError(
+            f"{where} refused {_refusals(refused)}; the report went only to "
+            f"{', '.join(r for r in recipients if r not in refused)}."
+        )
+    return recipients
