@@ -118,15 +118,18 @@ def _comparison(c: dict[str, Any]) -> dict[str, Any]:
 def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
     """Choose what the email shows, from the record only, and draw its figures."""
     gates = record.get("gates") or None
+    if gates:  # a gate without a baseline or a reason may leave the key out
+        gates = dict(gates, items=[{"baseline": None, "reason": "", **g} for g in gates["items"]])
+    summary = record.get("summary") or {}  # older records may lack it
     context: dict[str, Any] = {
         "record": record,
         "report_name": report_name,
         "meta": _meta(record),
-        "cards": record["summary"]["headline"],
-        "findings": record["summary"]["findings"],
+        "cards": summary.get("headline") or [],
+        "findings": summary.get("findings") or [],
         "gates": gates,
         "gates_failed": [g for g in gates["items"] if not g["passed"]] if gates else [],
-        "pictures": mf.email_pictures(record, max_buckets=MAX_SHORT),
+        "pictures": mf.email_pictures(record, max_buckets=MAX_SHORT, max_classes=15),
         "max_short": MAX_SHORT,
         "cls": None,
         "buckets": None,
@@ -204,7 +207,7 @@ def _addresses(values: Sequence[str], option: str) -> list[str]:
 def _subject(record: dict[str, Any]) -> str:
     """Say '<title> — accuracy 91.2%, macro F1 0.905', flagged when a CI gate failed."""
     parts = []
-    for card in record["summary"]["headline"][:2]:
+    for card in (record.get("summary") or {}).get("headline", [])[:2]:
         label = card["label"]
         # 'Accuracy' reads as 'accuracy' mid-sentence, but 'MAE' stays 'MAE'
         if len(label) > 1 and label[1].islower():
@@ -223,7 +226,7 @@ def _date(created: str) -> str:
     moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(timezone.utc))
 
 
 def build_message(
@@ -236,7 +239,7 @@ def build_message(
 ) -> EmailMessage:
     """Build the review email: text and HTML summaries, figures by Content-ID, report attached."""
     record = record_from_html(report_html, source=report_name)
-    recipients = _addresses(to, "--to")
+    recipients = _addresses([to] if isinstance(to, str) else to, "--to")
     senders = _addresses([sender], "--from") if sender is not None else []
     if len(senders) > 1:
         raise ReportgenError(f"--from {sender!r} names {len(senders)} addresses; give one.")
@@ -267,9 +270,14 @@ def build_message(
             disposition="inline",
             filename=f"{picture.name}.png",
         )
-    html_part.set_param("type", "text/html")  # RFC 2387: the root part's type
+    if pictures:
+        html_part.set_param("type", "text/html")  # RFC 2387: the root part's type
     msg.add_attachment(
-        attachment, "text", "html", filename=report_name, params={"charset": "utf-8"}
+        attachment,
+        "text",
+        "html",
+        filename=os.path.basename(report_name),
+        params={"charset": "utf-8"},
     )
     # boundaries from the content, not from random numbers: the same report, the same bytes;
     # '=_' never occurs in base64 or quoted-printable text, so no part can contain one
@@ -426,10 +434,12 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
                 f"{where} does not offer STARTTLS: leave out --smtp-starttls, or use --smtp-ssl "
                 "if the server speaks TLS from the start (usually port 465)."
             ) from exc
-        raise ReportgenError(
-            f"{where} does not offer login (AUTH) on this connection: many servers offer it "
-            "only after --smtp-starttls or over --smtp-ssl; or leave out --smtp-user."
-        ) from exc
+        if step == "logging in":
+            raise ReportgenError(
+                f"{where} does not offer login (AUTH) on this connection: many servers offer it "
+                "only after --smtp-starttls or over --smtp-ssl; or leave out --smtp-user."
+            ) from exc
+        raise ReportgenError(f"{where}: {step} failed: {exc}; the report was not sent.") from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise ReportgenError(
             f"{where} refused every recipient ({_refusals(exc.recipients)}); nothing was sent."
@@ -443,6 +453,15 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
         raise ReportgenError(
             f"{where} answered {_reply(exc.smtp_code, exc.smtp_error)} while {step}; "
             "the report was not sent."
+        ) from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        if not isinstance(exc.__context__, TimeoutError):
+            raise ReportgenError(
+                f"{where} closed the connection while {step}: {exc}; the report was not sent."
+            ) from exc
+        raise ReportgenError(
+            f"{where} did not answer within {settings.timeout:g} s while {step}: check the host "
+            "and port, and whether the server expects --smtp-ssl (port 465)."
         ) from exc
     except (smtplib.SMTPException, tls.SSLError) as exc:
         hint = (

@@ -19,6 +19,7 @@ from reportgen.figures.svg import figure_style
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision
+RISE = "#5e3c99"  # purple against orange, as the report's PuOr map
 CMAP = "Blues"  # the report's single-hue sequential map
 MAX_CONFUSION_CLASSES = 20
 _PX_PER_INCH = 100  # display pixels per inch; the PNG is saved at twice this
@@ -156,6 +157,33 @@ def evolution_png(
     return to_png(fig, width, height)
 
 
+def changes_png(
+    labels: Sequence[str], changes: Sequence[float], intervals: Sequence[Sequence[float] | None]
+) -> Png:
+    """Draw each class's change as a bar with its interval: purple up, orange down."""
+    n = len(labels)
+    width, height = 560, 70 + 24 * n
+    fig = _new(width, height)
+    with figure_style():
+        ax = fig.add_subplot()
+        y = np.arange(n)
+        colours = [RISE if c >= 0 else SECOND for c in changes]
+        ax.barh(y, changes, color=colours, height=0.6)
+        for yi, ci in zip(y, intervals, strict=True):
+            if ci is not None:
+                ax.plot(ci, [yi, yi], color="#1f2328", linewidth=1.2)
+        ax.axvline(0.0, color="#1f2328", linewidth=0.8)
+        ax.set_yticks(y, labels=[_short(lab, 24) for lab in labels])
+        ax.invert_yaxis()
+        ax.set_xlabel("Change in F1 (line: 95% interval)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:+.2f}".replace("-", "−"))
+        ax.tick_params(axis="y", length=0)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return to_png(fig, width, height)
+
+
 def histogram_png(edges: Sequence[float], counts: Sequence[int]) -> Png:
     """Draw the residual histogram the record holds, with a line at zero."""
     width, height = 560, 240
@@ -247,11 +275,35 @@ def _residuals(r: dict[str, Any]) -> Picture:
     )
 
 
-def email_pictures(record: dict[str, Any], *, max_buckets: int) -> dict[str, Picture]:
+def _changes(per_class: list[dict[str, Any]], names: list[str]) -> Picture:
+    rising = sum(p["delta"]["f1"] > 0 for p in per_class)
+    return Picture(
+        "f1-change",
+        changes_png(
+            [p["label"] for p in per_class],
+            [p["delta"]["f1"] for p in per_class],
+            [p.get("f1_delta_ci") for p in per_class],
+        ),
+        f"Bar chart of the change in F1 from {names[0]} to {names[1]} for "
+        f"{plural(len(per_class), 'class', 'classes')}: {rising} rose, "
+        f"{len(per_class) - rising} did not.",
+        f"Change in F1 per class ({names[1]} − {names[0]}): purple bars rose, orange fell; "
+        "the black line is the 95% interval.",
+    )
+
+
+def email_pictures(
+    record: dict[str, Any], *, max_buckets: int, max_classes: int
+) -> dict[str, Picture]:
     """Draw the figures the email shows for this record, by name, in reading order."""
     out: list[Picture | None] = []
     if "comparison" in record:
-        pass  # the comparison's figures need colour keys; its tables say it all in an email
+        per_class = record["comparison"].get("per_class") or []
+        if per_class:
+            largest = sorted(per_class, key=lambda p: (-abs(p["delta"]["f1"]), p["label"]))
+            chosen = {p["label"] for p in largest[:max_classes]}
+            shown = [p for p in per_class if p["label"] in chosen]
+            out.append(_changes(shown, record["comparison"]["names"]))
     elif "classification" in record:
         steps = (record.get("evolution") or {}).get("per_step")
         if steps:
