@@ -352,7 +352,7 @@ def smtp_settings(
     use_ssl = _flag(environ, "REPORTGEN_SMTP_SSL") if ssl is None else ssl
     if use_starttls and use_ssl:
         raise ReportgenError(
-            "--smtp-ssl and --smtp-starttls (or REPORTGEN_SMTP_SSL and REPORTGEN_SMTP_STARTTLS) "
+            "--ssl and --starttls (or REPORTGEN_SMTP_SSL and REPORTGEN_SMTP_STARTTLS) "
             "exclude each other: SSL is for servers that speak TLS from the start (port 465), "
             "STARTTLS for servers that upgrade a plain connection (port 587)."
         )
@@ -431,13 +431,13 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
     except smtplib.SMTPNotSupportedError as exc:
         if step == "starting TLS":
             raise ReportgenError(
-                f"{where} does not offer STARTTLS: leave out --smtp-starttls, or use --smtp-ssl "
+                f"{where} does not offer STARTTLS: leave out --starttls, or use --ssl "
                 "if the server speaks TLS from the start (usually port 465)."
             ) from exc
         if step == "logging in":
             raise ReportgenError(
                 f"{where} does not offer login (AUTH) on this connection: many servers offer it "
-                "only after --smtp-starttls or over --smtp-ssl; or leave out --smtp-user."
+                "only after --starttls or over --ssl; or leave out --smtp-user."
             ) from exc
         raise ReportgenError(f"{where}: {step} failed: {exc}; the report was not sent.") from exc
     except smtplib.SMTPRecipientsRefused as exc:
@@ -461,7 +461,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
             ) from exc
         raise ReportgenError(
             f"{where} did not answer within {settings.timeout:g} s while {step}: check the host "
-            "and port, and whether the server expects --smtp-ssl (port 465)."
+            "and port, and whether the server expects --ssl (port 465)."
         ) from exc
     except (smtplib.SMTPException, tls.SSLError) as exc:
         hint = (
@@ -481,7 +481,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
     except TimeoutError as exc:
         raise ReportgenError(
             f"{where} did not answer within {settings.timeout:g} s while {step}: check the host "
-            "and port, and whether the server expects --smtp-ssl (port 465)."
+            "and port, and whether the server expects --ssl (port 465)."
         ) from exc
     except ConnectionRefusedError as exc:
         raise ReportgenError(

@@ -60,6 +60,22 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def compact(n: int) -> str:
+    """Write a count in at most four characters: 987, 1.9k, 12k, 3.4M."""
+    if n < 1000:
+        return str(n)
+    if n < 9950:
+        return f"{n / 1000:.1f}k"
+    if n < 999_500:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1e6:.1f}M"
+
+
+def uses_compact(k: int, matrix: Sequence[Sequence[int]]) -> bool:
+    """Whether the confusion figure writes its counts in thousands (its cells are small)."""
+    return k > 10 and max((max(row, default=0) for row in matrix), default=0) >= 1000
+
+
 def _short(label: str, limit: int = 16) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -93,14 +109,17 @@ def confusion_png(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Png
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        size = 10.0 if k <= 6 else (8.5 if k <= 12 else 7.0)
+        size = 10.0 if k <= 6 else 8.5 if k <= 10 else 7.5 if k <= 15 else 6.5
+        if k > 12:
+            ax.tick_params(labelsize=8.0)
+        write = compact if uses_compact(k, matrix) else (lambda n: f"{n:,}")
         for i in range(k):
             for j in range(k):
                 if cm[i, j]:
                     ax.text(
                         j,
                         i,
-                        f"{int(cm[i, j]):,}",
+                        write(int(cm[i, j])),
                         ha="center",
                         va="center",
                         fontsize=size,
@@ -231,7 +250,8 @@ def _confusion(c: dict[str, Any]) -> Picture | None:
         f"Confusion matrix of {k} classes: counts of true labels (rows) against predicted "
         f"labels (columns){worst}.",
         "Counts of true (rows) against predicted (columns) labels, shaded by the share of the "
-        "true class.",
+        "true class"
+        + ("; 1.2k means about 1,200." if uses_compact(k, c["confusion_matrix"]) else "."),
     )
 
 

@@ -23,7 +23,7 @@ import reportgen
 from reportgen.archive import record_from_html
 from reportgen.errors import ReportgenError
 from reportgen.mail import SmtpSettings, build_message, send_message, smtp_settings, write_eml
-from reportgen.mail_figures import png_size
+from reportgen.mail_figures import compact, confusion_png, png_size, uses_compact
 from tests.example_reports import EXAMPLES, build
 
 LOOPBACK = "127.0.0.1"
@@ -339,6 +339,17 @@ def test_many_classes_stay_readable_and_small() -> None:
     assert "The confusion matrix has 35 classes, too many to read in an email" in got["html"]
     assert "Showing the 30 classes with the lowest F1, lowest first, of 35" in got["html"]
     assert len(got["html"].encode()) < 90_000
+
+
+def test_twenty_classes_are_drawn_with_short_counts() -> None:
+    matrix = [[1500 if i == j else i + j for j in range(20)] for i in range(20)]
+    labels = [f"category_{i}" for i in range(20)]
+    png = confusion_png(labels, matrix)
+    assert (png.width, png.height) == (560, 520) and png_size(png.data) == (1120, 1040)
+    assert uses_compact(20, matrix) and not uses_compact(10, [[1500]])
+    assert [compact(n) for n in (999, 1000, 1949, 9950, 999_499, 3_400_000)] == [
+        "999", "1.0k", "1.9k", "10k", "999k", "3.4M",
+    ]  # fmt: skip
 
 
 def test_labels_from_the_input_are_escaped() -> None:
