@@ -222,8 +222,11 @@ def _subject(record: dict[str, Any]) -> str:
     return subject
 
 
-def _date(created: str) -> str:
-    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+def _date(created: str) -> str | None:
+    try:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:  # a hand-edited record; the message simply goes without a Date
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return format_datetime(moment.astimezone(timezone.utc))
@@ -255,8 +258,9 @@ def build_message(
     if recipients:
         msg["To"] = ", ".join(recipients)
     msg["Subject"] = " ".join((subject or _subject(record)).split())
-    if record["provenance"].get("created"):
-        msg["Date"] = _date(record["provenance"]["created"])
+    date = _date(str(record["provenance"].get("created") or ""))
+    if date is not None:
+        msg["Date"] = date
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(body, subtype="html", cte="quoted-printable")
