@@ -167,13 +167,26 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
         ],
         check=True,
         capture_output=True,
-    )  # fmt: skip
+    )
     return cert, key
 
 
@@ -350,8 +363,13 @@ def test_twenty_classes_are_drawn_with_short_counts() -> None:
     assert (png.width, png.height) == (560, 520) and png_size(png.data) == (1120, 1040)
     assert uses_compact(20, matrix) and not uses_compact(10, [[1500]])
     assert [compact(n) for n in (999, 1000, 1949, 9950, 999_499, 3_400_000)] == [
-        "999", "1.0k", "1.9k", "10k", "999k", "3.4M",
-    ]  # fmt: skip
+        "999",
+        "1.0k",
+        "1.9k",
+        "10k",
+        "999k",
+        "3.4M",
+    ]
 
 
 def test_labels_from_the_input_are_escaped() -> None:
@@ -616,3 +634,65 @@ def test_implicit_tls(
     finally:
         controller.stop()
     assert len(inbox.received) == 1
+
+
+# ------------------------------------------------------------------ the email command
+
+
+def test_email_command_writes_and_sends(
+    smtp_server: tuple[Inbox, int], tmp_path: Path, pages: dict[str, str]
+) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    inbox, port = smtp_server
+    report = tmp_path / "digits.html"
+    report.write_text(pages["digits"], encoding="utf-8")
+    eml = tmp_path / "digits.eml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "email",
+            str(report),
+            "-o",
+            str(eml),
+            "--to",
+            "team@example.com",
+            "--from",
+            "ci@example.com",
+            "--send",
+            "--smtp-host",
+            LOOPBACK,
+            "--smtp-port",
+            str(port),
+        ],
+        env={"REPORTGEN_SMTP_PASSWORD": None, "REPORTGEN_SMTP_USER": None},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"sent to team@example.com via {LOOPBACK}" in result.output
+    [(sender, rcpts, data)] = inbox.received
+    assert sender == "ci@example.com" and rcpts == ["team@example.com"]
+    arrived = email.message_from_bytes(data, policy=DEFAULT_POLICY)
+    written = email.message_from_bytes(eml.read_bytes(), policy=DEFAULT_POLICY)
+    assert arrived["Subject"] == written["Subject"]
+    attached = next(p for p in arrived.iter_attachments() if p.get_filename() == "digits.html")
+    assert attached.get_content() == pages["digits"]
+
+
+def test_email_command_needs_something_to_do_and_a_report(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>hello</body></html>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["email", str(page)])
+    assert result.exit_code == 2 and "-o FILE.eml, --send, or both" in result.output
+    result = CliRunner().invoke(main, ["email", str(page), "-o", str(tmp_path / "x.eml")])
+    assert result.exit_code == 2 and "not a reportgen report" in result.output
+    assert not (tmp_path / "x.eml").exists()
+    result = CliRunner().invoke(
+        main, ["email", str(page), "--send"], env={"REPORTGEN_SMTP_HOST": None}
+    )
+    assert result.exit_code == 2 and "--smtp-host" in result.output
