@@ -16,19 +16,34 @@ _DATA = re.compile(
     r"<script\b(?=[^>]*\bid=[\"']reportgen-data[\"'])[^>]*>(?P<body>.*?)</script\s*>",
     re.DOTALL | re.IGNORECASE,
 )
+_OPENING = re.compile(r"<script\b(?=[^>]*\bid=[\"']reportgen-data[\"'])[^>]*>", re.IGNORECASE)
 SCHEMAS = ("reportgen/1",)
+
+
+def _no_constant(name: str) -> Any:
+    # reportgen never writes NaN or Infinity (allow_nan=False), and they cannot be fingerprinted
+    raise ValueError(f"{name} is not JSON")
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_no_constant)
 
 
 def record_from_html(text: str, *, source: str = "the page") -> dict[str, Any]:
     """Return the record embedded in a report's HTML, or explain why there is none."""
     found = _DATA.search(text)
+    if found is None and _OPENING.search(text):
+        raise ReportgenError(
+            f"{source}: the embedded record (#reportgen-data) has no closing </script>; the "
+            "page was cut short after it was written."
+        )
     if found is None:
         raise ReportgenError(
             f"{source}: not a reportgen report: it has no "
             '<script type="application/json" id="reportgen-data"> element.'
         )
     try:
-        record = json.loads(found.group("body"))
+        record = _loads(found.group("body"))
     except ValueError as exc:
         raise ReportgenError(
             f"{source}: the embedded record (#reportgen-data) is not valid JSON: {exc}; "
@@ -46,6 +61,8 @@ def _checked(record: Any, source: str) -> dict[str, Any]:
             f"{source}: record schema '{schema}' is not one this version reads "
             f"({', '.join(SCHEMAS)}); use the reportgen version that wrote it."
         )
+    if not isinstance(record.get("provenance", {}), dict):
+        raise ReportgenError(f"{source}: not a reportgen record: its provenance is not an object.")
     return record
 
 
@@ -53,7 +70,7 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a record from a report (.html) or a record file written by --json."""
     target = Path(path)
     try:
-        text = target.read_text(encoding="utf-8")
+        text = target.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise ReportgenError(f"{target}: no such file.") from exc
     except IsADirectoryError as exc:
@@ -66,7 +83,7 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
     if text.lstrip().startswith("{"):
         try:
-            return _checked(json.loads(text), str(target))
+            return _checked(_loads(text), str(target))
         except ValueError as exc:
             raise ReportgenError(f"{target}: not valid JSON: {exc}.") from exc
     return record_from_html(text, source=str(target))
@@ -137,7 +154,7 @@ def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, 
 
     target = Path(path)
     record = read_record(target)
-    text = target.read_text(encoding="utf-8")
+    text = target.read_text(encoding="utf-8-sig")
     is_page = not text.lstrip().startswith("{")
     prov = record.get("provenance", {})
     checks: list[tuple[bool, str]] = []
@@ -202,15 +219,17 @@ def _recorded_inputs(record: dict[str, Any]) -> list[dict[str, Any]]:
     prov = record.get("provenance", {})
     found: list[dict[str, Any]] = []
     if isinstance(prov.get("inputs"), list):
-        found += [dict(item) for item in prov["inputs"]]
+        found += [dict(item) for item in prov["inputs"] if isinstance(item, dict)]
     elif isinstance(prov.get("input"), dict):
         found.append({"role": "prediction file", **prov["input"]})
-    for other in prov.get("other_inputs", []):
-        found.append(dict(other))
+    others = prov.get("other_inputs")
+    if isinstance(others, list):
+        found += [dict(item) for item in others if isinstance(item, dict)]
     config = prov.get("config")
     if isinstance(config, dict):
         found.append({"role": "config file", **config})
-    baseline = (record.get("gates") or {}).get("baseline")
+    gates = record.get("gates")
+    baseline = gates.get("baseline") if isinstance(gates, dict) else None
     if isinstance(baseline, dict) and baseline.get("sha256"):
         found.append({"role": "gate baseline", **baseline})
     return [entry for entry in found if entry.get("sha256")]

@@ -14,22 +14,31 @@ _UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000,
 DROPPED = "left out to keep the report under its size budget (--max-bytes)"
 
 
-def parse_size(text: str | int) -> int:
-    """Read a size such as 5MB, 800KB, 2MiB or a number of bytes; 0 means no budget."""
+def parse_size(text: str | int, *, where: str | None = None) -> int:
+    """Read a size such as 5MB, 800KB, 2MiB or a number of bytes; 0 means no budget.
+
+    Messages begin with `where` (default: the --max-bytes option and the text given).
+    """
+    where = f"--max-bytes {text}" if where is None else where
+    negative = ReportgenError(f"{where}: a size cannot be negative.")
     if isinstance(text, int):
-        value = text
-    else:
-        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*", text.lower())
-        if found is None:
-            raise ReportgenError(
-                f"--max-bytes {text}: not a size; give bytes or a unit, e.g. 5MB, 800KB, 0 for "
-                "no limit."
-            )
-        unit = found.group(2) or ""
-        unit = unit if unit.endswith("b") or unit == "" else unit + "b"
-        value = int(float(found.group(1)) * _UNITS[unit])
-    if value < 0:
-        raise ReportgenError(f"--max-bytes {text}: a size cannot be negative.")
+        if text < 0:
+            raise negative
+        return text
+    found = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*", text.lower())
+    if found is None:
+        raise ReportgenError(
+            f"{where}: not a size; give bytes or a unit, e.g. 5MB, 800KB, 0 for no limit."
+        )
+    number = float(found.group(1))
+    if number < 0:
+        raise negative
+    unit = found.group(2) or ""
+    unit = unit if unit.endswith("b") or unit == "" else unit + "b"
+    value = int(number * _UNITS[unit])
+    if number > 0 and value == 0:
+        # 0 means no budget at all: a size that rounds down to it must not turn the limit off
+        raise ReportgenError(f"{where}: less than one byte; 0 means no limit.")
     return value
 
 
@@ -39,7 +48,7 @@ def size_text(n: int) -> str:
         return f"{n / 1_000_000:.1f} MB".replace(".0 MB", " MB")
     if n >= 1_000:
         return f"{n / 1_000:.0f} KB"
-    return f"{n} bytes"
+    return "1 byte" if n == 1 else f"{n} bytes"
 
 
 def sample_tables(node: Any) -> Iterator[dict[str, Any]]:
@@ -88,6 +97,11 @@ def fit(
     budget: dict[str, Any] = record.setdefault(
         "budget", {"max_bytes": max_bytes, "cuts": [], "over": None}
     )
+    # a second fit (the record changed after a first render) keeps the cuts already made and
+    # the budget they were made for, but not a verdict about the old page
+    budget["over"] = None
+    if max_bytes > 0:
+        budget["max_bytes"] = max_bytes
     page = render()
     if max_bytes <= 0 or len(page.encode("utf-8")) <= max_bytes:
         return page
@@ -113,15 +127,24 @@ def fit(
             del thumbnails[source]
         budget["cuts"] = _describe(cuts, asked)
 
-    for limit in [*limits, None, 0]:
+    # only the cuts that remove something: no "thumbnails are left out" on a page without any
+    stages: list[int | None] = list(limits)
+    if thumbnails or _referenced(record):
+        stages.append(None)
+    if any(table["rows"] for table in tables):
+        stages.append(0)
+    for limit in stages:
         apply(limit)
         page = render()
         if len(page.encode("utf-8")) <= max_bytes:
             return page
+    now = size_text(len(page.encode("utf-8")))
     budget["over"] = (
-        f"Even so, the page is {size_text(len(page.encode('utf-8')))}, over the "
-        f"{size_text(max_bytes)} budget (size {size_text(size)} before the cuts): its figures "
-        "and tables alone are that large"
+        f"Even so, the page is {now}, over the {size_text(max_bytes)} budget (size "
+        f"{size_text(size)} before the cuts): its figures and tables alone are that large"
+        if stages
+        else f"The page is {now}, over the {size_text(max_bytes)} budget, and it has no sample "
+        "rows or thumbnails to cut: its figures and tables alone are that large"
     )
     return render()
 

@@ -34,6 +34,7 @@ class Config:
     sha256: str
     table: str | None  # "tool.reportgen" inside pyproject.toml, None for reportgen.toml
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    size: int | None = None  # bytes read; None: ask the file system
 
     @property
     def folder(self) -> Path:
@@ -49,7 +50,7 @@ class Config:
         return {
             "path": self.path.name,
             "table": self.table,
-            "size": self.path.stat().st_size,
+            "size": self.path.stat().st_size if self.size is None else self.size,
             "sha256": self.sha256,
         }
 
@@ -94,10 +95,16 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except FileNotFoundError as exc:
         raise ReportgenError(f"--config {target}: no such file.") from exc
     except OSError as exc:
-        raise ReportgenError(f"--config {target}: cannot read: {exc.strerror}.") from exc
+        raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportgenError(
+            f"{target}: not valid TOML: it is not UTF-8 text (byte {exc.start})."
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ReportgenError(f"{target}: not valid TOML: {exc}.") from exc
     table: str | None = None
     if target.name == "pyproject.toml":
@@ -105,7 +112,12 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         if not isinstance(tool, dict) or "reportgen" not in tool:
             raise ReportgenError(f"{target}: has no [tool.reportgen] table.")
         data, table = tool["reportgen"], "tool.reportgen"
-    config = Config(target, hashlib.sha256(raw).hexdigest(), table)
+        if not isinstance(data, dict):
+            raise ReportgenError(
+                f"{target} [tool.reportgen]: should be a table ([tool.reportgen.build] and so "
+                f"on), not {type(data).__name__}."
+            )
+    config = Config(target, hashlib.sha256(raw).hexdigest(), table, size=len(raw))
     tables: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
         if key not in TABLES:
@@ -120,7 +132,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
             )
         tables[key] = value
     _check_gates(config, tables.get("gates", {}))
-    return Config(config.path, config.sha256, table, tables)
+    return Config(config.path, config.sha256, table, tables, size=len(raw))
 
 
 def _check_gates(config: Config, gates: Mapping[str, Any]) -> None:

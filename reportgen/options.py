@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config
 from reportgen.errors import ReportgenError
 
@@ -127,7 +128,20 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
         value = [value]
     if isinstance(value, dict):
         raise ReportgenError(f"{where}: should be a value, not a table.")
+    if isinstance(value, list) and not param.multiple:
+        raise ReportgenError(f"{where}: takes one value, not a list ({value!r}).")
+    if param.is_flag and not isinstance(value, bool):
+        raise ReportgenError(f"{where}: should be true or false, not {value!r}.")
     values = value if isinstance(value, list) else [value]
+    for item in values:
+        if isinstance(item, (dict, list)):
+            kind = type(item).__name__
+            raise ReportgenError(f"{where}: should be a list of values, not of {kind}.")
+        # click would turn 2.5 into 2 and true into 1: a whole number must be written as one
+        if isinstance(param.type, click.types.IntParamType) and (
+            isinstance(item, bool) or (isinstance(item, float) and not item.is_integer())
+        ):
+            raise ReportgenError(f"{where}: should be a whole number, not {item!r}.")
     if param.name in PATH_OPTIONS:
         values = [config.resolve(str(v)) for v in values]
     try:
@@ -137,8 +151,8 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
         ]
     except click.BadParameter as exc:
         raise ReportgenError(f"{where}: {exc.message}") from exc
-    if param.is_flag and not isinstance(value, bool):
-        raise ReportgenError(f"{where}: should be true or false, not {value!r}.")
+    if param.name == "max_bytes":
+        parse_size(checked[0], where=f"{where} = {value!r}")
     return checked if param.multiple else checked[0]
 
 
@@ -203,6 +217,10 @@ class ConfigCommand(click.Command):
         if not any(arg in ("-h", "--help") for arg in args):
             try:
                 path, off = _scan(args)
+                if path is not None and off:
+                    raise ReportgenError("give --config FILE or --no-config, not both.")
+                if path == "":
+                    raise ReportgenError("--config needs a file name.")
                 found = None if off else (path or find_config("."))
                 config = None if found is None else load_config(found)
                 parent = ctx.parent
