@@ -80,6 +80,15 @@ class Delivery:
             check_writable(path)
         if (self.to or self.sender or self.subject) and self.email is None:
             raise ReportgenError("--to, --from and --subject fill in --email FILE.eml; add it.")
+        if self.pdf is not None:
+            from reportgen.pdf import INSTALL_HINT, find_chromium
+
+            if find_chromium() is None:
+                raise ReportgenError(
+                    f"--pdf {self.pdf}: printing to PDF needs Chromium, and none was found. "
+                    f"{INSTALL_HINT} Without it, open the report in any browser and use Print → "
+                    "Save as PDF: the print stylesheet gives the same pages."
+                )
 
     def write(self, report: Report) -> None:
         """Write the report and everything else asked for, each atomically."""

@@ -189,7 +189,8 @@ def test_pdf_without_chromium_says_how_to_install_it(
     out, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
     code, output = _run("build", str(DIGITS), "-o", str(out), "--pdf", str(pdf))
     assert code == 2 and "apt install chromium" in output
-    assert out.exists() and not pdf.exists()
+    # checked before any work: nothing is written
+    assert not out.exists() and not pdf.exists()
 
 
 def test_compare_delivers_summary_and_email(tmp_path: Path) -> None:
