@@ -17,6 +17,7 @@ from reportgen.analysis.classification import (
 )
 from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import select_rows
+from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.stats import Z95, Interval, mean_interval
 from reportgen.errors import ReportgenError
 from reportgen.table import PredictionTable
@@ -594,13 +595,19 @@ def paired_rows(
     return PairedTable(total, seed, samples.sample_column, list(shown.extra_columns), rows)
 
 
-def sample_positions(mask: np.ndarray, *, max_samples: int, seed: int) -> np.ndarray:
-    """A seeded sample of at most max_samples of the positions where mask holds, in file order."""
+def sample_positions(
+    mask: np.ndarray, *, max_samples: int, seed: int, row_numbers: np.ndarray | None = None
+) -> np.ndarray:
+    """Sample at most max_samples of the positions where mask holds, in joined order.
+
+    The sample is the positions with the smallest keys (`sampling.row_keys`) of row_numbers,
+    the candidate's file rows of the joined rows (`joined.b.row_numbers`); without them, of
+    the 1-based joined positions.
+    """
     found = np.flatnonzero(mask)
-    if found.size > max_samples:
-        rng = np.random.default_rng(seed)
-        found = np.sort(rng.choice(found, size=max_samples, replace=False))
-    return found
+    numbers = found + 1 if row_numbers is None else row_numbers[found]
+    chosen: np.ndarray = found[bottom_k(row_keys(numbers, seed), max_samples, tiebreak=numbers)]
+    return chosen
 
 
 @dataclass(frozen=True)

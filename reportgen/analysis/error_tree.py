@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.sampling import bottom_k, row_keys
+
 MAX_DEPTH = 3
 MAX_ROWS = 200_000  # the tree is fitted on a seeded sample of at most this many rows
 TOP_CATEGORIES = 20
@@ -93,17 +95,25 @@ def _conditions(path: list[Step]) -> list[str]:
 
 
 def fit_error_tree(
-    frame: pd.DataFrame, columns: list[str], wrong: np.ndarray, *, seed: int = 0
+    frame: pd.DataFrame,
+    columns: list[str],
+    wrong: np.ndarray,
+    *,
+    seed: int = 0,
+    row_numbers: np.ndarray | None = None,
 ) -> ErrorTree | None:
-    """Fit the tree and read its leaves as rules; None when there is nothing to split on."""
+    """Fit the tree and read its leaves as rules; None when there is nothing to split on.
+
+    Past MAX_ROWS rows the tree sees the rows with the smallest keys (`sampling.row_keys`
+    of row_numbers, the 1-based file rows; positions + 1 when not given), in file order.
+    """
     from sklearn.tree import DecisionTreeClassifier
 
     n = int(wrong.size)
     if n == 0 or wrong.all() or not wrong.any() or not columns:
         return None
-    rows = np.arange(n)
-    if n > MAX_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(n, size=MAX_ROWS, replace=False))
+    numbers = np.arange(1, n + 1) if row_numbers is None else row_numbers
+    rows = bottom_k(row_keys(numbers, seed), MAX_ROWS, tiebreak=numbers)
     x, described = _features(frame.iloc[rows], columns)
     if x.shape[1] == 0:
         return None

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.table import PredictionTable
 
 MAX_TEXT = 200
@@ -131,18 +132,16 @@ def select_rows(
 def misclassified_samples(
     table: PredictionTable, *, max_samples: int, seed: int, max_text: int | None = MAX_TEXT
 ) -> SampleTable:
-    """Draw a seeded sample of at most max_samples misclassified rows, shown in file order."""
+    """Draw a seeded sample of at most max_samples misclassified rows, shown in file order.
+
+    The sample is the misclassified rows with the smallest row keys (`sampling.row_keys`),
+    so a reader that sees the file in batches can keep the same rows.
+    """
     wrong = np.flatnonzero(table.true_codes != table.pred_codes)
-    if len(wrong) > max_samples:
-        rng = np.random.default_rng(seed)
-        wrong = np.sort(rng.choice(wrong, size=max_samples, replace=False))
-    return select_rows(
-        table,
-        wrong,
-        seed=seed,
-        total=int((table.true_codes != table.pred_codes).sum()),
-        max_text=max_text,
-    )
+    total = int(wrong.size)
+    rows = table.row_numbers[wrong]
+    wrong = wrong[bottom_k(row_keys(rows, seed), max_samples, tiebreak=rows)]
+    return select_rows(table, wrong, seed=seed, total=total, max_text=max_text)
 
 
 def largest_errors(
@@ -184,33 +183,36 @@ def confusion_strips(
     seed: int,
     max_text: int | None = MAX_TEXT,
 ) -> list[ConfusionStrip]:
-    """For each (true, predicted, count) pair, pick seeded examples of it and of both classes."""
-    rng = np.random.default_rng(seed)
+    """For each (true, predicted, count) pair, pick seeded examples of it and of both classes.
+
+    Every row has one key for the seed (`sampling.row_keys`): a pair shows its errors with the
+    smallest keys and a class its correct row with the smallest key, whichever pairs are shown.
+    """
     code = {label: i for i, label in enumerate(table.labels)}
     right = table.true_codes == table.pred_codes
+    keys = row_keys(table.row_numbers, seed)
+
+    def smallest(where: np.ndarray, k: int) -> np.ndarray:
+        found = np.flatnonzero(where)
+        chosen: np.ndarray = found[bottom_k(keys[found], k, tiebreak=table.row_numbers[found])]
+        return chosen
+
+    def one_correct(label_code: int) -> SampleTable:
+        found = smallest(right & (table.true_codes == label_code), 1)
+        return select_rows(table, found, seed=seed, total=1, max_text=max_text)
+
     strips = []
     for true, pred, count in pairs:
         t, p = code[true], code[pred]
-        wrong = np.flatnonzero((table.true_codes == t) & (table.pred_codes == p))
-        if len(wrong) > per_pair:
-            wrong = np.sort(rng.choice(wrong, size=per_pair, replace=False))
-
-        def one_correct(label_code: int) -> np.ndarray:
-            found = np.flatnonzero(right & (table.true_codes == label_code))
-            return found[:0] if found.size == 0 else rng.choice(found, size=1)
-
+        wrong = smallest((table.true_codes == t) & (table.pred_codes == p), per_pair)
         strips.append(
             ConfusionStrip(
                 true=true,
                 pred=pred,
                 count=count,
                 errors=select_rows(table, wrong, seed=seed, total=count, max_text=max_text),
-                true_example=select_rows(
-                    table, one_correct(t), seed=seed, total=1, max_text=max_text
-                ),
-                pred_example=select_rows(
-                    table, one_correct(p), seed=seed, total=1, max_text=max_text
-                ),
+                true_example=one_correct(t),
+                pred_example=one_correct(p),
             )
         )
     return strips
