@@ -245,6 +245,8 @@ def build_report(
     baseline: str | os.PathLike[str] | dict[str, Any] | None = None,
     max_bytes: int | str = DEFAULT_MAX_BYTES,
     config: Config | None = None,
+    stream: bool | None = None,
+    sample_rows: int | None = None,
 ) -> Report:
     """Load predictions from a file path or DataFrame and build the report.
 
@@ -257,7 +259,9 @@ def build_report(
     `baseline` record (a dict, a report or a --json file), or parsed `gates`;
     `report.record["gates"]` says which failed. `max_bytes` is the page's size budget (0:
     none). `config` is the Config the options came from, kept in the provenance. Raises
-    ReportgenError with a readable message for bad input.
+    ReportgenError with a readable message for bad input. `stream` reads the file in batches
+    (None: when it is larger than 1 GB); `sample_rows` bounds the analysis sample a streamed
+    build computes quantile-based sections from.
     """
     if task not in ("auto", "classification", "regression"):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
@@ -289,9 +293,19 @@ def build_report(
         from reportgen.images import check_root
 
         check_root(str(image_root))
-    table = load_predictions(data, options)
+    from reportgen.stream import should_stream
+
+    streamed = None
+    if stream and isinstance(data, pd.DataFrame):
+        raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
+    if not isinstance(data, pd.DataFrame) and should_stream(data, stream):
+        table, streamed = _streamed(
+            data, options, step, eval_split, tags, tag_separators, max_samples, seed, sample_rows
+        )
+    else:
+        table = load_predictions(data, options)
     evolution = None
-    if step is not None:
+    if streamed is None and step is not None:
         named = table.columns
         keep = step in columns or step in (
             named.id,
@@ -304,7 +318,9 @@ def build_report(
             table, step, [str(v) for v in steps], at_step, eval_split, keep=keep
         )
     splits = None
-    if table.task == "classification" and table.columns.split is not None:
+    if streamed is not None:
+        splits = streamed[1]
+    elif table.task == "classification" and table.columns.split is not None:
         from reportgen.analysis.splits import analyze_splits
 
         # the split check looks at every split, whatever the report is restricted to
@@ -315,7 +331,7 @@ def build_report(
             table.labels,
             eval_split=eval_split,
         )
-    if eval_split is not None:
+    if eval_split is not None and streamed is None:
         table = _only_split(table, eval_split)
     if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
         raise ReportgenError(
@@ -363,7 +379,9 @@ def build_report(
         )
         from reportgen.kinds import regression
 
-        assembled = regression.assemble(table, meta, max_samples=max_samples)
+        exact_r = None if streamed is None else streamed[0]
+        assert exact_r is None or isinstance(exact_r, regression.Exact)
+        assembled = regression.assemble(table, meta, max_samples=max_samples, exact=exact_r)
     else:
         from reportgen.kinds import classification
 
@@ -382,8 +400,11 @@ def build_report(
             splits=splits,
             pos_label=pos_label,
             evolution=evolution,
+            exact=None if streamed is None else streamed[0],
         )
     record = assembled.record
+    if streamed is not None:
+        record["stream"] = streamed[2]
     record["provenance"]["other_inputs"] = _other_inputs({"tags": tags, "playbook": playbook})
     record["provenance"]["config"] = None if config is None else config.provenance()
     if fail_under or fail_over or max_drop or gates or baseline is not None:
@@ -422,6 +443,74 @@ def _gates(
         source = str(baseline)
         baseline = load_baseline(baseline)
     return evaluate_gates(record, specs, baseline=baseline, baseline_source=source)
+
+
+def _streamed(
+    data: str | os.PathLike[str],
+    options: LoadOptions,
+    step: str | None,
+    eval_split: str | None,
+    tags: str | os.PathLike[str] | None,
+    separators: str,
+    max_samples: int,
+    seed: int,
+    sample_rows: int | None,
+) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any]]]:
+    """Read the file in batches: the rows kept to show, the exact results, what was sampled."""
+    from reportgen.analysis.splits import splits_from_matrices
+    from reportgen.kinds.classification import STRIP_ERRORS
+    from reportgen.kinds.regression import LARGEST_ERRORS
+    from reportgen.stream import SAMPLE_ROWS, read_streamed
+    from reportgen.stream.batches import BATCH_ROWS
+    from reportgen.stream.results import classification_exact, regression_exact
+
+    for value, option in ((step, "--step"), (eval_split, "--eval-split")):
+        if value is not None:
+            raise ReportgenError(
+                f"{option} is not available with --stream yet: read the file whole (leave out "
+                "--stream, or pass --no-stream for a file over 1 GB)."
+            )
+    limit = SAMPLE_ROWS if sample_rows is None else sample_rows
+    if limit < 1:
+        raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
+    read = read_streamed(
+        data,
+        options,
+        seed=seed,
+        max_samples=max_samples,
+        per_pair=STRIP_ERRORS,
+        largest=min(LARGEST_ERRORS, max_samples),
+        tag_sheet=None if tags is None else (str(tags), separators),
+        sample_rows=limit,
+    )
+    assert read.shown is not None
+    exact: Any
+    splits = None
+    if read.task == "classification":
+        exact = classification_exact(read)
+        if read.source.columns.split is not None:
+            splits = splits_from_matrices(read.split_matrices, read.labels)
+    else:
+        exact = regression_exact(read)
+    approximate = (
+        [
+            "calibration",
+            "thresholds",
+            "slices",
+            "error tree",
+            "threshold and confident-error suggestions",
+        ]
+        if read.task == "classification"
+        else ["median absolute error", "residual figures and quantiles", "slices"]
+    )
+    info = {
+        "batch_rows": BATCH_ROWS,
+        "sample_rows": limit,
+        "rows_in_sample": read.sample.n if read.sample is not None else 0,
+        "sampled": read.sampled,
+        "from_sample": approximate if read.sampled else [],
+    }
+    return read.shown, (exact, splits, info)
 
 
 def _default_names(

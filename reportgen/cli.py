@@ -160,6 +160,20 @@ def main() -> None:
     help="Creation time to record, ISO 8601 or epoch seconds "
     "(default: SOURCE_DATE_EPOCH, else none).",
 )
+@click.option(
+    "--stream/--no-stream",
+    default=None,
+    help="Read the file in batches with flat memory (default: when it is over 1 GB). Counts "
+    "are exact; calibration, thresholds, slices and residual figures come from a seeded "
+    "sample of --sample-rows rows.",
+)
+@click.option(
+    "--sample-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="With --stream: rows in the analysis sample (default: 1,000,000).",
+)
 @gate_options
 @delivery_options
 @config_options

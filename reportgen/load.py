@@ -282,12 +282,20 @@ def _validate(
     source: SourceInfo,
     options: LoadOptions,
     where: str,
+    *,
+    first_row: int = 1,
+    batch: bool = False,
 ) -> PredictionTable:
+    """Check and code one table; with batch, one batch of a file read in parts.
+
+    A batch numbers its rows from first_row and leaves out the checks that need every row
+    (probability columns of labels that never occur; ids repeated across batches).
+    """
     rows_read = len(frame)
-    if rows_read == 0:
+    if rows_read == 0 and not batch:
         what = "has no rows" if source.path is None else "has column names but no rows"
         raise ReportgenError(f"{where}: {what}; there is nothing to report on.")
-    row_numbers = np.arange(1, rows_read + 1, dtype=np.int64)
+    row_numbers = np.arange(first_row, first_row + rows_read, dtype=np.int64)
 
     empties = {c: _empty_mask(frame[c]) for c in (columns.y_true, columns.y_pred)}
     any_empty = empties[columns.y_true] | empties[columns.y_pred]
@@ -296,7 +304,7 @@ def _validate(
         parts = []
         for col, mask in empties.items():
             if mask.any():
-                rows = (np.flatnonzero(mask) + 1).tolist()
+                rows = row_numbers[mask].tolist()
                 parts.append(
                     f"column '{col}' has {_cells(len(rows), 'empty')} ({format_rows(rows)})"
                 )
@@ -308,7 +316,7 @@ def _validate(
         keep = ~any_empty
         frame = frame.loc[keep].reset_index(drop=True)
         row_numbers = row_numbers[keep]
-        if len(frame) == 0:
+        if len(frame) == 0 and not batch:
             raise ReportgenError(
                 f"{where}: every row has an empty true or predicted label; nothing is left "
                 "after --dropna."
@@ -330,7 +338,8 @@ def _validate(
         source=source,
         columns=columns,
         task=task,
-        frame=frame[columns.shown()],
+        # a batch keeps its raw probability cells: a label missing from it may occur elsewhere
+        frame=frame[columns.shown() + (list(columns.proba.values()) if batch else [])],
         row_numbers=row_numbers,
         rows_read=rows_read,
         rows_dropped=dropped,
@@ -342,7 +351,9 @@ def _validate(
     table.true_codes, table.pred_codes, table.labels, table.label_kind = encode_labels(
         y_true, y_pred
     )
-    probabilities = _confidence(frame, columns, table.labels, table.pred_codes, row_numbers, where)
+    probabilities = _confidence(
+        frame, columns, table.labels, table.pred_codes, row_numbers, where, batch=batch
+    )
     if probabilities is not None:
         table.confidence, table.proba, table.proba_columns = probabilities
     return table
@@ -419,6 +430,8 @@ def _confidence(
     pred_codes: np.ndarray,
     row_numbers: np.ndarray,
     where: str,
+    *,
+    batch: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
     """Validate the probability columns.
 
@@ -429,7 +442,7 @@ def _confidence(
         return None
     known = set(labels)
     strangers = [(lab, col) for lab, col in columns.proba.items() if lab not in known]
-    if strangers:
+    if strangers and not batch:
         named = ", ".join(f"'{col}' (label '{lab}')" for lab, col in strangers[:5])
         raise ReportgenError(
             f"{where}: probability columns name labels that never occur in "
@@ -454,11 +467,13 @@ def _confidence(
     proba = np.full((len(frame), len(labels)), np.nan, order="F")
     code_of = {lab: i for i, lab in enumerate(labels)}
     for lab, col in columns.proba.items():
+        if lab not in code_of:
+            continue  # a batch without this label: the column is checked where it occurs
         values = _proba_values(frame[col], col, row_numbers, where)
         proba[:, code_of[lab]] = values
         chosen = pred_codes == code_of[lab]
         confidence[chosen] = values[chosen]
-    return confidence, proba, sorted(code_of[lab] for lab in columns.proba)
+    return confidence, proba, sorted(code_of[lab] for lab in columns.proba if lab in code_of)
 
 
 def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> np.ndarray:

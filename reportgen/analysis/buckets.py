@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,11 +86,17 @@ def analyze_buckets(
     labels: list[str],
     row_numbers: np.ndarray,
     playbook: list[Entry],
+    whole: tuple[int, int] | None = None,
 ) -> BucketResult:
-    """Count tagged errors per bucket and estimate each bucket's accuracy ceiling."""
+    """Count tagged errors per bucket and estimate each bucket's accuracy ceiling.
+
+    whole: (rows, errors) of the whole file when the codes are only the rows kept from it.
+    """
     n = int(true_codes.size)
     wrong = true_codes != pred_codes
     total_errors = int(wrong.sum())
+    if whole is not None:
+        n, total_errors = whole
     accuracy = (n - total_errors) / n if n else 0.0
     tagged = {pos: t for pos, t in tags.by_row.items() if t and wrong[pos]}
     on_correct = sorted(pos for pos, t in tags.by_row.items() if t and not wrong[pos])
@@ -184,8 +191,18 @@ def tags_from_column(cells: list[object], column: str, separators: str) -> Tags:
     return Tags(by_row=by_row, source=f"column '{column}' of the prediction file")
 
 
-def tags_from_sheet(table: PredictionTable, path: str, separators: str) -> Tags:
-    """Join a tag sheet to the predictions on the id column (or on row numbers)."""
+def tags_from_sheet(
+    table: PredictionTable,
+    path: str,
+    separators: str,
+    *,
+    errors_in: Callable[[str | None], int] | None = None,
+) -> Tags:
+    """Join a tag sheet to the predictions on the id column (or on row numbers).
+
+    errors_in: the number of errors in the whole file (or one split of it), when the table
+    holds only some of its rows.
+    """
     sheet = read_tag_sheet(path, separators=separators, id_fallback=table.columns.id)
     if sheet.id_column == "row":
         lookup = {str(int(r)): pos for pos, r in enumerate(table.row_numbers)}
@@ -210,10 +227,14 @@ def tags_from_sheet(table: PredictionTable, path: str, separators: str) -> Tags:
             by_row[pos] = written
     sampling = None
     if sheet.sampling is not None:
-        errors = int((table.true_codes != table.pred_codes).sum())
-        if sheet.sampling.split is not None and table.columns.split is not None:
-            in_split = table.frame[table.columns.split].astype("str") == sheet.sampling.split
+        split = sheet.sampling.split if table.columns.split is not None else None
+        if errors_in is not None:
+            errors = errors_in(split)
+        elif split is not None:
+            in_split = table.frame[table.columns.split].astype("str") == split
             errors = int(((table.true_codes != table.pred_codes) & in_split.to_numpy()).sum())
+        else:
+            errors = int((table.true_codes != table.pred_codes).sum())
         # a sheet drawn from other predictions is not a random sample of these errors
         if sheet.sampling.total_errors == errors:
             tagged_rows = sum(1 for t in sheet.tags if t)

@@ -99,8 +99,15 @@ def analyze_classification(
     confidence: np.ndarray | None = None,
 ) -> ClassificationResult:
     """Compute accuracy, per-class metrics, averages and top confusions from coded labels."""
+    cm = confusion_matrix(true_codes, pred_codes, len(labels))
+    return from_matrix(cm, labels, _confidence_summary(true_codes, pred_codes, confidence))
+
+
+def from_matrix(
+    cm: np.ndarray, labels: list[str], confidence: ConfidenceSummary | None = None
+) -> ClassificationResult:
+    """Derive every classification metric from the confusion matrix (rows true)."""
     k = len(labels)
-    cm = confusion_matrix(true_codes, pred_codes, k)
     n = int(cm.sum())
     tp = np.diag(cm).astype(np.int64)
     support = cm.sum(axis=1)
@@ -150,7 +157,7 @@ def analyze_classification(
         macro_avg=macro,
         weighted_avg=weighted,
         top_confusions=top_confusions(cm, labels),
-        confidence=_confidence_summary(true_codes, pred_codes, confidence),
+        confidence=confidence,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import analyze_classification
+from reportgen.analysis.classification import confusion_matrix, from_matrix
 from reportgen.analysis.suggestions import RARER_FACTOR, TRAIN_NAMES
 
 ORDER = ("train", "training", "trn", "val", "valid", "validation", "dev", "test", "holdout")
@@ -54,23 +54,44 @@ def analyze_splits(
     eval_split: str | None = None,
 ) -> SplitResult:
     """Count labels and compute metrics per split; warn about classes a split lacks."""
-    text = splits.astype("str").where(splits.notna(), "(missing)").to_numpy()
-    names = split_order([str(v) for v in pd.unique(text)])
+    return splits_from_matrices(
+        split_matrices(splits, true_codes, pred_codes, len(labels)), labels, eval_split=eval_split
+    )
+
+
+def split_text(splits: pd.Series) -> np.ndarray:
+    """Each row's split as text; an empty cell is '(missing)'."""
+    return np.asarray(splits.astype("str").where(splits.notna(), "(missing)").to_numpy())
+
+
+def split_matrices(
+    splits: pd.Series, true_codes: np.ndarray, pred_codes: np.ndarray, k: int
+) -> dict[str, np.ndarray]:
+    """One confusion matrix per split value."""
+    text = split_text(splits)
+    return {
+        str(name): confusion_matrix(true_codes[text == name], pred_codes[text == name], k)
+        for name in pd.unique(text)
+    }
+
+
+def splits_from_matrices(
+    matrices: dict[str, np.ndarray], labels: list[str], *, eval_split: str | None = None
+) -> SplitResult:
+    """Summarise each split from its confusion matrix (rows true), in split order."""
     k = len(labels)
     out = []
-    for name in names:
-        mask = text == name
-        t, p = true_codes[mask], pred_codes[mask]
+    for name in split_order(list(matrices)):
+        cm = matrices[name]
+        counts, predicted = cm.sum(axis=1), cm.sum(axis=0)
         # metrics over the labels this split has, as scikit-learn computes them by default
-        used = np.flatnonzero(np.bincount(t, minlength=k) + np.bincount(p, minlength=k))
-        remap = np.full(k, -1, dtype=np.int64)
-        remap[used] = np.arange(used.size)
-        result = analyze_classification(remap[t], remap[p], [labels[i] for i in used])
+        used = np.flatnonzero(counts + predicted)
+        result = from_matrix(cm[np.ix_(used, used)], [labels[i] for i in used])
         out.append(
             SplitSummary(
                 name=name,
-                n=int(mask.sum()),
-                counts=np.bincount(t, minlength=k).tolist(),
+                n=int(counts.sum()),
+                counts=[int(c) for c in counts[:k]],
                 accuracy=result.accuracy,
                 accuracy_ci=result.accuracy_ci,
                 macro_f1=result.macro_avg.f1,

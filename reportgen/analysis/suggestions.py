@@ -37,17 +37,33 @@ def split_suggestions(
     splits: pd.Series, true_codes: np.ndarray, labels: list[str]
 ) -> list[Suggestion]:
     """Classes absent from, or far rarer in, the train split than in the others."""
+    from reportgen.analysis.splits import split_text
+
+    text = split_text(splits)
+    k = len(labels)
+    counts = {
+        str(name): np.bincount(true_codes[text == name], minlength=k) for name in pd.unique(text)
+    }
+    return split_suggestions_from_counts(counts, labels, missing=not splits.notna().all())
+
+
+def split_suggestions_from_counts(
+    counts: dict[str, np.ndarray], labels: list[str], *, missing: bool = False
+) -> list[Suggestion]:
+    """Split suggestions from the true-label counts of each split ('(missing)' for no split)."""
     from reportgen.analysis.splits import split_order
 
-    names = split_order([str(v) for v in pd.unique(splits.dropna().astype("str"))])
+    named = [n for n in counts if not (missing and n == "(missing)")]
+    names = split_order(named)
     train = next((s for s in names if s.casefold() in TRAIN_NAMES), None)
     if train is None:
         return []
-    in_train = (splits.astype("str") == train).to_numpy()
     k = len(labels)
-    train_counts = np.bincount(true_codes[in_train], minlength=k)
-    other_counts = np.bincount(true_codes[~in_train], minlength=k)
-    n_train, n_other = int(in_train.sum()), int((~in_train).sum())
+    train_counts = np.asarray(counts[train])[:k]
+    other_counts = sum(
+        (np.asarray(c)[:k] for n, c in counts.items() if n != train), np.zeros(k, dtype=np.int64)
+    )
+    n_train, n_other = int(train_counts.sum()), int(other_counts.sum())
     out = []
     others = ", ".join(s for s in names if s != train) or "the other splits"
     for i, label in enumerate(labels):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -299,12 +299,35 @@ def attach_tags(samples: dict[str, Any], tags: Tags, table: PredictionTable) -> 
             row["tags"] = tags.by_row.get(pos, [])
 
 
-def collect_tags(table: PredictionTable, loop: LoopOptions) -> Tags | None:
+@dataclass(frozen=True)
+class Exact:
+    """What a streamed read counted over every row, beside the rows it kept to show."""
+
+    result: ClassificationResult  # from the exact confusion matrix
+    sample: PredictionTable  # the analysis sample: calibration, thresholds, slices, tree
+    split_counts: dict[str, np.ndarray] | None  # true-label counts per split, exact
+    split_errors: dict[str, int] | None  # errors per split, exact
+
+    def errors_in(self, split: str | None) -> int:
+        """The errors in the whole file, or in one split of it."""
+        if split is None or self.split_errors is None:
+            return self.result.errors
+        return self.split_errors.get(split, 0)
+
+
+def collect_tags(
+    table: PredictionTable, loop: LoopOptions, exact: Exact | None = None
+) -> Tags | None:
     """Read the error tags from the tag sheet, else from the bucket column, else None."""
     if loop.tags is not None:
         from reportgen.analysis.buckets import tags_from_sheet
 
-        return tags_from_sheet(table, loop.tags, loop.separators)
+        return tags_from_sheet(
+            table,
+            loop.tags,
+            loop.separators,
+            errors_in=None if exact is None else exact.errors_in,
+        )
     column = table.columns.buckets
     if column is None:
         return None
@@ -312,11 +335,15 @@ def collect_tags(table: PredictionTable, loop: LoopOptions) -> Tags | None:
 
 
 def data_suggestions(
-    table: PredictionTable, result: ClassificationResult
+    table: PredictionTable,
+    result: ClassificationResult,
+    split_counts: dict[str, np.ndarray] | None = None,
 ) -> list[suggest.Suggestion]:
     """The experiments the data points to without any tags."""
     out: list[suggest.Suggestion] = []
-    if table.columns.split is not None:
+    if split_counts is not None:
+        out += suggest.split_suggestions_from_counts(split_counts, table.labels, missing=True)
+    elif table.columns.split is not None:
         out += suggest.split_suggestions(
             table.frame[table.columns.split], table.true_codes, table.labels
         )
@@ -341,14 +368,24 @@ def assemble(
     splits: SplitResult | None = None,
     pos_label: str | None = None,
     evolution: EvolutionResult | None = None,
+    exact: Exact | None = None,
 ) -> Assembled:
-    """Analyse coded labels and lay out the classification report."""
+    """Analyse coded labels and lay out the classification report.
+
+    With `exact` (a streamed read), `table` holds only the rows kept to be shown: the metrics
+    come from the exact counts, and what needs every row from the analysis sample.
+    """
     loop = loop or LoopOptions()
-    result = analyze_classification(
-        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
+    rows = table if exact is None else exact.sample
+    result = (
+        analyze_classification(
+            table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
+        )
+        if exact is None
+        else exact.result
     )
     playbook = load_playbook(loop.playbook)
-    tags = collect_tags(table, loop)
+    tags = collect_tags(table, loop, exact)
     buckets: BucketResult | None = None
     if tags is not None:
         buckets = analyze_buckets(
@@ -358,6 +395,7 @@ def assemble(
             labels=table.labels,
             row_numbers=table.row_numbers,
             playbook=playbook,
+            whole=None if exact is None else (result.n, result.errors),
         )
     images = (
         None
@@ -368,6 +406,8 @@ def assemble(
     misclassified = misclassified_samples(
         table, max_samples=max_samples, seed=seed, max_text=max_text
     )
+    if exact is not None:
+        misclassified = replace(misclassified, total=result.errors)
     strips: list[ConfusionStrip] = []
     if table.columns.sample is not None:
         pairs = [(c.true, c.pred, c.count) for c in result.top_confusions[:STRIPS]]
@@ -377,12 +417,12 @@ def assemble(
         from reportgen.analysis.error_tree import fit_error_tree
         from reportgen.analysis.slices import error_slices
 
-        wrong = table.true_codes != table.pred_codes
-        columns = list(table.columns.slices)
-        slice_result = error_slices(table.frame, columns, wrong)
-        tree = fit_error_tree(table.frame, columns, wrong, seed=seed)
+        wrong = rows.true_codes != rows.pred_codes
+        columns = list(rows.columns.slices)
+        slice_result = error_slices(rows.frame, columns, wrong)
+        tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
     figures, figure_info = make_figures(result, buckets)
-    calibration, thresholds = probability_analyses(table, pos_label)
+    calibration, thresholds = probability_analyses(rows, pos_label)
     figures.update(probability_figures(calibration, thresholds))
     if splits is not None:
         from reportgen.figures.splits import plot_split_shares
@@ -416,7 +456,9 @@ def assemble(
     )
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
-    record["suggestions"] = suggestions_block(data_suggestions(table, result))
+    record["suggestions"] = suggestions_block(
+        data_suggestions(rows, result, None if exact is None else exact.split_counts)
+    )
     record["calibration"] = calibration_block(calibration)
     record["thresholds"] = thresholds_block(thresholds)
     record["slices"] = error_slices_block(slice_result, tree)

@@ -694,7 +694,11 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
     max_text = None if has_images else MAX_TEXT
     where = []
     for mask, seed in ((~right_a & right_b, options.seed), (right_a & ~right_b, options.seed + 1)):
-        where.append(sample_positions(mask, max_samples=options.max_samples, seed=seed))
+        where.append(
+            sample_positions(
+                mask, max_samples=options.max_samples, seed=seed, row_numbers=joined.b.row_numbers
+            )
+        )
     tables = [
         paired_block(
             paired_rows(joined, where[0], total=comp.fixed, seed=options.seed, max_text=max_text)

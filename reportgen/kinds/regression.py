@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -112,15 +113,33 @@ def regression_sections(record: dict[str, Any]) -> list[Section]:
     return sections
 
 
-def assemble(table: PredictionTable, meta: Meta, *, max_samples: int) -> Assembled:
-    """Analyse numeric predictions and lay out the regression report."""
-    y_true, y_pred = table.y_true_values, table.y_pred_values
+@dataclass(frozen=True)
+class Exact:
+    """What a streamed read summed over every row, beside the rows it kept to show."""
+
+    result: RegressionResult  # exact sums; quantile parts from the sample
+    sample: PredictionTable  # the analysis sample: figures and slices
+    under: int  # rows under-predicted (residual > 0), all of them
+    over: int
+
+
+def assemble(
+    table: PredictionTable, meta: Meta, *, max_samples: int, exact: Exact | None = None
+) -> Assembled:
+    """Analyse numeric predictions and lay out the regression report.
+
+    With `exact` (a streamed read), `table` holds only the rows kept to be shown.
+    """
+    rows = table if exact is None else exact.sample
+    y_true, y_pred = rows.y_true_values, rows.y_pred_values
     assert y_true is not None and y_pred is not None
-    result = analyze_regression(y_true, y_pred)
+    result = analyze_regression(y_true, y_pred) if exact is None else exact.result
     limit = min(LARGEST_ERRORS, max_samples)
     under = largest_errors(table, limit=limit, under=True)
     over = largest_errors(table, limit=limit, under=False)
-    slices = residual_slices(table.frame, list(table.columns.slices), y_true - y_pred)
+    if exact is not None:
+        under, over = replace(under, total=exact.under), replace(over, total=exact.over)
+    slices = residual_slices(rows.frame, list(rows.columns.slices), y_true - y_pred)
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )

@@ -1,0 +1,128 @@
+"""Mergeable partial aggregates folded batch by batch: counts, sums and kept rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analysis.sampling import row_keys
+from reportgen.table import PredictionTable, label_text
+
+
+@dataclass
+class Keep:
+    """Keep, per group, the k rows with the smallest keys (bottom-k): mergeable, seeded."""
+
+    k: int
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    pending: int = 0
+
+    def offer(self, rows: pd.DataFrame) -> None:
+        """Add candidate rows (columns _row, _key, _group and the row's cells)."""
+        if self.k <= 0 or rows.empty:
+            return
+        self.frames.append(rows)
+        self.pending += len(rows)
+        if self.pending > 4 * self.k + 65_536:
+            self._prune()
+
+    def _prune(self) -> None:
+        whole = pd.concat(self.frames, ignore_index=True)
+        whole = whole.sort_values(["_group", "_key", "_row"], kind="stable")
+        whole = whole[whole.groupby("_group", sort=False).cumcount() < self.k]
+        self.frames = [whole.reset_index(drop=True)]
+        self.pending = len(whole)
+
+    def rows(self) -> pd.DataFrame:
+        """The kept rows, in file order."""
+        if not self.frames:
+            return pd.DataFrame()
+        self._prune()
+        return self.frames[0].sort_values("_row", kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class Labels:
+    """The labels met so far, in order of discovery, with a global code each."""
+
+    texts: list[str] = field(default_factory=list)
+    code: dict[str, int] = field(default_factory=dict)
+    numeric: bool = True
+
+    def codes_for(self, table: PredictionTable) -> np.ndarray:
+        """Map a batch's label codes to global codes (adding labels not seen before)."""
+        if table.label_kind != "numeric":
+            self.numeric = False
+        out = np.empty(len(table.labels), dtype=np.int64)
+        for i, text in enumerate(table.labels):
+            if text not in self.code:
+                self.code[text] = len(self.texts)
+                self.texts.append(text)
+            out[i] = self.code[text]
+        return out
+
+    def order(self) -> tuple[list[str], np.ndarray]:
+        """The final label order (as the in-memory path orders them) and old code -> new."""
+        key: Any = (lambda t: float(t)) if self.numeric else None
+        ordered = sorted(dict.fromkeys(self.texts), key=key)
+        if self.numeric:
+            ordered = [label_text(float(t)) for t in ordered]
+        position = {t: i for i, t in enumerate(ordered)}
+        remap = np.array(
+            [position[label_text(float(t)) if self.numeric else t] for t in self.texts],
+            dtype=np.int64,
+        )
+        return ordered, remap
+
+
+def grow(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Return a k x k copy of a square count matrix, padded with zeros."""
+    if matrix.shape[0] >= k:
+        return matrix
+    bigger = np.zeros((k, k), dtype=np.int64)
+    bigger[: matrix.shape[0], : matrix.shape[1]] = matrix
+    return bigger
+
+
+def remap_matrix(matrix: np.ndarray, remap: np.ndarray, k: int) -> np.ndarray:
+    """Reorder a count matrix's rows and columns by old code -> new code."""
+    out = np.zeros((k, k), dtype=np.int64)
+    m = matrix.shape[0]
+    np.add.at(out, (remap[:m, None], remap[None, :m]), matrix[:m, :m])
+    return out
+
+
+def keyed(table: PredictionTable, seed: int, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at positions with their file row numbers and bottom-k keys."""
+    rows = table.row_numbers[positions]
+    return pd.DataFrame({"_row": rows, "_key": row_keys(rows, seed)})
+
+
+@dataclass
+class Moments:
+    """Count, mean and sum of squared deviations (Chan's parallel merge): exact enough sums."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, values: np.ndarray) -> None:
+        """Fold a batch of values in."""
+        if values.size == 0:
+            return
+        n_b = int(values.size)
+        mean_b = float(values.mean())
+        m2_b = float(((values - mean_b) ** 2).sum())
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.n = n
+
+    def std(self) -> float:
+        """Sample standard deviation (ddof 1)."""
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0

@@ -1,0 +1,95 @@
+"""Turn a streamed read into the results the report kinds lay out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from reportgen.analysis.classification import ConfidenceSummary, from_matrix
+from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression
+from reportgen.analysis.stats import Z95, Interval
+from reportgen.kinds import classification, regression
+from reportgen.stream import Streamed
+
+
+def classification_exact(read: Streamed) -> classification.Exact:
+    """Metrics from the exact confusion matrix; the kept rows for the rest."""
+    assert read.matrix is not None and read.sample is not None
+    confidence = None
+    if read.confidence_sums is not None:
+        right_sum, right_n, wrong_sum, wrong_n = read.confidence_sums
+        confidence = ConfidenceSummary(
+            mean_correct=right_sum / right_n if right_n else None,
+            mean_wrong=wrong_sum / wrong_n if wrong_n else None,
+            n_correct=right_n,
+            n_wrong=wrong_n,
+        )
+    mats = read.split_matrices if read.source.columns.split is not None else None
+    return classification.Exact(
+        result=from_matrix(read.matrix, read.labels, confidence),
+        sample=read.sample,
+        split_counts=None if mats is None else {s: m.sum(axis=1) for s, m in mats.items()},
+        split_errors=None
+        if mats is None
+        else {s: int(m.sum() - m.trace()) for s, m in mats.items()},
+    )
+
+
+def _interval(total: float, squares: float, n: int) -> Interval | None:
+    """The normal-approximation interval of a mean from its sum and sum of squares."""
+    if n < 2:
+        return None
+    mean = total / n
+    var = max(squares - n * mean * mean, 0.0) / (n - 1)
+    half = Z95 * math.sqrt(var) / math.sqrt(n)
+    return Interval(mean - half, mean + half, "normal approximation")
+
+
+def regression_exact(read: Streamed) -> regression.Exact:
+    """Error metrics from exact sums; medians, quantiles and figures from the sample."""
+    assert read.sample is not None
+    sample = read.sample
+    assert sample.y_true_values is not None and sample.y_pred_values is not None
+    base = analyze_regression(sample.y_true_values, sample.y_pred_values)
+    s, n = read.regression, read.n
+    residual, truth = s["residual"], s["truth"]
+    mse = s["sq"] / n
+    intervals: dict[str, Interval] = {}
+    mae_ci = _interval(s["abs"], s["abs2"], n)
+    if mae_ci is not None:
+        intervals["mae"] = mae_ci
+    if n > 1:
+        half = Z95 * residual.std() / math.sqrt(n)
+        intervals["mean_residual"] = Interval(
+            residual.mean - half, residual.mean + half, "normal approximation"
+        )
+    mse_ci = _interval(s["sq"], s["sq2"], n)
+    if mse_ci is not None:
+        intervals["rmse"] = Interval(
+            math.sqrt(max(mse_ci.low, 0.0)), math.sqrt(mse_ci.high), "normal approximation on MSE"
+        )
+    ss_tot = truth.m2
+    r2 = (1.0 if s["sq"] == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - s["sq"] / ss_tot
+    zeros = s["zeros"]
+    mape, note = (s["ape"] / n, None) if not zeros else (None, base.mape_note)
+    if zeros:
+        note = (
+            f"MAPE is left out: {zeros:,} true value{'s are' if zeros > 1 else ' is'} zero, "
+            "where a percentage error is undefined."
+        )
+    result = replace(
+        base,
+        n=n,
+        mae=s["abs"] / n,
+        rmse=math.sqrt(mse),
+        r2=r2,
+        max_error=s["max"],
+        mean_residual=residual.mean,
+        residual_std=residual.std(),
+        mape=mape,
+        mape_note=note,
+        intervals=intervals,
+        y_range=(s["low"], s["high"]),
+        density=n > DENSITY_ABOVE,
+    )
+    return regression.Exact(result=result, sample=sample, under=s["under"], over=s["over"])
