@@ -376,7 +376,7 @@ def evaluate_gates(
             if base_record is None:
                 raise ReportgenError(
                     f"--max-drop needs --baseline FILE: {spec.text} compares with a baseline "
-                    "report or record (in a config file: baseline = \"FILE\" in [gates])."
+                    'report or record (in a config file: baseline = "FILE" in [gates]).'
                 )
             base = metric_value(base_record, spec, whose=whose_base)
         passed, reason = _check(spec, value, base)
