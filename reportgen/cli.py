@@ -584,7 +584,8 @@ def email_command(
         from pathlib import Path
 
         from reportgen.deliver import check_writable
-        from reportgen.mail import build_message, send_message, smtp_settings, write_eml
+        from reportgen.mail import build_message, write_eml
+        from reportgen.mail_smtp import send_message, smtp_settings
 
         if output is None and not send:
             raise ReportgenError("say what to do with the message: -o FILE.eml, --send, or both.")

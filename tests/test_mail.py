@@ -22,8 +22,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 import reportgen
 from reportgen.archive import record_from_html
 from reportgen.errors import ReportgenError
-from reportgen.mail import SmtpSettings, build_message, send_message, smtp_settings, write_eml
+from reportgen.mail import build_message, write_eml
 from reportgen.mail_figures import compact, confusion_png, png_size, uses_compact
+from reportgen.mail_smtp import SmtpSettings, send_message, smtp_settings
 from tests.example_reports import EXAMPLES, build
 
 LOOPBACK = "127.0.0.1"
