@@ -26,6 +26,7 @@ SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
 MAX_STRIP_LABELS = 200  # past this many labels, per-pair examples would keep too many rows
 MAX_TAGGED = 200_000
+Marks = tuple[str, set[str]] | None  # what a tag sheet joins on (id or row) and its values
 
 
 @dataclass
@@ -71,130 +72,226 @@ def read_streamed(
     batch_rows: int | None = None,
 ) -> Streamed:
     """Read the file in batches and fold it: one pass, memory bounded by the kept rows."""
-    source = open_source(os.fspath(path), options)
-    cols = source.columns
-    marks: tuple[str, set[str]] | None = None
-    if tag_sheet is not None:
-        from reportgen.tags import read_tag_sheet
-
-        sheet = read_tag_sheet(tag_sheet[0], separators=tag_sheet[1], id_fallback=cols.id)
-        marks = (sheet.id_column, set(sheet.ids))
-    labels = Labels()
-    matrix = np.zeros((0, 0), dtype=np.int64)
-    split_mats: dict[str, np.ndarray] = {}
-    conf_sum = [0.0, 0.0]
-    conf_n = [0, 0]
-    sample, errors, pairs, correct = Keep(sample_rows), Keep(max_samples), Keep(per_pair), Keep(1)
-    under, over, tagged = Keep(largest), Keep(largest), Keep(MAX_TAGGED)
-    sums: dict[str, Any] = {"abs": 0.0, "sq": 0.0, "abs2": 0.0, "sq2": 0.0, "res": 0.0,
-                            "ape": 0.0, "zeros": 0, "max": 0.0, "under": 0, "over": 0,
-                            "low": np.inf, "high": -np.inf}  # fmt: skip
-    residuals, truth = Moments(), Moments()
-    rows_read = rows_dropped = n = 0
-    task = ""
     from reportgen.stream import batches as batching
 
+    source = open_source(os.fspath(path), options)
+    fold = Fold(
+        seed=seed,
+        limits=Limits(sample_rows, max_samples, per_pair, largest),
+        marks=tag_marks(tag_sheet, source.columns.id),
+    )
     size = batching.BATCH_ROWS if batch_rows is None else batch_rows
     for table in read_batches(source, options, batch_rows=size):
-        task = table.task
-        rows_read += table.rows_read
-        rows_dropped += table.rows_dropped
-        n += table.n
-        everything = np.arange(table.n)
-        frame = _cells(table)
-        if task == "classification":
-            g = labels.codes_for(table)
-            t, p = g[table.true_codes], g[table.pred_codes]
-            k = len(labels.texts)
-            matrix = grow(matrix, k)
-            np.add.at(matrix, (t, p), 1)
-            if cols.split is not None:
-                text = (
-                    table.frame[cols.split]
-                    .astype("str")
-                    .where(table.frame[cols.split].notna(), "(missing)")
-                )
-                for name, idx in pd.Series(everything).groupby(text.to_numpy()).groups.items():
-                    m = split_mats.setdefault(str(name), np.zeros((0, 0), dtype=np.int64))
-                    m = grow(m, k)
-                    np.add.at(m, (t[idx], p[idx]), 1)
-                    split_mats[str(name)] = m
-            right = t == p
-            if table.confidence is not None:
-                conf_sum[0] += float(table.confidence[right].sum())
-                conf_n[0] += int(right.sum())
-                conf_sum[1] += float(table.confidence[~right].sum())
-                conf_n[1] += int((~right).sum())
-            frame = frame.assign(_t=t, _p=p)
-            base = keyed(table, seed, everything)
-            wrong = np.flatnonzero(~right)
-            errors.offer(_with(frame, base, wrong, 0))
-            if k <= MAX_STRIP_LABELS:
-                pairs.offer(_with(frame, base, wrong, t[wrong] * 1_000_003 + p[wrong]))
-                hit = np.flatnonzero(right)
-                correct.offer(_with(frame, base, hit, t[hit]))
-            sample.offer(_with(frame, base, everything, 0))
-            if cols.buckets is not None or marks is not None:
-                marked = _tagged(table, cols.buckets, cols.id, marks)
-                tagged.offer(_with(frame, base.assign(_key=base["_row"]), marked, 0))
+        fold.add(table)
+    return fold.finish(source, options)
+
+
+def tag_marks(tag_sheet: tuple[str, str] | None, id_column: str | None) -> Marks:
+    """What a tag sheet joins on (id or row) and the values it names."""
+    if tag_sheet is None:
+        return None
+    from reportgen.tags import read_tag_sheet
+
+    sheet = read_tag_sheet(tag_sheet[0], separators=tag_sheet[1], id_fallback=id_column)
+    return (sheet.id_column, set(sheet.ids))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many rows each kept set holds."""
+
+    sample: int
+    errors: int
+    per_pair: int
+    largest: int
+
+
+class Fold:
+    """Mergeable partial aggregates of some rows: add batches, merge folds, finish once."""
+
+    def __init__(self, *, seed: int, limits: Limits, marks: Marks = None) -> None:
+        self.seed, self.limits, self.marks = seed, limits, marks
+        self.task = ""
+        self.labels = Labels()
+        self.matrix = np.zeros((0, 0), dtype=np.int64)
+        self.split_mats: dict[str, np.ndarray] = {}
+        self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
+        self.conf_n = np.zeros(2, dtype=np.int64)
+        self.keeps = {
+            "sample": Keep(limits.sample),
+            "errors": Keep(limits.errors),
+            "pairs": Keep(limits.per_pair),
+            "correct": Keep(1),
+            "tagged": Keep(MAX_TAGGED),
+            "under": Keep(limits.largest),
+            "over": Keep(limits.largest),
+        }
+        self.sums: dict[str, float] = dict.fromkeys(
+            ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over", "max"), 0.0
+        )
+        self.sums |= {"low": np.inf, "high": -np.inf}
+        self.residuals, self.truth = Moments(), Moments()
+        self.rows_read = self.rows_dropped = self.n = 0
+
+    def add(self, table: PredictionTable) -> None:
+        """Fold one checked batch in."""
+        if self.task and table.task != self.task:
+            raise ReportgenError(
+                f"parts of the file read as {self.task} and others as {table.task}; pass --task."
+            )
+        self.task = table.task
+        self.rows_read += table.rows_read
+        self.rows_dropped += table.rows_dropped
+        self.n += table.n
+        if table.n == 0:
+            return
+        if table.task == "classification":
+            self._add_labels(table)
         else:
-            assert table.y_true_values is not None and table.y_pred_values is not None
-            yt, yp = table.y_true_values, table.y_pred_values
-            r = yt - yp
-            a = np.abs(r)
-            residuals.add(r)
-            truth.add(yt)
-            sums["abs"] += float(a.sum())
-            sums["sq"] += float((r * r).sum())
-            sums["abs2"] += float((a * a).sum())
-            sums["sq2"] += float((r**4).sum())
-            zero = yt == 0
-            sums["zeros"] += int(zero.sum())
-            floor = np.finfo(np.float64).eps
-            sums["ape"] += float((a / np.maximum(np.abs(yt), floor)).sum())
-            sums["max"] = max(sums["max"], float(a.max()))
-            sums["under"] += int((r > 0).sum())
-            sums["over"] += int((r < 0).sum())
-            sums["low"] = min(sums["low"], float(min(yt.min(), yp.min())))
-            sums["high"] = max(sums["high"], float(max(yt.max(), yp.max())))
-            frame = frame.assign(_yt=yt, _yp=yp)
-            base = keyed(table, seed, everything)
-            sample.offer(_with(frame, base, everything, 0))
-            pos, neg = np.flatnonzero(r > 0), np.flatnonzero(r < 0)
-            under.offer(_with(frame, base.assign(_key=-r), pos, 0))
-            over.offer(_with(frame, base.assign(_key=r), neg, 0))
-    out = Streamed(source, task, rows_read, rows_dropped, n)
-    if task == "classification":
-        ordered, remap = labels.order()
-        k = len(ordered)
-        if labels.numeric and options.task == "auto" and k > MAX_CLASSES_FOR_INTEGERS:
+            self._add_numbers(table)
+
+    def _add_labels(self, table: PredictionTable) -> None:
+        cols, keeps = table.columns, self.keeps
+        everything = np.arange(table.n)
+        g = self.labels.codes_for(table)
+        t, p = g[table.true_codes], g[table.pred_codes]
+        k = len(self.labels.texts)
+        self.matrix = grow(self.matrix, k)
+        np.add.at(self.matrix, (t, p), 1)
+        if cols.split is not None:
+            values = table.frame[cols.split]
+            text = values.astype("str").where(values.notna(), "(missing)").to_numpy()
+            for name, idx in pd.Series(everything).groupby(text).groups.items():
+                m = grow(self.split_mats.get(str(name), np.zeros((0, 0), np.int64)), k)
+                np.add.at(m, (t[idx], p[idx]), 1)
+                self.split_mats[str(name)] = m
+        right = t == p
+        if table.confidence is not None:
+            self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
+            self.conf_n += (int(right.sum()), int((~right).sum()))
+        frame = _cells(table).assign(_t=t, _p=p)
+        base = keyed(table, self.seed, everything)
+        wrong = np.flatnonzero(~right)
+        keeps["errors"].offer(_with(frame, base, wrong, 0))
+        if k <= MAX_STRIP_LABELS:
+            keeps["pairs"].offer(_with(frame, base, wrong, t[wrong] * 1_000_003 + p[wrong]))
+            hit = np.flatnonzero(right)
+            keeps["correct"].offer(_with(frame, base, hit, t[hit]))
+        keeps["sample"].offer(_with(frame, base, everything, 0))
+        if cols.buckets is not None or self.marks is not None:
+            marked = _tagged(table, cols.buckets, cols.id, self.marks)
+            keeps["tagged"].offer(_with(frame, base.assign(_key=base["_row"]), marked, 0))
+
+    def _add_numbers(self, table: PredictionTable) -> None:
+        assert table.y_true_values is not None and table.y_pred_values is not None
+        yt, yp = table.y_true_values, table.y_pred_values
+        r = yt - yp
+        a = np.abs(r)
+        s = self.sums
+        self.residuals.add(r)
+        self.truth.add(yt)
+        s["abs"] += float(a.sum())
+        s["sq"] += float((r * r).sum())
+        s["abs2"] += float((a * a).sum())
+        s["sq2"] += float((r**4).sum())
+        s["zeros"] += int((yt == 0).sum())
+        s["ape"] += float((a / np.maximum(np.abs(yt), np.finfo(np.float64).eps)).sum())
+        s["max"] = max(s["max"], float(a.max()))
+        s["under"] += int((r > 0).sum())
+        s["over"] += int((r < 0).sum())
+        s["low"] = min(s["low"], float(min(yt.min(), yp.min())))
+        s["high"] = max(s["high"], float(max(yt.max(), yp.max())))
+        frame = _cells(table).assign(_yt=yt, _yp=yp)
+        base = keyed(table, self.seed, np.arange(table.n))
+        self.keeps["sample"].offer(_with(frame, base, np.arange(table.n), 0))
+        pos, neg = np.flatnonzero(r > 0), np.flatnonzero(r < 0)
+        self.keeps["under"].offer(_with(frame, base.assign(_key=-r), pos, 0))
+        self.keeps["over"].offer(_with(frame, base.assign(_key=r), neg, 0))
+
+    def merge(self, other: Fold) -> Fold:
+        """Fold another part's aggregates into this one (the order of parts does not matter)."""
+        if other.task and self.task and other.task != self.task:
             raise ReportgenError(
-                f"{source.where}: the first rows looked like class labels, but '{cols.y_true}' "
-                f"and '{cols.y_pred}' hold {k} distinct integers over the whole file; pass "
-                "--task regression (or --task classification) to say which."
+                f"parts of the file read as {self.task} and others as {other.task}; pass --task."
             )
-        unknown = [lab for lab in cols.proba if lab not in ordered]
-        if unknown:
+        self.task = self.task or other.task
+        self.rows_read += other.rows_read
+        self.rows_dropped += other.rows_dropped
+        self.n += other.n
+        remap = self.labels.absorb(other.labels)
+        k = len(self.labels.texts)
+        self.matrix = grow(self.matrix, k) + remap_matrix(other.matrix, remap, k)
+        for name, m in other.split_mats.items():
+            mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), k)
+            self.split_mats[name] = mine + remap_matrix(m, remap, k)
+        self.conf += other.conf
+        self.conf_n += other.conf_n
+        for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
+            self.sums[key] += other.sums[key]
+        self.sums["max"] = max(self.sums["max"], other.sums["max"])
+        self.sums["low"] = min(self.sums["low"], other.sums["low"])
+        self.sums["high"] = max(self.sums["high"], other.sums["high"])
+        self.residuals.merge(other.residuals)
+        self.truth.merge(other.truth)
+        for name, keep in self.keeps.items():
+            for frame in other.keeps[name].frames:
+                if "_t" in frame and len(remap):
+                    frame = frame.assign(_t=remap[frame["_t"]], _p=remap[frame["_p"]])
+                    if name == "pairs":
+                        frame = frame.assign(_group=frame["_t"] * 1_000_003 + frame["_p"])
+                    elif name == "correct":
+                        frame = frame.assign(_group=frame["_t"])
+                keep.offer(frame)
+        return self
+
+    def finish(self, source: Source, options: LoadOptions) -> Streamed:
+        """Order the labels as the in-memory path does and build the tables to lay out."""
+        if self.n == 0:
             raise ReportgenError(
-                f"{source.where}: probability columns name labels that never occur in "
-                f"'{cols.y_true}' or '{cols.y_pred}': "
-                f"{', '.join(repr(cols.proba[u]) for u in unknown[:5])}."
+                f"{source.where}: has column names but no rows; there is nothing to report on."
+                if self.rows_read == 0
+                else f"{source.where}: every row has an empty true or predicted label; nothing "
+                "is left after --dropna."
             )
-        out.labels, out.label_kind = ordered, "numeric" if labels.numeric else "string"
-        out.matrix = remap_matrix(matrix, remap, k)
-        out.split_matrices = {s: remap_matrix(m, remap, k) for s, m in split_mats.items()}
-        if cols.proba:
-            out.confidence_sums = (conf_sum[0], conf_n[0], conf_sum[1], conf_n[1])
-        kept = [errors, pairs, correct, tagged]
-        out.shown = _table(out, _union([sample, *kept]), remap)
-        out.sample = _table(out, sample.rows(), remap)
-    elif task == "regression":
-        out.regression = {**sums, "residual": residuals, "truth": truth}
-        out.shown = _table(out, _union([sample, under, over]), None)
-        out.sample = _table(out, sample.rows(), None)
-    assert out.sample is not None
-    out.sampled = out.sample.n < n
-    return out
+        cols = source.columns
+        out = Streamed(source, self.task, self.rows_read, self.rows_dropped, self.n)
+        keeps = self.keeps
+        if self.task == "classification":
+            ordered, remap = self.labels.order()
+            k = len(ordered)
+            if self.labels.numeric and options.task == "auto" and k > MAX_CLASSES_FOR_INTEGERS:
+                raise ReportgenError(
+                    f"{source.where}: the first rows looked like class labels, but "
+                    f"'{cols.y_true}' and '{cols.y_pred}' hold {k} distinct integers over the "
+                    "whole file; pass --task regression (or --task classification) to say which."
+                )
+            unknown = [lab for lab in cols.proba if lab not in ordered]
+            if unknown:
+                raise ReportgenError(
+                    f"{source.where}: probability columns name labels that never occur in "
+                    f"'{cols.y_true}' or '{cols.y_pred}': "
+                    f"{', '.join(repr(cols.proba[u]) for u in unknown[:5])}."
+                )
+            out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
+            out.matrix = remap_matrix(self.matrix, remap, k)
+            out.split_matrices = {s: remap_matrix(m, remap, k) for s, m in self.split_mats.items()}
+            if cols.proba:
+                out.confidence_sums = (
+                    float(self.conf[0]),
+                    int(self.conf_n[0]),
+                    float(self.conf[1]),
+                    int(self.conf_n[1]),
+                )
+            shown = [keeps[name] for name in ("sample", "errors", "pairs", "correct", "tagged")]
+            out.shown = _table(out, _union(shown), remap)
+            out.sample = _table(out, keeps["sample"].rows(), remap)
+        else:
+            out.regression = {**self.sums, "residual": self.residuals, "truth": self.truth}
+            shown = [keeps[name] for name in ("sample", "under", "over")]
+            out.shown = _table(out, _union(shown), None)
+            out.sample = _table(out, keeps["sample"].rows(), None)
+        out.sampled = out.sample.n < self.n
+        return out
 
 
 def _cells(table: PredictionTable) -> pd.DataFrame:
@@ -228,7 +325,7 @@ def _tagged(
     table: PredictionTable,
     column: str | None,
     id_column: str | None,
-    marks: tuple[str, set[str]] | None,
+    marks: Marks,
 ) -> np.ndarray:
     """Rows that carry tags: an id (or row number) the tag sheet names, or a bucket cell."""
     if marks is not None:

@@ -65,6 +65,17 @@ class Labels:
             out[i] = self.code[text]
         return out
 
+    def absorb(self, other: Labels) -> np.ndarray:
+        """Add another part's labels; return its code -> this one's code."""
+        self.numeric = self.numeric and other.numeric
+        out = np.empty(len(other.texts), dtype=np.int64)
+        for i, text in enumerate(other.texts):
+            if text not in self.code:
+                self.code[text] = len(self.texts)
+                self.texts.append(text)
+            out[i] = self.code[text]
+        return out
+
     def order(self) -> tuple[list[str], np.ndarray]:
         """The final label order (as the in-memory path orders them) and old code -> new."""
         key: Any = (lambda t: float(t)) if self.numeric else None
@@ -121,6 +132,16 @@ class Moments:
         delta = mean_b - self.mean
         self.mean += delta * n_b / n
         self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.n = n
+
+    def merge(self, other: Moments) -> None:
+        """Fold another part's moments in."""
+        if other.n == 0:
+            return
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean += delta * other.n / n
+        self.m2 += other.m2 + delta * delta * self.n * other.n / n
         self.n = n
 
     def std(self) -> float:
