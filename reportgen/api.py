@@ -247,6 +247,7 @@ def build_report(
     config: Config | None = None,
     stream: bool | None = None,
     sample_rows: int | None = None,
+    engine: str = "local",
 ) -> Report:
     """Load predictions from a file path or DataFrame and build the report.
 
@@ -261,7 +262,8 @@ def build_report(
     none). `config` is the Config the options came from, kept in the provenance. Raises
     ReportgenError with a readable message for bad input. `stream` reads the file in batches
     (None: when it is larger than 1 GB); `sample_rows` bounds the analysis sample a streamed
-    build computes quantile-based sections from.
+    build computes quantile-based sections from. `engine="spark"` folds Parquet data (a file,
+    a folder or any URI Spark reads) with PySpark instead, always streamed.
     """
     if task not in ("auto", "classification", "regression"):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
@@ -298,9 +300,25 @@ def build_report(
     streamed = None
     if stream and isinstance(data, pd.DataFrame):
         raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
-    if not isinstance(data, pd.DataFrame) and should_stream(data, stream):
+    if engine not in ("local", "spark"):
+        raise ReportgenError(f"engine must be local or spark, not '{engine}'.")
+    if engine == "spark" and (isinstance(data, pd.DataFrame) or stream is False):
+        raise ReportgenError(
+            "--engine spark reads Parquet files in parts; it cannot take a DataFrame or "
+            "--no-stream."
+        )
+    if not isinstance(data, pd.DataFrame) and (engine == "spark" or should_stream(data, stream)):
         table, streamed = _streamed(
-            data, options, step, eval_split, tags, tag_separators, max_samples, seed, sample_rows
+            data,
+            options,
+            step,
+            eval_split,
+            tags,
+            tag_separators,
+            max_samples,
+            seed,
+            sample_rows,
+            engine,
         )
     else:
         table = load_predictions(data, options)
@@ -455,6 +473,7 @@ def _streamed(
     max_samples: int,
     seed: int,
     sample_rows: int | None,
+    engine: str = "local",
 ) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any]]]:
     """Read the file in batches: the rows kept to show, the exact results, what was sampled."""
     from reportgen.analysis.splits import splits_from_matrices
@@ -467,22 +486,30 @@ def _streamed(
     for value, option in ((step, "--step"), (eval_split, "--eval-split")):
         if value is not None:
             raise ReportgenError(
-                f"{option} is not available with --stream yet: read the file whole (leave out "
-                "--stream, or pass --no-stream for a file over 1 GB)."
+                f"{option} is not available with --stream or --engine spark yet: read the file "
+                "whole (leave out --stream, or pass --no-stream for a file over 1 GB)."
             )
     limit = SAMPLE_ROWS if sample_rows is None else sample_rows
     if limit < 1:
         raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
-    read = read_streamed(
-        data,
-        options,
-        seed=seed,
-        max_samples=max_samples,
-        per_pair=STRIP_ERRORS,
-        largest=min(LARGEST_ERRORS, max_samples),
-        tag_sheet=None if tags is None else (str(tags), separators),
-        sample_rows=limit,
-    )
+    sheet = None if tags is None else (str(tags), separators)
+    if engine == "spark":
+        from reportgen.stream import Limits
+        from reportgen.stream.spark import read_spark
+
+        limits = Limits(limit, max_samples, STRIP_ERRORS, min(LARGEST_ERRORS, max_samples))
+        read = read_spark([os.fspath(data)], options, seed=seed, limits=limits, tag_sheet=sheet)
+    else:
+        read = read_streamed(
+            data,
+            options,
+            seed=seed,
+            max_samples=max_samples,
+            per_pair=STRIP_ERRORS,
+            largest=min(LARGEST_ERRORS, max_samples),
+            tag_sheet=sheet,
+            sample_rows=limit,
+        )
     assert read.shown is not None
     exact: Any
     splits = None
@@ -504,6 +531,7 @@ def _streamed(
         else ["median absolute error", "residual figures and quantiles", "slices"]
     )
     info = {
+        "engine": engine,
         "batch_rows": BATCH_ROWS,
         "sample_rows": limit,
         "rows_in_sample": read.sample.n if read.sample is not None else 0,

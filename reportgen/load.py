@@ -285,17 +285,20 @@ def _validate(
     *,
     first_row: int = 1,
     batch: bool = False,
+    row_numbers: np.ndarray | None = None,
 ) -> PredictionTable:
     """Check and code one table; with batch, one batch of a file read in parts.
 
-    A batch numbers its rows from first_row and leaves out the checks that need every row
+    A batch numbers its rows from first_row (or takes row_numbers, a part read by Spark) and
+    leaves out the checks that need every row
     (probability columns of labels that never occur; ids repeated across batches).
     """
     rows_read = len(frame)
     if rows_read == 0 and not batch:
         what = "has no rows" if source.path is None else "has column names but no rows"
         raise ReportgenError(f"{where}: {what}; there is nothing to report on.")
-    row_numbers = np.arange(first_row, first_row + rows_read, dtype=np.int64)
+    if row_numbers is None:
+        row_numbers = np.arange(first_row, first_row + rows_read, dtype=np.int64)
 
     empties = {c: _empty_mask(frame[c]) for c in (columns.y_true, columns.y_pred)}
     any_empty = empties[columns.y_true] | empties[columns.y_pred]

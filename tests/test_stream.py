@@ -36,21 +36,7 @@ from reportgen.load import LoadOptions
 from reportgen.stream.batches import open_source, read_batches
 from tests.example_reports import EXAMPLES
 
-FLOAT_TOTALS = (
-    "bug in reportgen/stream/__init__.py (commit 6683ef8, the Fold refactor): the regression "
-    "sums start from dict.fromkeys((..., 'zeros', 'under', 'over', ...), 0.0), so the counts "
-    "come out as floats and samples.under_predicted.total / over_predicted.total are 212.0 / "
-    "230.0 in the streamed record where the in-memory one has 212 / 230"
-)
-
-
-def _known(name: str) -> Any:
-    if name == "diabetes":
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=FLOAT_TOTALS))
-    return name
-
-
-PARITY = [_known(n) for n in EXAMPLES if n not in ("digits-training", "inspection-compare")]
+PARITY = [n for n in EXAMPLES if n not in ("digits-training", "inspection-compare")]
 IGNORED = {("stream",), ("provenance", "fingerprint"), ("provenance", "page_sha256")}
 
 
@@ -156,7 +142,7 @@ def test_step_is_refused_with_stream(tmp_path: Path) -> None:
 # --- 2. Parquet ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["inspection", _known("diabetes")])
+@pytest.mark.parametrize("name", ["inspection", "diabetes"])
 def test_streamed_parquet_equals_in_memory_parquet(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -223,12 +209,6 @@ def test_sampled_classification_keeps_counts_exact(
     assert 'badge-warn">sampled' not in streamed("inspection").to_html()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: record.py takes provenance.input.rows from table.n, which for a sampled "
-    "streamed build is the kept (shown) rows, 160 of 600; the page header then says "
-    "'Rows 160' and 'counts and error metrics cover all 160 rows'",
-)
 def test_sampled_provenance_counts_every_row() -> None:
     report = streamed("inspection", sample_rows=100)
     assert report.record["provenance"]["input"]["rows"] == 600
@@ -262,13 +242,12 @@ def test_sampled_regression_keeps_error_sums_exact(monkeypatch: pytest.MonkeyPat
     for side in ("under_predicted", "over_predicted"):
         want, got_side = whole["samples"][side], record["samples"][side]
         assert differences(want["rows"], got_side["rows"], (side,)) == []
-        assert got_side["total"] == want["total"]  # by value: the type is FLOAT_TOTALS's bug
+        assert got_side["total"] == want["total"]
     under = record["samples"]["under_predicted"]
     assert under["total"] == int((yt > yp).sum())
     assert under["rows"][0]["residual"] == pytest.approx(float((yt - yp).max()))
 
 
-@pytest.mark.xfail(strict=True, reason=FLOAT_TOTALS)
 def test_streamed_regression_totals_are_ints() -> None:
     samples = streamed("diabetes", sample_rows=100).record["samples"]
     assert type(samples["under_predicted"]["total"]) is int

@@ -454,6 +454,8 @@ def assemble(
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
+    if exact is not None:  # the table holds the kept rows; the file had these
+        record["provenance"]["input"]["rows"] = result.n
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
     record["suggestions"] = suggestions_block(

@@ -143,6 +143,8 @@ def assemble(
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
+    if exact is not None:  # the table holds the kept rows; the file had these
+        record["provenance"]["input"]["rows"] = result.n
     record["regression"] = regression_block(result)
     record["samples"] = {
         "under_predicted": samples_block(under),

@@ -126,10 +126,8 @@ class Fold:
             "under": Keep(limits.largest),
             "over": Keep(limits.largest),
         }
-        self.sums: dict[str, float] = dict.fromkeys(
-            ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over", "max"), 0.0
-        )
-        self.sums |= {"low": np.inf, "high": -np.inf}
+        self.sums: dict[str, Any] = dict.fromkeys(("abs", "sq", "abs2", "sq2", "ape", "max"), 0.0)
+        self.sums |= {"zeros": 0, "under": 0, "over": 0, "low": np.inf, "high": -np.inf}
         self.residuals, self.truth = Moments(), Moments()
         self.rows_read = self.rows_dropped = self.n = 0
 
