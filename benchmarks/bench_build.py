@@ -5,6 +5,12 @@ Usage::
     python benchmarks/bench_build.py [--task {classification,regression,both}] [--rows 1000000]
                                      [--classes 10] [--repeat 3] [--out-dir benchmarks/data]
                                      [--variants NAME,...] [--json-out FILE] [--check]
+    python benchmarks/bench_build.py --stream-rows 10000000,50000000 [--stream-in-memory-max N]
+                                     [--task ...] [--repeat 1] [--json-out FILE] [--check]
+
+With ``--stream-rows`` it instead benchmarks ``reportgen build --stream`` on chunk-written
+Parquet files of those sizes against the floor and (up to ``--stream-in-memory-max`` rows) the
+in-memory build: wall time, seconds per million rows and peak RSS (target: under 1 GiB).
 
 The script generates seeded prediction files as Parquet and CSV, reusing them when they
 already exist for the same parameters:
@@ -981,6 +987,191 @@ def print_table(
     )
 
 
+# --------------------------------------------------------------------------- streaming
+
+# `--stream-rows`: large files written in chunks (so generating 50M rows needs little memory),
+# built with `reportgen build --stream`, against the in-memory build (up to
+# `--stream-in-memory-max` rows) and the task's floor. Their own data sets, since a chunked
+# generator draws differently from the one-shot one above.
+STREAM_CHUNK_ROWS = 5_000_000
+STREAM_DATASETS = {"classification": "classification_chunked", "regression": "regression_chunked"}
+STREAM_GENERATOR_VERSION = 1
+STREAM_RSS_TARGET = 1024 * MB  # the issue's target: peak RSS under 1 GB at any size
+STREAM_KINDS = ("baseline", "floor", "stream", "in_memory")
+
+
+def stream_data_path(out_dir: Path, task: str, rows: int, classes: int) -> Path:
+    v = STREAM_GENERATOR_VERSION
+    chunk = f"c{STREAM_CHUNK_ROWS}"
+    if task == "classification":
+        return out_dir / f"preds_chunked_v{v}_n{rows}_k{classes}_{chunk}_seed{SEED}.parquet"
+    return out_dir / f"regression_chunked_v{v}_n{rows}_{chunk}_seed{SEED}.parquet"
+
+
+def chunk_ids(start: int, stop: int, width: int) -> Any:
+    """`s0000001`-style ids for rows start+1 .. stop, built in Arrow (no Python strings)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = pc.utf8_lpad(
+        pc.cast(pa.array(np.arange(start + 1, stop + 1)), pa.string()), width, "0"
+    )
+    return pc.binary_join_element_wise("s", digits, "")
+
+
+def generate_chunked(path: Path, task: str, rows: int, classes: int) -> dict[str, Any]:
+    """Write a large prediction file chunk by chunk (one row group each), each chunk seeded
+    `(SEED, chunk index)`: the classification generator's `id`, `y_true`, `y_pred`, or the
+    regression generator's columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    width = max(7, len(str(rows)))
+    labels = pa.array(label_names(classes), type=pa.string())
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = None
+    right = 0
+    abs_err = 0.0
+    for index, start in enumerate(range(0, rows, STREAM_CHUNK_ROWS)):
+        stop = min(rows, start + STREAM_CHUNK_ROWS)
+        n = stop - start
+        rng = np.random.default_rng([SEED, index])
+        columns: dict[str, Any] = {"id": chunk_ids(start, stop, width)}
+        if task == "classification":
+            true, pred = class_codes(rng, n, classes)
+            right += int(np.count_nonzero(true == pred))
+            columns["y_true"] = pc.take(labels, pa.array(true))
+            columns["y_pred"] = pc.take(labels, pa.array(pred))
+        else:
+            t = np.round(rng.gamma(shape=2.0, scale=50.0, size=n), 2)
+            region = rng.choice(len(REGIONS), size=n, p=[0.4, 0.3, 0.2, 0.1])
+            bias = np.array([0.0, 2.0, -3.0, 8.0])[region]
+            p = np.round(t + bias + rng.standard_normal(n) * (4.0 + 0.15 * t), 2)
+            abs_err += float(np.abs(t - p).sum())
+            columns["y_true"] = pa.array(t, type=pa.float64())
+            columns["y_pred"] = pa.array(p, type=pa.float64())
+            columns["region"] = pc.take(pa.array(REGIONS, type=pa.string()), pa.array(region))
+            columns["size"] = pa.array(rng.uniform(0.0, 100.0, size=n), type=pa.float64())
+        table = pa.table(columns)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table, row_group_size=n)
+        del table, columns
+    assert writer is not None
+    writer.close()
+    os.replace(tmp, path)
+    if task == "classification":
+        return {"rows": rows, "classes": classes, "accuracy": right / rows}
+    return {"rows": rows, "mae": abs_err / rows}
+
+
+def ensure_stream_data(out_dir: Path, task: str, rows: int, classes: int, repo: Path) -> Path:
+    path = stream_data_path(out_dir, task, rows, classes)
+    if path.exists():
+        print(f"reusing {path}", file=sys.stderr)
+        return path
+    print(f"generating {rows:,} {task} rows in chunks into {path} ...", file=sys.stderr)
+    seconds, rss, stdout = run_child(
+        child_cmd("generate_chunked", task, str(path), str(rows), str(classes)), repo
+    )
+    print(f"  {stdout.strip()} ({seconds:.1f} s, peak {rss / MB:.0f} MB)", file=sys.stderr)
+    return path
+
+
+def measure_stream(task: str, kind: str, path: Path, rows: int, work: Path, repo: Path) -> Run:
+    if kind == "baseline":
+        seconds, rss, stdout = run_child(child_cmd("baseline"), repo)
+        return Run(task, kind, "parquet", seconds, rss, json.loads(stdout))
+    if kind == "floor":
+        seconds, rss, stdout = run_child(child_cmd("floor", task, str(path), "parquet"), repo)
+        return Run(task, kind, "parquet", seconds, rss, json.loads(stdout))
+    flag = "--stream" if kind == "stream" else "--no-stream"
+    html = work / f"report_{task}_n{rows}_{kind}.html"
+    record = html.with_suffix(".json")
+    cmd = [sys.executable, "-m", "reportgen", "build", str(path), flag]
+    seconds, rss, _ = run_child([*cmd, "-o", str(html), "--json", str(record)], repo)
+    output = {"html_bytes": html.stat().st_size, "json_bytes": record.stat().st_size}
+    return Run(task, kind, "parquet", seconds, rss, output)
+
+
+def run_stream(args: argparse.Namespace, repo: Path, out_dir: Path) -> int:
+    """Streamed builds at each of `--stream-rows`, against the floor and the in-memory build."""
+    tasks = TASKS if args.task == "both" else (args.task,)
+    results: list[dict[str, Any]] = []
+    for task in tasks:
+        for rows in args.stream_rows:
+            path = ensure_stream_data(out_dir, task, rows, args.classes, repo)
+            warm_page_cache(path)
+            kinds = [
+                k for k in STREAM_KINDS if k != "in_memory" or rows <= args.stream_in_memory_max
+            ]
+            for rep in range(args.repeat):
+                for kind in kinds:
+                    run = measure_stream(task, kind, path, rows, out_dir, repo)
+                    print(
+                        f"  [{rep + 1}/{args.repeat}] {task:<14} {rows:>11,} {kind:<10} "
+                        f"{run.seconds:7.2f} s {run.peak_rss_bytes / MB:8.1f} MB",
+                        file=sys.stderr,
+                    )
+                    results.append({"rows": rows, **asdict(run)})
+    print(f"\nreportgen build --stream: median of {args.repeat} (time), max (RSS); MB = MiB\n")
+    head = (
+        f"{'task':<15} {'rows':>11} {'mode':<10} {'wall s':>8} {'s/M rows':>9} {'peak MB':>8} "
+        f"{'vs floor':>8}  {'RSS < 1 GiB':<11}"
+    )
+    print(head)
+    print("-" * len(head))
+    summary: list[dict[str, Any]] = []
+    for task in tasks:
+        for rows in args.stream_rows:
+            mine = [r for r in results if r["task"] == task and r["rows"] == rows]
+            floor_s = statistics.median(r["seconds"] for r in mine if r["kind"] == "floor")
+            for kind in STREAM_KINDS:
+                runs = [r for r in mine if r["kind"] == kind]
+                if not runs:
+                    continue
+                s = statistics.median(r["seconds"] for r in runs)
+                rss = max(r["peak_rss_bytes"] for r in runs)
+                row = {
+                    "task": task,
+                    "rows": rows,
+                    "kind": kind,
+                    "seconds": s,
+                    "seconds_per_million_rows": s / (rows / 1e6),
+                    "peak_rss_bytes": rss,
+                    "time_vs_floor": s / floor_s,
+                }
+                summary.append(row)
+                ok = verdict(rss < STREAM_RSS_TARGET) if kind == "stream" else "-"
+                print(
+                    f"{task:<15} {rows:>11,} {kind:<10} {s:>8.2f} "
+                    f"{row['seconds_per_million_rows']:>9.3f} {rss / MB:>8.1f} "
+                    f"{row['time_vs_floor']:>8.2f}  {ok:<11}"
+                )
+    if args.json_out is not None:
+        payload = {
+            "params": {
+                "stream_rows": args.stream_rows,
+                "classes": args.classes,
+                "repeat": args.repeat,
+                "chunk_rows": STREAM_CHUNK_ROWS,
+            },
+            "environment": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
+            "summary": summary,
+            "runs": results,
+        }
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(payload, indent=2) + "\n")
+    missed = any(
+        r["kind"] == "stream" and r["peak_rss_bytes"] >= STREAM_RSS_TARGET for r in summary
+    )
+    return 1 if args.check and missed else 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -1012,7 +1203,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json-out", type=Path, default=None, help="dump measurements here")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
-        "--child", choices=("generate", "baseline", "floor"), help=argparse.SUPPRESS
+        "--child",
+        choices=("generate", "generate_chunked", "baseline", "floor"),
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument(
+        "--stream-rows",
+        default=None,
+        help="comma-separated row counts (e.g. 10000000,50000000): benchmark `build --stream` "
+        "on chunk-written Parquet files of these sizes instead of the usual run",
+    )
+    parser.add_argument(
+        "--stream-in-memory-max",
+        type=int,
+        default=10_000_000,
+        help="with --stream-rows: also run the in-memory build (--no-stream) up to this many "
+        "rows (default: 10,000,000)",
     )
     parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1027,6 +1233,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                 f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
         args.variants = names
+    if args.stream_rows is not None:
+        args.stream_rows = [int(r.replace("_", "")) for r in args.stream_rows.split(",") if r]
+        if not args.stream_rows or min(args.stream_rows) < 1:
+            parser.error("--stream-rows needs row counts >= 1")
     return args
 
 
@@ -1061,6 +1271,11 @@ def main(argv: list[str] | None = None) -> int:
         paths = data_paths(where, dataset, rows, classes)
         print(json.dumps(generate(paths, dataset, rows, classes)))
         return 0
+    if args.child == "generate_chunked":
+        task, where = args.child_args[0], Path(args.child_args[1])
+        rows, classes = map(int, args.child_args[2:4])
+        print(json.dumps(generate_chunked(where, task, rows, classes)))
+        return 0
     if args.child == "baseline":
         print(json.dumps(child_baseline()))
         return 0
@@ -1072,6 +1287,8 @@ def main(argv: list[str] | None = None) -> int:
 
     repo = Path(__file__).resolve().parent.parent
     out_dir: Path = args.out_dir.resolve()
+    if args.stream_rows is not None:
+        return run_stream(args, repo, out_dir)
     tasks = TASKS if args.task == "both" else (args.task,)
     # by data set: each task's own file, then any file of its variants
     files = {
