@@ -168,6 +168,14 @@ def main() -> None:
     "sample of --sample-rows rows.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="spark: fold Parquet data (a file, a folder or any URI Spark reads) with PySpark "
+    "(pip install 'reportgen[spark]'); same record as local streaming.",
+)
+@click.option(
     "--sample-rows",
     type=click.IntRange(min=1),
     default=None,

@@ -149,7 +149,7 @@ class Fold:
             self._add_numbers(table)
 
     def _add_labels(self, table: PredictionTable) -> None:
-        cols, keeps = table.columns, self.keeps
+        cols = table.columns
         everything = np.arange(table.n)
         g = self.labels.codes_for(table)
         t, p = g[table.true_codes], g[table.pred_codes]
@@ -170,15 +170,15 @@ class Fold:
         frame = _cells(table).assign(_t=t, _p=p)
         base = keyed(table, self.seed, everything)
         wrong = np.flatnonzero(~right)
-        keeps["errors"].offer(_with(frame, base, wrong, 0))
+        self._offer("errors", frame, base, wrong)
         if k <= MAX_STRIP_LABELS:
-            keeps["pairs"].offer(_with(frame, base, wrong, t[wrong] * 1_000_003 + p[wrong]))
+            self._offer("pairs", frame, base, wrong, t[wrong] * 1_000_003 + p[wrong])
             hit = np.flatnonzero(right)
-            keeps["correct"].offer(_with(frame, base, hit, t[hit]))
-        keeps["sample"].offer(_with(frame, base, everything, 0))
+            self._offer("correct", frame, base, hit, t[hit])
+        self._offer("sample", frame, base, everything)
         if cols.buckets is not None or self.marks is not None:
             marked = _tagged(table, cols.buckets, cols.id, self.marks)
-            keeps["tagged"].offer(_with(frame, base.assign(_key=base["_row"]), marked, 0))
+            self._offer("tagged", frame, base.assign(_key=base["_row"]), marked)
 
     def _add_numbers(self, table: PredictionTable) -> None:
         assert table.y_true_values is not None and table.y_pred_values is not None
@@ -201,10 +201,26 @@ class Fold:
         s["high"] = max(s["high"], float(max(yt.max(), yp.max())))
         frame = _cells(table).assign(_yt=yt, _yp=yp)
         base = keyed(table, self.seed, np.arange(table.n))
-        self.keeps["sample"].offer(_with(frame, base, np.arange(table.n), 0))
+        self._offer("sample", frame, base, np.arange(table.n))
         pos, neg = np.flatnonzero(r > 0), np.flatnonzero(r < 0)
-        self.keeps["under"].offer(_with(frame, base.assign(_key=-r), pos, 0))
-        self.keeps["over"].offer(_with(frame, base.assign(_key=r), neg, 0))
+        self._offer("under", frame, base.assign(_key=-r), pos)
+        self._offer("over", frame, base.assign(_key=r), neg)
+
+    def _offer(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        base: pd.DataFrame,
+        positions: np.ndarray,
+        group: Any = 0,
+    ) -> None:
+        """Offer the rows at positions to a Keep, copying only those it could keep."""
+        keep = self.keeps[name]
+        admitted = keep.admits(base["_key"].to_numpy()[positions])
+        if not admitted.all():
+            positions = positions[admitted]
+            group = group if np.isscalar(group) else np.asarray(group)[admitted]
+        keep.offer(_with(frame, base, positions, group))
 
     def merge(self, other: Fold) -> Fold:
         """Fold another part's aggregates into this one (the order of parts does not matter)."""

@@ -66,7 +66,8 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
                 if pa.types.is_string(schema.field(n).type)
                 or pa.types.is_large_string(schema.field(n).type)
             ]
-            parquet = pq.ParquetFile(source.path, read_dictionary=dictionary, memory_map=True)
+            # not memory-mapped: mapped pages of a large file would count in the resident size
+            parquet = pq.ParquetFile(source.path, read_dictionary=dictionary, memory_map=False)
             for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
                 yield batch.to_pandas().rename(columns=rename)
             return

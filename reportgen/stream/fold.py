@@ -15,11 +15,24 @@ from reportgen.table import PredictionTable, label_text
 
 @dataclass
 class Keep:
-    """Keep, per group, the k rows with the smallest keys (bottom-k): mergeable, seeded."""
+    """Keep, per group, the k rows with the smallest keys (bottom-k): mergeable, seeded.
+
+    Ties between keys go to the smaller row number. With one group, rows whose key cannot
+    beat the k-th kept one are turned away before they are copied (`cutoff`).
+    """
 
     k: int
     frames: list[pd.DataFrame] = field(default_factory=list)
     pending: int = 0
+    cutoff: Any = None  # the k-th smallest key once one group is full; None before
+
+    def admits(self, keys: np.ndarray) -> np.ndarray:
+        """Which of these keys could still be kept (a mask)."""
+        if self.k <= 0:
+            return np.zeros(keys.shape, dtype=bool)
+        if self.cutoff is None:
+            return np.ones(keys.shape, dtype=bool)
+        return np.asarray(keys <= self.cutoff)
 
     def offer(self, rows: pd.DataFrame) -> None:
         """Add candidate rows (columns _row, _key, _group and the row's cells)."""
@@ -27,15 +40,26 @@ class Keep:
             return
         self.frames.append(rows)
         self.pending += len(rows)
-        if self.pending > 4 * self.k + 65_536:
+        if self.pending > 2 * self.k + 65_536:
             self._prune()
 
     def _prune(self) -> None:
-        whole = pd.concat(self.frames, ignore_index=True)
-        whole = whole.sort_values(["_group", "_key", "_row"], kind="stable")
-        whole = whole[whole.groupby("_group", sort=False).cumcount() < self.k]
-        self.frames = [whole.reset_index(drop=True)]
-        self.pending = len(whole)
+        whole = (
+            pd.concat(self.frames, ignore_index=True) if len(self.frames) > 1 else self.frames[0]
+        )
+        group = whole["_group"].to_numpy()
+        order = np.lexsort((whole["_row"].to_numpy(), whole["_key"].to_numpy(), group))
+        if group.size and (group == group[0]).all():
+            chosen = order[: self.k]
+            if len(chosen) == self.k:
+                self.cutoff = whole["_key"].to_numpy()[chosen[-1]]
+        else:
+            ranked = group[order]
+            starts = np.r_[0, np.flatnonzero(ranked[1:] != ranked[:-1]) + 1]
+            rank = np.arange(ranked.size) - np.repeat(starts, np.diff(np.r_[starts, ranked.size]))
+            chosen = order[rank < self.k]
+        self.frames = [whole.take(np.sort(chosen)).reset_index(drop=True)]
+        self.pending = len(self.frames[0])
 
     def rows(self) -> pd.DataFrame:
         """The kept rows, in file order."""
