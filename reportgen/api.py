@@ -483,7 +483,7 @@ def _streamed(
     from reportgen.stream.batches import BATCH_ROWS
     from reportgen.stream.results import classification_exact, regression_exact
 
-    for value, option in ((step, "--step"), (eval_split, "--eval-split")):
+    for value, option in ((step, "--step"),):
         if value is not None:
             raise ReportgenError(
                 f"{option} is not available with --stream or --engine spark yet: read the file "
@@ -498,7 +498,14 @@ def _streamed(
         from reportgen.stream.spark import read_spark
 
         limits = Limits(limit, max_samples, STRIP_ERRORS, min(LARGEST_ERRORS, max_samples))
-        read = read_spark([os.fspath(data)], options, seed=seed, limits=limits, tag_sheet=sheet)
+        read = read_spark(
+            [os.fspath(data)],
+            options,
+            seed=seed,
+            limits=limits,
+            tag_sheet=sheet,
+            eval_split=eval_split,
+        )
     else:
         read = read_streamed(
             data,
@@ -509,14 +516,17 @@ def _streamed(
             largest=min(LARGEST_ERRORS, max_samples),
             tag_sheet=sheet,
             sample_rows=limit,
+            eval_split=eval_split,
         )
     assert read.shown is not None
     exact: Any
     splits = None
     if read.task == "classification":
-        exact = classification_exact(read)
+        exact = classification_exact(read, eval_split=eval_split)
         if read.source.columns.split is not None:
-            splits = splits_from_matrices(read.split_matrices, read.labels)
+            splits = splits_from_matrices(
+                read.split_matrices, read.split_labels, eval_split=eval_split
+            )
     else:
         exact = regression_exact(read)
     approximate = (

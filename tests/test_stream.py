@@ -386,3 +386,25 @@ def test_stream_refuses_a_dataframe() -> None:
     with pytest.raises(ReportgenError, match="a DataFrame is already in memory"):
         reportgen.build_report(frame, stream=True)
     assert reportgen.build_report(frame).record["classification"]["n"] == len(frame)
+
+
+@pytest.mark.parametrize("split", ["test", "dev", "train"])
+def test_eval_split_streamed_equals_in_memory(split: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 53)
+    spec = EXAMPLES["inspection"]
+    options = {"tags": spec["options"]["tags"], "eval_split": split}
+    want = reportgen.build_report(spec["data"], **options).record
+    got = reportgen.build_report(spec["data"], stream=True, **options).record
+    assert differences(want, got) == []
+    # the split check still counts every row of every split
+    assert sum(m["n"] for m in got["splits"]["metrics"].values()) == 600
+    assert got["provenance"]["input"]["rows"] == want["provenance"]["input"]["rows"] < 600
+
+
+def test_eval_split_without_such_rows_is_refused_when_streamed() -> None:
+    data = EXAMPLES["inspection"]["data"]
+    with pytest.raises(ReportgenError) as streamed_error:
+        reportgen.build_report(data, stream=True, eval_split="holdout")
+    with pytest.raises(ReportgenError) as memory_error:
+        reportgen.build_report(data, eval_split="holdout")
+    assert streamed_error.value.message == memory_error.value.message

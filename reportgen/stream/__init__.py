@@ -41,7 +41,8 @@ class Streamed:
     labels: list[str] = field(default_factory=list)
     label_kind: str = ""
     matrix: np.ndarray | None = None  # exact confusion matrix, final label order
-    split_matrices: dict[str, np.ndarray] = field(default_factory=dict)
+    split_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # every row's
+    split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     regression: dict[str, Any] = field(default_factory=dict)
     shown: PredictionTable | None = None  # every kept row: samples to show pick from these
@@ -70,6 +71,7 @@ def read_streamed(
     tag_sheet: tuple[str, str] | None = None,
     sample_rows: int = SAMPLE_ROWS,
     batch_rows: int | None = None,
+    eval_split: str | None = None,
 ) -> Streamed:
     """Read the file in batches and fold it: one pass, memory bounded by the kept rows."""
     from reportgen.stream import batches as batching
@@ -79,6 +81,7 @@ def read_streamed(
         seed=seed,
         limits=Limits(sample_rows, max_samples, per_pair, largest),
         marks=tag_marks(tag_sheet, source.columns.id),
+        eval_split=eval_split,
     )
     size = batching.BATCH_ROWS if batch_rows is None else batch_rows
     for table in read_batches(source, options, batch_rows=size):
@@ -109,10 +112,15 @@ class Limits:
 class Fold:
     """Mergeable partial aggregates of some rows: add batches, merge folds, finish once."""
 
-    def __init__(self, *, seed: int, limits: Limits, marks: Marks = None) -> None:
-        self.seed, self.limits, self.marks = seed, limits, marks
+    def __init__(
+        self, *, seed: int, limits: Limits, marks: Marks = None, eval_split: str | None = None
+    ) -> None:
+        self.seed, self.limits, self.marks, self.eval_split = seed, limits, marks, eval_split
         self.task = ""
         self.labels = Labels()
+        self.split_labels = Labels()  # the split check looks at every row, whatever is reported
+        self.split_names: set[str] = set()
+        self.seen: set[str] = set()  # every label of every row, before --eval-split
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.split_mats: dict[str, np.ndarray] = {}
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
@@ -140,6 +148,23 @@ class Fold:
         self.task = table.task
         self.rows_read += table.rows_read
         self.rows_dropped += table.rows_dropped
+        self.seen.update(table.labels)
+        split = table.columns.split
+        if self.eval_split is not None and split is None:
+            raise ReportgenError(
+                f"--eval-split {self.eval_split}: the prediction file has no split column; name "
+                "it with --split COLUMN."
+            )
+        if split is not None and table.n:
+            values = table.frame[split]
+            text = values.astype("str").where(values.notna(), "(missing)").to_numpy()
+            self.split_names.update(map(str, pd.unique(text)))
+            if table.task == "classification":
+                self._add_splits(table, text)
+            if self.eval_split is not None:
+                from reportgen.table import restrict
+
+                table = restrict(table, (text == self.eval_split) & values.notna().to_numpy())
         self.n += table.n
         if table.n == 0:
             return
@@ -156,13 +181,6 @@ class Fold:
         k = len(self.labels.texts)
         self.matrix = grow(self.matrix, k)
         np.add.at(self.matrix, (t, p), 1)
-        if cols.split is not None:
-            values = table.frame[cols.split]
-            text = values.astype("str").where(values.notna(), "(missing)").to_numpy()
-            for name, idx in pd.Series(everything).groupby(text).groups.items():
-                m = grow(self.split_mats.get(str(name), np.zeros((0, 0), np.int64)), k)
-                np.add.at(m, (t[idx], p[idx]), 1)
-                self.split_mats[str(name)] = m
         right = t == p
         if table.confidence is not None:
             self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
@@ -179,6 +197,16 @@ class Fold:
         if cols.buckets is not None or self.marks is not None:
             marked = _tagged(table, cols.buckets, cols.id, self.marks)
             self._offer("tagged", frame, base.assign(_key=base["_row"]), marked)
+
+    def _add_splits(self, table: PredictionTable, text: np.ndarray) -> None:
+        """Count each split's (true, predicted) pairs over every row of the batch."""
+        g = self.split_labels.codes_for(table)
+        t, p = g[table.true_codes], g[table.pred_codes]
+        k = len(self.split_labels.texts)
+        for name, idx in pd.Series(np.arange(table.n)).groupby(text).groups.items():
+            m = grow(self.split_mats.get(str(name), np.zeros((0, 0), np.int64)), k)
+            np.add.at(m, (t[idx], p[idx]), 1)
+            self.split_mats[str(name)] = m
 
     def _add_numbers(self, table: PredictionTable) -> None:
         assert table.y_true_values is not None and table.y_pred_values is not None
@@ -235,9 +263,13 @@ class Fold:
         remap = self.labels.absorb(other.labels)
         k = len(self.labels.texts)
         self.matrix = grow(self.matrix, k) + remap_matrix(other.matrix, remap, k)
+        split_remap = self.split_labels.absorb(other.split_labels)
+        ks = len(self.split_labels.texts)
         for name, m in other.split_mats.items():
-            mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), k)
-            self.split_mats[name] = mine + remap_matrix(m, remap, k)
+            mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), ks)
+            self.split_mats[name] = mine + remap_matrix(m, split_remap, ks)
+        self.split_names |= other.split_names
+        self.seen |= other.seen
         self.conf += other.conf
         self.conf_n += other.conf_n
         for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
@@ -260,6 +292,12 @@ class Fold:
 
     def finish(self, source: Source, options: LoadOptions) -> Streamed:
         """Order the labels as the in-memory path does and build the tables to lay out."""
+        if self.n == 0 and self.eval_split is not None and self.rows_read:
+            found = ", ".join(f"'{v}'" for v in sorted(self.split_names)[:10])
+            raise ReportgenError(
+                f"--eval-split {self.eval_split}: no row of column '{source.columns.split}' has "
+                f"that value; it holds {found}."
+            )
         if self.n == 0:
             raise ReportgenError(
                 f"{source.where}: has column names but no rows; there is nothing to report on."
@@ -279,7 +317,7 @@ class Fold:
                     f"'{cols.y_true}' and '{cols.y_pred}' hold {k} distinct integers over the "
                     "whole file; pass --task regression (or --task classification) to say which."
                 )
-            unknown = [lab for lab in cols.proba if lab not in ordered]
+            unknown = [lab for lab in cols.proba if lab not in self.seen]
             if unknown:
                 raise ReportgenError(
                     f"{source.where}: probability columns name labels that never occur in "
@@ -288,7 +326,12 @@ class Fold:
                 )
             out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
             out.matrix = remap_matrix(self.matrix, remap, k)
-            out.split_matrices = {s: remap_matrix(m, remap, k) for s, m in self.split_mats.items()}
+            split_order, split_remap = self.split_labels.order()
+            ks = len(split_order)
+            out.split_labels = split_order
+            out.split_matrices = {
+                s: remap_matrix(m, split_remap, ks) for s, m in self.split_mats.items()
+            }
             if cols.proba:
                 out.confidence_sums = (
                     float(self.conf[0]),

@@ -12,8 +12,12 @@ from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
 
 
-def classification_exact(read: Streamed) -> classification.Exact:
-    """Metrics from the exact confusion matrix; the kept rows for the rest."""
+def classification_exact(read: Streamed, *, eval_split: str | None = None) -> classification.Exact:
+    """Metrics from the exact confusion matrix; the kept rows for the rest.
+
+    With eval_split the report covers one split: the split suggestions look at its rows only,
+    as the in-memory path's do; the split errors still count every split.
+    """
     assert read.matrix is not None and read.sample is not None
     confidence = None
     if read.confidence_sums is not None:
@@ -28,7 +32,9 @@ def classification_exact(read: Streamed) -> classification.Exact:
     return classification.Exact(
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
-        split_counts=None if mats is None else {s: m.sum(axis=1) for s, m in mats.items()},
+        split_counts=None
+        if mats is None or eval_split is not None
+        else {s: m.sum(axis=1) for s, m in mats.items()},
         split_errors=None
         if mats is None
         else {s: int(m.sum() - m.trace()) for s, m in mats.items()},
