@@ -319,6 +319,7 @@ def build_report(
             seed,
             sample_rows,
             engine,
+            pos_label,
         )
     else:
         table = load_predictions(data, options)
@@ -474,6 +475,7 @@ def _streamed(
     seed: int,
     sample_rows: int | None,
     engine: str = "local",
+    pos_label: str | None = None,
 ) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any]]]:
     """Read the file in batches: the rows kept to show, the exact results, what was sampled."""
     from reportgen.analysis.splits import splits_from_matrices
@@ -522,7 +524,7 @@ def _streamed(
     exact: Any
     splits = None
     if read.task == "classification":
-        exact = classification_exact(read, eval_split=eval_split)
+        exact = classification_exact(read, eval_split=eval_split, pos_label=pos_label)
         if read.source.columns.split is not None:
             splits = splits_from_matrices(
                 read.split_matrices, read.split_labels, eval_split=eval_split
@@ -531,7 +533,6 @@ def _streamed(
         exact = regression_exact(read)
     approximate = (
         [
-            "calibration",
             "thresholds",
             "slices",
             "error tree",

@@ -408,3 +408,32 @@ def test_eval_split_without_such_rows_is_refused_when_streamed() -> None:
     with pytest.raises(ReportgenError) as memory_error:
         reportgen.build_report(data, eval_split="holdout")
     assert streamed_error.value.message == memory_error.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "drop", "options"),
+    [
+        ("cancer", None, {"pos_label": "malignant"}),
+        ("cancer", None, {"pos_label": "benign"}),
+        ("inspection", None, {}),
+        ("digits", None, {}),
+    ],
+)
+def test_calibration_is_exact_when_sampled(
+    name: str,
+    drop: str | None,
+    options: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    frame = pd.read_csv(EXAMPLES[name]["data"], keep_default_na=False, na_values=[""])
+    if drop is not None:
+        frame = frame.drop(columns=[drop])
+    path = tmp_path / "p.parquet"
+    frame.to_parquet(path, index=False)
+    want = reportgen.build_report(path, **options).record
+    got = reportgen.build_report(path, stream=True, sample_rows=30, **options).record
+    assert got["stream"]["sampled"] is True
+    assert "calibration" not in got["stream"]["from_sample"]
+    assert differences(want["calibration"], got["calibration"]) == []

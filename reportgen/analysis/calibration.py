@@ -14,6 +14,7 @@ bin and 0 to the first, exactly as ``calibration_curve(..., strategy="uniform")`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -182,6 +183,63 @@ def sum_deviation(proba: np.ndarray) -> tuple[int, float]:
     return int(np.count_nonzero(deviation > SUM_ATOL + SUM_RTOL)), float(deviation.max())
 
 
+def analyze_calibration_shape(
+    labels: list[str], pos_label: str | None, present: list[int]
+) -> dict[str, object]:
+    """What a calibration result calibrates and how, in words: the fields that are not numbers."""
+    common: dict[str, object] = {
+        "binning": BINNING,
+        "n_bins": N_BINS,
+        "small_bin_below": SMALL_SUPPORT,
+    }
+    if len(labels) == 2:
+        pos = resolve_pos_label(labels, pos_label)
+        source = (
+            "its probability column"
+            if pos in present
+            else f"1 − the probability of '{labels[1 - pos]}'"
+        )
+        return common | {
+            "target": "positive-class",
+            "pos_label": labels[pos],
+            "probability": f"predicted probability of '{labels[pos]}' ({source})",
+            "event": f"the true label is '{labels[pos]}'",
+            "brier_definition": (
+                f"mean of (p - y)^2 with p the probability of '{labels[pos]}' and y 1 when it "
+                "is the true label (0 best, 1 worst); scikit-learn's brier_score_loss"
+            ),
+            "log_loss_definition": (
+                "mean of -ln(probability given to the true label), from p and 1 - p, each "
+                "clipped to [eps, 1 - eps]; scikit-learn's log_loss"
+            ),
+        }
+    return common | {
+        "target": "top-label",
+        "pos_label": None,
+        "probability": "confidence: the predicted label's probability",
+        "event": "the prediction is correct",
+        "brier_definition": (
+            "mean over rows of the sum over classes of (p_k - y_k)^2, y one-hot (0 best, "
+            "2 worst); scikit-learn's brier_score_loss with labels (not halved for 3+ classes)"
+        ),
+        "log_loss_definition": (
+            "mean of -ln(probability given to the true label), clipped to [eps, 1 - eps] and "
+            "not renormalised; scikit-learn's log_loss with labels"
+        ),
+    }
+
+
+def _why_not(labels: list[str], present: list[int]) -> str:
+    """Why Brier score and log loss are left out of a multiclass result."""
+    missing = [labels[i] for i in range(len(labels)) if i not in set(present)]
+    shown = ", ".join(f"'{m}'" for m in missing[:5]) + (", …" if len(missing) > 5 else "")
+    return (
+        f"Brier score and log loss need a probability for every class; "
+        f"{len(missing)} {'class has' if len(missing) == 1 else 'classes have'} no "
+        f"probability column ({shown})."
+    )
+
+
 def analyze_calibration(
     true_codes: np.ndarray,
     pred_codes: np.ndarray,
@@ -209,79 +267,200 @@ def analyze_calibration(
     histogram = confidence_histogram(confidence, correct, ids=confidence_bins)
     full = len(present) == k
     not_summing, largest = sum_deviation(proba) if full else (None, None)
-
+    base: dict[str, Any] = analyze_calibration_shape(labels, pos_label, present)
     if k == 2:
         pos = resolve_pos_label(labels, pos_label)
-        p, source = positive_score(proba, pos, present, labels)
+        p, _source = positive_score(proba, pos, present, labels)
         event = true_codes == pos
         bins, ece, mce = reliability_bins(p, event)
         return CalibrationResult(
-            target="positive-class",
-            pos_label=labels[pos],
-            probability=f"predicted probability of '{labels[pos]}' ({source})",
-            event=f"the true label is '{labels[pos]}'",
+            **base,
             n=n,
-            binning=BINNING,
-            n_bins=N_BINS,
             bins=bins,
             ece=ece,
             mce=mce,
             brier=float(np.mean(np.square(p - event))),
-            brier_definition=(
-                f"mean of (p - y)^2 with p the probability of '{labels[pos]}' and y 1 when it "
-                "is the true label (0 best, 1 worst); scikit-learn's brier_score_loss"
-            ),
             log_loss=binary_log_loss(event, p),
-            log_loss_definition=(
-                "mean of -ln(probability given to the true label), from p and 1 - p, each "
-                "clipped to [eps, 1 - eps]; scikit-learn's log_loss"
-            ),
             not_computed=None,
             rows_not_summing_to_one=not_summing,
             largest_sum_deviation=largest,
-            small_bin_below=SMALL_SUPPORT,
             confidence_histogram=histogram,
         )
-
     bins, ece, mce = reliability_bins(confidence, correct, ids=confidence_bins)
-    brier: float | None = None
-    loss: float | None = None
-    why: str | None = None
-    if full:
-        brier = multiclass_brier(true_codes, proba)
-        loss = multiclass_log_loss(true_codes, proba)
-    else:
-        missing = [labels[i] for i in range(k) if i not in set(present)]
-        shown = ", ".join(f"'{m}'" for m in missing[:5]) + (", …" if len(missing) > 5 else "")
-        why = (
-            f"Brier score and log loss need a probability for every class; "
-            f"{len(missing)} {'class has' if len(missing) == 1 else 'classes have'} no "
-            f"probability column ({shown})."
-        )
     return CalibrationResult(
-        target="top-label",
-        pos_label=None,
-        probability="confidence: the predicted label's probability",
-        event="the prediction is correct",
+        **base,
         n=n,
-        binning=BINNING,
-        n_bins=N_BINS,
         bins=bins,
         ece=ece,
         mce=mce,
-        brier=brier,
-        brier_definition=(
-            "mean over rows of the sum over classes of (p_k - y_k)^2, y one-hot (0 best, "
-            "2 worst); scikit-learn's brier_score_loss with labels (not halved for 3+ classes)"
-        ),
-        log_loss=loss,
-        log_loss_definition=(
-            "mean of -ln(probability given to the true label), clipped to [eps, 1 - eps] and "
-            "not renormalised; scikit-learn's log_loss with labels"
-        ),
-        not_computed=why,
+        brier=multiclass_brier(true_codes, proba) if full else None,
+        log_loss=multiclass_log_loss(true_codes, proba) if full else None,
+        not_computed=None if full else _why_not(labels, present),
         rows_not_summing_to_one=not_summing,
         largest_sum_deviation=largest,
-        small_bin_below=SMALL_SUPPORT,
         confidence_histogram=histogram,
     )
+
+
+def _binned(p: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Per bin: count, sum of p, events (3 x N_BINS), for adding up over parts."""
+    ids = bin_index(p)
+    return np.stack(
+        [
+            np.bincount(ids, minlength=N_BINS).astype(np.float64),
+            np.bincount(ids, weights=p, minlength=N_BINS),
+            np.bincount(ids, weights=event.astype(np.float64), minlength=N_BINS),
+        ]
+    )
+
+
+def _bins_from(sums: np.ndarray) -> tuple[list[CalibrationBin], float, float]:
+    """Reliability bins, ECE and MCE from added-up counts and sums."""
+    edges = np.linspace(0.0, 1.0, N_BINS + 1)
+    count, total, events = sums
+    n = int(count.sum())
+    bins, ece, mce = [], 0.0, 0.0
+    for i in range(N_BINS):
+        c = int(count[i])
+        mean_pred = float(total[i] / c) if c else None
+        observed = float(events[i] / c) if c else None
+        gap = None if mean_pred is None or observed is None else observed - mean_pred
+        if gap is not None:
+            ece += c / n * abs(gap)
+            mce = max(mce, abs(gap))
+        bins.append(
+            CalibrationBin(
+                low=float(edges[i]),
+                high=float(edges[i + 1]),
+                count=c,
+                events=int(np.rint(events[i])),
+                mean_predicted=mean_pred,
+                observed=observed,
+                gap=gap,
+                small=0 < c < SMALL_SUPPORT,
+            )
+        )
+    return bins, ece, mce
+
+
+class CalibrationSums:
+    """The additive counts and sums behind a calibration result, for a file read in parts.
+
+    Every orientation a result may need is kept: the top-label confidence against
+    correctness, and for each label with a column its probability (and 1 minus it) against
+    the label being (not being) the true one; the label order is only known at the end.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.top = np.zeros((3, N_BINS))
+        self.label: dict[str, np.ndarray] = {}
+        self.complement: dict[str, np.ndarray] = {}
+        self.brier: dict[str, float] = {}
+        self.loss: dict[str, float] = {}
+        self.multi = np.zeros(2)  # sum of per-row multiclass Brier terms, of -ln p_true
+        self.not_summing = 0
+        self.largest = 0.0
+
+    def add(
+        self,
+        is_true: dict[str, np.ndarray],
+        proba: dict[str, np.ndarray],
+        confidence: np.ndarray,
+        correct: np.ndarray,
+    ) -> None:
+        """Add a part: per label with a column its probabilities and where it is the truth."""
+        self.n += int(confidence.size)
+        self.top += _binned(confidence, correct)
+        for label, p in proba.items():
+            event = is_true[label]
+            self.label[label] = self.label.get(label, 0) + _binned(p, event)
+            self.complement[label] = self.complement.get(label, 0) + _binned(1.0 - p, ~event)
+            self.brier[label] = self.brier.get(label, 0.0) + float(np.square(p - event).sum())
+            chosen = np.clip(np.where(event, p, 1.0 - p), EPS, 1.0 - EPS)
+            self.loss[label] = self.loss.get(label, 0.0) + float(-np.log(chosen).sum())
+        columns = np.column_stack(list(proba.values())) if proba else np.zeros((0, 0))
+        if proba:
+            truth = sum(np.where(is_true[lab], p, 0.0) for lab, p in proba.items())
+            squares = np.einsum("ij,ij->i", columns, columns)
+            self.multi += (
+                float((squares - 2.0 * truth + 1.0).sum()),
+                float(-np.log(np.clip(truth, EPS, 1.0 - EPS)).sum()),
+            )
+            deviation = np.abs(columns.sum(axis=1) - 1.0)
+            self.not_summing += int(np.count_nonzero(deviation > SUM_ATOL + SUM_RTOL))
+            self.largest = max(self.largest, float(deviation.max(initial=0.0)))
+
+    def merge(self, other: CalibrationSums) -> None:
+        """Add another part's sums."""
+        self.n += other.n
+        self.top += other.top
+        for mine, theirs in ((self.label, other.label), (self.complement, other.complement)):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
+        for mine_f, theirs_f in ((self.brier, other.brier), (self.loss, other.loss)):
+            for key, number in theirs_f.items():
+                mine_f[key] = mine_f.get(key, 0.0) + number
+        self.multi += other.multi
+        self.not_summing += other.not_summing
+        self.largest = max(self.largest, other.largest)
+
+    def result(self, labels: list[str], pos_label: str | None) -> CalibrationResult:
+        """The calibration result analyze_calibration gives on the same rows."""
+        k = len(labels)
+        present = [i for i, lab in enumerate(labels) if lab in self.label]
+        full = len(present) == k
+        top = self.top
+        correct = top[2]
+        wrong = top[0] - top[2]
+        totals = np.array([correct.sum(), wrong.sum()])
+        counts = np.stack([correct, wrong], axis=1)
+        shares = np.divide(
+            counts, totals, out=np.zeros(counts.shape, dtype=np.float64), where=totals > 0
+        )
+        histogram = ConfidenceHistogram(
+            edges=[float(e) for e in np.linspace(0.0, 1.0, N_BINS + 1)],
+            correct=[int(np.rint(c)) for c in correct],
+            wrong=[int(np.rint(w)) for w in wrong],
+            n_correct=int(np.rint(totals[0])),
+            n_wrong=int(np.rint(totals[1])),
+            correct_share=shares[:, 0].tolist(),
+            wrong_share=shares[:, 1].tolist(),
+        )
+        not_summing, largest = (self.not_summing, self.largest) if full else (None, None)
+        base: dict[str, Any] = analyze_calibration_shape(labels, pos_label, present)
+        if k == 2:
+            pos = resolve_pos_label(labels, pos_label)
+            own = labels[pos] in self.label
+            name = labels[pos] if own else labels[1 - pos]
+            sums = self.label[name] if own else self.complement[name]
+            bins, ece, mce = _bins_from(sums)
+            return CalibrationResult(
+                **base,
+                n=self.n,
+                bins=bins,
+                ece=ece,
+                mce=mce,
+                brier=self.brier[name] / self.n,
+                log_loss=self.loss[name] / self.n,
+                not_computed=None,
+                rows_not_summing_to_one=not_summing,
+                largest_sum_deviation=largest,
+                confidence_histogram=histogram,
+            )
+        bins, ece, mce = _bins_from(top)
+        brier = float(self.multi[0] / self.n) if full else None
+        loss = float(self.multi[1] / self.n) if full else None
+        return CalibrationResult(
+            **base,
+            n=self.n,
+            bins=bins,
+            ece=ece,
+            mce=mce,
+            brier=brier,
+            log_loss=loss,
+            not_computed=None if full else _why_not(labels, present),
+            rows_not_summing_to_one=not_summing,
+            largest_sum_deviation=largest,
+            confidence_histogram=histogram,
+        )

@@ -9,6 +9,7 @@ import numpy as np
 
 from reportgen.analysis import suggestions as suggest
 from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets, tags_from_column
+from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.samples import (
@@ -307,6 +308,7 @@ class Exact:
     sample: PredictionTable  # the analysis sample: calibration, thresholds, slices, tree
     split_counts: dict[str, np.ndarray] | None  # true-label counts per split, exact
     split_errors: dict[str, int] | None  # errors per split, exact
+    calibration: CalibrationResult | None = None  # from exact per-bin sums
 
     def errors_in(self, split: str | None) -> int:
         """The errors in the whole file, or in one split of it."""
@@ -423,6 +425,8 @@ def assemble(
         tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
     figures, figure_info = make_figures(result, buckets)
     calibration, thresholds = probability_analyses(rows, pos_label)
+    if exact is not None and exact.calibration is not None:
+        calibration = exact.calibration
     figures.update(probability_figures(calibration, thresholds))
     if splits is not None:
         from reportgen.figures.splits import plot_split_shares

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.calibration import CalibrationSums
 from reportgen.errors import ReportgenError
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
@@ -44,6 +45,7 @@ class Streamed:
     split_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # every row's
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
+    calibration: CalibrationSums | None = None
     regression: dict[str, Any] = field(default_factory=dict)
     shown: PredictionTable | None = None  # every kept row: samples to show pick from these
     sample: PredictionTable | None = None  # the analysis sample
@@ -124,6 +126,7 @@ class Fold:
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.split_mats: dict[str, np.ndarray] = {}
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
+        self.calibration = CalibrationSums()
         self.conf_n = np.zeros(2, dtype=np.int64)
         self.keeps = {
             "sample": Keep(limits.sample),
@@ -186,6 +189,14 @@ class Fold:
             self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
             self.conf_n += (int(right.sum()), int((~right).sum()))
         frame = _cells(table).assign(_t=t, _p=p)
+        if table.confidence is not None:
+            code = self.labels.code
+            self.calibration.add(
+                {lab: t == code.get(lab, -1) for lab in cols.proba},
+                {lab: frame[f"_proba:{lab}"].to_numpy(dtype=np.float64) for lab in cols.proba},
+                table.confidence,
+                right,
+            )
         base = keyed(table, self.seed, everything)
         wrong = np.flatnonzero(~right)
         self._offer("errors", frame, base, wrong)
@@ -271,6 +282,7 @@ class Fold:
         self.split_names |= other.split_names
         self.seen |= other.seen
         self.conf += other.conf
+        self.calibration.merge(other.calibration)
         self.conf_n += other.conf_n
         for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
@@ -333,6 +345,7 @@ class Fold:
                 s: remap_matrix(m, split_remap, ks) for s, m in self.split_mats.items()
             }
             if cols.proba:
+                out.calibration = self.calibration
                 out.confidence_sums = (
                     float(self.conf[0]),
                     int(self.conf_n[0]),

@@ -12,7 +12,9 @@ from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
 
 
-def classification_exact(read: Streamed, *, eval_split: str | None = None) -> classification.Exact:
+def classification_exact(
+    read: Streamed, *, eval_split: str | None = None, pos_label: str | None = None
+) -> classification.Exact:
     """Metrics from the exact confusion matrix; the kept rows for the rest.
 
     With eval_split the report covers one split: the split suggestions look at its rows only,
@@ -29,7 +31,11 @@ def classification_exact(read: Streamed, *, eval_split: str | None = None) -> cl
             n_wrong=wrong_n,
         )
     mats = read.split_matrices if read.source.columns.split is not None else None
+    calibration = None
+    if read.calibration is not None and read.calibration.n:
+        calibration = read.calibration.result(read.labels, pos_label)
     return classification.Exact(
+        calibration=calibration,
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
         split_counts=None
