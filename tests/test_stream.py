@@ -196,8 +196,9 @@ def test_sampled_classification_keeps_counts_exact(
     record = report.record
     assert record["stream"]["sampled"] is True
     assert record["stream"]["rows_in_sample"] == 100
-    assert "calibration" in record["stream"]["from_sample"]
-    assert record["calibration"]["n"] == 100  # the approximated section is the sample's
+    assert "thresholds" in record["stream"]["from_sample"]
+    assert "calibration" not in record["stream"]["from_sample"]
+    assert record["calibration"]["n"] == 600  # from exact per-bin sums
     assert whole["classification"]["n"] == 600
     for path in EXACT_CLASSIFICATION:
         assert differences(_at(whole, path), _at(record, path), path) == [], path

@@ -358,7 +358,8 @@ class CalibrationSums:
         self.complement: dict[str, np.ndarray] = {}
         self.brier: dict[str, float] = {}
         self.loss: dict[str, float] = {}
-        self.multi = np.zeros(2)  # sum of per-row multiclass Brier terms, of -ln p_true
+        self.squares: dict[str, float] = {}  # per label, the sum of its probabilities squared
+        self.truth = np.zeros(2)  # sums of the true label's probability, and of -ln of it
         self.not_summing = 0
         self.largest = 0.0
 
@@ -382,9 +383,10 @@ class CalibrationSums:
         columns = np.column_stack(list(proba.values())) if proba else np.zeros((0, 0))
         if proba:
             truth = sum(np.where(is_true[lab], p, 0.0) for lab, p in proba.items())
-            squares = np.einsum("ij,ij->i", columns, columns)
-            self.multi += (
-                float((squares - 2.0 * truth + 1.0).sum()),
+            for label, p in proba.items():
+                self.squares[label] = self.squares.get(label, 0.0) + float(np.square(p).sum())
+            self.truth += (
+                float(np.sum(truth)),
                 float(-np.log(np.clip(truth, EPS, 1.0 - EPS)).sum()),
             )
             deviation = np.abs(columns.sum(axis=1) - 1.0)
@@ -398,15 +400,24 @@ class CalibrationSums:
         for mine, theirs in ((self.label, other.label), (self.complement, other.complement)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
-        for mine_f, theirs_f in ((self.brier, other.brier), (self.loss, other.loss)):
+        pairs = ((self.brier, other.brier), (self.loss, other.loss), (self.squares, other.squares))
+        for mine_f, theirs_f in pairs:
             for key, number in theirs_f.items():
                 mine_f[key] = mine_f.get(key, 0.0) + number
-        self.multi += other.multi
+        self.truth += other.truth
         self.not_summing += other.not_summing
         self.largest = max(self.largest, other.largest)
 
+    def deviation_exact(self, labels: list[str]) -> bool:
+        """Whether the row sums were taken over exactly the report's labels' columns."""
+        return set(self.label) == set(labels)
+
     def result(self, labels: list[str], pos_label: str | None) -> CalibrationResult:
-        """The calibration result analyze_calibration gives on the same rows."""
+        """The calibration result analyze_calibration gives on the same rows.
+
+        When the report leaves out labels that have columns (--eval-split), the counts of rows
+        not summing to one are over every column; `deviation_exact` says so.
+        """
         k = len(labels)
         present = [i for i, lab in enumerate(labels) if lab in self.label]
         full = len(present) == k
@@ -449,8 +460,10 @@ class CalibrationSums:
                 confidence_histogram=histogram,
             )
         bins, ece, mce = _bins_from(top)
-        brier = float(self.multi[0] / self.n) if full else None
-        loss = float(self.multi[1] / self.n) if full else None
+        # over the report's labels: --eval-split may leave some of the file's out
+        squares = sum(self.squares[lab] for lab in labels) if full else 0.0
+        brier = float((squares - 2.0 * self.truth[0] + self.n) / self.n) if full else None
+        loss = float(self.truth[1] / self.n) if full else None
         return CalibrationResult(
             **base,
             n=self.n,

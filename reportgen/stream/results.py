@@ -34,6 +34,18 @@ def classification_exact(
     calibration = None
     if read.calibration is not None and read.calibration.n:
         calibration = read.calibration.result(read.labels, pos_label)
+        if not read.calibration.deviation_exact(read.labels):
+            # row sums over the report's labels only: from the analysis sample
+            from reportgen.kinds.probabilities import probability_analyses
+
+            assert read.sample is not None
+            sampled, _ = probability_analyses(read.sample, pos_label)
+            if sampled is not None:
+                calibration = replace(
+                    calibration,
+                    rows_not_summing_to_one=sampled.rows_not_summing_to_one,
+                    largest_sum_deviation=sampled.largest_sum_deviation,
+                )
     return classification.Exact(
         calibration=calibration,
         result=from_matrix(read.matrix, read.labels, confidence),
