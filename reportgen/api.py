@@ -534,7 +534,7 @@ def _streamed(
     approximate = (
         [
             "thresholds",
-            "slices",
+            *([] if exact.slices is not None else ["slices"]),
             "error tree",
             "threshold and confident-error suggestions",
         ]

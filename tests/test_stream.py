@@ -438,3 +438,23 @@ def test_calibration_is_exact_when_sampled(
     assert got["stream"]["sampled"] is True
     assert "calibration" not in got["stream"]["from_sample"]
     assert differences(want["calibration"], got["calibration"]) == []
+
+
+def test_categorical_slices_are_exact_when_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    data = EXAMPLES["inspection"]["data"]
+    options: dict[str, Any] = {"slices": ["camera", "split"]}
+    want = reportgen.build_report(data, **options).record
+    got = reportgen.build_report(data, stream=True, sample_rows=30, **options).record
+    assert "slices" not in got["stream"]["from_sample"]
+    assert "error tree" in got["stream"]["from_sample"]
+    for key in ("overall_error_rate", "columns", "items", "tested"):
+        assert differences(want["slices"][key], got["slices"][key]) == [], key
+
+
+def test_numeric_slices_come_from_the_sample_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    data = EXAMPLES["inspection"]["data"]
+    got = reportgen.build_report(data, stream=True, sample_rows=30, slices=["brightness"]).record
+    assert "slices" in got["stream"]["from_sample"]
+    assert sum(g["n"] for g in got["slices"]["columns"][0]["groups"]) == 30

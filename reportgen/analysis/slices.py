@@ -56,8 +56,11 @@ def _range(low: float, high: float) -> str:
     return f"{low:.4g} – {high:.4g}"
 
 
-def group_rows(values: pd.Series, column: str) -> Grouping:
-    """Assign each row to a group: quantile bins for many-valued numbers, else categories."""
+def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None) -> Grouping:
+    """Assign each row to a group: quantile bins for many-valued numbers, else categories.
+
+    weights: how many rows each row stands for (rows summed up by value); categories only.
+    """
     numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
         values.dtype
     )
@@ -72,7 +75,11 @@ def group_rows(values: pd.Series, column: str) -> Grouping:
         kind = "quantile bins"
     else:
         found, uniques = pd.factorize(values, use_na_sentinel=True)
-        counts = np.bincount(found[found >= 0], minlength=len(uniques))
+        counts = np.bincount(
+            found[found >= 0],
+            weights=None if weights is None else weights[found >= 0],
+            minlength=len(uniques),
+        )
         texts = [_scalar_text(u) for u in uniques]
         order = sorted(range(len(uniques)), key=lambda i: (-int(counts[i]), texts[i]))
         keep = order[: MAX_GROUPS - 1] if len(order) > MAX_GROUPS else order
@@ -173,11 +180,17 @@ class SliceResult:
 
 
 def _error_groups(
-    column: str, names: list[str], codes: np.ndarray, wrong: np.ndarray, overall: float
+    column: str,
+    names: list[str],
+    codes: np.ndarray,
+    wrong: np.ndarray,
+    overall: float,
+    weights: np.ndarray | None = None,
 ) -> list[ErrorGroup]:
     k = len(names)
-    n = np.bincount(codes, minlength=k)
-    errors = np.bincount(codes, weights=wrong.astype(np.float64), minlength=k).astype(np.int64)
+    w = np.ones(codes.size) if weights is None else weights.astype(np.float64)
+    n = np.rint(np.bincount(codes, weights=w, minlength=k)).astype(np.int64)
+    errors = np.rint(np.bincount(codes, weights=wrong * w, minlength=k)).astype(np.int64)
     out = []
     for i, name in enumerate(names):
         if n[i] == 0:
@@ -226,12 +239,21 @@ def _with_tests(groups: list[ErrorGroup], overall: float, tested: int) -> list[E
     return out
 
 
-def error_slices(frame: pd.DataFrame, columns: list[str], wrong: np.ndarray) -> SliceResult:
-    """Error rate per group of each column, and the groups (and pairs) that stand out most."""
-    n = int(wrong.size)
-    overall = float(wrong.mean()) if n else 0.0
-    groupings = [group_rows(frame[c], c) for c in columns]
-    per_column = [(g, _error_groups(g.column, g.names, g.codes, wrong, overall)) for g in groupings]
+def error_slices(
+    frame: pd.DataFrame, columns: list[str], wrong: np.ndarray, weights: np.ndarray | None = None
+) -> SliceResult:
+    """Error rate per group of each column, and the groups (and pairs) that stand out most.
+
+    weights: how many rows each row of the frame stands for, when rows with the same values
+    were summed up (categorical columns only).
+    """
+    w = np.ones(wrong.size) if weights is None else weights.astype(np.float64)
+    n = int(np.rint(w.sum()))
+    overall = float((wrong * w).sum() / n) if n else 0.0
+    groupings = [group_rows(frame[c], c, weights) for c in columns]
+    per_column = [
+        (g, _error_groups(g.column, g.names, g.codes, wrong, overall, weights)) for g in groupings
+    ]
     candidates = [grp for _, groups in per_column for grp in groups]
     pairs_tried = 1 < len(groupings) <= MAX_PAIR_COLUMNS
     if pairs_tried:
@@ -239,7 +261,7 @@ def error_slices(frame: pd.DataFrame, columns: list[str], wrong: np.ndarray) -> 
             for b in groupings[a_index + 1 :]:
                 combined = a.codes * len(b.names) + b.codes
                 names = [f"{x} & {b.column} = {y}" for x in a.names for y in b.names]
-                pair_groups = _error_groups(a.column, names, combined, wrong, overall)
+                pair_groups = _error_groups(a.column, names, combined, wrong, overall, weights)
                 candidates += [g for g in pair_groups if g.n >= max(MIN_RANKED_SUPPORT, n // 100)]
     ranked = [g for g in candidates if g.n >= MIN_RANKED_SUPPORT]
     tested = len(ranked)

@@ -18,6 +18,7 @@ from reportgen.analysis.samples import (
     confusion_strips,
     misclassified_samples,
 )
+from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.splits import SplitResult
 from reportgen.describe import classification_findings, classification_headline
 from reportgen.images import ImageLoader
@@ -309,6 +310,7 @@ class Exact:
     split_counts: dict[str, np.ndarray] | None  # true-label counts per split, exact
     split_errors: dict[str, int] | None  # errors per split, exact
     calibration: CalibrationResult | None = None  # from exact per-bin sums
+    slices: SliceResult | None = None  # from exact counts by slice values
 
     def errors_in(self, split: str | None) -> int:
         """The errors in the whole file, or in one split of it."""
@@ -421,7 +423,11 @@ def assemble(
 
         wrong = rows.true_codes != rows.pred_codes
         columns = list(rows.columns.slices)
-        slice_result = error_slices(rows.frame, columns, wrong)
+        slice_result = (
+            exact.slices
+            if exact is not None and exact.slices is not None
+            else error_slices(rows.frame, columns, wrong)
+        )
         tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
     figures, figure_info = make_figures(result, buckets)
     calibration, thresholds = probability_analyses(rows, pos_label)

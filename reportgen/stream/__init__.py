@@ -27,6 +27,7 @@ SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
 MAX_STRIP_LABELS = 200  # past this many labels, per-pair examples would keep too many rows
 MAX_TAGGED = 200_000
+MAX_SLICE_COMBOS = 100_000  # distinct (slice values, wrong) kept exactly; past it, the sample
 Marks = tuple[str, set[str]] | None  # what a tag sheet joins on (id or row) and its values
 
 
@@ -46,6 +47,7 @@ class Streamed:
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     calibration: CalibrationSums | None = None
+    slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
     regression: dict[str, Any] = field(default_factory=dict)
     shown: PredictionTable | None = None  # every kept row: samples to show pick from these
     sample: PredictionTable | None = None  # the analysis sample
@@ -127,6 +129,7 @@ class Fold:
         self.split_mats: dict[str, np.ndarray] = {}
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
         self.calibration = CalibrationSums()
+        self.slice_parts: list[pd.Series] | None = []  # row counts by slice values and wrong
         self.conf_n = np.zeros(2, dtype=np.int64)
         self.keeps = {
             "sample": Keep(limits.sample),
@@ -197,6 +200,8 @@ class Fold:
                 table.confidence,
                 right,
             )
+        if cols.slices and self.slice_parts is not None:
+            self._add_slices(table.frame[list(cols.slices)].assign(_wrong=~right))
         base = keyed(table, self.seed, everything)
         wrong = np.flatnonzero(~right)
         self._offer("errors", frame, base, wrong)
@@ -208,6 +213,21 @@ class Fold:
         if cols.buckets is not None or self.marks is not None:
             marked = _tagged(table, cols.buckets, cols.id, self.marks)
             self._offer("tagged", frame, base.assign(_key=base["_row"]), marked)
+
+    def _add_slices(self, part: pd.DataFrame) -> None:
+        """Count rows by their slice values and whether they are wrong (until too many)."""
+        assert self.slice_parts is not None
+        keys = list(part.columns)
+        self.slice_parts.append(part.groupby(keys, dropna=False, sort=False).size())
+        if len(self.slice_parts) > 16:
+            self._combine_slices()
+
+    def _combine_slices(self) -> None:
+        if not self.slice_parts:
+            return
+        whole = pd.concat(self.slice_parts)
+        whole = whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
+        self.slice_parts = None if len(whole) > MAX_SLICE_COMBOS else [whole]
 
     def _add_splits(self, table: PredictionTable, text: np.ndarray) -> None:
         """Count each split's (true, predicted) pairs over every row of the batch."""
@@ -283,6 +303,11 @@ class Fold:
         self.seen |= other.seen
         self.conf += other.conf
         self.calibration.merge(other.calibration)
+        if self.slice_parts is None or other.slice_parts is None:
+            self.slice_parts = None
+        else:
+            self.slice_parts += other.slice_parts
+            self._combine_slices()
         self.conf_n += other.conf_n
         for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
@@ -344,6 +369,9 @@ class Fold:
             out.split_matrices = {
                 s: remap_matrix(m, split_remap, ks) for s, m in self.split_mats.items()
             }
+            self._combine_slices()
+            if cols.slices and self.slice_parts:
+                out.slice_counts = self.slice_parts[0]
             if cols.proba:
                 out.calibration = self.calibration
                 out.confidence_sums = (

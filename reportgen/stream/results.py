@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+
 from reportgen.analysis.classification import ConfidenceSummary, from_matrix
 from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression
+from reportgen.analysis.slices import FEW_VALUES, SliceResult, error_slices
 from reportgen.analysis.stats import Z95, Interval
 from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
@@ -48,6 +52,7 @@ def classification_exact(
                 )
     return classification.Exact(
         calibration=calibration,
+        slices=exact_slices(read),
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
         split_counts=None
@@ -117,3 +122,25 @@ def regression_exact(read: Streamed) -> regression.Exact:
         density=n > DENSITY_ABOVE,
     )
     return regression.Exact(result=result, sample=sample, under=s["under"], over=s["over"])
+
+
+def exact_slices(read: Streamed) -> SliceResult | None:
+    """Error slices from the row counts by slice values, when every slice column is categories.
+
+    A many-valued numeric column is cut into quantile bins, which need the rows: its slices
+    come from the analysis sample.
+    """
+    counts = read.slice_counts
+    if counts is None:
+        return None
+    frame = counts.index.to_frame(index=False)
+    columns = list(read.source.columns.slices)
+    for column in columns:
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype
+        )
+        if numeric and values.nunique(dropna=True) > FEW_VALUES:
+            return None
+    wrong = frame["_wrong"].to_numpy(dtype=bool)
+    return error_slices(frame, columns, wrong, counts.to_numpy(dtype=np.float64))
