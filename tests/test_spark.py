@@ -88,13 +88,18 @@ def test_a_folder_of_parts_is_numbered_in_path_order(spark: Any, tmp_path: Path)
 
 def test_sampled_spark_keeps_counts_exact(spark: Any, tmp_path: Path) -> None:
     path = _parquet("inspection", tmp_path)
-    want = reportgen.build_report(path).record
-    got = reportgen.build_report(path, engine="spark", sample_rows=50).record
+    options: dict[str, Any] = {"eval_split": "test", "slices": ["camera"]}
+    want = reportgen.build_report(path, **options).record
+    got = reportgen.build_report(path, engine="spark", sample_rows=50, **options).record
     assert got["stream"]["sampled"] is True and got["stream"]["rows_in_sample"] == 50
     for key in ("confusion_matrix", "per_class", "accuracy", "macro_avg", "top_confusions"):
         assert differences(want["classification"][key], got["classification"][key]) == []
     assert differences(want["splits"], got["splits"]) == []
     assert got["samples"]["misclassified"] == want["samples"]["misclassified"]
+    for key in ("calibration", "slices"):
+        assert key not in got["stream"]["from_sample"]
+    assert differences(want["calibration"], got["calibration"]) == []
+    assert differences(want["slices"]["columns"], got["slices"]["columns"]) == []
 
 
 def test_bad_cell_in_a_partition_names_the_file_row(spark: Any, tmp_path: Path) -> None:
@@ -114,8 +119,8 @@ def test_spark_refuses_what_it_cannot_do(spark: Any, tmp_path: Path) -> None:
     with pytest.raises(ReportgenError, match="cannot take a DataFrame"):
         reportgen.build_report(frame, engine="spark")
     path = _parquet("cancer", tmp_path)
-    with pytest.raises(ReportgenError, match="--eval-split is not available"):
-        reportgen.build_report(path, engine="spark", eval_split="test")
+    with pytest.raises(ReportgenError, match="--step is not available"):
+        reportgen.build_report(path, engine="spark", step="split")
     with pytest.raises(ReportgenError, match="Spark could not read it as Parquet"):
         reportgen.build_report(EXAMPLES["cancer"]["data"], engine="spark")
 
