@@ -308,6 +308,11 @@ def build_report(
             "--no-stream."
         )
     if not isinstance(data, pd.DataFrame) and (engine == "spark" or should_stream(data, stream)):
+        if step is None and (steps or at_step is not None):
+            raise ReportgenError(
+                f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
+                "COLUMN."
+            )
         table, streamed = _streamed(
             data,
             options,
@@ -320,10 +325,12 @@ def build_report(
             sample_rows,
             engine,
             pos_label,
+            [str(v) for v in steps],
+            None if at_step is None else str(at_step),
         )
     else:
         table = load_predictions(data, options)
-    evolution = None
+    evolution = None if streamed is None else streamed[3]
     if streamed is None and step is not None:
         named = table.columns
         keep = step in columns or step in (
@@ -476,7 +483,9 @@ def _streamed(
     sample_rows: int | None,
     engine: str = "local",
     pos_label: str | None = None,
-) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any]]]:
+    steps: Sequence[str] = (),
+    at_step: str | None = None,
+) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any], EvolutionResult | None]]:
     """Read the file in batches: the rows kept to show, the exact results, what was sampled."""
     from reportgen.analysis.splits import splits_from_matrices
     from reportgen.kinds.classification import STRIP_ERRORS
@@ -485,16 +494,18 @@ def _streamed(
     from reportgen.stream.batches import BATCH_ROWS
     from reportgen.stream.results import classification_exact, regression_exact
 
-    for value, option in ((step, "--step"),):
-        if value is not None:
-            raise ReportgenError(
-                f"{option} is not available with --stream or --engine spark yet: read the file "
-                "whole (leave out --stream, or pass --no-stream for a file over 1 GB)."
-            )
+    if step is not None and engine == "spark":
+        raise ReportgenError(
+            "--step is not available with --engine spark yet: use --stream on one machine, or "
+            "read the file whole."
+        )
     limit = SAMPLE_ROWS if sample_rows is None else sample_rows
     if limit < 1:
         raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
     sheet = None if tags is None else (str(tags), separators)
+    evolution, only = None, None
+    if step is not None:
+        evolution, only = _stream_steps(data, options, step, eval_split, seed, steps, at_step)
     if engine == "spark":
         from reportgen.stream import Limits
         from reportgen.stream.spark import read_spark
@@ -519,8 +530,24 @@ def _streamed(
             tag_sheet=sheet,
             sample_rows=limit,
             eval_split=eval_split,
+            step=step,
+            only_step=only,
         )
-    assert read.shown is not None
+    assert read.shown is not None and read.sample is not None
+    cols = read.source.columns
+    if step is not None and step not in (
+        *options.columns,
+        cols.id,
+        cols.sample,
+        cols.buckets,
+        cols.split,
+        *cols.slices,
+    ):
+        # the step column was read only for this; within one step it says nothing
+        read.shown, read.sample = (
+            _without_column(read.shown, step),
+            _without_column(read.sample, step),
+        )
     exact: Any
     splits = None
     if read.task == "classification":
@@ -549,7 +576,66 @@ def _streamed(
         "sampled": read.sampled,
         "from_sample": approximate if read.sampled else [],
     }
-    return read.shown, (exact, splits, info)
+    return read.shown, (exact, splits, info, evolution)
+
+
+def _without_column(table: PredictionTable, column: str) -> PredictionTable:
+    """The table without one of its extra columns."""
+    from dataclasses import replace
+
+    extra = tuple(c for c in table.columns.extra if c != column)
+    columns = replace(table.columns, extra=extra)
+    return replace(table, columns=columns, frame=table.frame[columns.shown()])
+
+
+def _stream_steps(
+    data: str | os.PathLike[str],
+    options: LoadOptions,
+    step: str,
+    eval_split: str | None,
+    seed: int,
+    steps: Sequence[str],
+    at_step: str | None,
+) -> tuple[EvolutionResult, set[str]]:
+    """A first pass for --step: each step's confusion matrix; which step values to keep."""
+    import numpy as np
+
+    from reportgen.analysis.evolution import evolution_from_matrices, step_codes
+    from reportgen.stream import read_streamed
+
+    first = read_streamed(
+        data,
+        options,
+        seed=seed,
+        max_samples=0,
+        per_pair=0,
+        largest=0,
+        sample_rows=0,
+        eval_split=eval_split,
+        step=step,
+    )
+    if first.task != "classification":
+        raise ReportgenError(
+            f"--step {step}: training evolution applies to classification files, and this is "
+            "a regression file; leave --step out, or pass --task classification if the numbers "
+            "are class labels."
+        )
+    keys = list(first.step_values)
+    codes, names = step_codes(pd.Series([first.step_values[k] for k in keys], dtype="object"))
+    name_of = {key: names[int(c)] for key, c in zip(keys, codes, strict=True)}
+    k = len(first.labels)
+    matrices = {name: np.zeros((k, k), dtype=np.int64) for name in names}
+    for key, matrix in first.step_matrices.items():
+        matrices[name_of[key]] += matrix
+    evolution = evolution_from_matrices(
+        names,
+        [matrices[n] for n in names],
+        first.labels,
+        column=step,
+        steps=[str(v) for v in steps],
+        at_step=at_step,
+    )
+    return evolution, {key for key, name in name_of.items() if name == evolution.shown_step}
 
 
 def _default_names(

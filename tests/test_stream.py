@@ -127,16 +127,37 @@ def test_streamed_record_equals_in_memory(
     assert differences(in_memory(name), record) == []
 
 
-def test_step_is_refused_with_stream(tmp_path: Path) -> None:
-    spec = EXAMPLES["digits-training"]
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"at_step": "5"},
+        {"steps": ["2", "4"], "columns": ["step"]},
+        {"eval_split": None},
+    ],
+)
+def test_step_streamed_equals_in_memory(
+    options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 97)
+    data = EXAMPLES["digits-training"]["data"]
+    want = reportgen.build_report(data, step="step", **options).record
+    got = reportgen.build_report(data, step="step", stream=True, **options).record
+    assert differences(want, got) == []
+    assert got["evolution"]["steps"] == want["evolution"]["steps"]
+
+
+def test_step_on_a_regression_file_is_refused_when_streamed(tmp_path: Path) -> None:
+    frame = pd.read_csv(EXAMPLES["diabetes"]["data"]).assign(step=1)
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
     out = tmp_path / "report.html"
-    result = invoke("build", spec["data"], "--stream", "--step", "step", "-o", out)
-    assert result.exit_code == 2, result.output
-    assert message(result).startswith("reportgen: error: --step is not available with --stream")
-    assert "read the file whole" in message(result)
-    assert "Traceback" not in result.output
+    streamed_run = invoke("build", path, "--stream", "--step", "step", "-o", out)
+    whole_run = invoke("build", path, "--step", "step", "-o", out)
+    assert streamed_run.exit_code == whole_run.exit_code == 2
+    assert message(streamed_run) == message(whole_run)
+    assert "training evolution applies to classification files" in message(streamed_run)
     assert not out.exists()
-    assert list(tmp_path.iterdir()) == []
 
 
 # --- 2. Parquet ----------------------------------------------------------------------------

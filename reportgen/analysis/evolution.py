@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import analyze_classification, confusion_matrix
+from reportgen.analysis.classification import confusion_matrix, from_matrix
 from reportgen.errors import ReportgenError
 from reportgen.table import label_text
 
@@ -93,24 +93,37 @@ def analyze_evolution(
     """Compute accuracy, macro F1 and per-class recall at every step; pick the steps to show."""
     codes, names = step_codes(step_values)
     k = len(labels)
+    matrices = [
+        confusion_matrix(true_codes[codes == s], pred_codes[codes == s], k)
+        for s in range(len(names))
+    ]
+    return evolution_from_matrices(
+        names, matrices, labels, column=column, steps=steps, at_step=at_step
+    )
+
+
+def evolution_from_matrices(
+    names: list[str],
+    matrices: list[np.ndarray],
+    labels: list[str],
+    *,
+    column: str,
+    steps: Sequence[str] = (),
+    at_step: str | None = None,
+) -> EvolutionResult:
+    """The evolution from each step's confusion matrix (steps in order, rows true)."""
+    k = len(labels)
     per_step: list[StepMetrics] = []
-    matrices: list[np.ndarray] = []
-    for s, name in enumerate(names):
-        mask = codes == s
-        t, p = true_codes[mask], pred_codes[mask]
-        cm = confusion_matrix(t, p, k)
-        matrices.append(cm)
+    for name, cm in zip(names, matrices, strict=True):
         # accuracy and macro F1 over the labels this step has, as scikit-learn does by default
         used = np.flatnonzero(cm.sum(axis=0) + cm.sum(axis=1))
-        remap = np.full(k, -1, dtype=np.int64)
-        remap[used] = np.arange(used.size)
-        result = analyze_classification(remap[t], remap[p], [labels[i] for i in used])
+        result = from_matrix(cm[np.ix_(used, used)], [labels[i] for i in used])
         support = cm.sum(axis=1)
         recall = [float(cm[i, i] / support[i]) if support[i] else None for i in range(k)]
         per_step.append(
             StepMetrics(
                 step=name,
-                n=int(mask.sum()),
+                n=int(cm.sum()),
                 accuracy=result.accuracy,
                 accuracy_ci=result.accuracy_ci,
                 macro_f1=result.macro_avg.f1,

@@ -48,6 +48,8 @@ class Streamed:
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     calibration: CalibrationSums | None = None
     slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
+    step_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # by step value's text
+    step_values: dict[str, Any] = field(default_factory=dict)  # a value as written, per text
     regression: dict[str, Any] = field(default_factory=dict)
     shown: PredictionTable | None = None  # every kept row: samples to show pick from these
     sample: PredictionTable | None = None  # the analysis sample
@@ -76,6 +78,8 @@ def read_streamed(
     sample_rows: int = SAMPLE_ROWS,
     batch_rows: int | None = None,
     eval_split: str | None = None,
+    step: str | None = None,
+    only_step: set[str] | None = None,
 ) -> Streamed:
     """Read the file in batches and fold it: one pass, memory bounded by the kept rows."""
     from reportgen.stream import batches as batching
@@ -86,11 +90,25 @@ def read_streamed(
         limits=Limits(sample_rows, max_samples, per_pair, largest),
         marks=tag_marks(tag_sheet, source.columns.id),
         eval_split=eval_split,
+        step=step,
+        only_step=only_step,
     )
     size = batching.BATCH_ROWS if batch_rows is None else batch_rows
     for table in read_batches(source, options, batch_rows=size):
         fold.add(table)
     return fold.finish(source, options)
+
+
+def label_text_of(value: Any) -> str:
+    """A step value as text, the same for 5, 5.0 and '5'."""
+    from reportgen.table import label_text
+
+    if isinstance(value, str):
+        try:
+            return label_text(float(value)) if value.strip() else value
+        except ValueError:
+            return value
+    return label_text(value)
 
 
 def tag_marks(tag_sheet: tuple[str, str] | None, id_column: str | None) -> Marks:
@@ -117,9 +135,20 @@ class Fold:
     """Mergeable partial aggregates of some rows: add batches, merge folds, finish once."""
 
     def __init__(
-        self, *, seed: int, limits: Limits, marks: Marks = None, eval_split: str | None = None
+        self,
+        *,
+        seed: int,
+        limits: Limits,
+        marks: Marks = None,
+        eval_split: str | None = None,
+        step: str | None = None,
+        only_step: set[str] | None = None,
     ) -> None:
         self.seed, self.limits, self.marks, self.eval_split = seed, limits, marks, eval_split
+        # --step: count each step's pairs (step_mats), or keep one step's rows (only_step)
+        self.step, self.only_step = step, only_step
+        self.step_mats: dict[str, np.ndarray] = {}
+        self.step_values: dict[str, Any] = {}
         self.task = ""
         self.labels = Labels()
         self.split_labels = Labels()  # the split check looks at every row, whatever is reported
@@ -171,6 +200,11 @@ class Fold:
                 from reportgen.table import restrict
 
                 table = restrict(table, (text == self.eval_split) & values.notna().to_numpy())
+        if self.step is not None and self.only_step is not None and table.n:
+            from reportgen.table import restrict
+
+            keys = table.frame[self.step].map(label_text_of)
+            table = restrict(table, keys.isin(self.only_step).to_numpy())
         self.n += table.n
         if table.n == 0:
             return
@@ -187,6 +221,15 @@ class Fold:
         k = len(self.labels.texts)
         self.matrix = grow(self.matrix, k)
         np.add.at(self.matrix, (t, p), 1)
+        if self.step is not None and self.only_step is None:
+            values = table.frame[self.step]
+            found, uniques = pd.factorize(values, use_na_sentinel=True)
+            for i, value in enumerate(uniques):
+                key = label_text_of(value)
+                self.step_values.setdefault(key, value)
+                m = grow(self.step_mats.get(key, np.zeros((0, 0), np.int64)), k)
+                np.add.at(m, (t[found == i], p[found == i]), 1)
+                self.step_mats[key] = m
         right = t == p
         if table.confidence is not None:
             self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
@@ -300,6 +343,10 @@ class Fold:
             mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), ks)
             self.split_mats[name] = mine + remap_matrix(m, split_remap, ks)
         self.split_names |= other.split_names
+        for key, m in other.step_mats.items():
+            mine = grow(self.step_mats.get(key, np.zeros((0, 0), np.int64)), k)
+            self.step_mats[key] = mine + remap_matrix(m, remap, k)
+            self.step_values.setdefault(key, other.step_values[key])
         self.seen |= other.seen
         self.conf += other.conf
         self.calibration.merge(other.calibration)
@@ -362,6 +409,10 @@ class Fold:
                     f"{', '.join(repr(cols.proba[u]) for u in unknown[:5])}."
                 )
             out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
+            out.step_matrices = {
+                key: remap_matrix(m, remap, k) for key, m in self.step_mats.items()
+            }
+            out.step_values = dict(self.step_values)
             out.matrix = remap_matrix(self.matrix, remap, k)
             split_order, split_remap = self.split_labels.order()
             ks = len(split_order)
@@ -468,11 +519,14 @@ def _table(out: Streamed, rows: pd.DataFrame, remap: np.ndarray | None) -> Predi
         rows_dropped=out.rows_dropped,
     )
     if out.task == "regression":
-        table.y_true_values = rows["_yt"].to_numpy(dtype=np.float64)
-        table.y_pred_values = rows["_yp"].to_numpy(dtype=np.float64)
+        empty = np.zeros(0, dtype=np.float64)
+        table.y_true_values = empty if rows.empty else rows["_yt"].to_numpy(dtype=np.float64)
+        table.y_pred_values = empty if rows.empty else rows["_yp"].to_numpy(dtype=np.float64)
         return table
     assert remap is not None
     table.labels, table.label_kind = out.labels, out.label_kind
+    if rows.empty:
+        return table
     table.true_codes = remap[rows["_t"].to_numpy(dtype=np.int64)]
     table.pred_codes = remap[rows["_p"].to_numpy(dtype=np.int64)]
     if cols.proba:
