@@ -307,7 +307,9 @@ def build_report(
             "--engine spark reads Parquet files in parts; it cannot take a DataFrame or "
             "--no-stream."
         )
-    if not isinstance(data, pd.DataFrame) and (engine == "spark" or should_stream(data, stream)):
+    if not isinstance(data, pd.DataFrame) and (
+        engine == "spark" or should_stream(data, stream, format)
+    ):
         if step is None and (steps or at_step is not None):
             raise ReportgenError(
                 f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "

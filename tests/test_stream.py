@@ -479,3 +479,27 @@ def test_numeric_slices_come_from_the_sample_and_say_so(monkeypatch: pytest.Monk
     got = reportgen.build_report(data, stream=True, sample_rows=30, slices=["brightness"]).record
     assert "slices" in got["stream"]["from_sample"]
     assert sum(g["n"] for g in got["slices"]["columns"][0]["groups"]) == 30
+
+
+def test_files_over_the_threshold_stream_unless_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    import reportgen.stream
+
+    monkeypatch.setattr(reportgen.stream, "STREAM_ABOVE", 0)
+    csv_path = tmp_path / "p.csv.gz"
+    csv_path.write_bytes(gzip.compress(Path(EXAMPLES["cancer"]["data"]).read_bytes()))
+    auto = reportgen.build_report(csv_path).record
+    assert "stream" in auto  # over the (patched) threshold: read in batches, gzip and all
+    assert "stream" not in reportgen.build_report(csv_path, stream=False).record
+    frame = pd.read_csv(EXAMPLES["cancer"]["data"])
+    jsonl = tmp_path / "p.jsonl"
+    frame.to_json(jsonl, orient="records", lines=True)
+    assert "stream" not in reportgen.build_report(jsonl).record
+    assert "stream" not in reportgen.build_report(jsonl, format="jsonl").record
+    assert (
+        differences(reportgen.build_report(jsonl).record["classification"], auto["classification"])
+        == []
+    )

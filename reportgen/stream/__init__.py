@@ -56,14 +56,19 @@ class Streamed:
     sampled: bool = False  # True when the analysis sample is not every row
 
 
-def should_stream(path: str | os.PathLike[str], stream: bool | None) -> bool:
+def should_stream(
+    path: str | os.PathLike[str], stream: bool | None, fmt: str | None = None
+) -> bool:
     """Stream when asked, or when the file is larger than STREAM_ABOVE and not told otherwise."""
     if stream is not None:
         return stream
     try:
-        return os.path.getsize(path) > STREAM_ABOVE
+        large = os.path.getsize(path) > STREAM_ABOVE
     except OSError:
         return False
+    # JSON Lines is read whole, whatever its size
+    named = str(path).lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"))
+    return large and fmt != "jsonl" and not named
 
 
 def read_streamed(
