@@ -115,7 +115,10 @@ def read_spark(
     task = options.task
     if task == "auto":  # the first rows decide, as for the local reader
         first = sorted(counts)[0]
-        head = data.where(F.col(_FILE) == first).orderBy(_INDEX).limit(65_536).toPandas()
+        from reportgen.stream import batches as batching
+
+        rows = batching.BATCH_ROWS  # the local reader's first batch
+        head = data.where(F.col(_FILE) == first).orderBy(_INDEX).limit(rows).toPandas()
         task = _part(head, source, options, offsets).task
     settings = replace(options, task=task)
     marks = tag_marks(tag_sheet, columns.id)
