@@ -40,7 +40,7 @@ class Keep:
             return
         self.frames.append(rows)
         self.pending += len(rows)
-        if self.pending > 2 * self.k + 65_536:
+        if self.pending > self.k + max(self.k // 4, 65_536):
             self._prune()
 
     def _prune(self) -> None:
