@@ -496,18 +496,15 @@ def _streamed(
     from reportgen.stream.batches import BATCH_ROWS
     from reportgen.stream.results import classification_exact, regression_exact
 
-    if step is not None and engine == "spark":
-        raise ReportgenError(
-            "--step is not available with --engine spark yet: use --stream on one machine, or "
-            "read the file whole."
-        )
     limit = SAMPLE_ROWS if sample_rows is None else sample_rows
     if limit < 1:
         raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
     sheet = None if tags is None else (str(tags), separators)
     evolution, only = None, None
     if step is not None:
-        evolution, only = _stream_steps(data, options, step, eval_split, seed, steps, at_step)
+        evolution, only = _stream_steps(
+            data, options, step, eval_split, seed, steps, at_step, engine
+        )
     if engine == "spark":
         from reportgen.stream import Limits
         from reportgen.stream.spark import read_spark
@@ -520,6 +517,8 @@ def _streamed(
             limits=limits,
             tag_sheet=sheet,
             eval_split=eval_split,
+            step=step,
+            only_step=only,
         )
     else:
         read = read_streamed(
@@ -598,6 +597,7 @@ def _stream_steps(
     seed: int,
     steps: Sequence[str],
     at_step: str | None,
+    engine: str = "local",
 ) -> tuple[EvolutionResult, set[str]]:
     """A first pass for --step: each step's confusion matrix; which step values to keep."""
     import numpy as np
@@ -605,17 +605,30 @@ def _stream_steps(
     from reportgen.analysis.evolution import evolution_from_matrices, step_codes
     from reportgen.stream import read_streamed
 
-    first = read_streamed(
-        data,
-        options,
-        seed=seed,
-        max_samples=0,
-        per_pair=0,
-        largest=0,
-        sample_rows=0,
-        eval_split=eval_split,
-        step=step,
-    )
+    if engine == "spark":
+        from reportgen.stream import Limits
+        from reportgen.stream.spark import read_spark
+
+        first = read_spark(
+            [os.fspath(data)],
+            options,
+            seed=seed,
+            limits=Limits(0, 0, 0, 0),
+            eval_split=eval_split,
+            step=step,
+        )
+    else:
+        first = read_streamed(
+            data,
+            options,
+            seed=seed,
+            max_samples=0,
+            per_pair=0,
+            largest=0,
+            sample_rows=0,
+            eval_split=eval_split,
+            step=step,
+        )
     if first.task != "classification":
         raise ReportgenError(
             f"--step {step}: training evolution applies to classification files, and this is "

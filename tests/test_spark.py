@@ -118,9 +118,6 @@ def test_spark_refuses_what_it_cannot_do(spark: Any, tmp_path: Path) -> None:
     frame = pd.read_csv(EXAMPLES["cancer"]["data"])
     with pytest.raises(ReportgenError, match="cannot take a DataFrame"):
         reportgen.build_report(frame, engine="spark")
-    path = _parquet("cancer", tmp_path)
-    with pytest.raises(ReportgenError, match="--step is not available"):
-        reportgen.build_report(path, engine="spark", step="split")
     with pytest.raises(ReportgenError, match="Spark could not read it as Parquet"):
         reportgen.build_report(EXAMPLES["cancer"]["data"], engine="spark")
 
@@ -142,3 +139,12 @@ def test_without_pyspark_the_message_says_how_to_install_it(
 
     with pytest.raises(ReportgenError, match=r"pip install 'reportgen\[spark\]'"):
         session()
+
+
+def test_spark_step_equals_in_memory(spark: Any, tmp_path: Path) -> None:
+    path = _parquet("digits-training", tmp_path)
+    options: dict[str, Any] = {"step": "step", "at_step": "5", "steps": ["1", "5", "10"]}
+    want = reportgen.build_report(path, created="2026-11-22", **options).record
+    got = reportgen.build_report(path, engine="spark", created="2026-11-22", **options).record
+    assert got["evolution"]["shown_step"] == "5"
+    assert differences(want, got) == []

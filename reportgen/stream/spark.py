@@ -82,6 +82,8 @@ def read_spark(
     limits: Limits,
     tag_sheet: tuple[str, str] | None = None,
     eval_split: str | None = None,
+    step: str | None = None,
+    only_step: set[str] | None = None,
 ) -> Streamed:
     """Fold Parquet data with Spark: one pass over the rows, plus a count per file."""
     from pyspark.sql import functions as F
@@ -124,7 +126,14 @@ def read_spark(
     marks = tag_marks(tag_sheet, columns.id)
 
     def fold_part(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        fold = Fold(seed=seed, limits=limits, marks=marks, eval_split=eval_split)
+        fold = Fold(
+            seed=seed,
+            limits=limits,
+            marks=marks,
+            eval_split=eval_split,
+            step=step,
+            only_step=only_step,
+        )
         for part in parts:
             fold.add(_part(part, source, settings, offsets))
         yield pd.DataFrame({"fold": [pickle.dumps(fold, protocol=pickle.HIGHEST_PROTOCOL)]})
