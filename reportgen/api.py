@@ -559,16 +559,20 @@ def _streamed(
             )
     else:
         exact = regression_exact(read)
-    approximate = (
-        [
-            "thresholds",
-            *([] if exact.slices is not None else ["slices"]),
-            "error tree",
-            "threshold and confident-error suggestions",
+    cols = read.source.columns
+    if read.task == "classification":
+        approximate = [
+            *(["thresholds"] if cols.proba and exact.thresholds is None else []),
+            *(["slices"] if cols.slices and exact.slices is None else []),
+            *(["error tree"] if cols.slices else []),
+            *(["threshold and confident-error suggestions"] if cols.proba else []),
         ]
-        if read.task == "classification"
-        else ["median absolute error", "residual figures and quantiles", "slices"]
-    )
+    else:
+        approximate = [
+            "median absolute error",
+            "residual figures and quantiles",
+            *(["slices"] if cols.slices else []),
+        ]
     info = {
         "engine": engine,
         "batch_rows": BATCH_ROWS,

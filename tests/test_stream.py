@@ -503,3 +503,34 @@ def test_files_over_the_threshold_stream_unless_json_lines(
         differences(reportgen.build_report(jsonl).record["classification"], auto["classification"])
         == []
     )
+
+
+@pytest.mark.parametrize("pos_label", ["malignant", "benign"])
+def test_binary_thresholds_are_exact_when_sampled(
+    pos_label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    data = EXAMPLES["cancer"]["data"]
+    want = reportgen.build_report(data, pos_label=pos_label).record
+    got = reportgen.build_report(data, stream=True, sample_rows=30, pos_label=pos_label).record
+    assert got["stream"]["from_sample"] == ["threshold and confident-error suggestions"]
+    assert differences(want["thresholds"], got["thresholds"]) == []
+
+
+def test_only_sections_the_report_has_are_named_as_sampled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    frame = pd.read_csv(EXAMPLES["cancer"]["data"])[["id", "y_true", "y_pred"]]
+    got = reportgen.build_report(frame.pipe(_saved), stream=True, sample_rows=30)
+    assert got.record["stream"]["sampled"] is True
+    assert got.record["stream"]["from_sample"] == []
+    assert 'badge-warn">sampled' not in got.to_html()
+
+
+def _saved(frame: pd.DataFrame) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "labels.csv"
+    frame.to_csv(path, index=False)
+    return path

@@ -162,14 +162,22 @@ ThresholdResult = BinaryThresholds | OvrThresholds
 
 
 def binary_counts(
-    is_pos: np.ndarray, score: np.ndarray
+    is_pos: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return true and false positives at every distinct score, highest threshold first.
+
+    weights: how many rows each row stands for (rows with equal values summed up).
 
     Value sorts instead of an argsort and a gather (several times faster): the rows at or
     above each distinct score follow from where its run starts in the sorted scores, and the
     positives at or above it from counting each positive's run and summing from the top.
     """
+    if weights is not None:
+        values, where = np.unique(score, return_inverse=True)
+        total = np.bincount(where, weights=weights, minlength=values.size)[::-1]
+        hits = np.bincount(where, weights=weights * is_pos, minlength=values.size)[::-1]
+        tps_w = np.rint(np.cumsum(hits)).astype(np.int64)
+        return tps_w, np.rint(np.cumsum(total)).astype(np.int64) - tps_w, values[::-1]
     ordered = np.sort(score)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     values = ordered[starts]
@@ -229,17 +237,26 @@ def _point(
 
 
 def current_point(
-    is_pos: np.ndarray, pred_pos: np.ndarray, score: np.ndarray, pos_name: str
+    is_pos: np.ndarray,
+    pred_pos: np.ndarray,
+    score: np.ndarray,
+    pos_name: str,
+    weights: np.ndarray | None = None,
 ) -> CurrentPoint:
     """Describe the file's predictions as an operating point; find the threshold they imply."""
-    positives = int(is_pos.sum())
-    negatives = int(is_pos.size - positives)
-    tp = int(np.count_nonzero(is_pos & pred_pos))
-    fp = int(np.count_nonzero(pred_pos) - tp)
+    w = np.ones(is_pos.size) if weights is None else weights
+
+    def count(mask: np.ndarray) -> int:
+        return int(np.rint(w[mask].sum()))
+
+    positives = count(is_pos)
+    negatives = count(~is_pos)
+    tp = count(is_pos & pred_pos)
+    fp = count(pred_pos) - tp
     max_neg = float(score[~pred_pos].max()) if (~pred_pos).any() else -np.inf
     min_pos = float(score[pred_pos].min()) if pred_pos.any() else np.inf
     consistent = max_neg < min_pos
-    disagree = int(np.count_nonzero((score >= DEFAULT_THRESHOLD) != pred_pos))
+    disagree = count((score >= DEFAULT_THRESHOLD) != pred_pos)
     threshold: float | None = None
     if consistent and max_neg < DEFAULT_THRESHOLD <= min_pos:
         threshold = DEFAULT_THRESHOLD
@@ -310,11 +327,15 @@ def analyze_binary_thresholds(
     *,
     columns_present: list[int] | None = None,
     pos_label: str | None = None,
+    weights: np.ndarray | None = None,
 ) -> BinaryThresholds:
-    """Curves, AUC, average precision, current point and candidate thresholds of a binary task."""
+    """Curves, AUC, average precision, current point and candidate thresholds of a binary task.
+
+    weights: how many rows each row stands for, when rows with equal values were summed up.
+    """
     if len(labels) != 2:
         raise ValueError(f"a binary task has two labels, not {len(labels)}")
-    n = int(true_codes.size)
+    n = int(true_codes.size) if weights is None else int(np.rint(weights.sum()))
     if n == 0:
         raise ValueError("thresholds need at least one row")
     pos = resolve_pos_label(labels, pos_label)
@@ -322,11 +343,11 @@ def analyze_binary_thresholds(
     score, source = positive_score(proba, pos, present, labels)
     pos_name, neg_name = labels[pos], labels[1 - pos]
     is_pos = true_codes == pos
-    positives = int(is_pos.sum())
+    positives = int(is_pos.sum()) if weights is None else int(np.rint(weights[is_pos].sum()))
     negatives = n - positives
-    current = current_point(is_pos, pred_codes == pos, score, pos_name)
+    current = current_point(is_pos, pred_codes == pos, score, pos_name, weights)
 
-    tps, fps, thr = binary_counts(is_pos, score)
+    tps, fps, thr = binary_counts(is_pos, score, weights)
     pr: Curve | None = None
     roc: Curve | None = None
     auc: float | None = None

@@ -20,6 +20,7 @@ from reportgen.analysis.samples import (
 )
 from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.splits import SplitResult
+from reportgen.analysis.thresholds import ThresholdResult
 from reportgen.describe import classification_findings, classification_headline
 from reportgen.images import ImageLoader
 from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
@@ -311,6 +312,7 @@ class Exact:
     split_errors: dict[str, int] | None  # errors per split, exact
     calibration: CalibrationResult | None = None  # from exact per-bin sums
     slices: SliceResult | None = None  # from exact counts by slice values
+    thresholds: ThresholdResult | None = None  # binary, from exact counts by score
 
     def errors_in(self, split: str | None) -> int:
         """The errors in the whole file, or in one split of it."""
@@ -433,6 +435,8 @@ def assemble(
     calibration, thresholds = probability_analyses(rows, pos_label)
     if exact is not None and exact.calibration is not None:
         calibration = exact.calibration
+    if exact is not None and exact.thresholds is not None:
+        thresholds = exact.thresholds
     figures.update(probability_figures(calibration, thresholds))
     if splits is not None:
         from reportgen.figures.splits import plot_split_shares

@@ -28,6 +28,7 @@ STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told oth
 MAX_STRIP_LABELS = 200  # past this many labels, per-pair examples would keep too many rows
 MAX_TAGGED = 200_000
 MAX_SLICE_COMBOS = 100_000  # distinct (slice values, wrong) kept exactly; past it, the sample
+MAX_SCORE_COMBOS = 200_000  # distinct (true, predicted, scores) of a binary task, likewise
 Marks = tuple[str, set[str]] | None  # what a tag sheet joins on (id or row) and its values
 
 
@@ -48,6 +49,7 @@ class Streamed:
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     calibration: CalibrationSums | None = None
     slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
+    score_counts: pd.Series | None = None  # binary: rows by labels and scores, when few enough
     step_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # by step value's text
     step_values: dict[str, Any] = field(default_factory=dict)  # a value as written, per text
     regression: dict[str, Any] = field(default_factory=dict)
@@ -164,6 +166,7 @@ class Fold:
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
         self.calibration = CalibrationSums()
         self.slice_parts: list[pd.Series] | None = []  # row counts by slice values and wrong
+        self.score_parts: list[pd.Series] | None = []  # binary: rows by labels and scores
         self.conf_n = np.zeros(2, dtype=np.int64)
         self.keeps = {
             "sample": Keep(limits.sample),
@@ -248,6 +251,8 @@ class Fold:
                 table.confidence,
                 right,
             )
+        if table.confidence is not None and self.score_parts is not None:
+            self._add_scores(frame, t, p, list(cols.proba))
         if cols.slices and self.slice_parts is not None:
             self._add_slices(table.frame[list(cols.slices)].assign(_wrong=~right))
         base = keyed(table, self.seed, everything)
@@ -269,6 +274,30 @@ class Fold:
         self.slice_parts.append(part.groupby(keys, dropna=False, sort=False).size())
         if len(self.slice_parts) > 16:
             self._combine_slices()
+
+    def _add_scores(
+        self, frame: pd.DataFrame, t: np.ndarray, p: np.ndarray, labels: list[str]
+    ) -> None:
+        """Count rows by true and predicted label and scores, while the task looks binary."""
+        if len(self.labels.texts) > 2:
+            self.score_parts = None
+            return
+        assert self.score_parts is not None
+        texts = np.array(self.labels.texts, dtype=object)
+        part = pd.DataFrame(
+            {"_t": texts[t], "_p": texts[p]}
+            | {f"_proba:{lab}": frame[f"_proba:{lab}"].to_numpy() for lab in labels}
+        )
+        self.score_parts.append(part.groupby(list(part.columns), dropna=False, sort=False).size())
+        if len(self.score_parts) > 16:
+            self._combine_scores()
+
+    def _combine_scores(self) -> None:
+        if not self.score_parts:
+            return
+        whole = pd.concat(self.score_parts)
+        whole = whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
+        self.score_parts = None if len(whole) > MAX_SCORE_COMBOS else [whole]
 
     def _combine_slices(self) -> None:
         if not self.slice_parts:
@@ -355,6 +384,11 @@ class Fold:
         self.seen |= other.seen
         self.conf += other.conf
         self.calibration.merge(other.calibration)
+        if self.score_parts is None or other.score_parts is None:
+            self.score_parts = None
+        else:
+            self.score_parts += other.score_parts
+            self._combine_scores()
         if self.slice_parts is None or other.slice_parts is None:
             self.slice_parts = None
         else:
@@ -428,6 +462,9 @@ class Fold:
             self._combine_slices()
             if cols.slices and self.slice_parts:
                 out.slice_counts = self.slice_parts[0]
+            self._combine_scores()
+            if k == 2 and cols.proba and self.score_parts:
+                out.score_counts = self.score_parts[0]
             if cols.proba:
                 out.calibration = self.calibration
                 out.confidence_sums = (

@@ -12,6 +12,7 @@ from reportgen.analysis.classification import ConfidenceSummary, from_matrix
 from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression
 from reportgen.analysis.slices import FEW_VALUES, SliceResult, error_slices
 from reportgen.analysis.stats import Z95, Interval
+from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
 from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
 
@@ -53,6 +54,7 @@ def classification_exact(
     return classification.Exact(
         calibration=calibration,
         slices=exact_slices(read),
+        thresholds=exact_thresholds(read, pos_label),
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
         split_counts=None
@@ -144,3 +146,28 @@ def exact_slices(read: Streamed) -> SliceResult | None:
             return None
     wrong = frame["_wrong"].to_numpy(dtype=bool)
     return error_slices(frame, columns, wrong, counts.to_numpy(dtype=np.float64))
+
+
+def exact_thresholds(read: Streamed, pos_label: str | None) -> BinaryThresholds | None:
+    """A binary task's curves from rows counted by labels and scores, when they were few."""
+    counts = read.score_counts
+    if counts is None or len(read.labels) != 2:
+        return None
+    frame = counts.index.to_frame(index=False)
+    code = {label: i for i, label in enumerate(read.labels)}
+    proba = np.full((len(frame), 2), np.nan)
+    present = []
+    for label, i in code.items():
+        name = f"_proba:{label}"
+        if name in frame:
+            proba[:, i] = frame[name].to_numpy(dtype=np.float64)
+            present.append(i)
+    return analyze_binary_thresholds(
+        frame["_t"].map(code).to_numpy(dtype=np.int64),
+        frame["_p"].map(code).to_numpy(dtype=np.int64),
+        read.labels,
+        proba,
+        columns_present=present,
+        pos_label=pos_label,
+        weights=counts.to_numpy(dtype=np.float64),
+    )
