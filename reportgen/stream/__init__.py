@@ -272,7 +272,7 @@ class Fold:
         assert self.slice_parts is not None
         keys = list(part.columns)
         self.slice_parts.append(part.groupby(keys, dropna=False, sort=False).size())
-        if len(self.slice_parts) > 16:
+        if len(self.slice_parts) > 16 or sum(map(len, self.slice_parts)) > MAX_SLICE_COMBOS:
             self._combine_slices()
 
     def _add_scores(
@@ -289,7 +289,7 @@ class Fold:
             | {f"_proba:{lab}": frame[f"_proba:{lab}"].to_numpy() for lab in labels}
         )
         self.score_parts.append(part.groupby(list(part.columns), dropna=False, sort=False).size())
-        if len(self.score_parts) > 16:
+        if len(self.score_parts) > 16 or sum(map(len, self.score_parts)) > MAX_SCORE_COMBOS:
             self._combine_scores()
 
     def _combine_scores(self) -> None:
