@@ -163,9 +163,10 @@ def main() -> None:
 @click.option(
     "--stream/--no-stream",
     default=None,
-    help="Read the file in batches with flat memory (default: when it is over 1 GB). Counts "
-    "are exact; calibration, thresholds, slices and residual figures come from a seeded "
-    "sample of --sample-rows rows.",
+    help="Read the file in batches with flat memory (default: when it is over 1 GB). Counts, "
+    "calibration and categorical slices are exact; what needs every row at once (most "
+    "threshold curves, numeric slices, the error tree, residual figures) comes from a seeded "
+    "sample of --sample-rows rows, and the page says which.",
 )
 @click.option(
     "--engine",
