@@ -1,10 +1,12 @@
 """Out-of-core reading: fold a large file batch by batch into exact counts and kept rows.
 
-Counts and sums (confusion matrices, per-split counts, regression error sums) are exact.
-Shown rows are the same as the in-memory path's (bottom-k of a seeded row key; largest errors
-by rank). What needs every row at once (calibration, thresholds, slices, the error tree,
-residual quantiles and figures) is computed from an analysis sample: the `sample_rows` rows
-with the smallest keys, which is every row when the file has no more.
+Counts and sums are exact: confusion matrices (overall, per split, per step), calibration
+bins, regression error sums, and rows counted by slice values or by a binary task's scores
+while those take few values. Shown rows are the same as the in-memory path's (bottom-k of a
+seeded row key; largest errors by rank). What needs every row at once (most threshold curves,
+numeric slices, the error tree, residual quantiles and figures) is computed from an analysis
+sample: the `sample_rows` rows with the smallest keys, which is every row when the file has
+no more.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from reportgen.analysis.calibration import CalibrationSums
 from reportgen.errors import ReportgenError
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
-from reportgen.stream.fold import Keep, Labels, Moments, grow, keyed, remap_matrix
-from reportgen.table import PredictionTable
+from reportgen.stream.fold import Keep, Labels, Moments, ValueCounts, grow, keyed, remap_matrix
+from reportgen.table import PredictionTable, restrict
 
 SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
@@ -165,8 +167,8 @@ class Fold:
         self.split_mats: dict[str, np.ndarray] = {}
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
         self.calibration = CalibrationSums()
-        self.slice_parts: list[pd.Series] | None = []  # row counts by slice values and wrong
-        self.score_parts: list[pd.Series] | None = []  # binary: rows by labels and scores
+        self.slice_counts = ValueCounts(MAX_SLICE_COMBOS)  # by slice values and wrong
+        self.score_counts = ValueCounts(MAX_SCORE_COMBOS)  # binary: by labels and scores
         self.conf_n = np.zeros(2, dtype=np.int64)
         self.keeps = {
             "sample": Keep(limits.sample),
@@ -205,12 +207,8 @@ class Fold:
             if table.task == "classification":
                 self._add_splits(table, text)
             if self.eval_split is not None:
-                from reportgen.table import restrict
-
                 table = restrict(table, (text == self.eval_split) & values.notna().to_numpy())
         if self.step is not None and self.only_step is not None and table.n:
-            from reportgen.table import restrict
-
             keys = table.frame[self.step].map(label_text_of)
             table = restrict(table, keys.isin(self.only_step).to_numpy())
         self.n += table.n
@@ -251,10 +249,10 @@ class Fold:
                 table.confidence,
                 right,
             )
-        if table.confidence is not None and self.score_parts is not None:
+        if table.confidence is not None:
             self._add_scores(frame, t, p, list(cols.proba))
-        if cols.slices and self.slice_parts is not None:
-            self._add_slices(table.frame[list(cols.slices)].assign(_wrong=~right))
+        if cols.slices:
+            self.slice_counts.add(table.frame[list(cols.slices)].assign(_wrong=~right))
         base = keyed(table, self.seed, everything)
         wrong = np.flatnonzero(~right)
         self._offer("errors", frame, base, wrong)
@@ -267,44 +265,21 @@ class Fold:
             marked = _tagged(table, cols.buckets, cols.id, self.marks)
             self._offer("tagged", frame, base.assign(_key=base["_row"]), marked)
 
-    def _add_slices(self, part: pd.DataFrame) -> None:
-        """Count rows by their slice values and whether they are wrong (until too many)."""
-        assert self.slice_parts is not None
-        keys = list(part.columns)
-        self.slice_parts.append(part.groupby(keys, dropna=False, sort=False).size())
-        if len(self.slice_parts) > 16 or sum(map(len, self.slice_parts)) > MAX_SLICE_COMBOS:
-            self._combine_slices()
-
     def _add_scores(
         self, frame: pd.DataFrame, t: np.ndarray, p: np.ndarray, labels: list[str]
     ) -> None:
         """Count rows by true and predicted label and scores, while the task looks binary."""
         if len(self.labels.texts) > 2:
-            self.score_parts = None
+            self.score_counts.give_up()
+        if self.score_counts.parts is None:
             return
-        assert self.score_parts is not None
         texts = np.array(self.labels.texts, dtype=object)
-        part = pd.DataFrame(
-            {"_t": texts[t], "_p": texts[p]}
-            | {f"_proba:{lab}": frame[f"_proba:{lab}"].to_numpy() for lab in labels}
+        self.score_counts.add(
+            pd.DataFrame(
+                {"_t": texts[t], "_p": texts[p]}
+                | {f"_proba:{lab}": frame[f"_proba:{lab}"].to_numpy() for lab in labels}
+            )
         )
-        self.score_parts.append(part.groupby(list(part.columns), dropna=False, sort=False).size())
-        if len(self.score_parts) > 16 or sum(map(len, self.score_parts)) > MAX_SCORE_COMBOS:
-            self._combine_scores()
-
-    def _combine_scores(self) -> None:
-        if not self.score_parts:
-            return
-        whole = pd.concat(self.score_parts)
-        whole = whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
-        self.score_parts = None if len(whole) > MAX_SCORE_COMBOS else [whole]
-
-    def _combine_slices(self) -> None:
-        if not self.slice_parts:
-            return
-        whole = pd.concat(self.slice_parts)
-        whole = whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
-        self.slice_parts = None if len(whole) > MAX_SLICE_COMBOS else [whole]
 
     def _add_splits(self, table: PredictionTable, text: np.ndarray) -> None:
         """Count each split's (true, predicted) pairs over every row of the batch."""
@@ -384,16 +359,8 @@ class Fold:
         self.seen |= other.seen
         self.conf += other.conf
         self.calibration.merge(other.calibration)
-        if self.score_parts is None or other.score_parts is None:
-            self.score_parts = None
-        else:
-            self.score_parts += other.score_parts
-            self._combine_scores()
-        if self.slice_parts is None or other.slice_parts is None:
-            self.slice_parts = None
-        else:
-            self.slice_parts += other.slice_parts
-            self._combine_slices()
+        self.score_counts.merge(other.score_counts)
+        self.slice_counts.merge(other.slice_counts)
         self.conf_n += other.conf_n
         for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
@@ -459,12 +426,10 @@ class Fold:
             out.split_matrices = {
                 s: remap_matrix(m, split_remap, ks) for s, m in self.split_mats.items()
             }
-            self._combine_slices()
-            if cols.slices and self.slice_parts:
-                out.slice_counts = self.slice_parts[0]
-            self._combine_scores()
-            if k == 2 and cols.proba and self.score_parts:
-                out.score_counts = self.score_parts[0]
+            if cols.slices:
+                out.slice_counts = self.slice_counts.result()
+            if k == 2 and cols.proba:
+                out.score_counts = self.score_counts.result()
             if cols.proba:
                 out.calibration = self.calibration
                 out.confidence_sums = (

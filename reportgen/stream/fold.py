@@ -171,3 +171,43 @@ class Moments:
     def std(self) -> float:
         """Sample standard deviation (ddof 1)."""
         return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+class ValueCounts:
+    """Rows counted by the values of some columns, mergeable, given up past a cap."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.parts: list[pd.Series] | None = []
+
+    def add(self, part: pd.DataFrame) -> None:
+        """Count a part's rows by all of its columns' values (empty cells included)."""
+        if self.parts is None:
+            return
+        self.parts.append(part.groupby(list(part.columns), dropna=False, sort=False).size())
+        if len(self.parts) > 16 or sum(map(len, self.parts)) > self.cap:
+            self._combine()
+
+    def give_up(self) -> None:
+        """Stop counting: the result is None."""
+        self.parts = None
+
+    def merge(self, other: ValueCounts) -> None:
+        """Add another part's counts."""
+        if self.parts is None or other.parts is None:
+            self.parts = None
+            return
+        self.parts += other.parts
+        self._combine()
+
+    def _combine(self) -> None:
+        if not self.parts:
+            return
+        whole = pd.concat(self.parts)
+        whole = whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
+        self.parts = None if len(whole) > self.cap else [whole]
+
+    def result(self) -> pd.Series | None:
+        """The counts by values, or None when there were too many values (or none counted)."""
+        self._combine()
+        return self.parts[0] if self.parts else None
