@@ -116,6 +116,14 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
     return points
 
 
+def zero_targets_note(zeros: int) -> str:
+    """Why MAPE is left out when some true values are zero."""
+    return (
+        f"MAPE is left out: {zeros:,} true value{'s are' if zeros > 1 else ' is'} zero, "
+        "where a percentage error is undefined."
+    )
+
+
 def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResult:
     """Compute the error metrics, their intervals and the residual summaries."""
     residual = y_true - y_pred
@@ -137,13 +145,7 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
 
     zeros = int(np.count_nonzero(y_true == 0))
     if zeros:
-        mape, mape_note = (
-            None,
-            (
-                f"MAPE is left out: {zeros:,} true value{'s are' if zeros > 1 else ' is'} zero, "
-                "where a percentage error is undefined."
-            ),
-        )
+        mape, mape_note = None, zero_targets_note(zeros)
     else:
         # as scikit-learn: the denominator is floored at machine epsilon
         floor = np.finfo(np.float64).eps

@@ -432,11 +432,14 @@ def assemble(
         )
         tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
     figures, figure_info = make_figures(result, buckets)
-    calibration, thresholds = probability_analyses(rows, pos_label)
-    if exact is not None and exact.calibration is not None:
-        calibration = exact.calibration
-    if exact is not None and exact.thresholds is not None:
-        thresholds = exact.thresholds
+    calibration: CalibrationResult | None
+    thresholds: ThresholdResult | None
+    if exact is not None and exact.calibration is not None and exact.thresholds is not None:
+        calibration, thresholds = exact.calibration, exact.thresholds
+    else:
+        calibration, thresholds = probability_analyses(rows, pos_label)
+        if exact is not None and exact.calibration is not None:
+            calibration = exact.calibration
     figures.update(probability_figures(calibration, thresholds))
     if splits is not None:
         from reportgen.figures.splits import plot_split_shares

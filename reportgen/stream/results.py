@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.classification import ConfidenceSummary, from_matrix
-from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression
+from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression, zero_targets_note
 from reportgen.analysis.slices import FEW_VALUES, SliceResult, error_slices
 from reportgen.analysis.stats import Z95, Interval
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
@@ -102,12 +102,7 @@ def regression_exact(read: Streamed) -> regression.Exact:
     ss_tot = truth.m2
     r2 = (1.0 if s["sq"] == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - s["sq"] / ss_tot
     zeros = s["zeros"]
-    mape, note = (s["ape"] / n, None) if not zeros else (None, base.mape_note)
-    if zeros:
-        note = (
-            f"MAPE is left out: {zeros:,} true value{'s are' if zeros > 1 else ' is'} zero, "
-            "where a percentage error is undefined."
-        )
+    mape, note = (None, zero_targets_note(zeros)) if zeros else (s["ape"] / n, None)
     result = replace(
         base,
         n=n,
