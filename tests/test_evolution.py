@@ -40,14 +40,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     return build([str(TRAINING), "--step", "step"], tmp_path_factory.mktemp("evo") / "r.html")
 
 
-def test_example_regenerates_byte_for_byte(tmp_path: Path) -> None:
-    import runpy
-
-    script = runpy.run_path(str(TRAINING.parent / "make_predictions.py"))
-    script["make_predictions"]().to_csv(tmp_path / "p.csv", index=False, lineterminator="\n")
-    assert (tmp_path / "p.csv").read_bytes() == TRAINING.read_bytes()
-
-
 def test_evolution_follows_summary_and_the_rest_shows_the_last_step(page: str) -> None:
     record = embedded_record(page)
     assert record["sections"][:3] == ["summary", "evolution", "confusion-matrix"]

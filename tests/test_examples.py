@@ -272,3 +272,94 @@ def test_example_report_matches_gold(name: str) -> None:
     report = build(spec)
     check_gold(f"{name}.html", scrub(report.to_html()))
     check_gold(f"{name}.json", scrub_record(report.to_json()))
+
+
+# ---- the comparisons themselves: they pass rounding and fail real changes ------------------
+
+
+def test_gold_values_tolerate_last_bits_and_nothing_more() -> None:
+    gold = {"sum_deviation": 1.1102230246251565e-16, "gap": 0.002000000000000224, "n": 3}
+    assert value_differences(gold, gold) == []
+    last_bits = {"sum_deviation": 2.220446049250313e-16, "gap": 0.0020000000000000018, "n": 3}
+    assert value_differences(gold, last_bits) == []
+    assert value_differences({"x": float("nan")}, {"x": float("nan")}) == []
+    real_changes: list[tuple[Any, Any]] = [
+        ({"ece": 0.097}, {"ece": 0.0970001}),  # a relative change of 1e-6
+        ({"p": 1e-9}, {"p": 2e-9}),  # small, but far above the last bits of anything near 1
+        ({"n": 3}, {"n": 4}),
+        ({"n": 3}, {"n": 3.0}),
+        ({"ok": True}, {"ok": 1}),
+        ({"label": "cat"}, {"label": "dog"}),
+        ({"a": 1, "b": 2}, {"a": 1}),
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+        ({"items": [1, 2]}, {"items": [1, 2, 3]}),
+        ({"x": None}, {"x": 0.0}),
+    ]
+    for a, b in real_changes:
+        assert value_differences(a, b), (a, b)
+    assert value_differences({"c": {"bins": [0.5, 0.25]}}, {"c": {"bins": [0.5, 0.26]}}) == [
+        "$.c.bins[1]: 0.25 in the gold, 0.26 now"
+    ]
+
+
+def _page(text: str, record: str) -> str:
+    return f'<p>{text}</p>\n<script type="application/json" id="reportgen-data">{record}</script>\n'
+
+
+def test_gold_page_compares_its_text_exactly_and_its_record_with_tolerance() -> None:
+    gold = _page("ECE 0.097", '{"ece": 0.0970000000000001}')
+    assert gold_differences("x.html", gold, _page("ECE 0.097", '{"ece": 0.0970000000000002}')) == []
+    text = gold_differences("x.html", gold, _page("ECE 0.096", '{"ece": 0.0970000000000001}'))
+    assert len(text) == 1 and "-<p>ECE 0.097</p>" in text[0] and "+<p>ECE 0.096</p>" in text[0]
+    record = gold_differences("x.html", gold, _page("ECE 0.097", '{"ece": 0.096}'))
+    assert record == ["embedded record $.ece: 0.0970000000000001 in the gold, 0.096 now"]
+
+
+def _csv(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+COMMITTED = """id,y_true,y_pred,proba_a,proba_b,ink
+r1,a,a,0.600,0.400,12
+r2,b,a,0.500,0.499,7
+"""
+
+
+@pytest.mark.parametrize(
+    ("regenerated", "passes"),
+    [
+        (COMMITTED, True),
+        # one unit of the last decimal: a value that moved by a hair rounded the other way
+        (COMMITTED.replace("0.600,0.400", "0.601,0.399"), True),
+        (COMMITTED.replace("0.600,0.400", "0.602,0.398"), False),
+        # a near tie may flip the predicted label, a clear winner may not
+        (COMMITTED.replace("r2,b,a,0.500,0.499", "r2,b,b,0.499,0.500"), True),
+        (COMMITTED.replace("r1,a,a", "r1,a,b"), False),
+        (COMMITTED.replace("r1,a,a", "r1,b,a"), False),  # a true label
+        (COMMITTED.replace("r1,", "r9,"), False),  # an id
+        (COMMITTED.replace(",12\n", ",13\n"), False),  # a whole number
+        (COMMITTED.replace(",12\n", ",12.0\n"), False),
+        (COMMITTED + "r3,a,a,0.9,0.1,3\n", False),
+        (COMMITTED.replace("ink", "dark"), False),
+        ("\ufeff" + COMMITTED, False),
+    ],
+)
+def test_regenerated_data_passes_rounding_and_fails_real_changes(
+    tmp_path: Path, regenerated: str, passes: bool
+) -> None:
+    committed = _csv(tmp_path, "committed.csv", COMMITTED)
+    problems = csv_differences(committed, _csv(tmp_path, "regenerated.csv", regenerated))
+    assert (problems == []) == passes, problems
+
+
+def test_regenerated_regression_predictions_within_their_last_decimal(tmp_path: Path) -> None:
+    committed = _csv(tmp_path, "c.csv", "id,y_true,y_pred\np1,151,196.0\np2,75,72.3\n")
+    close = _csv(tmp_path, "a.csv", "id,y_true,y_pred\np1,151,196.1\np2,75,72.3\n")
+    far = _csv(tmp_path, "b.csv", "id,y_true,y_pred\np1,151,196.3\np2,75,72.3\n")
+    assert csv_differences(committed, close) == []
+    assert csv_differences(committed, far) == [
+        "c.csv line 2 (id p1): y_pred 196.0 committed, 196.3 regenerated "
+        "(tolerance 0.1, one unit of the last decimal written)"
+    ]
