@@ -1,7 +1,8 @@
-"""Shared test helpers: paths, the example file, and a CLI runner."""
+"""Shared test helpers: paths, the example file, a CLI runner, and the quick lane's `slow` mark."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,49 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS = ROOT / "examples" / "digits" / "predictions.csv"
+
+# The libraries whose versions change the numbers or the figures: printed in pytest's header, so
+# a failure report from any machine says what it ran with.
+KEY_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "pyarrow")
+
+# Tests marked `slow` and left out of the quick lane (`python -m pytest -m "not slow"`): every
+# browser check, the Spark engine's module (it starts Spark), and the tests below, each of which
+# had a case that took 2 s or more in a full run on the idle 2-core development machine (the CI
+# examples run whole workflows; the regeneration tests rerun the example scripts). Tests in new
+# files mark themselves with @pytest.mark.slow instead of joining this table.
+SLOW_MODULES = {"test_spark.py"}
+SLOW_TESTS = {
+    "test_ci_examples.py": {
+        "test_github_workflow_runs_and_uploads_even_when_gates_fail",
+        "test_gitlab_job_runs_and_keeps_artifacts_and_junit",
+    },
+    "test_examples.py": {"test_example_data_regenerates"},
+    "test_stream.py": {"test_step_streamed_equals_in_memory"},
+}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Name the versions of the key libraries before any test runs."""
+    versions = []
+    for name in KEY_LIBRARIES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    return "libraries: " + ", ".join(versions)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests `slow`: browser checks, the Spark module and the SLOW_TESTS table."""
+    for item in items:
+        module = item.path.name
+        name = getattr(item, "originalname", item.name)
+        if (
+            item.get_closest_marker("browser") is not None
+            or module in SLOW_MODULES
+            or name in SLOW_TESTS.get(module, set())
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 def embedded_record(page: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Regenerate examples/cancer/predictions.csv byte for byte.
+"""Regenerate examples/cancer/predictions.csv.
 
 A binary classifier on scikit-learn's bundled breast-cancer data (569 tumours, malignant
 or benign), with out-of-fold probabilities from 5-fold cross validation and a deliberately
@@ -7,6 +7,10 @@ A `split` column and two metadata columns (tumour size and texture) are kept to 
 
     python examples/cancer/make_predictions.py            # writes predictions.csv beside it
     python examples/cancer/make_predictions.py -o FILE    # writes elsewhere
+
+The same library versions give the same bytes. The model is fit to convergence, so other
+versions give the same labels and probabilities within 0.001 (the last decimal written);
+tests/test_examples.py checks a rerun this way.
 """
 
 from __future__ import annotations
