@@ -11,13 +11,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import xmlschema
+from click.testing import CliRunner
 
 import reportgen
 from reportgen.ci import append_step_summary, junit_xml, md, summary_markdown
+from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.gates import evaluate_gates, parse_gate
 from tests.conftest import ROOT
 
+# the JUnit schema Jenkins and Surefire follow; tests/data/README.md says where it comes from
+JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
+CANCER = ROOT / "examples" / "cancer" / "predictions.csv"
 HOSTILE = ["a|b", "<script>alert(1)</script>", "*[x](http://e.test)*", "new\nline", "`t`_&$"]
 
 
@@ -236,3 +242,49 @@ def test_junit_without_gates(cancer: dict[str, Any]) -> None:
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("0", "0")
     assert suite.findall("testcase") == []
+
+
+@pytest.fixture(scope="module")
+def junit_schema() -> xmlschema.XMLSchema10:
+    return xmlschema.XMLSchema10(str(JUNIT_XSD))
+
+
+def test_the_schema_is_strict(junit_schema: xmlschema.XMLSchema10) -> None:
+    # what reportgen wrote before: a lenient parser took it, the schema does not
+    old = '<testsuites name="g" tests="0" failures="0" errors="0" skipped="0" time="0" />'
+    assert not junit_schema.is_valid(old)
+    assert junit_schema.is_valid(old.replace(' skipped="0"', ""))
+
+
+def test_junit_follows_the_jenkins_schema(
+    cancer: dict[str, Any], hostile: dict[str, Any], junit_schema: xmlschema.XMLSchema10
+) -> None:
+    record = copy.deepcopy(cancer)
+    record["gates"] = evaluate_gates(
+        record, [parse_gate("fail-under", "accuracy=0.9"), parse_gate("fail-over", "ece=0.5")]
+    )
+    for each in (record, hostile, cancer):  # failed and passed gates, hostile labels, no gates
+        text = junit_xml(each)
+        junit_schema.validate(text)
+        root = ET.fromstring(text)
+        assert "skipped" not in root.attrib
+        assert root.get("tests") == str(len((each.get("gates") or {}).get("items", [])))
+
+
+@pytest.mark.parametrize(("floor", "code", "failures"), [("0.5", 0, "0"), ("0.9", 1, "1")])
+def test_junit_of_a_passing_and_a_failing_run_validates(
+    tmp_path: Path, junit_schema: xmlschema.XMLSchema10, floor: str, code: int, failures: str
+) -> None:
+    junit = tmp_path / "junit.xml"
+    result = CliRunner().invoke(
+        main,
+        ["build", str(CANCER), "-o", str(tmp_path / "r.html"), "--junit", str(junit),
+         "--fail-under", f"accuracy={floor}", "--fail-over", "ece=0.5"],
+    )  # fmt: skip
+    assert result.exit_code == code, result.output
+    junit_schema.validate(str(junit))
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures")) == ("2", failures)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("skipped") == "0"
+    assert len(suite.findall("testcase/failure")) == int(failures)
