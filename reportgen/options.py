@@ -250,6 +250,14 @@ delivery_options = stack(
         "$GITHUB_STEP_SUMMARY too when that is set.",
     ),
     click.option(
+        "--report-url",
+        default=None,
+        metavar="URL",
+        help="Where the report can be opened (an http(s) URL, such as the CI run's page): the "
+        "summary links to it (default: it names the report and says it is in the run's "
+        "artifacts, since a relative link from a job summary points nowhere).",
+    ),
+    click.option(
         "--email",
         "email",
         default=None,

@@ -79,16 +79,82 @@ def test_cancer_summary(cancer: dict[str, Any]) -> None:
     assert len(findings) == 3
     assert findings[0] == "1. Accuracy is 75.7% (95% CI 72.1–79.1%) on 569 rows: 138 errors."
     assert "Error buckets" not in text  # nothing is tagged
-    assert lines[-1] == "Full report: [report.html](report.html)"
+    # no dead relative link: the report is in the run's artifacts, not beside the summary
+    assert lines[-1] == "Full report: report.html, in this run's artifacts."
+    assert "](" not in text
     assert text.endswith("\n") and "\n\n\n" not in text
 
 
-def test_report_link_is_a_placeholder(cancer: dict[str, Any]) -> None:
-    text = summary_markdown(cancer, report_link="https://ci.test/run/7/report (1).html")
-    assert text.splitlines()[-1] == (
-        "Full report: [https://ci.test/run/7/report (1).html]"
-        "(https://ci.test/run/7/report%20%281%29.html)"
+def test_report_url_is_linked(cancer: dict[str, Any]) -> None:
+    text = summary_markdown(
+        cancer, report_name="report_1.html", report_url="https://ci.test/run/7/report (1).html"
     )
+    assert text.splitlines()[-1] == (
+        "Full report: [report\\_1.html](https://ci.test/run/7/report%20%281%29.html)"
+    )
+    # the URL's own escapes are kept, not escaped twice
+    text = summary_markdown(cancer, report_url="https://ci.test/a%20b?x=1&y=2#top")
+    assert text.splitlines()[-1].endswith("(https://ci.test/a%20b?x=1&y=2#top)")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "report.html",  # relative: dead in a job summary
+        "/actions/runs/1",
+        "//actions/runs/",  # what the GitHub example gives with its variables unset
+        "javascript:alert(1)",
+        "file:///tmp/report.html",
+        "https://",
+        "https://ci.test/a\nb",
+        "http://[::1",
+    ],
+)
+def test_report_url_must_be_an_http_url(cancer: dict[str, Any], url: str) -> None:
+    with pytest.raises(ReportgenError) as info:
+        summary_markdown(cancer, report_url=url)
+    assert info.value.message.startswith(f"--report-url {url!r} is not an http(s) URL: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--report-url", "out/report.html"], "--report-url 'out/report.html' is not an http(s)"),
+        (["--report-url", "https://ci.test/r"], "--report-url is the link in the job summary; "
+         "add --summary-md FILE."),
+    ],
+)  # fmt: skip
+def test_report_url_mistakes_are_refused_before_any_work(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["build", str(CANCER), "-o", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"reportgen: error: {message}") and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_url_from_the_command_line_and_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    run = "https://github.com/o/r/actions/runs/42"
+    result = CliRunner().invoke(
+        main, ["build", str(CANCER), "--summary-md", "s.md", "--report-url", run]
+    )
+    assert result.exit_code == 0, result.output
+    assert Path("s.md").read_text(encoding="utf-8").endswith(f"Full report: [report.html]({run})\n")
+    Path("reportgen.toml").write_text(
+        f'[build]\nsummary-md = "c.md"\nreport-url = "{run}/c"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["build", str(CANCER)])
+    assert result.exit_code == 0, result.output
+    assert Path("c.md").read_text(encoding="utf-8").endswith(f"]({run}/c)\n")
+    Path("reportgen.toml").write_text('[build]\nreport-url = "report.html"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(CANCER), "--summary-md", "d.md"])
+    assert result.exit_code == 2 and "--report-url 'report.html' is not" in result.stderr
+    assert not Path("d.md").exists()
 
 
 def test_buckets_table() -> None:
