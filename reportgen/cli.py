@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 def main() -> None:
     """Turn a model's prediction file into one self-contained HTML error-analysis report.
 
-    Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
+    Every file written is listed on stdout, one line each; gates, warnings and errors go to
+    stderr. Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
     """
 
 
@@ -575,8 +576,12 @@ def verify_command(report: str, inputs: tuple[str, ...]) -> None:
 @main.command("email", cls=ConfigCommand)
 @click.argument("report")
 @click.option("-o", "--output", default=None, metavar="FILE.eml", help="Write the message here.")
-@click.option("--to", "to", multiple=True, help="Recipient (repeatable).")
-@click.option("--from", "sender", default=None, help="Sender address.")
+@click.option(
+    "--to", "to", multiple=True, help="Recipient (repeatable); -o warns without, --send needs it."
+)
+@click.option(
+    "--from", "sender", default=None, help="Sender address; -o warns without, --send needs it."
+)
 @click.option("--subject", default=None, help="Subject (default: title and headline).")
 @click.option("--send", is_flag=True, help="Send the message by SMTP.")
 @click.option("--smtp-host", default=None, help="SMTP server (default: $REPORTGEN_SMTP_HOST).")

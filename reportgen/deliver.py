@@ -110,8 +110,7 @@ class Delivery:
         return [p for p in paths if p is not None]
 
     def outputs(self, name: Callable[[str, str], str] | None = None) -> list[Place]:
-        """Every file this delivery writes or appends to, by option; name(parameter, option)
-        may say more, such as where the option was set."""
+        """Every file written or appended to; name(parameter, option) may say where it was set."""
         from reportgen.ci import SUMMARY_VARIABLE
 
         options = (
