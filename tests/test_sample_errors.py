@@ -425,7 +425,7 @@ def test_cli_in_split(tmp_path: Path, out_dir: Path) -> None:
     args = ["preds.csv", "-o", "out/review.csv", "--split", "fold", "--in-split", "y"]
     result = _run(*args)
     assert result.exit_code == 0, result.output
-    assert "2 errors in split 'y'" in result.stderr
+    assert "2 errors in split 'y'" in result.stdout
     assert read_tag_sheet("out/review.csv").ids == ["2", "4"]
 
 
