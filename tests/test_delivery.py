@@ -211,6 +211,9 @@ def test_compare_delivers_summary_and_email(tmp_path: Path) -> None:
         str(tmp_path / "c.eml"),
     )
     assert code == 0, output
+    assert [line.split(": ")[0] for line in output.splitlines() if line.startswith("wrote")] == [
+        f"wrote {tmp_path / name}" for name in ("c.html", "c.md", "c.eml")
+    ]
     assert (tmp_path / "c.md").read_text(encoding="utf-8").startswith("## ")
     message = email.message_from_bytes(
         (tmp_path / "c.eml").read_bytes(), policy=email.policy.default
