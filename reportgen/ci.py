@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from reportgen.describe import count, pct, plural
 from reportgen.errors import ReportgenError
@@ -19,6 +19,8 @@ FINDINGS_SHOWN = 3
 # characters that start Markdown or HTML syntax inline; each is backslash-escaped
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|#~&$!])")
 _NEWLINES = re.compile(r"[\r\n\u2028\u2029]+")
+# control characters (a line break above all) cannot be part of a link; spaces are %-encoded
+_NOT_URL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # XML 1.0 cannot carry most control characters, escaped or not
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -141,10 +143,36 @@ def _findings(record: dict[str, Any]) -> list[str]:
     ]
 
 
-def summary_markdown(record: dict[str, Any], *, report_link: str = "report.html") -> str:
-    """Summarise a record as GitHub-flavoured Markdown: headline, gates, buckets, findings."""
+def check_report_url(url: str) -> str:
+    """Accept an absolute http(s) URL for the summary's link to the report, or explain."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # such as an unclosed '[' of an IPv6 address
+        host = None
+    if not host or parts.scheme.lower() not in ("http", "https") or _NOT_URL.search(url):
+        raise ReportgenError(
+            f"--report-url {url!r} is not an http(s) URL: give the address where the report can "
+            "be opened, e.g. https://github.com/OWNER/REPO/actions/runs/RUN_ID (a relative link "
+            "in a job summary points nowhere)."
+        )
+    return url
+
+
+def summary_markdown(
+    record: dict[str, Any], *, report_name: str = "report.html", report_url: str | None = None
+) -> str:
+    """Summarise a record as GitHub-flavoured Markdown: headline, gates, buckets, findings.
+
+    The last line links to report_url; without one it says where the report is, since a
+    relative link from a job summary points nowhere (the report is in an artifact zip).
+    """
     title = record.get("title") or "reportgen report"
-    link = quote(report_link, safe=":/?#@!$&'*+,;=%~")
+    if report_url is not None:
+        link = quote(check_report_url(report_url), safe=":/?#@!$&'*+,;=%~")
+        where = f"Full report: [{md(report_name)}]({link})"
+    else:
+        where = f"Full report: {md(report_name)}, in this run's artifacts."
     lines = [
         f"## {md(title)}",
         "",
@@ -154,7 +182,7 @@ def summary_markdown(record: dict[str, Any], *, report_link: str = "report.html"
         *_buckets(record),
         *_findings(record),
         "",
-        f"Full report: [{md(report_link)}]({link})",
+        where,
     ]
     return "\n".join(lines) + "\n"
 
@@ -182,15 +210,10 @@ def junit_xml(record: dict[str, Any], *, suite: str = "reportgen gates") -> str:
     """Describe the record's gates as JUnit XML: a test case per gate, a failure per failed one."""
     items = (record.get("gates") or {}).get("items") or []
     failures = sum(not item["passed"] for item in items)
-    counts = {
-        "tests": str(len(items)),
-        "failures": str(failures),
-        "errors": "0",
-        "skipped": "0",
-        "time": "0",
-    }
+    counts = {"tests": str(len(items)), "failures": str(failures), "errors": "0", "time": "0"}
+    # junit-10.xsd (Jenkins, Surefire) allows `skipped` on <testsuite> but not on <testsuites>
     root = ET.Element("testsuites", {"name": _xml_text(suite), **counts})
-    group = ET.SubElement(root, "testsuite", {"name": _xml_text(suite), **counts})
+    group = ET.SubElement(root, "testsuite", {"name": _xml_text(suite), **counts, "skipped": "0"})
     for item in items:
         case = ET.SubElement(
             group,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from reportgen import __version__
 from reportgen.deliver import Delivery
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
 def main() -> None:
     """Turn a model's prediction file into one self-contained HTML error-analysis report.
 
-    Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
+    Every file written is listed on stdout, one line each; gates, warnings and errors go to
+    stderr. Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
     """
 
 
@@ -209,11 +212,19 @@ def build(
     delivery = Delivery.pop(options, output=output, json_path=json_path, junit=junit)
     try:
         from reportgen.api import build_report
+        from reportgen.deliver import Place, check_outputs_against_inputs
 
         delivery.check()
         found = current_config()
-        if baseline is None and found is not None:
-            baseline = found.baseline()
+        inputs: list[Place] = []
+        what = "the record its gates compare with"
+        if baseline is not None:
+            inputs.append(Place("--baseline", baseline, what))
+        elif found is not None and (baseline := found.baseline()) is not None:
+            where = found.where("gates", "baseline")
+            inputs.append(Place(f"--baseline (set in {where})", baseline, what))
+        # the easy slip: a config that writes this run's record where it reads the last one's
+        check_outputs_against_inputs(delivery.outputs(_set_in(found, "build")), inputs)
         gates = _gate_specs(found, fail_under=fail_under, fail_over=fail_over, max_drop=max_drop)
         report = build_report(
             predictions,
@@ -225,20 +236,44 @@ def build(
             max_bytes=delivery.max_bytes,
             **options,
         )
-        delivery.write(report)
+        headline = ", ".join(
+            f"{card['label'].lower()} {card['value']}"
+            for card in report.record["summary"]["headline"][:3]
+        )
+        rows = report.record["provenance"]["input"]["rows"]
+        delivery.write(report, about=f"{rows:,} rows, {headline}")
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    headline = ", ".join(
-        f"{card['label'].lower()} {card['value']}"
-        for card in report.record["summary"]["headline"][:3]
-    )
-    click.echo(
-        f"wrote {output}: {report.record['provenance']['input']['rows']:,} rows, {headline}"
-        + delivery.also(),
-        err=True,
-    )
+        _fail(exc, delivery.written)
+    _done(delivery)
     sys.exit(delivery.gate_exit(report))
+
+
+def _set_in(config: Config | None, table: str) -> Callable[[str, str], str]:
+    """Name an option as a message should: with the config table that set it, if one did."""
+    ctx = click.get_current_context()
+
+    def name(param: str, option: str) -> str:
+        if config is not None and ctx.get_parameter_source(param) is ParameterSource.DEFAULT_MAP:
+            return f"{option} (set in {config.where(table)})"
+        return option
+
+    return name
+
+
+def _done(delivery: Delivery) -> None:
+    """List every file written on stdout (one line each); warnings go to stderr."""
+    for line in delivery.written:
+        click.echo(line)
+    for warning in delivery.warnings:
+        click.echo(f"reportgen: warning: {warning}", err=True)
+
+
+def _fail(exc: ReportgenError, written: Sequence[str] = ()) -> NoReturn:
+    """List what was written before the error, print the error, exit with its code."""
+    for line in written:
+        click.echo(line)
+    click.echo(f"reportgen: error: {exc.message}", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _gate_specs(
@@ -361,7 +396,7 @@ def sample_errors_command(
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(f"wrote {output}: {sample.describe()}", err=True)
+    click.echo(f"wrote {output}: {sample.describe()}")
 
 
 @main.command("compare", cls=ConfigCommand)
@@ -480,14 +515,10 @@ def compare_command(
             max_bytes=delivery.max_bytes,
             **options,
         )
-        delivery.write(report)
+        delivery.write(report, about=report.record["summary"]["findings"][0].rstrip("."))
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    click.echo(
-        f"wrote {output}: {report.record['summary']['findings'][0].rstrip('.')}" + delivery.also(),
-        err=True,
-    )
+        _fail(exc, delivery.written)
+    _done(delivery)
 
 
 @main.command("extract")
@@ -511,7 +542,7 @@ def extract_command(report: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}: the record (JSON)")
 
 
 @main.command("verify")
@@ -545,8 +576,12 @@ def verify_command(report: str, inputs: tuple[str, ...]) -> None:
 @main.command("email", cls=ConfigCommand)
 @click.argument("report")
 @click.option("-o", "--output", default=None, metavar="FILE.eml", help="Write the message here.")
-@click.option("--to", "to", multiple=True, help="Recipient (repeatable).")
-@click.option("--from", "sender", default=None, help="Sender address.")
+@click.option(
+    "--to", "to", multiple=True, help="Recipient (repeatable); -o warns without, --send needs it."
+)
+@click.option(
+    "--from", "sender", default=None, help="Sender address; -o warns without, --send needs it."
+)
 @click.option("--subject", default=None, help="Subject (default: title and headline).")
 @click.option("--send", is_flag=True, help="Send the message by SMTP.")
 @click.option("--smtp-host", default=None, help="SMTP server (default: $REPORTGEN_SMTP_HOST).")
@@ -589,11 +624,13 @@ def email_command(
     Write it with -o FILE.eml (open it in a mail client, or send it later), send it with
     --send, or both.
     """
+    done: list[str] = []  # what was written and sent, listed on stdout
+    warnings: list[str] = []
     try:
         from pathlib import Path
 
         from reportgen.deliver import check_writable
-        from reportgen.mail import build_message, write_eml
+        from reportgen.mail import build_message, message_warnings, write_eml
         from reportgen.mail_smtp import send_message, smtp_settings
 
         if output is None and not send:
@@ -616,11 +653,14 @@ def email_command(
         )
         if output is not None:
             write_eml(message, output)
-        accepted = send_message(message, settings) if settings is not None else []
+            done.append(f"wrote {output}: the email, the report attached")
+            warnings = message_warnings(message, output)
+        if settings is not None:
+            accepted = send_message(message, settings)
+            done.append(f"sent the email to {', '.join(accepted)} via {settings.host}")
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    done = [f"wrote {output}"] if output else []
-    if settings is not None:
-        done.append(f"sent to {', '.join(accepted)} via {settings.host}")
-    click.echo("; ".join(done), err=True)
+        _fail(exc, done)
+    for line in done:
+        click.echo(line)
+    for warning in warnings:
+        click.echo(f"reportgen: warning: {warning}", err=True)

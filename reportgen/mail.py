@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as DEFAULT_POLICY
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from functools import cache
 from typing import Any
 
@@ -17,7 +18,7 @@ import css_inline
 import jinja2
 
 from reportgen import mail_figures as mf
-from reportgen.archive import record_from_html
+from reportgen.archive import fingerprint, record_from_html
 from reportgen.deliver import write_bytes_atomic
 from reportgen.describe import count, plural
 from reportgen.errors import ReportgenError
@@ -25,6 +26,11 @@ from reportgen.render import environment, templates_dir
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
 MAX_SHORT = 10  # confusions, buckets, largest errors
+# the Date of a message whose report has no creation time: the Unix epoch, the usual "no
+# time" of reproducible builds (SOURCE_DATE_EPOCH=0). Never the clock: the .eml stays the
+# same bytes, and a reader sees at once that the date is not real.
+UNDATED = "Thu, 01 Jan 1970 00:00:00 +0000"
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def _meta(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -217,14 +223,46 @@ def _subject(record: dict[str, Any]) -> str:
     return subject
 
 
-def _date(created: str) -> str | None:
+def _date(created: str) -> str:
+    """The report's creation time as a Date header; UNDATED when it has none."""
     try:
         moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except ValueError:  # a hand-edited record; the message simply goes without a Date
-        return None
+    except ValueError:  # no creation time, or a hand-edited one
+        return UNDATED
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return format_datetime(moment.astimezone(timezone.utc))
+
+
+def _message_id(record: dict[str, Any], content: str, headers: Sequence[str]) -> str:
+    """A Message-ID from the record's fingerprint, the message's parts and its addresses."""
+    fp = record["provenance"].get("fingerprint") or fingerprint(record)
+    seed = hashlib.sha256("\n".join([fp, content, *headers]).encode()).hexdigest()
+    domain = parseaddr(headers[0])[1].rpartition("@")[2] if headers[0] else ""
+    if not _DOMAIN.fullmatch(domain):  # no sender, or one whose domain is not plain ASCII
+        domain = "reportgen.invalid"
+    return f"<{seed[:32]}.reportgen@{domain}>"
+
+
+def message_warnings(message: EmailMessage, path: str | os.PathLike[str]) -> list[str]:
+    """Say what a written message lacks: its addresses, or a date (the report had no time)."""
+    warnings = []
+    missing = [
+        f"{what} ({option})"
+        for header, what, option in (("To", "recipient", "--to"), ("From", "sender", "--from"))
+        if header not in message
+    ]
+    if missing:
+        warnings.append(
+            f"{path} has no {' and no '.join(missing)}; add "
+            f"{'them' if len(missing) > 1 else 'it'} before sending it."
+        )
+    if message["Date"] == UNDATED:
+        warnings.append(
+            f"{path} is dated 1 January 1970: the report has no creation time; build it with "
+            "--created or SOURCE_DATE_EPOCH to date the message."
+        )
+    return warnings
 
 
 def build_message(
@@ -246,6 +284,11 @@ def build_message(
     text = render_text(context)
     body = render_email_html(context)
     attachment = report_html.encode("utf-8")
+    # boundaries and the Message-ID from the content, not from random numbers or the clock:
+    # the same report, the same bytes
+    digest = hashlib.sha256()
+    for part in (text.encode(), body.encode(), *(p.png.data for p in pictures), attachment):
+        digest.update(hashlib.sha256(part).digest())
 
     msg = EmailMessage()
     if senders:
@@ -253,9 +296,12 @@ def build_message(
     if recipients:
         msg["To"] = ", ".join(recipients)
     msg["Subject"] = " ".join((subject or _subject(record)).split())
-    date = _date(str(record["provenance"].get("created") or ""))
-    if date is not None:
-        msg["Date"] = date
+    msg["Date"] = _date(str(record["provenance"].get("created") or ""))
+    msg["Message-ID"] = _message_id(
+        record,
+        digest.hexdigest(),
+        [senders[0] if senders else "", ", ".join(recipients), str(msg["Subject"])],
+    )
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, cte="quoted-printable")
     msg.add_alternative(body, subtype="html", cte="quoted-printable")
@@ -278,11 +324,7 @@ def build_message(
         filename=os.path.basename(report_name),
         params={"charset": "utf-8"},
     )
-    # boundaries from the content, not from random numbers: the same report, the same bytes;
-    # '=_' never occurs in base64 or quoted-printable text, so no part can contain one
-    digest = hashlib.sha256()
-    for part in (text.encode(), body.encode(), *(p.png.data for p in pictures), attachment):
-        digest.update(hashlib.sha256(part).digest())
+    # '=_' never occurs in base64 or quoted-printable text, so no part can contain a boundary
     for sub in msg.walk():
         if sub.is_multipart():
             sub.set_boundary(f"=_reportgen.{sub.get_content_subtype()}.{digest.hexdigest()[:24]}")

@@ -117,9 +117,13 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
     sender, recipients = _envelope(message)
     if settings.user and settings.password is None:
         raise ReportgenError("an SMTP user needs a password: set REPORTGEN_SMTP_PASSWORD.")
+    from reportgen.mail import UNDATED
+
     outgoing = copy.deepcopy(message)
     if "Date" not in outgoing:
         outgoing["Date"] = formatdate(usegmt=True)
+    elif outgoing["Date"] == UNDATED:  # the report has no creation time: the message is sent now
+        outgoing.replace_header("Date", formatdate(usegmt=True))
     if "Message-ID" not in outgoing:
         outgoing["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     where = f"{settings.host}:{settings.effective_port}"

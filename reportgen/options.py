@@ -250,15 +250,33 @@ delivery_options = stack(
         "$GITHUB_STEP_SUMMARY too when that is set.",
     ),
     click.option(
+        "--report-url",
+        default=None,
+        metavar="URL",
+        help="Where the report can be opened (an http(s) URL, such as the CI run's page), for "
+        "--summary-md to link to (default: no link; the summary says the report is in the "
+        "run's artifacts, since a relative link from a job summary points nowhere).",
+    ),
+    click.option(
         "--email",
         "email",
         default=None,
         metavar="FILE.eml",
         help="Also write an email message: a summary body that mail clients show, the full "
-        "report attached.",
+        "report attached; dated by the report's creation time (--created), else 1 Jan 1970.",
     ),
-    click.option("--to", "to", multiple=True, help="Recipient for --email (repeatable)."),
-    click.option("--from", "sender", default=None, help="Sender for --email."),
+    click.option(
+        "--to",
+        "to",
+        multiple=True,
+        help="Recipient for --email (repeatable); without it the email is written with a warning.",
+    ),
+    click.option(
+        "--from",
+        "sender",
+        default=None,
+        help="Sender for --email; without it the email is written with a warning.",
+    ),
     click.option("--subject", default=None, help="Subject for --email (default: from the report)."),
     click.option(
         "--pdf",
@@ -301,7 +319,8 @@ gate_options = stack(
         "--baseline",
         default=None,
         metavar="FILE",
-        help="Report (.html) or record (.json) that --max-drop compares with.",
+        help="Report (.html) or record (.json) that --max-drop compares with; a run refuses to "
+        "write any output over it.",
     ),
     click.option(
         "--junit",

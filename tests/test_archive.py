@@ -93,7 +93,7 @@ def test_extract_to_a_file(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "record.json"
     result = _run("extract", built / "report.html", "-o", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "" and f"wrote {out}" in result.stderr
+    assert result.stdout == f"wrote {out}: the record (JSON)\n" and result.stderr == ""
     assert out.read_bytes() == (built / "report.json").read_bytes()
 
 

@@ -11,13 +11,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import xmlschema
+from click.testing import CliRunner
 
 import reportgen
 from reportgen.ci import append_step_summary, junit_xml, md, summary_markdown
+from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.gates import evaluate_gates, parse_gate
 from tests.conftest import ROOT
 
+# the JUnit schema Jenkins and Surefire follow; tests/data/README.md says where it comes from
+JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
+CANCER = ROOT / "examples" / "cancer" / "predictions.csv"
 HOSTILE = ["a|b", "<script>alert(1)</script>", "*[x](http://e.test)*", "new\nline", "`t`_&$"]
 
 
@@ -73,16 +79,82 @@ def test_cancer_summary(cancer: dict[str, Any]) -> None:
     assert len(findings) == 3
     assert findings[0] == "1. Accuracy is 75.7% (95% CI 72.1–79.1%) on 569 rows: 138 errors."
     assert "Error buckets" not in text  # nothing is tagged
-    assert lines[-1] == "Full report: [report.html](report.html)"
+    # no dead relative link: the report is in the run's artifacts, not beside the summary
+    assert lines[-1] == "Full report: report.html, in this run's artifacts."
+    assert "](" not in text
     assert text.endswith("\n") and "\n\n\n" not in text
 
 
-def test_report_link_is_a_placeholder(cancer: dict[str, Any]) -> None:
-    text = summary_markdown(cancer, report_link="https://ci.test/run/7/report (1).html")
-    assert text.splitlines()[-1] == (
-        "Full report: [https://ci.test/run/7/report (1).html]"
-        "(https://ci.test/run/7/report%20%281%29.html)"
+def test_report_url_is_linked(cancer: dict[str, Any]) -> None:
+    text = summary_markdown(
+        cancer, report_name="report_1.html", report_url="https://ci.test/run/7/report (1).html"
     )
+    assert text.splitlines()[-1] == (
+        "Full report: [report\\_1.html](https://ci.test/run/7/report%20%281%29.html)"
+    )
+    # the URL's own escapes are kept, not escaped twice
+    text = summary_markdown(cancer, report_url="https://ci.test/a%20b?x=1&y=2#top")
+    assert text.splitlines()[-1].endswith("(https://ci.test/a%20b?x=1&y=2#top)")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "report.html",  # relative: dead in a job summary
+        "/actions/runs/1",
+        "//actions/runs/",  # what the GitHub example gives with its variables unset
+        "javascript:alert(1)",
+        "file:///tmp/report.html",
+        "https://",
+        "https://ci.test/a\nb",
+        "http://[::1",
+    ],
+)
+def test_report_url_must_be_an_http_url(cancer: dict[str, Any], url: str) -> None:
+    with pytest.raises(ReportgenError) as info:
+        summary_markdown(cancer, report_url=url)
+    assert info.value.message.startswith(f"--report-url {url!r} is not an http(s) URL: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--report-url", "out/report.html"], "--report-url 'out/report.html' is not an http(s)"),
+        (["--report-url", "https://ci.test/r"], "--report-url is the link in the job summary; "
+         "add --summary-md FILE."),
+    ],
+)  # fmt: skip
+def test_report_url_mistakes_are_refused_before_any_work(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["build", str(CANCER), "-o", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"reportgen: error: {message}") and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_url_from_the_command_line_and_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    run = "https://github.com/o/r/actions/runs/42"
+    result = CliRunner().invoke(
+        main, ["build", str(CANCER), "--summary-md", "s.md", "--report-url", run]
+    )
+    assert result.exit_code == 0, result.output
+    assert Path("s.md").read_text(encoding="utf-8").endswith(f"Full report: [report.html]({run})\n")
+    Path("reportgen.toml").write_text(
+        f'[build]\nsummary-md = "c.md"\nreport-url = "{run}/c"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["build", str(CANCER)])
+    assert result.exit_code == 0, result.output
+    assert Path("c.md").read_text(encoding="utf-8").endswith(f"]({run}/c)\n")
+    Path("reportgen.toml").write_text('[build]\nreport-url = "report.html"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(CANCER), "--summary-md", "d.md"])
+    assert result.exit_code == 2 and "--report-url 'report.html' is not" in result.stderr
+    assert not Path("d.md").exists()
 
 
 def test_buckets_table() -> None:
@@ -236,3 +308,49 @@ def test_junit_without_gates(cancer: dict[str, Any]) -> None:
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("0", "0")
     assert suite.findall("testcase") == []
+
+
+@pytest.fixture(scope="module")
+def junit_schema() -> xmlschema.XMLSchema10:
+    return xmlschema.XMLSchema10(str(JUNIT_XSD))
+
+
+def test_the_schema_is_strict(junit_schema: xmlschema.XMLSchema10) -> None:
+    # what reportgen wrote before: a lenient parser took it, the schema does not
+    old = '<testsuites name="g" tests="0" failures="0" errors="0" skipped="0" time="0" />'
+    assert not junit_schema.is_valid(old)
+    assert junit_schema.is_valid(old.replace(' skipped="0"', ""))
+
+
+def test_junit_follows_the_jenkins_schema(
+    cancer: dict[str, Any], hostile: dict[str, Any], junit_schema: xmlschema.XMLSchema10
+) -> None:
+    record = copy.deepcopy(cancer)
+    record["gates"] = evaluate_gates(
+        record, [parse_gate("fail-under", "accuracy=0.9"), parse_gate("fail-over", "ece=0.5")]
+    )
+    for each in (record, hostile, cancer):  # failed and passed gates, hostile labels, no gates
+        text = junit_xml(each)
+        junit_schema.validate(text)
+        root = ET.fromstring(text)
+        assert "skipped" not in root.attrib
+        assert root.get("tests") == str(len((each.get("gates") or {}).get("items", [])))
+
+
+@pytest.mark.parametrize(("floor", "code", "failures"), [("0.5", 0, "0"), ("0.9", 1, "1")])
+def test_junit_of_a_passing_and_a_failing_run_validates(
+    tmp_path: Path, junit_schema: xmlschema.XMLSchema10, floor: str, code: int, failures: str
+) -> None:
+    junit = tmp_path / "junit.xml"
+    result = CliRunner().invoke(
+        main,
+        ["build", str(CANCER), "-o", str(tmp_path / "r.html"), "--junit", str(junit),
+         "--fail-under", f"accuracy={floor}", "--fail-over", "ece=0.5"],
+    )  # fmt: skip
+    assert result.exit_code == code, result.output
+    junit_schema.validate(str(junit))
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures")) == ("2", failures)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("skipped") == "0"
+    assert len(suite.findall("testcase/failure")) == int(failures)

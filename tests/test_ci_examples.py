@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import email
 import os
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from email.policy import default as DEFAULT_POLICY
 from pathlib import Path
 from typing import Any
 
 import pytest
+import xmlschema
 import yaml
 
 from tests.conftest import ROOT
 
 CI = ROOT / "examples" / "ci"
+JUNIT_XSD = ROOT / "tests" / "data" / "junit-10.xsd"
+# what GitHub and GitLab set in a job, for the examples' --report-url
+GITHUB_ENV = {
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "acme/inspection",
+    "GITHUB_RUN_ID": "4242",
+}
+JOB_URL = "https://gitlab.example.com/acme/inspection/-/jobs/77"
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -41,13 +52,23 @@ def _commands(lines: list[str]) -> str:
     return "\n".join(line for line in lines if not line.strip().startswith("pip install"))
 
 
-def _check_outputs(folder: Path) -> None:
+def _check_outputs(folder: Path, done: subprocess.CompletedProcess[str], link: str) -> None:
     out = folder / "out"
     for name in ("report.html", "record.json", "summary.md", "junit.xml", "report.eml"):
         assert (out / name).stat().st_size > 0, name
+        # every file the report step wrote is listed on stdout
+        assert f"wrote out/{name}: " in done.stdout, done.stdout
+    # the JUnit file is one Jenkins and GitLab accept, not only a lenient parser
+    xmlschema.XMLSchema10(str(JUNIT_XSD)).validate(str(out / "junit.xml"))
     suite = ET.parse(out / "junit.xml").getroot()
     assert suite.get("tests") == "5" and suite.get("failures") == "0"
-    assert "Gates: all 5 passed" in (out / "summary.md").read_text(encoding="utf-8")
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "Gates: all 5 passed" in summary
+    assert summary.endswith(f"Full report: [report.html]({link})\n")
+    message = email.message_from_bytes((out / "report.eml").read_bytes(), policy=DEFAULT_POLICY)
+    assert message["To"] == "model-review@example.com" and message["From"]
+    assert not message["Date"].startswith("Thu, 01 Jan 1970")  # dated by --created
+    assert "warning" not in done.stderr, done.stderr
 
 
 def test_github_workflow_runs_and_uploads_even_when_gates_fail(tmp_path: Path) -> None:
@@ -60,10 +81,11 @@ def test_github_workflow_runs_and_uploads_even_when_gates_fail(tmp_path: Path) -
     folder = _workspace(tmp_path)
     summary = tmp_path / "step-summary.md"
     script = _commands([s["run"] for s in steps if "run" in s])
-    done = _run(script, folder, {"GITHUB_STEP_SUMMARY": str(summary)})
+    done = _run(script, folder, {"GITHUB_STEP_SUMMARY": str(summary), **GITHUB_ENV})
     assert done.returncode == 0, done.stderr
-    _check_outputs(folder)
+    _check_outputs(folder, done, "https://github.com/acme/inspection/actions/runs/4242")
     assert "Gates: all 5 passed" in summary.read_text(encoding="utf-8")
+    assert f"appended {summary}: the job summary" in done.stdout
     assert "gate passed: accuracy is 83.7%" in done.stderr
     # a stricter floor on the command line fails the job, and the report is still there
     (folder / "out" / "report.html").unlink()
@@ -84,9 +106,10 @@ def test_gitlab_job_runs_and_keeps_artifacts_and_junit(tmp_path: Path) -> None:
     assert job["artifacts"]["reports"]["junit"] == "examples/ci/out/junit.xml"
     folder = _workspace(tmp_path)
     # GitLab runs the script from the checkout's root
-    done = _run(_commands(job["script"]), folder.parent.parent, {"GITHUB_STEP_SUMMARY": ""})
+    env = {"GITHUB_STEP_SUMMARY": "", "CI_JOB_URL": JOB_URL}
+    done = _run(_commands(job["script"]), folder.parent.parent, env)
     assert done.returncode == 0, done.stderr
-    _check_outputs(folder)
+    _check_outputs(folder, done, f"{JOB_URL}/artifacts/file/examples/ci/out/report.html")
 
 
 @pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])

@@ -61,7 +61,9 @@ def test_python_dash_m_builds_a_report(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "wrote" in proc.stderr and "accuracy" in proc.stderr
+    # the files written are listed on stdout, diagnostics stay on stderr
+    assert proc.stdout.startswith(f"wrote {out}: ") and "accuracy" in proc.stdout
+    assert proc.stderr == ""
 
 
 def test_unknown_option_is_a_usage_error() -> None:

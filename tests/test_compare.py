@@ -452,7 +452,7 @@ def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
         records.append(js.read_bytes())
     assert pages[0] == pages[1] and records[0] == records[1]
     assert json.loads(records[0]) == embedded_record(pages[0].decode("utf-8"))
-    assert "wrote" in result.stderr and "fixes" in result.stderr
+    assert "wrote" in result.stdout and "fixes" in result.stdout
 
 
 def test_names_default_to_file_names_and_are_escaped(tmp_path: Path) -> None:

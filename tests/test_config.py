@@ -238,7 +238,7 @@ def test_columns_apply_to_build_compare_and_sample_errors() -> None:
         "truth",
         "truth",
     ]
-    assert "fixes 4 errors" in result.stderr  # rows 1 and 2 of each four were wrong
+    assert "fixes 4 errors" in result.stdout  # rows 1 and 2 of each four were wrong
 
     result = _run("sample-errors", "preds.csv", "-o", "out/review.csv")
     assert result.exit_code == 0, result.output
@@ -452,6 +452,73 @@ def test_config_baseline_resolves_against_the_config_folder() -> None:
     gates = _record()["gates"]
     assert gates["baseline"]["path"] == "base.json"
     assert gates["items"][0]["kind"] == "max-drop" and gates["items"][0]["passed"]
+
+
+def _last_record() -> bytes:
+    """Write last run's record to out/record.json, as the config's baseline."""
+    result = _run("build", "preds.csv", "--no-config", "--y-true", "truth", "--y-pred", "guess",
+                  "-o", "out/last.html", "--json", "out/record.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return Path("out/record.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "named"),
+    [
+        # the slip this guards against: this run's record goes where the last one's is read
+        ('[build]\njson = "out/record.json"\n[gates]\nbaseline = "out/record.json"\n', [],
+         "out/record.json is both --json (set in reportgen.toml [build]) and --baseline (set in "
+         "reportgen.toml [gates] baseline)"),
+        ('[build]\njson = "out/record.json"\n', ["--baseline", "out/record.json"],
+         "out/record.json is both --json (set in reportgen.toml [build]) and --baseline"),
+        ('[gates]\nbaseline = "out/record.json"\n', ["--json", "out/record.json"],
+         "out/record.json is both --json and --baseline (set in reportgen.toml [gates] baseline)"),
+        ('[build]\noutput = "out/last.html"\n', ["--baseline", "out/last.html"],
+         "out/last.html is both -o (set in reportgen.toml [build]) and --baseline"),
+    ],
+)  # fmt: skip
+def test_a_config_never_overwrites_the_baseline(config: str, args: list[str], named: str) -> None:
+    before = _last_record()
+    _write("reportgen.toml", COLUMNS + config + ("" if "[gates]" in config else "[gates]\n")
+           + "max-drop = { accuracy = 0.01 }\n")  # fmt: skip
+    result = _run("build", "preds.csv", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert _message(result) == (
+        f"reportgen: error: {named}: this run would overwrite the record its gates compare "
+        "with. Give one of them another file."
+    )
+    assert Path("out/record.json").read_bytes() == before
+    assert sorted(p.name for p in Path("out").iterdir()) == ["last.html", "record.json"]
+
+
+def test_pyproject_config_never_overwrites_the_baseline() -> None:
+    before = _last_record()
+    _write(
+        "pyproject.toml",
+        "[tool.reportgen.columns]\ny-true = 'truth'\ny-pred = 'guess'\n"
+        "[tool.reportgen.build]\njson = 'out/record.json'\n"
+        "[tool.reportgen.gates]\nbaseline = 'out/record.json'\n",
+    )
+    result = _run("build", "preds.csv")
+    assert result.exit_code == 2, result.output
+    assert (
+        "out/record.json is both --json (set in pyproject.toml [tool.reportgen.build]) and "
+        "--baseline (set in pyproject.toml [tool.reportgen.gates] baseline)" in _message(result)
+    )
+    assert Path("out/record.json").read_bytes() == before
+    # the config's baseline apart from its outputs: the gates run against it
+    _write(
+        "pyproject.toml",
+        "[tool.reportgen.columns]\ny-true = 'truth'\ny-pred = 'guess'\n"
+        "[tool.reportgen.build]\njson = 'out/new.json'\n"
+        "[tool.reportgen.gates]\nbaseline = 'out/record.json'\n"
+        "max-drop = { accuracy = 0 }\n",
+    )
+    result = _run("build", "preds.csv")
+    assert result.exit_code == 0, result.output
+    assert Path("out/record.json").read_bytes() == before
+    assert "wrote out/new.json: the record (JSON)" in result.stdout
 
 
 # ---------------------------------------------------------------- mistakes

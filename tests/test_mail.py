@@ -8,9 +8,11 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as DEFAULT_POLICY
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 import reportgen
 from reportgen.archive import record_from_html
 from reportgen.errors import ReportgenError
-from reportgen.mail import build_message, write_eml
+from reportgen.mail import UNDATED, build_message, message_warnings, write_eml
 from reportgen.mail_figures import compact, confusion_png, png_size, uses_compact
 from reportgen.mail_smtp import SmtpSettings, send_message, smtp_settings
+from tests.conftest import DIGITS as DIGITS_CSV
 from tests.example_reports import EXAMPLES, build
 
 LOOPBACK = "127.0.0.1"
@@ -242,8 +245,8 @@ def test_every_example_gives_a_mail_client_friendly_email(name: str, pages: dict
     first_two = record["summary"]["headline"][:2]
     assert msg["Subject"].startswith(record["title"] + " — ")
     assert all(card["value"] in msg["Subject"] for card in first_two)
-    assert "Date" not in msg  # the examples have no creation time
-    assert "Message-ID" not in msg
+    assert msg["Date"] == UNDATED  # the examples have no creation time
+    assert re.fullmatch(r"<[0-9a-f]{32}\.reportgen@example\.org>", msg["Message-ID"])
 
 
 def test_what_each_kind_of_report_shows(pages: dict[str, str]) -> None:
@@ -296,13 +299,59 @@ def test_the_same_report_gives_the_same_bytes(pages: dict[str, str], tmp_path: P
     assert not boundaries & set(re.findall(rb'boundary="([^"]+)"', other))
 
 
-def test_date_comes_only_from_the_record(tmp_path: Path) -> None:
+def test_date_comes_only_from_the_record(tmp_path: Path, pages: dict[str, str]) -> None:
     from tests.conftest import DIGITS
 
     page = reportgen.build_report(DIGITS, created="2026-11-22T10:00:00Z").to_html()
     msg = build_message(page)
     assert msg["Date"] == "Sun, 22 Nov 2026 10:00:00 +0000"
     assert "Created: 2026-11-22T10:00:00Z" in parts(msg)["text"]
+    # no creation time (or one that cannot be read): the fixed, documented Unix epoch
+    assert UNDATED == "Thu, 01 Jan 1970 00:00:00 +0000"
+    assert build_message(pages["digits"])["Date"] == UNDATED
+    provenance = dict(record_from_html(page)["provenance"], created="last Tuesday")
+    assert build_message(edited(page, provenance=provenance))["Date"] == UNDATED
+
+
+def test_message_id_is_deterministic_and_unique_per_message(pages: dict[str, str]) -> None:
+    def message_id(name: str = "digits", **headers: Any) -> str:
+        return str(build_message(pages[name], **headers)["Message-ID"])
+
+    first = message_id(to=["a@example.org"])
+    assert first == message_id(to=["a@example.org"])  # the same message, the same id
+    assert re.fullmatch(r"<[0-9a-f]{32}\.reportgen@reportgen\.invalid>", first)
+    others = {
+        message_id("inspection", to=["a@example.org"]),  # another record
+        message_id(to=["b@example.org"]),
+        message_id(to=["a@example.org"], subject="Another subject"),
+        message_id(to=["a@example.org"], sender="ci@example.com"),
+    }
+    assert first not in others and len(others) == 4
+    assert message_id(sender="CI <ci@Example.com>").endswith(".reportgen@Example.com>")
+    # a domain that is not plain ASCII would need encoding in the header: the fixed one instead
+    assert message_id(sender="ci@exämple.org").endswith("@reportgen.invalid>")
+    # a record edited after it was written: another fingerprint, another id
+    record = record_from_html(pages["digits"])
+    provenance = dict(record["provenance"], fingerprint="0" * 64)
+    assert message_id() != str(
+        build_message(edited(pages["digits"], provenance=provenance))["Message-ID"]
+    )
+
+
+def test_warnings_name_what_the_written_message_lacks(pages: dict[str, str]) -> None:
+    bare = build_message(pages["digits"])
+    assert message_warnings(bare, "out/r.eml") == [
+        "out/r.eml has no recipient (--to) and no sender (--from); add them before sending it.",
+        "out/r.eml is dated 1 January 1970: the report has no creation time; build it with "
+        "--created or SOURCE_DATE_EPOCH to date the message.",
+    ]
+    to_only = build_message(pages["digits"], to=["a@example.org"])
+    assert message_warnings(to_only, "r.eml")[0] == (
+        "r.eml has no sender (--from); add it before sending it."
+    )
+    dated = reportgen.build_report(DIGITS_CSV, created="2026-11-22T10:00:00Z").to_html()
+    complete = build_message(dated, to=["a@example.org"], sender="ci@example.org")
+    assert message_warnings(complete, "r.eml") == []
 
 
 def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
@@ -492,7 +541,12 @@ def test_sent_message_arrives_whole(
     assert mail_from == "ci@example.org"
     assert rcpt_tos == ["reviewer@example.org", "lead@example.org"]
     arrived = email.message_from_bytes(content, policy=DEFAULT_POLICY)
-    assert arrived["Date"] and arrived["Message-ID"].endswith("@example.org>")
+    # the report has no creation time: the .eml says 1970, the sent message is dated when sent
+    assert message["Date"] == UNDATED and arrived["Date"] != UNDATED
+    sent = parsedate_to_datetime(arrived["Date"])
+    assert abs(time.time() - sent.timestamp()) < 600
+    assert arrived["Message-ID"] == message["Message-ID"]
+    assert arrived["Message-ID"].endswith("@example.org>")
     got = parts(arrived)
     assert "Accuracy: 84.8% — 95% CI 81.7–87.5% over 600 rows" in got["text"]
     cids = {t["src"][4:] for t in img_tags(got["html"])}
@@ -671,7 +725,15 @@ def test_email_command_writes_and_sends(
         env={"REPORTGEN_SMTP_PASSWORD": None, "REPORTGEN_SMTP_USER": None},
     )
     assert result.exit_code == 0, result.output
-    assert f"sent to team@example.com via {LOOPBACK}" in result.output
+    assert result.stdout.splitlines() == [
+        f"wrote {eml}: the email, the report attached",
+        f"sent the email to team@example.com via {LOOPBACK}",
+    ]
+    # addresses given; only the date is missing (the example report has no creation time)
+    assert result.stderr == f"reportgen: warning: {eml} is dated 1 January 1970: " + (
+        "the report has no creation time; build it with --created or SOURCE_DATE_EPOCH to "
+        "date the message.\n"
+    )
     [(sender, rcpts, data)] = inbox.received
     assert sender == "ci@example.com" and rcpts == ["team@example.com"]
     arrived = email.message_from_bytes(data, policy=DEFAULT_POLICY)
@@ -697,3 +759,25 @@ def test_email_command_needs_something_to_do_and_a_report(tmp_path: Path) -> Non
         main, ["email", str(page), "--send"], env={"REPORTGEN_SMTP_HOST": None}
     )
     assert result.exit_code == 2 and "--smtp-host" in result.output
+
+
+def test_email_command_warns_about_missing_addresses(tmp_path: Path, pages: dict[str, str]) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    report = tmp_path / "digits.html"
+    report.write_text(pages["digits"], encoding="utf-8")
+    eml = tmp_path / "digits.eml"
+    result = CliRunner().invoke(main, ["email", str(report), "-o", str(eml)])
+    assert result.exit_code == 0, result.output  # a warning, not an error
+    assert result.stdout == f"wrote {eml}: the email, the report attached\n"
+    warnings = result.stderr.splitlines()
+    assert warnings[0] == (
+        f"reportgen: warning: {eml} has no recipient (--to) and no sender (--from); "
+        "add them before sending it."
+    )
+    assert len(warnings) == 2 and "dated 1 January 1970" in warnings[1]
+    written = email.message_from_bytes(eml.read_bytes(), policy=DEFAULT_POLICY)
+    assert written["Date"] == UNDATED and written["Message-ID"]
+    assert "To" not in written and "From" not in written

@@ -401,7 +401,7 @@ def test_cli_writes_the_sheet_and_says_so(out_dir: Path) -> None:
     result = _run(str(DIGITS), "-n", "20", "-o", "out/review.csv", "--seed", "3")
     assert result.exit_code == 0, result.output
     expected = f"20 of {DIGITS_ERRORS} errors, stratified by {DIGITS_PAIRS} confusion pairs, seed 3"
-    assert result.stderr.strip() == f"wrote out/review.csv: {expected}"
+    assert result.stdout.strip() == f"wrote out/review.csv: {expected}"
     assert [p.name for p in out_dir.iterdir()] == ["review.csv"]
     sheet = read_tag_sheet("out/review.csv")
     assert len(sheet.ids) == 20 and sheet.sampling == Sampling(3, 20, DIGITS_ERRORS)
@@ -425,7 +425,7 @@ def test_cli_in_split(tmp_path: Path, out_dir: Path) -> None:
     args = ["preds.csv", "-o", "out/review.csv", "--split", "fold", "--in-split", "y"]
     result = _run(*args)
     assert result.exit_code == 0, result.output
-    assert "2 errors in split 'y'" in result.stderr
+    assert "2 errors in split 'y'" in result.stdout
     assert read_tag_sheet("out/review.csv").ids == ["2", "4"]
 
 
