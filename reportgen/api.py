@@ -147,42 +147,6 @@ def _other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[
     return out
 
 
-def choose_rows(table: PredictionTable, requested: str | None) -> Evaluation:
-    """Choose the rows a report on this table describes (see analysis/evaluation.py)."""
-    from reportgen.analysis.evaluation import choose_evaluation, count_splits
-
-    column = table.columns.split
-    counts, empty = ({}, 0) if column is None else count_splits(table.frame[column])
-    return choose_evaluation(
-        counts,
-        empty,
-        column=column,
-        requested=requested,
-        where=table.source.path or "the DataFrame",
-        total=table.n,
-    )
-
-
-def evaluated_rows(table: PredictionTable, evaluation: Evaluation) -> PredictionTable:
-    """Keep the rows the evaluation describes."""
-    from reportgen.table import restrict
-
-    if not evaluation.restricts or table.columns.split is None:
-        return table
-    return restrict(table, evaluation.mask(table.frame[table.columns.split]))
-
-
-def _recount(evaluation: Evaluation, table: PredictionTable) -> Evaluation:
-    """The same evaluation counted over the rows of the step the report shows."""
-    from dataclasses import replace
-
-    from reportgen.analysis.evaluation import count_splits
-
-    if table.columns.split is None:
-        return replace(evaluation, total=table.n)
-    return evaluation.recount(*count_splits(table.frame[table.columns.split]))
-
-
 def _at_step(
     table: PredictionTable,
     column: str,
@@ -195,6 +159,7 @@ def _at_step(
     """Analyse the evolution over steps, then keep the rows of the step the report shows."""
     from dataclasses import replace
 
+    from reportgen.analysis.evaluation import evaluated_rows
     from reportgen.analysis.evolution import analyze_evolution, step_codes
     from reportgen.table import restrict
 
@@ -352,6 +317,8 @@ def build_report(
     else:
         table = load_predictions(data, options)
     evolution = None if streamed is None else streamed[3]
+    from reportgen.analysis.evaluation import choose_rows, evaluated_rows, recount_rows
+
     evaluation = choose_rows(table, eval_split) if streamed is None else streamed[4]
     if streamed is None and step is not None:
         named = table.columns
@@ -365,7 +332,7 @@ def build_report(
         table, evolution = _at_step(
             table, step, [str(v) for v in steps], at_step, evaluation, keep=keep
         )
-        evaluation = _recount(evaluation, table)
+        evaluation = recount_rows(evaluation, table)
     splits = None
     if streamed is not None:
         splits = streamed[1]

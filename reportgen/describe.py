@@ -438,6 +438,16 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def default_reason(rule: str) -> str:
+    """Why the default rule chose the evaluated splits, to follow 'chosen by default'."""
+    return {
+        "dev": " as the development split",
+        "test": ": there is no development split (dev, val, valid or validation)",
+        "not-train": ": there is neither a development split (dev, val, valid or validation) "
+        "nor a test split",
+    }[rule]
+
+
 def evaluation_words(ev: dict[str, Any]) -> dict[str, str]:
     """Say which rows the page describes: a short `text` for the header, a `note` on why."""
     rule, names = ev["rule"], list(ev["splits"])
@@ -457,12 +467,7 @@ def evaluation_words(ev: dict[str, Any]) -> dict[str, str]:
     if rule == "named":
         note = f"The page describes the split {quoted}, named with --eval-split."
     else:
-        why = {
-            "dev": " as the development split",
-            "test": ": there is no development split (dev, val, valid or validation)",
-            "not-train": ": there is neither a development split (dev, val, valid or "
-            "validation) nor a test split",
-        }[rule]
+        why = default_reason(rule)
         chosen = (
             f"every split but train ({quoted})" if rule == "not-train" else f"the split {quoted}"
         )

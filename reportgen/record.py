@@ -10,8 +10,8 @@ from reportgen import __version__
 from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
-from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.error_tree import ErrorTree
+from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable

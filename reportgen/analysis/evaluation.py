@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ import pandas as pd
 from reportgen.analysis.splits import MISSING, split_order, split_text
 from reportgen.analysis.suggestions import TRAIN_NAMES
 from reportgen.errors import ReportgenError
+from reportgen.table import PredictionTable, restrict
 
 DEV_NAMES = ("dev", "val", "valid", "validation")
 TEST_NAMES = ("test",)
@@ -154,6 +155,34 @@ def choose_evaluation(
         + (f", or --eval-split {next(iter(ordered))} for that split" if ordered else "")
         + ", or name another split column with --split."
     )
+
+
+def choose_rows(table: PredictionTable, requested: str | None) -> Evaluation:
+    """Choose the rows a report on this table describes."""
+    column = table.columns.split
+    counts, empty = ({}, 0) if column is None else count_splits(table.frame[column])
+    return choose_evaluation(
+        counts,
+        empty,
+        column=column,
+        requested=requested,
+        where=table.source.path or "the DataFrame",
+        total=table.n,
+    )
+
+
+def evaluated_rows(table: PredictionTable, evaluation: Evaluation) -> PredictionTable:
+    """Keep the rows the evaluation describes."""
+    if not evaluation.restricts or table.columns.split is None:
+        return table
+    return restrict(table, evaluation.mask(table.frame[table.columns.split]))
+
+
+def recount_rows(evaluation: Evaluation, table: PredictionTable) -> Evaluation:
+    """The same evaluation counted over these rows (the step a report shows)."""
+    if table.columns.split is None:
+        return replace(evaluation, total=table.n)
+    return evaluation.recount(*count_splits(table.frame[table.columns.split]))
 
 
 def _values(ordered: Mapping[str, int], empty: int, *, lead: bool = True) -> str:

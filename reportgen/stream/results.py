@@ -18,7 +18,7 @@ from reportgen.stream import Streamed
 
 
 def classification_exact(read: Streamed, *, pos_label: str | None = None) -> classification.Exact:
-    """Metrics from the exact confusion matrix (of the evaluated rows); the kept rows for the rest."""
+    """Metrics from the exact confusion matrix of the evaluated rows; kept rows for the rest."""
     assert read.matrix is not None and read.sample is not None
     confidence = None
     if read.confidence_sums is not None:
