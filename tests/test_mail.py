@@ -274,7 +274,7 @@ def test_what_each_kind_of_report_shows(pages: dict[str, str]) -> None:
 
     compare = html_of("inspection-compare")
     assert "Per-class changes" in compare and "Metric changes" in compare
-    assert "Tagged errors before and after" in compare and "defect at edge" in compare
+    assert "Tagged errors before and after" in compare and "dark" in compare
     assert images_of("inspection-compare") == {"f1-change"}
 
 
