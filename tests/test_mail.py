@@ -494,7 +494,9 @@ def test_sent_message_arrives_whole(
     arrived = email.message_from_bytes(content, policy=DEFAULT_POLICY)
     assert arrived["Date"] and arrived["Message-ID"].endswith("@example.org>")
     got = parts(arrived)
-    assert "Accuracy: 84.8% — 95% CI 81.7–87.5% over 600 rows" in got["text"]
+    # the dev split's rows, which the report describes by default
+    assert "Accuracy: 71.2% — 95% CI 62.7–78.4% over 125 rows" in got["text"]
+    assert "Rows described: dev split: 125 of 600 rows" in got["text"]
     cids = {t["src"][4:] for t in img_tags(got["html"])}
     assert cids == set(got["images"]) and len(cids) == 2
     assert got["attachment"].get_payload(decode=True) == pages["inspection"].encode("utf-8")
