@@ -472,9 +472,7 @@ def assemble(
         record["provenance"]["input"]["rows"] = result.n
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
-    record["suggestions"] = suggestions_block(
-        data_suggestions(rows, result, splits)
-    )
+    record["suggestions"] = suggestions_block(data_suggestions(rows, result, splits))
     record["calibration"] = calibration_block(calibration)
     record["thresholds"] = thresholds_block(thresholds)
     record["slices"] = error_slices_block(slice_result, tree)

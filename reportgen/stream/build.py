@@ -29,9 +29,7 @@ def read_for_report(
     pos_label: str | None = None,
     steps: Sequence[str] = (),
     at_step: str | None = None,
-) -> tuple[
-    PredictionTable, tuple[Any, Any, dict[str, Any], EvolutionResult | None, Evaluation]
-]:
+) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any], EvolutionResult | None, Evaluation]]:
     """Read the file in batches: the rows kept to show, the exact results, what was sampled.
 
     Without --eval-split, a first pass over the labels and the split column counts each
@@ -174,7 +172,13 @@ def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str)
             [os.fspath(data)], options, seed=0, limits=Limits(0, 0, 0, 0), splits_only=True
         )
     return read_streamed(
-        data, options, seed=0, max_samples=0, per_pair=0, largest=0, sample_rows=0,
+        data,
+        options,
+        seed=0,
+        max_samples=0,
+        per_pair=0,
+        largest=0,
+        sample_rows=0,
         splits_only=True,
     )
 
