@@ -327,6 +327,19 @@ def test_streamed_record_equals_in_memory(
     assert differences(want, got) == []
 
 
+def test_streamed_steps_follow_the_evaluated_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 29)
+    df = frame(["train", "dev", "test"], rows=30)
+    path = tmp_path / "p.csv"
+    pd.concat([df.assign(step=s) for s in (1, 2, 3)], ignore_index=True).to_csv(path, index=False)
+    want = reportgen.build_report(path, step="step").record
+    got = reportgen.build_report(path, step="step", stream=True).record
+    assert [m["n"] for m in got["evolution"]["per_step"]] == [30, 30, 30]
+    assert differences(want, got) == []
+
+
 def test_streamed_regression_equals_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

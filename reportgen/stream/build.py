@@ -162,8 +162,15 @@ def read_for_report(
 
 
 def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str) -> Any:
-    """Count each split's rows over the labels and the split column alone (none without one)."""
+    """Count each split's rows over the labels and the split column alone (none without one).
+
+    Over every step's rows: the evaluated splits are chosen before the step is.
+    """
+    from dataclasses import replace
+
     from reportgen.stream import Limits, read_streamed
+
+    options = replace(options, step=None)  # the step column is not read in this pass
 
     if engine == "spark":
         from reportgen.stream.spark import read_spark
