@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -13,6 +13,9 @@ from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions
 from reportgen.table import PredictionTable
+
+if TYPE_CHECKING:
+    from reportgen.stream import Streamed
 
 
 def read_for_report(
@@ -161,7 +164,7 @@ def read_for_report(
     return read.shown, (exact, splits, info, evolution, evaluation)
 
 
-def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str) -> Any:
+def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str) -> Streamed:
     """Count each split's rows over the labels and the split column alone (none without one).
 
     Over every step's rows: the evaluated splits are chosen before the step is.
@@ -171,7 +174,6 @@ def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str)
     from reportgen.stream import Limits, read_streamed
 
     options = replace(options, step=None)  # the step column is not read in this pass
-
     if engine == "spark":
         from reportgen.stream.spark import read_spark
 
