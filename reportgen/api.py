@@ -16,11 +16,12 @@ from reportgen.deliver import write_atomic
 from reportgen.errors import ReportgenError
 from reportgen.kinds import Assembled, Meta
 from reportgen.load import LoadOptions, load_predictions
-from reportgen.record import dumps
+from reportgen.record import dumps, evaluation_block
 from reportgen.render import Section
 from reportgen.table import PredictionTable
 
 if TYPE_CHECKING:
+    from reportgen.analysis.evaluation import Evaluation
     from reportgen.analysis.evolution import EvolutionResult
     from reportgen.gates import GateSpec
 
@@ -146,38 +147,19 @@ def _other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[
     return out
 
 
-def _only_split(table: PredictionTable, value: str) -> PredictionTable:
-    """Restrict the table to one split's rows, or explain why that cannot be done."""
-    from reportgen.table import restrict
-
-    column = table.columns.split
-    if column is None:
-        raise ReportgenError(
-            f"--eval-split {value}: the prediction file has no split column; name it with "
-            "--split COLUMN."
-        )
-    text = table.frame[column].astype("str")
-    mask = (text == value).to_numpy() & table.frame[column].notna().to_numpy()
-    if not mask.any():
-        found = ", ".join(f"'{v}'" for v in sorted(text[table.frame[column].notna()].unique())[:10])
-        raise ReportgenError(
-            f"--eval-split {value}: no row of column '{column}' has that value; it holds {found}."
-        )
-    return restrict(table, mask)
-
-
 def _at_step(
     table: PredictionTable,
     column: str,
     steps: Sequence[str],
     at_step: str | int | float | None,
-    eval_split: str | None,
+    evaluation: Evaluation,
     *,
     keep: bool,
 ) -> tuple[PredictionTable, EvolutionResult]:
     """Analyse the evolution over steps, then keep the rows of the step the report shows."""
     from dataclasses import replace
 
+    from reportgen.analysis.evaluation import evaluated_rows
     from reportgen.analysis.evolution import analyze_evolution, step_codes
     from reportgen.table import restrict
 
@@ -187,8 +169,8 @@ def _at_step(
             "a regression file; leave --step out, or pass --task classification if the numbers "
             "are class labels."
         )
-    # with --eval-split the evolution follows the evaluated split's rows
-    rows = table if eval_split is None else _only_split(table, eval_split)
+    # the evolution follows the evaluated rows, as the rest of the report does
+    rows = evaluated_rows(table, evaluation)
     evolution = analyze_evolution(
         rows.frame[column],
         rows.true_codes,
@@ -335,6 +317,9 @@ def build_report(
     else:
         table = load_predictions(data, options)
     evolution = None if streamed is None else streamed[3]
+    from reportgen.analysis.evaluation import choose_rows, evaluated_rows, recount_rows
+
+    evaluation = choose_rows(table, eval_split) if streamed is None else streamed[4]
     if streamed is None and step is not None:
         named = table.columns
         keep = step in columns or step in (
@@ -345,8 +330,9 @@ def build_report(
             *named.slices,
         )
         table, evolution = _at_step(
-            table, step, [str(v) for v in steps], at_step, eval_split, keep=keep
+            table, step, [str(v) for v in steps], at_step, evaluation, keep=keep
         )
+        evaluation = recount_rows(evaluation, table)
     splits = None
     if streamed is not None:
         splits = streamed[1]
@@ -359,10 +345,10 @@ def build_report(
             table.true_codes,
             table.pred_codes,
             table.labels,
-            eval_split=eval_split,
+            evaluated=evaluation.splits,
         )
-    if eval_split is not None and streamed is None:
-        table = _only_split(table, eval_split)
+    if streamed is None:
+        table = evaluated_rows(table, evaluation)
     if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
         raise ReportgenError(
             f"--pos-label {pos_label}: a positive class applies to files with two labels; this "
@@ -420,6 +406,7 @@ def build_report(
             separators=tag_separators,
             playbook=None if playbook is None else str(playbook),
             image_root=None if image_root is None else str(image_root),
+            evaluated=evaluation.key,
         )
         assembled = classification.assemble(
             table,
@@ -437,6 +424,7 @@ def build_report(
         record["stream"] = streamed[2]
     record["provenance"]["other_inputs"] = _other_inputs({"tags": tags, "playbook": playbook})
     record["provenance"]["config"] = None if config is None else config.provenance()
+    record["provenance"]["evaluation"] = evaluation_block(evaluation)
     if fail_under or fail_over or max_drop or gates or baseline is not None:
         record["gates"] = _gates(record, fail_under, fail_over, max_drop, gates, baseline)
     return Report(

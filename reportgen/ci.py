@@ -60,7 +60,10 @@ def _input_line(record: dict[str, Any]) -> str:
         parts = [md(source["path"]) if source.get("path") else "in-memory data"]
         if model:
             parts.append(f"model {md(model)}")
-    if rows is not None:
+    evaluation = prov.get("evaluation")
+    if evaluation and evaluation["rule"] != "no-split":  # which rows, when there are splits
+        parts.append(md(evaluation["text"]))
+    elif rows is not None:
         parts.append(plural(rows, "row"))
     parts.append(md(task))
     if prov.get("created"):

@@ -74,7 +74,9 @@ def main() -> None:
 @click.option(
     "--eval-split",
     default=None,
-    help="Report on this split's rows only (the split check still looks at all of them).",
+    metavar="VALUE",
+    help="Describe this split's rows, or 'all' for every row (default: the dev split, else "
+    "test, else every split but train; the split check still looks at every split).",
 )
 @click.option(
     "--tags",
@@ -324,12 +326,14 @@ def _gate_specs(
     help="Seed of the random draw: the same seed gives the same sheet.",
 )
 @click.option(
-    "--in-split",
-    "in_split",
+    "--eval-split",
+    "eval_split",
     default=None,
     metavar="VALUE",
-    help="Draw only from rows whose split column holds VALUE, e.g. test.",
+    help="Draw from this split's errors, or 'all' for every row's "
+    "(default: as build chooses, the dev split, else test, else every split but train).",
 )
+@click.option("--in-split", "in_split", default=None, hidden=True, help="Old name of --eval-split.")
 @click.option(
     "--split",
     "split_column",
@@ -362,6 +366,7 @@ def sample_errors_command(
     n: int,
     output: str,
     seed: int,
+    eval_split: str | None,
     in_split: str | None,
     split_column: str | None,
     fmt: str | None,
@@ -372,12 +377,21 @@ def sample_errors_command(
 ) -> None:
     """Write a seeded random sample of the errors in PREDICTIONS as a review sheet.
 
-    The draw is stratified by (true, predicted) pair. The CSV has id, true, predicted,
-    confidence and sample columns, an empty `buckets` column to fill in and a
-    `review_sample` column that records the draw; pass the filled sheet back with
-    `build --tags`.
+    The draw is stratified by (true, predicted) pair, from the rows a report describes (see
+    --eval-split). The CSV has id, true, predicted, confidence and sample columns, an empty
+    `buckets` column to fill in and a `review_sample` column that records the draw; pass the
+    filled sheet back with `build --tags`.
     """
     try:
+        if in_split is not None:
+            # --in-split is the old name; it still works, and says so
+            if eval_split is not None and eval_split != in_split:
+                raise ReportgenError(
+                    f"--eval-split {eval_split} and --in-split {in_split} name different "
+                    "splits; --in-split is the old name of --eval-split: give only that."
+                )
+            click.echo("reportgen: --in-split is now called --eval-split.", err=True)
+            eval_split = in_split
         from reportgen.deliver import check_writable
         from reportgen.load import LoadOptions, load_predictions
         from reportgen.review import sample_errors, write_review_sheet
@@ -389,14 +403,23 @@ def sample_errors_command(
         except ReportgenError as exc:
             if split_column is not None and "(named with --split)" in exc.message:
                 exc.message += " --split names the split column; to draw from one split, "
-                exc.message += "give its value with --in-split VALUE."
+                exc.message += "give its value with --eval-split VALUE."
             raise
-        sample = sample_errors(table, n=n, seed=seed, split=in_split)
+        sample = sample_errors(table, n=n, seed=seed, eval_split=eval_split)
         write_review_sheet(table, sample, output)
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     click.echo(f"wrote {output}: {sample.describe()}")
+    if sample.evaluation.rule in ("dev", "test", "not-train"):
+        from reportgen.describe import default_reason
+
+        click.echo(
+            f"reportgen: the errors{sample.where()} were chosen by default"
+            f"{default_reason(sample.evaluation.rule)}, as build chooses the rows it describes; "
+            "--eval-split names another split, or all for every row.",
+            err=True,
+        )
 
 
 @main.command("compare", cls=ConfigCommand)

@@ -431,3 +431,52 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
     if reg["mape_note"]:
         findings.append(reg["mape_note"])
     return findings[:7]
+
+
+def _and(items: list[str]) -> str:
+    """Join 'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def default_reason(rule: str) -> str:
+    """Why the default rule chose the evaluated splits, to follow 'chosen by default'."""
+    return {
+        "dev": " as the development split",
+        "test": ": there is no development split (dev, val, valid or validation)",
+        "not-train": ": there is neither a development split (dev, val, valid or validation) "
+        "nor a test split",
+    }[rule]
+
+
+def evaluation_words(ev: dict[str, Any]) -> dict[str, str]:
+    """Say which rows the page describes: a short `text` for the header, a `note` on why."""
+    rule, names = ev["rule"], list(ev["splits"])
+    rows, total = ev["rows"], ev["rows_total"]
+    if rule == "no-split":
+        return {"text": count(total), "note": ""}
+    if rule == "all":
+        text = f"all splits: {plural(total, 'row')}"
+        note = "The page describes every row, train rows included (--eval-split all)."
+        if ev["empty_split_cells"]:
+            note = note[:-1] + f", and the {plural(ev['empty_split_cells'], 'row')} with an empty "
+            note += "split cell."
+        return {"text": text, "note": note}
+    quoted = _and([f"'{n}'" for n in names])
+    which = f"{names[0]} split" if len(names) == 1 else f"splits {_and(names)}"
+    text = f"{which}: {count(rows)} of {plural(total, 'row')}"
+    if rule == "named":
+        note = f"The page describes the split {quoted}, named with --eval-split."
+    else:
+        why = default_reason(rule)
+        chosen = (
+            f"every split but train ({quoted})" if rule == "not-train" else f"the split {quoted}"
+        )
+        note = (
+            f"The page describes {chosen}, chosen by default{why}. Train rows are never pooled "
+            "in; --eval-split names another split, or all for every row."
+        )
+    if ev["empty_split_cells"]:
+        empty = ev["empty_split_cells"]
+        note += f" {plural(empty, 'row')} with an empty split cell {'is' if empty == 1 else 'are'}"
+        note += " left out."
+    return {"text": text, "note": note}

@@ -41,7 +41,11 @@ def _meta(record: dict[str, Any]) -> list[tuple[str, str]]:
         rows += [(i["role"].capitalize(), f"{i['name']} ({i['path']})") for i in prov["inputs"]]
     elif prov["input"].get("path"):
         rows.append(("Input file", str(prov["input"]["path"])))
-    rows.append(("Rows", count(prov["input"]["rows"])))
+    evaluation = prov.get("evaluation")
+    if evaluation and evaluation["rule"] != "no-split":  # which rows, when there are splits
+        rows.append(("Rows described", str(evaluation["text"])))
+    else:
+        rows.append(("Rows", count(prov["input"]["rows"])))
     if prov.get("created"):
         rows.append(("Created", str(prov["created"])))
     return rows

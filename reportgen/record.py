@@ -11,6 +11,7 @@ from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
 from reportgen.analysis.error_tree import ErrorTree
+from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
@@ -271,6 +272,7 @@ def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
         },
         "warnings": list(result.warnings),
         "eval_split": result.eval_split,
+        "evaluated": list(result.evaluated),
     }
 
 
@@ -309,3 +311,20 @@ def evolution_block(result: EvolutionResult | None) -> dict[str, Any] | None:
         ],
         "confusion_matrices": {step: cm.tolist() for step, cm in result.confusion_matrices.items()},
     }
+
+
+def evaluation_block(evaluation: Evaluation) -> dict[str, Any]:
+    """Describe which rows the report describes, and why, as plain JSON data (with its words)."""
+    from reportgen.describe import evaluation_words
+
+    block: dict[str, Any] = {
+        "column": evaluation.column,
+        "rule": evaluation.rule,
+        "requested": evaluation.requested,
+        "splits": list(evaluation.splits),
+        "rows": evaluation.rows,
+        "rows_total": evaluation.total,
+        "counts": dict(evaluation.counts),
+        "empty_split_cells": evaluation.empty,
+    }
+    return block | evaluation_words(block)

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.evaluation import Evaluation, choose_rows
 from reportgen.deliver import write_atomic
 from reportgen.errors import ReportgenError
-from reportgen.table import PredictionTable, factorize, label_text
+from reportgen.table import PredictionTable, label_text
 from reportgen.tags import (
     BUCKET_ALIASES,
     ID_ALIASES,
@@ -43,11 +44,24 @@ class ReviewSample:
     positions: np.ndarray
     sampling: Sampling
     strata: tuple[Stratum, ...]  # every pair with errors, most errors first
+    evaluation: Evaluation  # the rows drawn from, chosen as a report chooses them
+
+    def where(self) -> str:
+        """Name the rows drawn from: '' (a file without splits), " in split 'dev'"..."""
+        ev = self.evaluation
+        if ev.rule == "no-split":
+            return ""
+        if ev.rule == "all":
+            return " in every split"
+        names = [f"'{name}'" for name in ev.splits]
+        if len(names) == 1:
+            return f" in split {names[0]}"
+        return f" in splits {', '.join(names[:-1])} and {names[-1]}"
 
     def describe(self) -> str:
         """Say in one line what was drawn: '100 of 1,234 errors, stratified by ...'."""
         s = self.sampling
-        where = f" in split '{s.split}'" if s.split is not None else ""
+        where = self.where()
         pairs = f"{len(self.strata)} confusion {'pair' if len(self.strata) == 1 else 'pairs'}"
         if s.n >= s.total_errors:
             return f"all {s.total_errors:,} errors{where} ({pairs}), seed {s.seed}"
@@ -82,9 +96,16 @@ def allocate(sizes: np.ndarray, n: int) -> np.ndarray:
 
 
 def sample_errors(
-    table: PredictionTable, *, n: int, seed: int, split: str | None = None
+    table: PredictionTable, *, n: int, seed: int, eval_split: str | None = None
 ) -> ReviewSample:
-    """Draw n errors at random with numpy's default_rng(seed), stratified by confusion pair."""
+    """Draw n errors at random with numpy's default_rng(seed), stratified by confusion pair.
+
+    The errors are drawn from the rows a report describes (see analysis/evaluation.py): the
+    split `eval_split` names, 'all' for every row, or by default the development split, else
+    test, else every split but train. The sheet's marker names those splits, so that `build
+    --tags` knows the sheet for a random sample of the errors of the rows it describes.
+    """
+
     where = table.source.path or "the DataFrame"
     if table.task != "classification":
         raise ReportgenError(
@@ -96,13 +117,16 @@ def sample_errors(
         raise ReportgenError(f"the sample size must be at least 1, not {n}.")
     if seed < 0:
         raise ReportgenError(f"the seed must be zero or positive, not {seed}.")
+    evaluation = choose_rows(table, eval_split)
     wrong = table.true_codes != table.pred_codes
-    if split is not None:
-        wrong &= _in_split(table, split, where)
+    if evaluation.restricts:
+        assert table.columns.split is not None
+        wrong &= evaluation.mask(table.frame[table.columns.split])
     positions = np.flatnonzero(wrong)
     total = len(positions)
     if total == 0:
-        what = f"in split '{split}'" if split is not None else "in the file"
+        nothing = ReviewSample(np.zeros(0, np.int64), Sampling(seed, 0, 0), (), evaluation)
+        what = nothing.where().strip() or "in the file"
         raise ReportgenError(
             f"{where}: there are no errors {what} (every prediction is right); "
             "there is nothing to review."
@@ -131,34 +155,15 @@ def sample_errors(
     return ReviewSample(
         positions=np.sort(np.concatenate(chosen)).astype(np.int64),
         sampling=Sampling(
-            seed=seed, n=drawn, total_errors=total, split=split, stratified=drawn < total
+            seed=seed,
+            n=drawn,
+            total_errors=total,
+            split=evaluation.key,
+            stratified=drawn < total,
         ),
         strata=tuple(strata),
+        evaluation=evaluation,
     )
-
-
-def _in_split(table: PredictionTable, value: str, where: str) -> np.ndarray:
-    """Mark the rows whose split column holds value (compared as text)."""
-    column = table.columns.split
-    if column is None:
-        raise ReportgenError(
-            f"{where}: no split column, so the rows of split '{value}' cannot be chosen; "
-            "looked for a column named 'split'. Name the column with --split COLUMN."
-        )
-    codes, uniques = factorize(table.frame[column])
-    texts = [label_text(u) for u in uniques]
-    hits = [i for i, t in enumerate(texts) if t == value]
-    if not hits:
-        counts = np.bincount(codes[codes >= 0], minlength=len(texts))
-        shown = ", ".join(
-            f"'{t}' ({int(c):,} {'row' if c == 1 else 'rows'})"
-            for t, c in sorted(zip(texts, counts, strict=True))[:20]
-        )
-        raise ReportgenError(
-            f"{where}: split column '{column}' has no row with the value '{value}'. "
-            f"Its values are: {shown}{', …' if len(texts) > 20 else ''}."
-        )
-    return np.asarray(np.isin(codes, hits), dtype=bool)
 
 
 def write_review_sheet(

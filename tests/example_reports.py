@@ -38,7 +38,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "image_root": ROOT / "examples" / "inspection",
             "tags": ROOT / "examples" / "inspection" / "review.csv",
             "columns": ["camera", "brightness"],
-            "slices": ["camera", "brightness", "split"],
+            "slices": ["camera", "brightness"],
             "title": "Finned-tube inspection: simulated model",
             "model": "simulated-cnn",
         },

@@ -43,6 +43,7 @@ def cancer() -> dict[str, Any]:
         pos_label="malignant",
         title="Breast-cancer screening",
         model="logreg-3features",
+        eval_split="all",  # both splits, dev and test
     ).record
 
 
@@ -68,7 +69,9 @@ def test_cancer_summary(cancer: dict[str, Any]) -> None:
     text = summary_markdown(record)
     lines = text.splitlines()
     assert lines[0] == "## Breast-cancer screening"
-    assert lines[2] == "predictions.csv · model logreg-3features · 569 rows · classification"
+    assert lines[2] == (
+        "predictions.csv · model logreg-3features · all splits: 569 rows · classification"
+    )
     assert "| Accuracy | 75.7% | 95% CI 72.1–79.1% over 569 rows |" in lines
     assert "| Largest confusion | malignant → benign | 84 times, 60.9% of errors |" in lines
     assert "### Gates: 1 of 2 failed" in lines
@@ -163,9 +166,10 @@ def test_buckets_table() -> None:
         tags=ROOT / "examples" / "inspection" / "review.csv",
     ).record
     lines = summary_markdown(record).splitlines()
-    assert "### Error buckets (top 3 of 6) of 60 reviewed errors" in lines
+    # the sheet is a random sample of the dev split's errors, the rows the report describes
+    assert "### Error buckets (top 3 of 6) of 30 reviewed errors" in lines
     assert "| Bucket | Errors | Share | Try first |" in lines
-    assert "| rare class | 20 | 33% | Add or collect more examples of the class |" in lines
+    assert "| rare class | 15 | 50% | Add or collect more examples of the class |" in lines
     start = lines.index("| Bucket | Errors | Share | Try first |")
     assert [line[:1] for line in lines[start : start + 6]] == ["|"] * 5 + [""]
 

@@ -86,7 +86,7 @@ def test_github_workflow_runs_and_uploads_even_when_gates_fail(tmp_path: Path) -
     _check_outputs(folder, done, "https://github.com/acme/inspection/actions/runs/4242")
     assert "Gates: all 5 passed" in summary.read_text(encoding="utf-8")
     assert f"appended {summary}: the job summary" in done.stdout
-    assert "gate passed: accuracy is 83.7%" in done.stderr
+    assert "gate passed: accuracy is 81.6%" in done.stderr
     # a stricter floor on the command line fails the job, and the report is still there
     (folder / "out" / "report.html").unlink()
     failed = _run(
@@ -95,7 +95,7 @@ def test_github_workflow_runs_and_uploads_even_when_gates_fail(tmp_path: Path) -
         {"GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert failed.returncode == 1
-    assert "gate failed: accuracy is 83.7%, under the 90.0% floor" in failed.stderr
+    assert "gate failed: accuracy is 81.6%, under the 90.0% floor" in failed.stderr
     assert (folder / "out" / "report.html").exists()
 
 

@@ -277,7 +277,7 @@ def test_what_each_kind_of_report_shows(pages: dict[str, str]) -> None:
 
     compare = html_of("inspection-compare")
     assert "Per-class changes" in compare and "Metric changes" in compare
-    assert "Tagged errors before and after" in compare and "defect at edge" in compare
+    assert "Tagged errors before and after" in compare and "dark" in compare
     assert images_of("inspection-compare") == {"f1-change"}
 
 
@@ -548,7 +548,9 @@ def test_sent_message_arrives_whole(
     assert arrived["Message-ID"] == message["Message-ID"]
     assert arrived["Message-ID"].endswith("@example.org>")
     got = parts(arrived)
-    assert "Accuracy: 84.8% — 95% CI 81.7–87.5% over 600 rows" in got["text"]
+    # the dev split's rows, which the report describes by default
+    assert "Accuracy: 71.2% — 95% CI 62.7–78.4% over 125 rows" in got["text"]
+    assert "Rows described: dev split: 125 of 600 rows" in got["text"]
     cids = {t["src"][4:] for t in img_tags(got["html"])}
     assert cids == set(got["images"]) and len(cids) == 2
     assert got["attachment"].get_payload(decode=True) == pages["inspection"].encode("utf-8")

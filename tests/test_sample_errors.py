@@ -180,7 +180,7 @@ def _split_table() -> PredictionTable:
 
 def test_restricted_to_one_split() -> None:
     table = _split_table()
-    sample = sample_errors(table, n=10, seed=0, split="test")
+    sample = sample_errors(table, n=10, seed=0, eval_split="test")
     ids = table.frame["id"].to_numpy()[sample.positions].tolist()
     assert ids == ["r0", "r2", "r7"]  # the errors of 'test' only
     assert sample.sampling.split == "test" and sample.sampling.total_errors == 3
@@ -189,13 +189,13 @@ def test_restricted_to_one_split() -> None:
 
 def test_numeric_split_values_compare_as_text() -> None:
     frame = pd.DataFrame({"y_true": ["a", "a", "b"], "y_pred": ["b", "b", "a"], "split": [1, 2, 1]})
-    sample = sample_errors(load_predictions(frame), n=5, seed=0, split="1")
+    sample = sample_errors(load_predictions(frame), n=5, seed=0, eval_split="1")
     assert sample.positions.tolist() == [0, 2]
 
 
 def test_split_value_that_does_not_occur() -> None:
     with pytest.raises(ReportgenError) as info:
-        sample_errors(_split_table(), n=5, seed=0, split="tset")
+        sample_errors(_split_table(), n=5, seed=0, eval_split="tset")
     message = info.value.message
     assert "split column 'split'" in message and "'tset'" in message
     assert "'test' (5 rows), 'train' (4 rows), 'val' (3 rows)" in message
@@ -203,14 +203,14 @@ def test_split_value_that_does_not_occur() -> None:
 
 def test_split_without_a_split_column(digits: PredictionTable) -> None:
     with pytest.raises(ReportgenError) as info:
-        sample_errors(digits, n=5, seed=0, split="test")
+        sample_errors(digits, n=5, seed=0, eval_split="test")
     assert "no split column" in info.value.message and "--split" in info.value.message
     assert info.value.message.startswith("predictions.csv: ")
 
 
 def test_split_without_errors() -> None:
     with pytest.raises(ReportgenError, match="no errors in split 'train'"):
-        sample_errors(_split_table(), n=5, seed=0, split="train")
+        sample_errors(_split_table(), n=5, seed=0, eval_split="train")
 
 
 def test_no_errors_at_all() -> None:
@@ -356,7 +356,7 @@ def test_round_trip_keeps_guarded_ids_and_the_split(tmp_path: Path) -> None:
         }
     )
     table = load_predictions(frame)
-    sample = sample_errors(table, n=10, seed=0, split="test")
+    sample = sample_errors(table, n=10, seed=0, eval_split="test")
     write_review_sheet(table, sample, "review.csv")
     rows = _sheet_rows(tmp_path / "review.csv")
     _save(_fill(rows, ["x", "y", "z"]), tmp_path / "filled.csv", delimiter=";")
@@ -433,7 +433,7 @@ def test_cli_split_names_a_column_not_a_value(tmp_path: Path, out_dir: Path) -> 
     _split_table().frame.assign(y_true="a", y_pred="b").to_csv(tmp_path / "p.csv", index=False)
     message = _refused(_run("p.csv", "-o", "out/review.csv", "--split", "test"), out_dir)
     assert message.startswith("reportgen: error: p.csv: no column 'test' (named with --split)")
-    assert "--in-split VALUE" in message
+    assert "--eval-split VALUE" in message
 
 
 def test_cli_unknown_split_value(tmp_path: Path, out_dir: Path) -> None:

@@ -82,7 +82,10 @@ def test_a_folder_of_parts_is_numbered_in_path_order(spark: Any, tmp_path: Path)
     # the same rows are shown: row numbers run on from one part to the next
     assert differences(want["samples"], got["samples"]) == []
     assert differences(want["classification"], got["classification"]) == []
-    assert got["provenance"]["input"]["rows"] == len(frame)
+    # the dev split's rows, chosen by default over every part
+    assert got["provenance"]["input"]["rows"] == (frame["split"] == "dev").sum()
+    assert got["provenance"]["evaluation"]["rows_total"] == len(frame)
+    assert differences(want["provenance"]["evaluation"], got["provenance"]["evaluation"]) == []
     assert got["provenance"]["input"]["path"] == "parts"
 
 

@@ -87,7 +87,10 @@ def test_eval_split_errors(tmp_path: Path) -> None:
         main, ["build", str(path), "-o", str(tmp_path / "r.html"), "--eval-split", "val"]
     )
     assert result.exit_code == 2
-    assert "no row of column 'split' has that value" in result.output and "'dev'" in result.output
+    assert "p.csv: --eval-split val: no row of split column 'split' has the value 'val'" in (
+        result.output
+    )
+    assert "'dev' (164 rows)" in result.output
     df.drop(columns="split").to_csv(path, index=False)
     result = runner.invoke(
         main, ["build", str(path), "-o", str(tmp_path / "r.html"), "--eval-split", "dev"]

@@ -219,12 +219,13 @@ def test_sampled_classification_keeps_counts_exact(
     assert record["stream"]["rows_in_sample"] == 100
     assert "thresholds" in record["stream"]["from_sample"]
     assert "calibration" not in record["stream"]["from_sample"]
-    assert record["calibration"]["n"] == 600  # from exact per-bin sums
-    assert whole["classification"]["n"] == 600
+    # the dev split's rows, the ones the report describes by default
+    assert record["calibration"]["n"] == 125  # from exact per-bin sums
+    assert whole["classification"]["n"] == 125
     for path in EXACT_CLASSIFICATION:
         assert differences(_at(whole, path), _at(record, path), path) == [], path
     shown = record["samples"]["misclassified"]
-    assert shown["total"] == 91 and len(shown["rows"]) == shown["shown"] == 50
+    assert shown["total"] == 36 and len(shown["rows"]) == shown["shown"] == 36
     page = report.to_html()
     assert '<span class="badge badge-warn">sampled</span>' in page
     assert "come from a seeded sample of 100 rows" in page
@@ -233,8 +234,9 @@ def test_sampled_classification_keeps_counts_exact(
 
 def test_sampled_provenance_counts_every_row() -> None:
     report = streamed("inspection", sample_rows=100)
-    assert report.record["provenance"]["input"]["rows"] == 600
-    assert "cover all 600 rows" in report.to_html()
+    assert report.record["provenance"]["input"]["rows"] == 125  # the dev split's
+    assert report.record["provenance"]["evaluation"]["rows_total"] == 600
+    assert "cover all 125 rows" in report.to_html()
 
 
 REGRESSION_EXACT = ["n", "mae", "rmse", "r2", "max_error", "mean_residual"]
@@ -407,7 +409,8 @@ def test_stream_refuses_a_dataframe() -> None:
     frame = pd.read_csv(EXAMPLES["cancer"]["data"])
     with pytest.raises(ReportgenError, match="a DataFrame is already in memory"):
         reportgen.build_report(frame, stream=True)
-    assert reportgen.build_report(frame).record["classification"]["n"] == len(frame)
+    dev = frame[frame["split"] == "dev"]  # the rows a report describes by default
+    assert reportgen.build_report(frame).record["classification"]["n"] == len(dev)
 
 
 @pytest.mark.parametrize("split", ["test", "dev", "train"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,12 +195,14 @@ def tags_from_sheet(
     path: str,
     separators: str,
     *,
-    errors_in: Callable[[str | None], int] | None = None,
+    evaluated: str | None = None,
+    errors: int | None = None,
 ) -> Tags:
     """Join a tag sheet to the predictions on the id column (or on row numbers).
 
-    errors_in: the number of errors in the whole file (or one split of it), when the table
-    holds only some of its rows.
+    evaluated: the splits the report describes, as a sheet's marker names them (None: every
+    row). errors: the errors of the rows the report describes, when the table holds only some
+    of them.
     """
     sheet = read_tag_sheet(path, separators=separators, id_fallback=table.columns.id)
     if sheet.id_column == "row":
@@ -227,16 +228,11 @@ def tags_from_sheet(
             by_row[pos] = written
     sampling = None
     if sheet.sampling is not None:
-        split = sheet.sampling.split if table.columns.split is not None else None
-        if errors_in is not None:
-            errors = errors_in(split)
-        elif split is not None:
-            in_split = table.frame[table.columns.split].astype("str") == split
-            errors = int(((table.true_codes != table.pred_codes) & in_split.to_numpy()).sum())
-        else:
+        if errors is None:
             errors = int((table.true_codes != table.pred_codes).sum())
-        # a sheet drawn from other predictions is not a random sample of these errors
-        if sheet.sampling.total_errors == errors:
+        # a sheet drawn from other rows or other predictions is not a random sample of these
+        # errors: it must name the splits the report describes and count as many errors
+        if sheet.sampling.split == evaluated and sheet.sampling.total_errors == errors:
             tagged_rows = sum(1 for t in sheet.tags if t)
             sampling = (
                 f"{tagged_rows:,} of the {len(sheet.ids):,} errors drawn at random by "

@@ -9,8 +9,10 @@ import pandas as pd
 
 from reportgen.analysis.classification import confusion_matrix, from_matrix
 from reportgen.analysis.suggestions import RARER_FACTOR, TRAIN_NAMES
+from reportgen.table import factorize, label_text
 
 ORDER = ("train", "training", "trn", "val", "valid", "validation", "dev", "test", "holdout")
+MISSING = "(missing)"  # the split of a row whose split cell is empty
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,17 @@ class SplitSummary:
 
 @dataclass(frozen=True)
 class SplitResult:
-    """Every split in a stable order, the warnings, and the split the report is about."""
+    """Every split in a stable order, the warnings, and the splits the report describes."""
 
     labels: list[str]
     splits: list[SplitSummary]
     warnings: list[str]
-    eval_split: str | None
+    evaluated: tuple[str, ...]  # the splits the rest of the report describes
+
+    @property
+    def eval_split(self) -> str | None:
+        """The one split the report describes, or None when it describes several."""
+        return self.evaluated[0] if len(self.evaluated) == 1 else None
 
 
 def split_order(names: list[str]) -> list[str]:
@@ -51,17 +58,21 @@ def analyze_splits(
     pred_codes: np.ndarray,
     labels: list[str],
     *,
-    eval_split: str | None = None,
+    evaluated: tuple[str, ...] = (),
 ) -> SplitResult:
     """Count labels and compute metrics per split; warn about classes a split lacks."""
     return splits_from_matrices(
-        split_matrices(splits, true_codes, pred_codes, len(labels)), labels, eval_split=eval_split
+        split_matrices(splits, true_codes, pred_codes, len(labels)), labels, evaluated=evaluated
     )
 
 
 def split_text(splits: pd.Series) -> np.ndarray:
-    """Each row's split as text; an empty cell is '(missing)'."""
-    return np.asarray(splits.astype("str").where(splits.notna(), "(missing)").to_numpy())
+    """Each row's split as text, written as labels are (3.0 is '3'); an empty cell is MISSING."""
+    codes, uniques = factorize(splits)
+    texts = [label_text(u) for u in uniques]
+    # the last entry is what code -1 (an empty cell) picks
+    names = np.array([t if t.strip() else MISSING for t in texts] + [MISSING], dtype=object)
+    return np.asarray(names[codes])
 
 
 def split_matrices(
@@ -76,7 +87,7 @@ def split_matrices(
 
 
 def splits_from_matrices(
-    matrices: dict[str, np.ndarray], labels: list[str], *, eval_split: str | None = None
+    matrices: dict[str, np.ndarray], labels: list[str], *, evaluated: tuple[str, ...] = ()
 ) -> SplitResult:
     """Summarise each split from its confusion matrix (rows true), in split order."""
     k = len(labels)
@@ -100,12 +111,14 @@ def splits_from_matrices(
     return SplitResult(
         labels=list(labels),
         splits=out,
-        warnings=_warnings(out, labels, eval_split),
-        eval_split=eval_split,
+        warnings=_warnings(out, labels, evaluated),
+        evaluated=tuple(evaluated),
     )
 
 
-def _warnings(splits: list[SplitSummary], labels: list[str], eval_split: str | None) -> list[str]:
+def _warnings(
+    splits: list[SplitSummary], labels: list[str], evaluated: tuple[str, ...]
+) -> list[str]:
     train = next((s for s in splits if s.name.casefold() in TRAIN_NAMES), None)
     others = [s for s in splits if s is not train]
     warnings = []
@@ -127,12 +140,13 @@ def _warnings(splits: list[SplitSummary], labels: list[str], eval_split: str | N
                         f"'{label}' is far rarer in '{train.name}' ({share_train:.1%}) than in the "
                         f"other splits ({share_other:.1%})."
                     )
-        for s in splits:
-            if s is train or s.counts[i] or not sum(x.counts[i] for x in splits):
-                continue
-            if eval_split is not None and s.name == eval_split:
+        described = [s for s in splits if s.name in evaluated]
+        if described and len(described) < len(splits) and not sum(s.counts[i] for s in described):
+            where = ", ".join(f"'{s.name}'" for s in described)
+            if sum(s.counts[i] for s in splits):
                 warnings.append(
-                    f"'{label}' is missing from the evaluated split '{s.name}': its recall "
-                    "there cannot be measured."
+                    f"'{label}' is missing from the evaluated "
+                    f"{'split' if len(described) == 1 else 'splits'} {where}: its recall there "
+                    "cannot be measured."
                 )
     return warnings

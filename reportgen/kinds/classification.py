@@ -65,6 +65,9 @@ class LoopOptions:
     separators: str = ";|,"
     playbook: str | None = None
     image_root: str | None = None  # sample paths are images below this folder
+    # the evaluated splits as a review sheet's marker names them (None: every row), so that a
+    # sheet is taken for a random sample only of the errors of the rows the report describes
+    evaluated: str | None = None
 
 
 def make_figures(
@@ -308,17 +311,9 @@ class Exact:
 
     result: ClassificationResult  # from the exact confusion matrix
     sample: PredictionTable  # the analysis sample: calibration, thresholds, slices, tree
-    split_counts: dict[str, np.ndarray] | None  # true-label counts per split, exact
-    split_errors: dict[str, int] | None  # errors per split, exact
     calibration: CalibrationResult | None = None  # from exact per-bin sums
     slices: SliceResult | None = None  # from exact counts by slice values
     thresholds: ThresholdResult | None = None  # binary, from exact counts by score
-
-    def errors_in(self, split: str | None) -> int:
-        """The errors in the whole file, or in one split of it."""
-        if split is None or self.split_errors is None:
-            return self.result.errors
-        return self.split_errors.get(split, 0)
 
 
 def collect_tags(
@@ -332,7 +327,8 @@ def collect_tags(
             table,
             loop.tags,
             loop.separators,
-            errors_in=None if exact is None else exact.errors_in,
+            evaluated=loop.evaluated,
+            errors=None if exact is None else exact.result.errors,
         )
     column = table.columns.buckets
     if column is None:
@@ -343,16 +339,17 @@ def collect_tags(
 def data_suggestions(
     table: PredictionTable,
     result: ClassificationResult,
-    split_counts: dict[str, np.ndarray] | None = None,
+    splits: SplitResult | None = None,
 ) -> list[suggest.Suggestion]:
-    """The experiments the data points to without any tags."""
+    """The experiments the data points to without any tags.
+
+    The split suggestions compare the train split with the others, so they count every
+    split (`splits`), whichever rows the rest of the report describes.
+    """
     out: list[suggest.Suggestion] = []
-    if split_counts is not None:
-        out += suggest.split_suggestions_from_counts(split_counts, table.labels, missing=True)
-    elif table.columns.split is not None:
-        out += suggest.split_suggestions(
-            table.frame[table.columns.split], table.true_codes, table.labels
-        )
+    if splits is not None:
+        counts = {s.name: np.asarray(s.counts) for s in splits.splits}
+        out += suggest.split_suggestions_from_counts(counts, splits.labels, missing=True)
     out += suggest.rare_class_suggestions(result)
     if table.confidence is not None:
         out += suggest.threshold_suggestions(
@@ -475,9 +472,7 @@ def assemble(
         record["provenance"]["input"]["rows"] = result.n
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
-    record["suggestions"] = suggestions_block(
-        data_suggestions(rows, result, None if exact is None else exact.split_counts)
-    )
+    record["suggestions"] = suggestions_block(data_suggestions(rows, result, splits))
     record["calibration"] = calibration_block(calibration)
     record["thresholds"] = thresholds_block(thresholds)
     record["slices"] = error_slices_block(slice_result, tree)

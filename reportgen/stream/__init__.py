@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.calibration import CalibrationSums
+from reportgen.analysis.splits import split_text
 from reportgen.errors import ReportgenError
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
 from reportgen.stream.fold import Keep, Labels, Moments, ValueCounts, grow, keyed, remap_matrix
-from reportgen.table import PredictionTable, restrict
+from reportgen.table import ColumnMap, PredictionTable, restrict
 
 SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
@@ -47,6 +48,7 @@ class Streamed:
     label_kind: str = ""
     matrix: np.ndarray | None = None  # exact confusion matrix, final label order
     split_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # every row's
+    split_rows: dict[str, int] = field(default_factory=dict)  # every row's, by split text
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     calibration: CalibrationSums | None = None
@@ -86,26 +88,45 @@ def read_streamed(
     tag_sheet: tuple[str, str] | None = None,
     sample_rows: int = SAMPLE_ROWS,
     batch_rows: int | None = None,
-    eval_split: str | None = None,
+    evaluated: frozenset[str] | None = None,
     step: str | None = None,
     only_step: set[str] | None = None,
+    splits_only: bool = False,
 ) -> Streamed:
-    """Read the file in batches and fold it: one pass, memory bounded by the kept rows."""
+    """Read the file in batches and fold it: one pass, memory bounded by the kept rows.
+
+    `evaluated` keeps only the rows of those splits (None: every row); `splits_only` reads
+    just the labels and the split column and counts the rows of each split (no rows at all
+    when there is no split column).
+    """
     from reportgen.stream import batches as batching
 
-    source = open_source(os.fspath(path), options)
+    source = open_source(os.fspath(path), options, digest=not splits_only)
+    if splits_only:
+        source = narrowed(source)
+        if source.columns.split is None:
+            return Streamed(source, "", 0, 0, 0)
     fold = Fold(
         seed=seed,
         limits=Limits(sample_rows, max_samples, per_pair, largest),
         marks=tag_marks(tag_sheet, source.columns.id),
-        eval_split=eval_split,
+        evaluated=evaluated,
         step=step,
         only_step=only_step,
+        splits_only=splits_only,
     )
     size = batching.BATCH_ROWS if batch_rows is None else batch_rows
     for table in read_batches(source, options, batch_rows=size):
         fold.add(table)
     return fold.finish(source, options)
+
+
+def narrowed(source: Source) -> Source:
+    """The same source reading only the labels and the split column."""
+    from dataclasses import replace
+
+    cols = source.columns
+    return replace(source, columns=ColumnMap(cols.y_true, cols.y_pred, split=cols.split))
 
 
 def label_text_of(value: Any) -> str:
@@ -149,11 +170,13 @@ class Fold:
         seed: int,
         limits: Limits,
         marks: Marks = None,
-        eval_split: str | None = None,
+        evaluated: frozenset[str] | None = None,
         step: str | None = None,
         only_step: set[str] | None = None,
+        splits_only: bool = False,
     ) -> None:
-        self.seed, self.limits, self.marks, self.eval_split = seed, limits, marks, eval_split
+        self.seed, self.limits, self.marks, self.evaluated = seed, limits, marks, evaluated
+        self.splits_only = splits_only  # a first pass: count each split's rows, nothing else
         # --step: count each step's pairs (step_mats), or keep one step's rows (only_step)
         self.step, self.only_step = step, only_step
         self.step_mats: dict[str, np.ndarray] = {}
@@ -161,7 +184,7 @@ class Fold:
         self.task = ""
         self.labels = Labels()
         self.split_labels = Labels()  # the split check looks at every row, whatever is reported
-        self.split_names: set[str] = set()
+        self.split_rows: dict[str, int] = {}  # rows per split (of the step shown), every split
         self.seen: set[str] = set()  # every label of every row, before --eval-split
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.split_mats: dict[str, np.ndarray] = {}
@@ -195,22 +218,34 @@ class Fold:
         self.rows_dropped += table.rows_dropped
         self.seen.update(table.labels)
         split = table.columns.split
-        if self.eval_split is not None and split is None:
-            raise ReportgenError(
-                f"--eval-split {self.eval_split}: the prediction file has no split column; name "
-                "it with --split COLUMN."
+        if self.evaluated is not None and split is None:
+            from reportgen.analysis.evaluation import choose_evaluation
+
+            # the same message as the in-memory path's
+            choose_evaluation(
+                {},
+                0,
+                column=None,
+                requested=" + ".join(sorted(self.evaluated)),
+                where=table.source.path or "",
             )
-        if split is not None and table.n:
-            values = table.frame[split]
-            text = values.astype("str").where(values.notna(), "(missing)").to_numpy()
-            self.split_names.update(map(str, pd.unique(text)))
-            if table.task == "classification":
-                self._add_splits(table, text)
-            if self.eval_split is not None:
-                table = restrict(table, (text == self.eval_split) & values.notna().to_numpy())
+        # the splits are counted over the step the report shows, as in memory
         if self.step is not None and self.only_step is not None and table.n:
             keys = table.frame[self.step].map(label_text_of)
             table = restrict(table, keys.isin(self.only_step).to_numpy())
+        if split is not None and table.n:
+            text = split_text(table.frame[split])
+            names, counts = np.unique(text, return_counts=True)
+            for name, count in zip(names, counts, strict=True):
+                self.split_rows[str(name)] = self.split_rows.get(str(name), 0) + int(count)
+            if self.splits_only:
+                return
+            if table.task == "classification":
+                self._add_splits(table, text)
+            if self.evaluated is not None:
+                table = restrict(table, np.isin(text, list(self.evaluated)))
+        if self.splits_only:
+            return
         self.n += table.n
         if table.n == 0:
             return
@@ -351,7 +386,8 @@ class Fold:
         for name, m in other.split_mats.items():
             mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), ks)
             self.split_mats[name] = mine + remap_matrix(m, split_remap, ks)
-        self.split_names |= other.split_names
+        for name, count in other.split_rows.items():
+            self.split_rows[name] = self.split_rows.get(name, 0) + count
         for key, m in other.step_mats.items():
             mine = grow(self.step_mats.get(key, np.zeros((0, 0), np.int64)), k)
             self.step_mats[key] = mine + remap_matrix(m, remap, k)
@@ -382,11 +418,25 @@ class Fold:
 
     def finish(self, source: Source, options: LoadOptions) -> Streamed:
         """Order the labels as the in-memory path does and build the tables to lay out."""
-        if self.n == 0 and self.eval_split is not None and self.rows_read:
-            found = ", ".join(f"'{v}'" for v in sorted(self.split_names)[:10])
+        cols = source.columns
+        if self.splits_only:
+            out = Streamed(source, self.task, self.rows_read, self.rows_dropped, 0)
+            out.split_rows = dict(self.split_rows)
+            return out
+        if self.n == 0 and self.evaluated is not None and self.rows_read:
+            from reportgen.analysis.evaluation import choose_evaluation
+            from reportgen.analysis.splits import MISSING
+
+            counts = dict(self.split_rows)
+            empty = counts.pop(MISSING, 0)
+            for name in sorted(self.evaluated):  # a split asked for that no row has
+                choose_evaluation(
+                    counts, empty, column=cols.split, requested=name, where=source.info.path or ""
+                )
             raise ReportgenError(
-                f"--eval-split {self.eval_split}: no row of column '{source.columns.split}' has "
-                f"that value; it holds {found}."
+                f"{source.where}: no row is in the evaluated splits "
+                f"({', '.join(sorted(self.evaluated))}); name the split to report on with "
+                "--eval-split."
             )
         if self.n == 0:
             raise ReportgenError(
@@ -395,8 +445,8 @@ class Fold:
                 else f"{source.where}: every row has an empty true or predicted label; nothing "
                 "is left after --dropna."
             )
-        cols = source.columns
         out = Streamed(source, self.task, self.rows_read, self.rows_dropped, self.n)
+        out.split_rows = dict(self.split_rows)
         keeps = self.keeps
         if self.task == "classification":
             ordered, remap = self.labels.order()

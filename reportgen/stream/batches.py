@@ -29,8 +29,8 @@ class Source:
     where: str
 
 
-def open_source(path: str | Path, options: LoadOptions) -> Source:
-    """Check the file and map its columns without reading its rows."""
+def open_source(path: str | Path, options: LoadOptions, *, digest: bool = True) -> Source:
+    """Check the file and map its columns without reading its rows (digest: hash it too)."""
     target = Path(path)
     where = str(path)
     fmt = check_file(target, options.format, where)
@@ -43,7 +43,10 @@ def open_source(path: str | Path, options: LoadOptions) -> Source:
     original = {clean_name(n): n for n in names}
     columns = _map_columns(list(original), options, where)
     info = SourceInfo(
-        path=target.name, format=fmt, size=target.stat().st_size, sha256=sha256_of(target)
+        path=target.name,
+        format=fmt,
+        size=target.stat().st_size,
+        sha256=sha256_of(target) if digest else None,
     )
     return Source(target, fmt, columns, original, info, where)
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions
 from reportgen.table import PredictionTable
+
+if TYPE_CHECKING:
+    from reportgen.stream import Streamed
 
 
 def read_for_report(
@@ -28,9 +32,15 @@ def read_for_report(
     pos_label: str | None = None,
     steps: Sequence[str] = (),
     at_step: str | None = None,
-) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any], EvolutionResult | None]]:
-    """Read the file in batches: the rows kept to show, the exact results, what was sampled."""
-    from reportgen.analysis.splits import splits_from_matrices
+) -> tuple[PredictionTable, tuple[Any, Any, dict[str, Any], EvolutionResult | None, Evaluation]]:
+    """Read the file in batches: the rows kept to show, the exact results, what was sampled.
+
+    Without --eval-split, a first pass over the labels and the split column counts each
+    split's rows, so that the evaluated splits are chosen as in memory before the rows are
+    folded; the evaluation is then counted over the rows the report shows.
+    """
+    from reportgen.analysis.evaluation import ALL, choose_evaluation
+    from reportgen.analysis.splits import MISSING, splits_from_matrices
     from reportgen.kinds.classification import STRIP_ERRORS
     from reportgen.kinds.regression import LARGEST_ERRORS
     from reportgen.stream import SAMPLE_ROWS, read_streamed
@@ -41,10 +51,25 @@ def read_for_report(
     if limit < 1:
         raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
     sheet = None if tags is None else (str(tags), separators)
+    default = None
+    evaluated = None if eval_split in (None, ALL) else frozenset({eval_split})
+    if eval_split is None:
+        first = _first_pass(data, options, engine)
+        if first.source.columns.split is not None:
+            counts = dict(first.split_rows)
+            empty = counts.pop(MISSING, 0)
+            default = choose_evaluation(
+                counts,
+                empty,
+                column=first.source.columns.split,
+                requested=None,
+                where=first.source.info.path or "",
+            )
+            evaluated = default.chosen()
     evolution, only = None, None
     if step is not None:
         evolution, only = _stream_steps(
-            data, options, step, eval_split, seed, steps, at_step, engine
+            data, options, step, evaluated, seed, steps, at_step, engine
         )
     if engine == "spark":
         from reportgen.stream import Limits
@@ -57,7 +82,7 @@ def read_for_report(
             seed=seed,
             limits=limits,
             tag_sheet=sheet,
-            eval_split=eval_split,
+            evaluated=evaluated,
             step=step,
             only_step=only,
         )
@@ -71,7 +96,7 @@ def read_for_report(
             largest=min(LARGEST_ERRORS, max_samples),
             tag_sheet=sheet,
             sample_rows=limit,
-            eval_split=eval_split,
+            evaluated=evaluated,
             step=step,
             only_step=only,
         )
@@ -90,13 +115,27 @@ def read_for_report(
             _without_column(read.shown, step),
             _without_column(read.sample, step),
         )
+    counts = dict(read.split_rows)
+    empty = counts.pop(MISSING, 0)
+    evaluation = (
+        default.recount(counts, empty)
+        if default is not None
+        else choose_evaluation(
+            counts,
+            empty,
+            column=cols.split,
+            requested=eval_split,
+            where=read.source.info.path or "",
+            total=read.n,
+        )
+    )
     exact: Any
     splits = None
     if read.task == "classification":
-        exact = classification_exact(read, eval_split=eval_split, pos_label=pos_label)
+        exact = classification_exact(read, pos_label=pos_label)
         if read.source.columns.split is not None:
             splits = splits_from_matrices(
-                read.split_matrices, read.split_labels, eval_split=eval_split
+                read.split_matrices, read.split_labels, evaluated=evaluation.splits
             )
     else:
         exact = regression_exact(read)
@@ -122,7 +161,35 @@ def read_for_report(
         "sampled": read.sampled,
         "from_sample": approximate if read.sampled else [],
     }
-    return read.shown, (exact, splits, info, evolution)
+    return read.shown, (exact, splits, info, evolution, evaluation)
+
+
+def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str) -> Streamed:
+    """Count each split's rows over the labels and the split column alone (none without one).
+
+    Over every step's rows: the evaluated splits are chosen before the step is.
+    """
+    from dataclasses import replace
+
+    from reportgen.stream import Limits, read_streamed
+
+    options = replace(options, step=None)  # the step column is not read in this pass
+    if engine == "spark":
+        from reportgen.stream.spark import read_spark
+
+        return read_spark(
+            [os.fspath(data)], options, seed=0, limits=Limits(0, 0, 0, 0), splits_only=True
+        )
+    return read_streamed(
+        data,
+        options,
+        seed=0,
+        max_samples=0,
+        per_pair=0,
+        largest=0,
+        sample_rows=0,
+        splits_only=True,
+    )
 
 
 def _without_column(table: PredictionTable, column: str) -> PredictionTable:
@@ -138,7 +205,7 @@ def _stream_steps(
     data: str | os.PathLike[str],
     options: LoadOptions,
     step: str,
-    eval_split: str | None,
+    evaluated: frozenset[str] | None,
     seed: int,
     steps: Sequence[str],
     at_step: str | None,
@@ -159,7 +226,7 @@ def _stream_steps(
             options,
             seed=seed,
             limits=Limits(0, 0, 0, 0),
-            eval_split=eval_split,
+            evaluated=evaluated,
             step=step,
         )
     else:
@@ -171,7 +238,7 @@ def _stream_steps(
             per_pair=0,
             largest=0,
             sample_rows=0,
-            eval_split=eval_split,
+            evaluated=evaluated,
             step=step,
         )
     if first.task != "classification":

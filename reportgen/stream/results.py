@@ -17,14 +17,8 @@ from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
 
 
-def classification_exact(
-    read: Streamed, *, eval_split: str | None = None, pos_label: str | None = None
-) -> classification.Exact:
-    """Metrics from the exact confusion matrix; the kept rows for the rest.
-
-    With eval_split the report covers one split: the split suggestions look at its rows only,
-    as the in-memory path's do; the split errors still count every split.
-    """
+def classification_exact(read: Streamed, *, pos_label: str | None = None) -> classification.Exact:
+    """Metrics from the exact confusion matrix of the evaluated rows; kept rows for the rest."""
     assert read.matrix is not None and read.sample is not None
     confidence = None
     if read.confidence_sums is not None:
@@ -35,7 +29,6 @@ def classification_exact(
             n_correct=right_n,
             n_wrong=wrong_n,
         )
-    mats = read.split_matrices if read.source.columns.split is not None else None
     calibration = None
     if read.calibration is not None and read.calibration.n:
         calibration = read.calibration.result(read.labels, pos_label)
@@ -57,12 +50,6 @@ def classification_exact(
         thresholds=exact_thresholds(read, pos_label),
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
-        split_counts=None
-        if mats is None or eval_split is not None
-        else {s: m.sum(axis=1) for s, m in mats.items()},
-        split_errors=None
-        if mats is None
-        else {s: int(m.sum() - m.trace()) for s, m in mats.items()},
     )
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions, _map_columns, _validate
 from reportgen.readers import clean_name, sha256_of
-from reportgen.stream import Fold, Limits, Streamed, tag_marks
+from reportgen.stream import Fold, Limits, Streamed, narrowed, tag_marks
 from reportgen.stream.batches import Source
 from reportgen.table import SourceInfo
 
@@ -81,11 +81,15 @@ def read_spark(
     seed: int,
     limits: Limits,
     tag_sheet: tuple[str, str] | None = None,
-    eval_split: str | None = None,
+    evaluated: frozenset[str] | None = None,
     step: str | None = None,
     only_step: set[str] | None = None,
+    splits_only: bool = False,
 ) -> Streamed:
-    """Fold Parquet data with Spark: one pass over the rows, plus a count per file."""
+    """Fold Parquet data with Spark: one pass over the rows, plus a count per file.
+
+    `evaluated` and `splits_only` as for the local reader (read_streamed).
+    """
     from pyspark.sql import functions as F
 
     spark = session()
@@ -99,6 +103,11 @@ def read_spark(
     original = {clean_name(c): c for c in frame.columns}
     columns = _map_columns(list(original), options, where)
     source = Source(Path(paths[0]), "parquet", columns, original, _info(paths), where)
+    if splits_only:
+        source = narrowed(source)
+        columns = source.columns
+        if columns.split is None:
+            return Streamed(source, "", 0, 0, 0)
     wanted = [original[c] for c in columns.needed()]
     data = frame.select(
         *[F.col(f"`{c}`") for c in wanted],
@@ -130,9 +139,10 @@ def read_spark(
             seed=seed,
             limits=limits,
             marks=marks,
-            eval_split=eval_split,
+            evaluated=evaluated,
             step=step,
             only_step=only_step,
+            splits_only=splits_only,
         )
         for part in parts:
             fold.add(_part(part, source, settings, offsets))
