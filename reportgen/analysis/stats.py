@@ -113,7 +113,7 @@ class Moments:
         m4 = (
             self.m4
             + other.m4
-            + delta * dn**3 * na * nb * (na * na - na * nb + nb * nb)
+            + delta * dn * dn * dn * na * nb * (na * na - na * nb + nb * nb)
             + 6.0 * dn * dn * (na * na * other.m2 + nb * nb * self.m2)
             + 4.0 * dn * (na * other.m3 - nb * self.m3)
         )
@@ -147,7 +147,7 @@ def skew_t_interval(moments: Moments, *, level: float = 0.95) -> Interval | None
     if se == 0.0:
         return Interval(mean, mean, SKEW_T)
     level_t = 0.5 + level / 2
-    spread3, spread4 = var * math.sqrt(var), (moments.m2 / n) ** 2
+    spread3, spread4 = var * math.sqrt(var), (moments.m2 / n) * (moments.m2 / n)
     skew = kurtosis = math.nan
     if spread3 > 0.0 and spread4 > 0.0:
         skew = (moments.m3 / n) / spread3
@@ -165,9 +165,9 @@ def skew_t_interval(moments: Moments, *, level: float = 0.95) -> Interval | None
 
     def inverse(z: float) -> float:
         """Invert Hall's monotone cubic g(u) = u + a u^2 + a^2 u^3 / 3 + b."""
-        if a == 0.0:
-            return z - b
-        return (math.cbrt(1.0 + 3.0 * a * (z - b)) - 1.0) / a
+        # (cbrt(1 + 3a(z - b)) - 1) / a, written without the cancellation at small a
+        c = math.cbrt(1.0 + 3.0 * a * (z - b))
+        return 3.0 * (z - b) / (c * c + c + 1.0)
 
     return Interval(mean - se * inverse(t), mean - se * inverse(-t), SKEW_T)
 
