@@ -239,7 +239,8 @@ def test_sampled_provenance_counts_every_row() -> None:
     assert "cover all 125 rows" in report.to_html()
 
 
-REGRESSION_EXACT = ["n", "mae", "rmse", "r2", "max_error", "mean_residual"]
+# the intervals too: from the moments of r, |r| and r² over every row, not from the sample
+REGRESSION_EXACT = ["n", "mae", "rmse", "r2", "max_error", "mean_residual", "intervals"]
 
 
 def test_sampled_regression_keeps_error_sums_exact(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from reportgen.analysis.stats import Z95, Interval, mean_interval
+from reportgen.analysis.stats import SKEW_T, Z95, Interval, Moments, skew_t_interval
 
 TREND_BINS = 20
 TREND_MIN_ROWS = 50  # per bin: fewer rows make a trend of noise
@@ -16,6 +16,7 @@ HISTOGRAM_BINS = 40
 QQ_POINTS = 199
 # Above this many points the scatters become density plots: size and time stay flat.
 DENSITY_ABOVE = 5000
+RMSE_METHOD = f"square root of the MSE's {SKEW_T}"
 
 
 @dataclass(frozen=True)
@@ -124,24 +125,36 @@ def zero_targets_note(zeros: int) -> str:
     )
 
 
+def error_intervals(residual: Moments, absolute: Moments, squared: Moments) -> dict[str, Interval]:
+    """The 95% intervals of MAE, mean residual and RMSE from the moments of r, |r| and r².
+
+    From moments so that a streamed file, folded in parts, gets the interval of the whole.
+    """
+    intervals: dict[str, Interval] = {}
+    mae = skew_t_interval(absolute)
+    if mae is not None:
+        intervals["mae"] = mae
+    bias = skew_t_interval(residual)
+    if bias is not None:
+        intervals["mean_residual"] = bias
+    mse = skew_t_interval(squared)
+    if mse is not None:
+        # RMSE is monotone in MSE: the square roots of the ends cover it as often
+        intervals["rmse"] = Interval(
+            math.sqrt(max(mse.low, 0.0)), math.sqrt(max(mse.high, 0.0)), RMSE_METHOD
+        )
+    return intervals
+
+
 def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResult:
     """Compute the error metrics, their intervals and the residual summaries."""
     residual = y_true - y_pred
     abs_err = np.abs(residual)
     n = int(residual.size)
     mse = float(np.mean(residual**2))
-    intervals: dict[str, Interval] = {}
-    mae_ci = mean_interval(abs_err)
-    if mae_ci is not None:
-        intervals["mae"] = mae_ci
-    bias_ci = mean_interval(residual)
-    if bias_ci is not None:
-        intervals["mean_residual"] = bias_ci
-    mse_ci = mean_interval(residual**2)
-    if mse_ci is not None:
-        intervals["rmse"] = Interval(
-            math.sqrt(max(mse_ci.low, 0.0)), math.sqrt(mse_ci.high), "normal approximation on MSE"
-        )
+    intervals = error_intervals(
+        Moments.of(residual), Moments.of(abs_err), Moments.of(residual * residual)
+    )
 
     zeros = int(np.count_nonzero(y_true == 0))
     if zeros:

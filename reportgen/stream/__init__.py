@@ -20,10 +20,11 @@ import pandas as pd
 
 from reportgen.analysis.calibration import CalibrationSums
 from reportgen.analysis.splits import split_text
+from reportgen.analysis.stats import Moments
 from reportgen.errors import ReportgenError
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
-from reportgen.stream.fold import Keep, Labels, Moments, ValueCounts, grow, keyed, remap_matrix
+from reportgen.stream.fold import Keep, Labels, ValueCounts, grow, keyed, remap_matrix
 from reportgen.table import ColumnMap, PredictionTable, restrict
 
 SAMPLE_ROWS = 1_000_000
@@ -202,9 +203,11 @@ class Fold:
             "under": Keep(limits.largest),
             "over": Keep(limits.largest),
         }
-        self.sums: dict[str, Any] = dict.fromkeys(("abs", "sq", "abs2", "sq2", "ape", "max"), 0.0)
+        self.sums: dict[str, Any] = dict.fromkeys(("abs", "sq", "ape", "max"), 0.0)
         self.sums |= {"zeros": 0, "under": 0, "over": 0, "low": np.inf, "high": -np.inf}
         self.residuals, self.truth = Moments(), Moments()
+        # the moments of |r| and r² give the MAE and RMSE intervals of the whole file
+        self.absolute, self.squared = Moments(), Moments()
         self.rows_read = self.rows_dropped = self.n = 0
 
     def add(self, table: PredictionTable) -> None:
@@ -332,12 +335,13 @@ class Fold:
         r = yt - yp
         a = np.abs(r)
         s = self.sums
+        sq = r * r
         self.residuals.add(r)
         self.truth.add(yt)
+        self.absolute.add(a)
+        self.squared.add(sq)
         s["abs"] += float(a.sum())
-        s["sq"] += float((r * r).sum())
-        s["abs2"] += float((a * a).sum())
-        s["sq2"] += float((r**4).sum())
+        s["sq"] += float(sq.sum())
         s["zeros"] += int((yt == 0).sum())
         s["ape"] += float((a / np.maximum(np.abs(yt), np.finfo(np.float64).eps)).sum())
         s["max"] = max(s["max"], float(a.max()))
@@ -398,12 +402,14 @@ class Fold:
         self.score_counts.merge(other.score_counts)
         self.slice_counts.merge(other.slice_counts)
         self.conf_n += other.conf_n
-        for key in ("abs", "sq", "abs2", "sq2", "ape", "zeros", "under", "over"):
+        for key in ("abs", "sq", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
         self.sums["max"] = max(self.sums["max"], other.sums["max"])
         self.sums["low"] = min(self.sums["low"], other.sums["low"])
         self.sums["high"] = max(self.sums["high"], other.sums["high"])
         self.residuals.merge(other.residuals)
+        self.absolute.merge(other.absolute)
+        self.squared.merge(other.squared)
         self.truth.merge(other.truth)
         for name, keep in self.keeps.items():
             for frame in other.keeps[name].frames:
@@ -492,7 +498,13 @@ class Fold:
             out.shown = _table(out, _union(shown), remap)
             out.sample = _table(out, keeps["sample"].rows(), remap)
         else:
-            out.regression = {**self.sums, "residual": self.residuals, "truth": self.truth}
+            out.regression = {
+                **self.sums,
+                "residual": self.residuals,
+                "truth": self.truth,
+                "absolute": self.absolute,
+                "squared": self.squared,
+            }
             shown = [keeps[name] for name in ("sample", "under", "over")]
             out.shown = _table(out, _union(shown), None)
             out.sample = _table(out, keeps["sample"].rows(), None)

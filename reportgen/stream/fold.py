@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,42 +134,6 @@ def keyed(table: PredictionTable, seed: int, positions: np.ndarray) -> pd.DataFr
     """The rows at positions with their file row numbers and bottom-k keys."""
     rows = table.row_numbers[positions]
     return pd.DataFrame({"_row": rows, "_key": row_keys(rows, seed)})
-
-
-@dataclass
-class Moments:
-    """Count, mean and sum of squared deviations (Chan's parallel merge): exact enough sums."""
-
-    n: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
-
-    def add(self, values: np.ndarray) -> None:
-        """Fold a batch of values in."""
-        if values.size == 0:
-            return
-        n_b = int(values.size)
-        mean_b = float(values.mean())
-        m2_b = float(((values - mean_b) ** 2).sum())
-        n = self.n + n_b
-        delta = mean_b - self.mean
-        self.mean += delta * n_b / n
-        self.m2 += m2_b + delta * delta * self.n * n_b / n
-        self.n = n
-
-    def merge(self, other: Moments) -> None:
-        """Fold another part's moments in."""
-        if other.n == 0:
-            return
-        n = self.n + other.n
-        delta = other.mean - self.mean
-        self.mean += delta * other.n / n
-        self.m2 += other.m2 + delta * delta * self.n * other.n / n
-        self.n = n
-
-    def std(self) -> float:
-        """Sample standard deviation (ddof 1)."""
-        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
 
 
 class ValueCounts:

@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.classification import ConfidenceSummary, from_matrix
-from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression, zero_targets_note
+from reportgen.analysis.regression import (
+    DENSITY_ABOVE,
+    analyze_regression,
+    error_intervals,
+    zero_targets_note,
+)
 from reportgen.analysis.slices import FEW_VALUES, SliceResult, error_slices
-from reportgen.analysis.stats import Z95, Interval
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
 from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
@@ -53,16 +57,6 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
     )
 
 
-def _interval(total: float, squares: float, n: int) -> Interval | None:
-    """The normal-approximation interval of a mean from its sum and sum of squares."""
-    if n < 2:
-        return None
-    mean = total / n
-    var = max(squares - n * mean * mean, 0.0) / (n - 1)
-    half = Z95 * math.sqrt(var) / math.sqrt(n)
-    return Interval(mean - half, mean + half, "normal approximation")
-
-
 def regression_exact(read: Streamed) -> regression.Exact:
     """Error metrics from exact sums; medians, quantiles and figures from the sample."""
     assert read.sample is not None
@@ -72,20 +66,7 @@ def regression_exact(read: Streamed) -> regression.Exact:
     s, n = read.regression, read.n
     residual, truth = s["residual"], s["truth"]
     mse = s["sq"] / n
-    intervals: dict[str, Interval] = {}
-    mae_ci = _interval(s["abs"], s["abs2"], n)
-    if mae_ci is not None:
-        intervals["mae"] = mae_ci
-    if n > 1:
-        half = Z95 * residual.std() / math.sqrt(n)
-        intervals["mean_residual"] = Interval(
-            residual.mean - half, residual.mean + half, "normal approximation"
-        )
-    mse_ci = _interval(s["sq"], s["sq2"], n)
-    if mse_ci is not None:
-        intervals["rmse"] = Interval(
-            math.sqrt(max(mse_ci.low, 0.0)), math.sqrt(mse_ci.high), "normal approximation on MSE"
-        )
+    intervals = error_intervals(residual, s["absolute"], s["squared"])
     ss_tot = truth.m2
     r2 = (1.0 if s["sq"] == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - s["sq"] / ss_tot
     zeros = s["zeros"]
