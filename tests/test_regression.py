@@ -170,7 +170,8 @@ def test_slices_group_categories_and_numeric_quantile_bins() -> None:
     size = slices[1]
     assert size.kind == "quantile bins"
     assert len(size.groups) == 5 and sum(g.n for g in size.groups) == 300
-    assert size.groups[0].value.startswith("0 – ")
+    assert size.groups[0].value.startswith("0 ≤ size < ")
+    assert size.groups[-1].value.endswith(" ≤ size ≤ 299")
     fig = plot_residual_slice(site)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b", "c", "(missing)"]
 

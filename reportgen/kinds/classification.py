@@ -235,8 +235,10 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
                     "slices",
                     "Slices: where errors concentrate",
                     "Error rates per value (or quantile bin) of each metadata column named with "
-                    "--slice, and the slices whose error rate stands out once chance is "
-                    "accounted for. A slice far above the overall rate is a systematic error.",
+                    "--slice, and of pairs of them, ranked by how far they stand out from the "
+                    "overall rate; an error tree looks for combinations. A slice or rule is "
+                    "called out only when its adjusted p-value, which accounts for every slice "
+                    "and rule tried, is below 5%: then it is a systematic error, not chance.",
                 )
             ]
             if record["slices"]["columns"]
@@ -420,7 +422,7 @@ def assemble(
         strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
     slice_result, tree = None, None
     if table.columns.slices:
-        from reportgen.analysis.error_tree import fit_error_tree
+        from reportgen.analysis.error_tree import MAX_RULES, fit_error_tree
         from reportgen.analysis.slices import error_slices
 
         wrong = rows.true_codes != rows.pred_codes
@@ -428,9 +430,16 @@ def assemble(
         slice_result = (
             exact.slices
             if exact is not None and exact.slices is not None
-            else error_slices(rows.frame, columns, wrong)
+            else error_slices(rows.frame, columns, wrong, reserved=MAX_RULES)
         )
-        tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
+        tree = fit_error_tree(
+            rows.frame,
+            columns,
+            wrong,
+            seed=seed,
+            row_numbers=rows.row_numbers,
+            shared_with=slice_result.tested,
+        )
     figures, figure_info = make_figures(result, buckets)
     calibration: CalibrationResult | None
     thresholds: ThresholdResult | None
@@ -461,11 +470,12 @@ def assemble(
         figures["worst-slices"] = figure_to_svg(
             plot_worst_slices(slice_result),
             fig_id="slices",
-            title="Worst slices by error rate",
+            title="Slices above the overall error rate, ranked by adjusted p",
             description=(
-                f"Horizontal bars: error rate of the {len(slice_result.worst)} slices that stand "
-                "out most, with 95% intervals; dashed line: the overall error rate. The table "
-                "below has the numbers and the significance tests."
+                f"Horizontal bars: error rate of {len(slice_result.worst)} of the "
+                f"{slice_result.above_overall:,} slices above the overall error rate, ranked by "
+                "adjusted p, with 95% intervals; dashed line: the overall error rate. The table "
+                "below has the numbers and the adjusted p-values."
             ),
         )
     record = base_record(
