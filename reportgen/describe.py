@@ -138,7 +138,7 @@ def _stands_out(item: dict[str, Any], alpha: float) -> bool:
     return item["p_adjusted"] is not None and item["p_adjusted"] < alpha
 
 
-def _error_slice_findings(record: dict[str, Any]) -> list[str]:
+def error_slice_findings(record: dict[str, Any]) -> list[str]:
     """The slice and the tree rule that stand out most once chance is accounted for, or a
     sentence saying none does."""
     slices = record.get("slices") or {}
@@ -256,7 +256,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{pct(top['share_of_true'])} of class '{top['true']}'."
         )
     findings.extend(_bucket_findings(record))
-    findings.extend(_error_slice_findings(record))
+    findings.extend(error_slice_findings(record))
     conf_summary = c["confidence"]
     if (
         conf_summary
@@ -326,7 +326,7 @@ def _relative_bias(mean: float, rest: float) -> str:
     return "under-predicts" if mean > rest else "over-predicts"
 
 
-def _pattern_findings(record: dict[str, Any]) -> list[str]:
+def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
     """The trend, prediction bin and group that survive the report's tests, or one sentence
     saying none does (the family: record['slices'])."""
     slices, trend = record["slices"], record["regression"]["trend"]
@@ -475,7 +475,7 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
             "(--dropna)."
         )
     findings.append(_bias_words(reg)[1])
-    findings.extend(_pattern_findings(record))
+    findings.extend(regression_pattern_findings(record))
     worst = _worst_row(record)
     if worst is not None:
         findings.append(

@@ -86,14 +86,16 @@ def _encoding(frame: pd.DataFrame, columns: list[str]) -> list[Feature]:
 def _encode(frame: pd.DataFrame, features: list[Feature]) -> np.ndarray:
     """Encode rows with features chosen on the fitting rows (missing numbers: their median)."""
     blocks = []
+    texts: dict[str, np.ndarray] = {}  # each categorical column as text, once
     for column, kind, value, fill in features:
         values = frame[column]
         if kind == "number":
             numbers = values.to_numpy(dtype="float64", na_value=np.nan)
             blocks.append(np.where(np.isnan(numbers), fill, numbers))
-        else:
-            text = values.astype("str").where(values.notna(), "(missing)")
-            blocks.append((text == value).to_numpy(dtype=np.float64))
+            continue
+        if column not in texts:
+            texts[column] = values.astype("str").where(values.notna(), "(missing)").to_numpy()
+        blocks.append((texts[column] == value).astype(np.float64))
     return np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
 
 

@@ -1,21 +1,31 @@
-"""The regression report's family of tests: every candidate for a group, bias or trend finding.
+"""The families of tests behind a report's findings: one per report kind, each at ALPHA.
 
-One family per report, so that on data with no such pattern the chance that the page states
-any of them is at most ALPHA: every group of every slice column (its mean residual against the
-other rows'), every prediction bin of the trend (likewise), and the MAE trend (the highest
-prediction bin's absolute errors against the lowest's), adjusted together by Holm's step-down.
-The classification report's family (slices, pairs and tree rules) is split between
-`slices.error_slices` and `error_tree.fit_error_tree`, which share ALPHA by their numbers of
-tests so that exact slice counts do not depend on a tree fitted on a sample.
+On data with no pattern, the chance that a report states any finding of its family is at most
+ALPHA. Regression: every group of every slice column (its mean residual against the other
+rows'), every prediction bin of the trend (likewise) and the MAE trend (the highest prediction
+bin's absolute errors against the lowest's), adjusted together by Holm's step-down.
+Classification: every slice and pair of columns, and every error-tree rule. The slices and the
+tree split ALPHA by their numbers of tests (Holm within each): a streamed read counts the
+slices exactly but fits the tree on a sample, and the slices' p-values must not depend on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+import pandas as pd
+
 from reportgen.analysis.chance import holm, welch_test
-from reportgen.analysis.regression import TrendMae, TrendPoint
-from reportgen.analysis.slices import MIN_TESTED_ROWS, ResidualSlice
+from reportgen.analysis.error_tree import MAX_RULES, ErrorTree, fit_error_tree
+from reportgen.analysis.regression import RegressionResult, TrendMae, TrendPoint
+from reportgen.analysis.slices import (
+    MIN_TESTED_ROWS,
+    ResidualSlice,
+    SliceResult,
+    error_slices,
+    residual_slices,
+)
 
 TREND_MIN_BINS = 4  # fewer prediction bins say nothing about a trend in the error size
 
@@ -70,3 +80,42 @@ def regression_family(slices: list[ResidualSlice], trend: list[TrendPoint]) -> R
         bins=sum(p is not None for p in bin_p),
         trends=sum(p is not None for p in mae_p),
     )
+
+
+def regression_tests(
+    result: RegressionResult, frame: pd.DataFrame, columns: list[str], residual: np.ndarray
+) -> tuple[RegressionResult, RegressionFamily]:
+    """Group the residuals by each slice column and test them with the trend as one family.
+
+    Returns the result with its trend's adjusted p-values and the MAE trend test filled in.
+    """
+    family = regression_family(residual_slices(frame, columns, residual), result.trend)
+    return replace(result, trend=family.trend, trend_mae=family.trend_mae), family
+
+
+def family_slices(
+    frame: pd.DataFrame, columns: list[str], wrong: np.ndarray, weights: np.ndarray | None = None
+) -> SliceResult:
+    """Test the slices and pairs of a classification report, leaving the tree its share."""
+    return error_slices(frame, columns, wrong, weights, reserved=MAX_RULES)
+
+
+def classification_family(
+    frame: pd.DataFrame,
+    columns: list[str],
+    wrong: np.ndarray,
+    *,
+    seed: int = 0,
+    row_numbers: np.ndarray | None = None,
+    slices: SliceResult | None = None,
+) -> tuple[SliceResult, ErrorTree | None]:
+    """Test every slice, pair and error-tree rule of a classification report as one family.
+
+    slices: already tested (`family_slices`), from exact counts of a streamed read.
+    """
+    if slices is None:
+        slices = family_slices(frame, columns, wrong)
+    tree = fit_error_tree(
+        frame, columns, wrong, seed=seed, row_numbers=row_numbers, shared_with=slices.tested
+    )
+    return slices, tree

@@ -422,23 +422,15 @@ def assemble(
         strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
     slice_result, tree = None, None
     if table.columns.slices:
-        from reportgen.analysis.error_tree import MAX_RULES, fit_error_tree
-        from reportgen.analysis.slices import error_slices
+        from reportgen.analysis.families import classification_family
 
-        wrong = rows.true_codes != rows.pred_codes
-        columns = list(rows.columns.slices)
-        slice_result = (
-            exact.slices
-            if exact is not None and exact.slices is not None
-            else error_slices(rows.frame, columns, wrong, reserved=MAX_RULES)
-        )
-        tree = fit_error_tree(
+        slice_result, tree = classification_family(
             rows.frame,
-            columns,
-            wrong,
+            list(rows.columns.slices),
+            rows.true_codes != rows.pred_codes,
             seed=seed,
             row_numbers=rows.row_numbers,
-            shared_with=slice_result.tested,
+            slices=None if exact is None else exact.slices,
         )
     figures, figure_info = make_figures(result, buckets)
     calibration: CalibrationResult | None

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.analysis.families import regression_family
+from reportgen.analysis.families import regression_tests
 from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import largest_errors
-from reportgen.analysis.slices import ResidualSlice, residual_slices
+from reportgen.analysis.slices import ResidualSlice
 from reportgen.describe import regression_findings, regression_headline
 from reportgen.kinds import Assembled, Meta, provenance_section
 from reportgen.record import base_record, regression_block, residual_slices_block, samples_block
@@ -141,11 +141,10 @@ def assemble(
     over = largest_errors(table, limit=limit, under=False)
     if exact is not None:
         under, over = replace(under, total=exact.under), replace(over, total=exact.over)
-    family = regression_family(
-        residual_slices(rows.frame, list(rows.columns.slices), y_true - y_pred), result.trend
+    result, family = regression_tests(
+        result, rows.frame, list(rows.columns.slices), y_true - y_pred
     )
     slices = family.slices
-    result = replace(result, trend=family.trend, trend_mae=family.trend_mae)
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
