@@ -16,6 +16,7 @@ import pandas as pd
 
 from reportgen.analysis.chance import holm, hypergeom_tail
 from reportgen.analysis.sampling import bottom_k, row_keys
+from reportgen.analysis.slices import number_text
 from reportgen.analysis.stats import wilson_interval
 
 MAX_DEPTH = 3
@@ -156,26 +157,20 @@ def _shown_thresholds(tree: Fitted, x: np.ndarray, features: list[Feature]) -> F
         below, above = column[column <= t], column[column > t]
         low = float(below.max()) if below.size else -np.inf
         high = float(above.min()) if above.size else np.inf
+        candidates = [t]
         if np.isfinite(low) and np.isfinite(high):
-            t = low + (high - low) / 2  # the library may have split float32 copies
+            # the library may have split float32 copies; low itself always splits alike
+            candidates = [low + (high - low) / 2, low]
         for digits in range(4, 18):
-            shown = float(f"{t:.{digits}g}")
-            if low <= shown < high:
-                threshold[node] = shown
+            shown = [float(f"{c:.{digits}g}") for c in candidates]
+            fits = [x for x in shown if low <= x < high]
+            if fits:
+                threshold[node] = fits[0]
                 break
     return replace(tree, threshold=threshold)
 
 
 Step = tuple[Feature, float, bool]  # (feature, threshold, went left)
-
-
-def _number(x: float) -> str:
-    """The shortest text of at least 4 significant digits that reads back as x exactly."""
-    for digits in range(4, 18):
-        text = f"{x:.{digits}g}"
-        if float(text) == x:
-            break
-    return text.replace("-", "−")
 
 
 def _conditions(path: list[Step]) -> list[str]:
@@ -194,11 +189,11 @@ def _conditions(path: list[Step]) -> list[str]:
     numbers = []
     for column, (low, high) in bounds.items():
         if low is not None and high is not None:
-            numbers.append(f"{_number(low)} < {column} ≤ {_number(high)}")
+            numbers.append(f"{number_text(low)} < {column} ≤ {number_text(high)}")
         elif high is not None:
-            numbers.append(f"{column} ≤ {_number(high)}")
+            numbers.append(f"{column} ≤ {number_text(high)}")
         elif low is not None:
-            numbers.append(f"{column} > {_number(low)}")
+            numbers.append(f"{column} > {number_text(low)}")
     # an equality says more than the inequalities that led to it
     equal = [c for c in categories if " = " in c]
     return equal + [c for c in categories if " = " not in c] + numbers

@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 
 from reportgen.analysis.chance import welch_test
-from reportgen.analysis.slices import bin_names
+from reportgen.analysis.slices import bin_names, readable_edges
 from reportgen.analysis.stats import Z95, Interval, mean_interval
 
 TREND_BINS = 20
@@ -104,6 +104,7 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
     edges = np.unique(np.quantile(y_pred, np.linspace(0.0, 1.0, count + 1)))
     if edges.size < 2:
         edges = np.array([edges[0], edges[0]])
+    edges = readable_edges(edges, y_pred)
     codes = np.searchsorted(edges[1:-1], y_pred, side="right")
     k = edges.size - 1
     n = np.bincount(codes, minlength=k)

@@ -65,22 +65,60 @@ class ResidualSlice:
     other: int = 0  # values folded into the 'other' group
 
 
-def edge_texts(edges: np.ndarray) -> list[str]:
-    """Format bin edges with 4 significant digits, or more when neighbours would look equal."""
+def number_text(x: float) -> str:
+    """The shortest text of at least 4 significant digits that reads back as x exactly."""
     for digits in range(4, 18):
-        texts = [f"{float(e):.{digits}g}".replace("-", "−") for e in edges]
-        if len(set(texts)) == len(texts):
-            return texts
-    return texts
+        text = f"{x:.{digits}g}"
+        if float(text) == x:
+            break
+    return text.replace("-", "−")
+
+
+def _shortest_in(candidates: list[float], low: float, high: float) -> float:
+    """The first candidate, rounded to the fewest digits (at least 4), in low < x <= high."""
+    for digits in range(4, 18):
+        for c in candidates:
+            x = float(f"{c:.{digits}g}")
+            # one unit of the last digit either way, when rounding crossed a bound
+            unit = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1) if x else 0.0
+            for y in (x, x - unit, x + unit):
+                y = float(f"{y:.{digits}g}")
+                if low < y <= high:
+                    return y
+    return candidates[-1]
+
+
+def readable_edges(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Round bin edges to short decimals that put every one of values in the same bin.
+
+    Bins take a row when lower edge ≤ value < upper edge (the last bin: ≤ both), as
+    searchsorted(inner edges, side="right") assigns them, so that a printed name such as
+    '22.62 ≤ bmi < 24.7' is exactly true of the rows counted in it.
+    """
+    ordered = np.sort(values)
+    out = []
+    for i, e in enumerate(edges.tolist()):
+        if i == 0:  # the smallest value: the printed lower edge must not be above it
+            out.append(_shortest_in([e], -np.inf, e))
+        elif i == len(edges) - 1:  # the largest: the printed upper edge not below it
+            out.append(_shortest_in([e], float(np.nextafter(e, -np.inf)), np.inf))
+        else:
+            at = int(np.searchsorted(ordered, e, side="left"))
+            below = float(ordered[at - 1]) if at > 0 else -np.inf
+            above = float(ordered[at]) if at < ordered.size else np.inf
+            # any d with below < d <= above assigns every value as e does; above itself does
+            out.append(_shortest_in([e, above], below, above))
+    return np.asarray(out, dtype=np.float64)
 
 
 def bin_names(edges: np.ndarray, what: str) -> list[str]:
     """Name quantile bins as inequalities: a bin holds its lower edge, the last both edges.
 
-    '18 ≤ bmi < 22.6', …, '30.3 ≤ bmi ≤ 42.2': rows are assigned with
+    '18 ≤ bmi < 22.62', …, '30.3 ≤ bmi ≤ 42.2': rows are assigned with
     searchsorted(side="right") on the inner edges, so a value equal to an edge goes up.
+    Edges are printed exactly (`readable_edges` makes them short).
     """
-    texts = edge_texts(edges)
+    texts = [number_text(float(e)) for e in edges]
     last = len(edges) - 2
     return [
         f"{texts[i]} ≤ {what} {'≤' if i == last else '<'} {texts[i + 1]}"
@@ -103,6 +141,7 @@ def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
         finite = numbers[~missing]
         edges = np.unique(np.quantile(finite, np.linspace(0, 1, QUANTILE_BINS + 1)))
+        edges = readable_edges(edges, finite)
         inner = edges[1:-1]
         codes = np.searchsorted(inner, numbers, side="right")
         names = bin_names(edges, column)

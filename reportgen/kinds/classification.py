@@ -233,12 +233,12 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             [
                 Section(
                     "slices",
-                    "Slices: where errors concentrate",
+                    "Slices: error rates by metadata",
                     "Error rates per value (or quantile bin) of each metadata column named with "
-                    "--slice, and of pairs of them, ranked by how far they stand out from the "
-                    "overall rate; an error tree looks for combinations. A slice or rule is "
-                    "called out only when its adjusted p-value, which accounts for every slice "
-                    "and rule tried, is below 5%: then it is a systematic error, not chance.",
+                    "--slice and per pair of columns, and an error tree that looks for "
+                    "combinations. A slice or rule is called out only when its adjusted p-value, "
+                    "which accounts for every slice and rule tried, is below 5%: then chance "
+                    "alone is an unlikely explanation.",
                 )
             ]
             if record["slices"]["columns"]
