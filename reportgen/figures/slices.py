@@ -52,8 +52,9 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
         ax.set_axisbelow(True)
+        total = result.above_overall
         ax.set_title(
-            f"Slices above the overall error rate, by adjusted p "
-            f"({len(worst)} of {result.above_overall:,})"
+            "Slices above the overall error rate, by adjusted p"
+            + (f" ({len(worst)} of {total:,})" if len(worst) < total else "")
         )
     return fig

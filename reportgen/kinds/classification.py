@@ -459,15 +459,19 @@ def assemble(
         from reportgen.figures.slices import plot_worst_slices
         from reportgen.figures.svg import figure_to_svg
 
+        shown = (
+            f"{len(slice_result.worst)} of the {slice_result.above_overall:,}"
+            if len(slice_result.worst) < slice_result.above_overall
+            else f"the {slice_result.above_overall:,}"
+        )
         figures["worst-slices"] = figure_to_svg(
             plot_worst_slices(slice_result),
             fig_id="slices",
             title="Slices above the overall error rate, ranked by adjusted p",
             description=(
-                f"Horizontal bars: error rate of {len(slice_result.worst)} of the "
-                f"{slice_result.above_overall:,} slices above the overall error rate, ranked by "
-                "adjusted p, with 95% intervals; dashed line: the overall error rate. The table "
-                "below has the numbers and the adjusted p-values."
+                f"Horizontal bars: error rate of {shown} slices above the overall error rate, "
+                "ranked by adjusted p, with 95% intervals; dashed line: the overall error rate. "
+                "The table below has the numbers and the adjusted p-values."
             ),
         )
     record = base_record(
