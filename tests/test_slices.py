@@ -209,3 +209,51 @@ def test_report_with_slice_all(tmp_path: Path) -> None:
     assert "slices" in record["sections"] and '<section id="slices"' in page
     assert any("Errors concentrate in source = cam_3" in f for f in record["summary"]["findings"])
     assert record["slices"]["tree"]["rules"][0]["conditions"][0] == "source = cam_3"
+
+
+def test_a_report_on_errors_unrelated_to_the_columns_says_nothing_stands_out(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    n = 1500
+    frame = pd.DataFrame(
+        {
+            "site": rng.choice(list("ABCD"), n),
+            "alcohol": rng.normal(13, 0.8, n).round(2),
+            "age": rng.integers(18, 80, n),
+        }
+    )
+    y_true = rng.choice(["a", "b", "c"], n)
+    wrong = rng.random(n) < 0.2
+    frame["y_true"] = y_true
+    frame["y_pred"] = np.where(wrong, np.where(y_true == "a", "b", "a"), y_true)
+    path = tmp_path / "p.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "r.html"
+    args = ["build", str(path), "-o", str(out), "--slice-all"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    record = embedded_record(page)
+    sl = record["slices"]
+    assert sl["significant"] == 0
+    tree = sl["tree"]
+    assert all(r["p_adjusted"] is None or r["p_adjusted"] >= 0.05 for r in tree["rules"])
+    nothing = (
+        "No slice, pair of columns or error-tree rule has an error rate that stands out once "
+        f"chance is accounted for ({sl['tested']:,} slices and {tree['tested']} rules tested, "
+        "every adjusted p ≥ 0.05)."
+    )
+    assert nothing in record["summary"]["findings"]
+    assert not any(
+        f.startswith(("Errors concentrate", "The error tree finds"))
+        for f in record["summary"]["findings"]
+    )
+    # the table is headed as exploratory, with its true total
+    assert sl["above_overall"] > len(sl["items"]) == 15
+    assert (
+        "<caption>Exploratory: slices above the overall error rate, over all columns and pairs "
+        f"of columns, ranked by adjusted p (showing 15 of {sl['above_overall']})</caption>"
+    ) in page
+    assert 'badge-warn">stands out' not in page
+    assert tree["significant"] == 0 and "<caption>Exploratory: error-tree rules" in page

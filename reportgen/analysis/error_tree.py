@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.chance import holm, hypergeom_tail
+from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.slices import number_text
 from reportgen.analysis.stats import wilson_interval
@@ -60,6 +60,7 @@ class ErrorTree:
     reserved: int  # the tree's tests in the family: MAX_RULES, whatever the leaves
     shared_with: int  # the other tests of the family (the slices)
     min_tested: int = MIN_TESTED_ROWS  # held-out rows a rule needs to be tested
+    significant: int = 0  # rules above the held-out rate with an adjusted p below ALPHA
 
 
 Feature = tuple[str, str, object, float]  # (column, "number" or "category", value, fill)
@@ -293,4 +294,11 @@ def fit_error_tree(
         tested=sum(r.p_value is not None for r in rules),
         reserved=MAX_RULES,
         shared_with=shared_with,
+        significant=sum(
+            r.p_adjusted is not None
+            and r.p_adjusted < ALPHA
+            and r.error_rate is not None
+            and r.error_rate > overall
+            for r in rules
+        ),
     )
