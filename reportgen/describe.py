@@ -138,6 +138,13 @@ def _stands_out(item: dict[str, Any], alpha: float) -> bool:
     return item["p_adjusted"] is not None and item["p_adjusted"] < alpha
 
 
+def _in_sample(seen: int, record: dict[str, Any]) -> str:
+    """Say that counts come from a seeded sample when they cover fewer rows than described."""
+    task = record.get("classification") or record.get("regression") or {}
+    rows = task.get("n", seen)
+    return f" in a seeded sample of {seen:,} of the {rows:,} rows" if seen < rows else ""
+
+
 def error_slice_findings(record: dict[str, Any]) -> list[str]:
     """The slice and the tree rule that stand out most once chance is accounted for, or a
     sentence saying none does."""
@@ -149,10 +156,12 @@ def error_slice_findings(record: dict[str, Any]) -> list[str]:
     items = [g for g in slices["items"] if _stands_out(g, alpha)]
     if items:
         g = items[0]
+        seen = sum(group["n"] for group in slices["columns"][0]["groups"])
         text = (
             f"Errors concentrate in {g['name']}: {pct(g['error_rate'])} errors against "
             f"{pct(slices['overall_error_rate'])} overall ({g['errors']:,} of "
-            f"{plural(g['n'], 'row')}; adjusted p {pvalue(g['p_adjusted'])})"
+            f"{plural(g['n'], 'row')}{_in_sample(seen, record)}; adjusted p "
+            f"{pvalue(g['p_adjusted'])})"
         )
         if slices["significant"] > 1:
             text += (
@@ -175,7 +184,8 @@ def error_slice_findings(record: dict[str, Any]) -> list[str]:
         out.append(
             f"The error tree finds {' and '.join(rule['conditions'])}: {pct(rule['error_rate'])} "
             f"errors against {pct(tree['overall_error_rate'])} overall on the rows held out "
-            f"from its fit ({rule['errors']:,} of {plural(rule['n'], 'row')}; adjusted p "
+            f"from its fit ({rule['errors']:,} of {plural(rule['n'], 'row')}"
+            f"{_in_sample(tree['rows_used'] + tree['rows_held_out'], record)}; adjusted p "
             f"{pvalue(rule['p_adjusted'])})."
         )
     if not items and not rules and not slices["significant"]:
@@ -332,6 +342,8 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
     slices, trend = record["slices"], record["regression"]["trend"]
     mae = record["regression"].get("trend_mae")
     alpha = slices["alpha"]
+    # trend and slices come from the same rows: a streamed read's sample, or every row
+    sampled = _in_sample(sum(t["n"] for t in trend), record)
     out = []
     if mae is not None and _stands_out(mae, alpha):
         low, high = trend[0], trend[-1]
@@ -340,13 +352,13 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
             out.append(
                 f"Errors grow with the prediction: MAE is {num(high['mae'])} for the highest "
                 f"predictions ({high['name']}) against {num(low['mae'])} for the lowest "
-                f"({low['name']}; {p})."
+                f"({low['name']}{sampled}; {p})."
             )
         else:
             out.append(
                 f"Errors shrink as the prediction grows: MAE is {num(low['mae'])} for the lowest "
                 f"predictions ({low['name']}) against {num(high['mae'])} for the highest "
-                f"({high['name']}; {p})."
+                f"({high['name']}{sampled}; {p})."
             )
     bins = [t for t in trend if _stands_out(t, alpha)]
     if bins:
@@ -355,7 +367,8 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
         out.append(
             f"For predictions {t['name']} the mean residual is {signed(t['mean_residual'])} "
             f"against {signed(t['rest_mean_residual'])} for the other rows "
-            f"({plural(t['n'], 'row')}; adjusted p {pvalue(t['p_adjusted'])}{more}): the model "
+            f"({plural(t['n'], 'row')}{sampled}; adjusted p {pvalue(t['p_adjusted'])}{more}): "
+            "the model "
             f"{_relative_bias(t['mean_residual'], t['rest_mean_residual'])} there, relative to "
             "the rest."
         )
@@ -366,7 +379,8 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
         out.append(
             f"By {column['column']}, the mean residual for {g['name']} is "
             f"{signed(g['mean_residual'])} against {signed(g['rest_mean_residual'])} for the "
-            f"other rows ({plural(g['n'], 'row')}; adjusted p {pvalue(g['p_adjusted'])}{more}): "
+            f"other rows ({plural(g['n'], 'row')}{sampled}; adjusted p "
+            f"{pvalue(g['p_adjusted'])}{more}): "
             f"the model {_relative_bias(g['mean_residual'], g['rest_mean_residual'])} there, "
             "relative to the rest."
         )
@@ -389,8 +403,8 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
     tested = sum(t for _, t, _ in quiet)
     of = "" if tested == slices["tested"] else f" of {slices['tested']:,}"
     out.append(
-        f"No {listed} stands out once chance is accounted for ({tested:,}{of} tests, every "
-        f"adjusted p ≥ {alpha:g})."
+        f"No {listed} stands out once chance is accounted for ({tested:,}{of} tests"
+        f"{sampled}, every adjusted p ≥ {alpha:g})."
     )
     return out
 
