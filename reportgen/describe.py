@@ -134,26 +134,70 @@ def _calibration_clause(calibration: dict[str, Any] | None) -> str:
     )
 
 
-def _error_slice_findings(record: dict[str, Any]) -> list[str]:
-    """The most significant slice, and the error tree's worst rule when it adds to it."""
+def _stands_out(item: dict[str, Any], alpha: float) -> bool:
+    return item["p_adjusted"] is not None and item["p_adjusted"] < alpha
+
+
+def _in_sample(seen: int, record: dict[str, Any]) -> str:
+    """Say that counts come from a seeded sample when they cover fewer rows than described."""
+    task = record.get("classification") or record.get("regression") or {}
+    rows = task.get("n", seen)
+    return f" in a seeded sample of {seen:,} of the {rows:,} rows" if seen < rows else ""
+
+
+def error_slice_findings(record: dict[str, Any]) -> list[str]:
+    """The slice and the tree rule that stand out most once chance is accounted for, or a
+    sentence saying none does."""
     slices = record.get("slices") or {}
-    items = [g for g in slices.get("items") or [] if (g["p_adjusted"] or 1.0) < 0.05]
+    if not slices.get("columns"):
+        return []
+    alpha = slices["alpha"]
     out = []
+    items = [g for g in slices["items"] if _stands_out(g, alpha)]
     if items:
         g = items[0]
-        out.append(
-            f"Errors concentrate in {g['column']} = {g['value']}: {pct(g['error_rate'])} errors "
-            f"against {pct(slices['overall_error_rate'])} overall ({plural(g['n'], 'row')}; "
-            f"adjusted p {pvalue(g['p_adjusted'])})."
+        seen = sum(group["n"] for group in slices["columns"][0]["groups"])
+        text = (
+            f"Errors concentrate in {g['name']}: {pct(g['error_rate'])} errors against "
+            f"{pct(slices['overall_error_rate'])} overall ({g['errors']:,} of "
+            f"{plural(g['n'], 'row')}{_in_sample(seen, record)}; adjusted p "
+            f"{pvalue(g['p_adjusted'])})"
         )
-    tree = slices.get("tree")
-    if tree and tree["rules"] and tree["rules"][0]["conditions"]:
-        rule = tree["rules"][0]
-        if rule["error_rate"] >= 2 * slices["overall_error_rate"]:
-            out.append(
-                f"The error tree finds {' and '.join(rule['conditions'])}: "
-                f"{pct(rule['error_rate'], 0)} errors on {pct(rule['coverage'])} of the data."
+        if slices["significant"] > 1:
+            text += (
+                f", the first of {slices['significant']:,} slices that stand out once chance "
+                "is accounted for"
             )
+        out.append(text + ".")
+    tree = slices.get("tree")
+    rules = (
+        [
+            r
+            for r in tree["rules"]
+            if _stands_out(r, alpha) and r["error_rate"] > tree["overall_error_rate"]
+        ]
+        if tree
+        else []
+    )
+    if tree and rules:
+        rule = min(rules, key=lambda r: (r["p_adjusted"], -r["error_rate"]))
+        out.append(
+            f"The error tree finds {' and '.join(rule['conditions'])}: {pct(rule['error_rate'])} "
+            f"errors against {pct(tree['overall_error_rate'])} overall on the rows held out "
+            f"from its fit ({rule['errors']:,} of {plural(rule['n'], 'row')}"
+            f"{_in_sample(tree['rows_used'] + tree['rows_held_out'], record)}; adjusted p "
+            f"{pvalue(rule['p_adjusted'])})."
+        )
+    if not items and not rules and not slices["significant"]:
+        what = "slice, pair of columns" if slices["pairs_tried"] else "slice"
+        tested = plural(slices["tested"], "slice")
+        if tree:
+            what += " or error-tree rule"
+            tested += f" and {plural(tree['tested'], 'rule')}"
+        out.append(
+            f"No {what} has an error rate that stands out once chance is accounted for "
+            f"({tested} tested, every adjusted p ≥ {alpha:g})."
+        )
     return out
 
 
@@ -222,7 +266,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"{pct(top['share_of_true'])} of class '{top['true']}'."
         )
     findings.extend(_bucket_findings(record))
-    findings.extend(_error_slice_findings(record))
+    findings.extend(error_slice_findings(record))
     conf_summary = c["confidence"]
     if (
         conf_summary
@@ -288,34 +332,84 @@ def _bias_words(reg: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def _excludes_zero(ci: dict[str, Any] | None) -> bool:
-    return ci is not None and (ci["low"] > 0 or ci["high"] < 0)
+def _relative_bias(mean: float, rest: float) -> str:
+    return "under-predicts" if mean > rest else "over-predicts"
 
 
-def _slice_findings(slices: dict[str, Any]) -> list[str]:
-    """Name the most biased metadata group whose bias is clear of zero, or say there is none."""
-    columns = slices["columns"]
-    if not columns:
-        return []
-    clear = [
-        (col["column"], g)
-        for col in columns
-        for g in col["groups"]
-        if _excludes_zero(g["mean_residual_ci"])
+def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
+    """The trend, prediction bin and group that survive the report's tests, or one sentence
+    saying none does (the family: record['slices'])."""
+    slices, trend = record["slices"], record["regression"]["trend"]
+    mae = record["regression"].get("trend_mae")
+    alpha = slices["alpha"]
+    # trend and slices come from the same rows: a streamed read's sample, or every row
+    sampled = _in_sample(sum(t["n"] for t in trend), record)
+    out = []
+    if mae is not None and _stands_out(mae, alpha):
+        low, high = trend[0], trend[-1]
+        p = f"adjusted p {pvalue(mae['p_adjusted'])}"
+        if high["mae"] > low["mae"]:
+            out.append(
+                f"Errors grow with the prediction: MAE is {num(high['mae'])} for the highest "
+                f"predictions ({high['name']}) against {num(low['mae'])} for the lowest "
+                f"({low['name']}{sampled}; {p})."
+            )
+        else:
+            out.append(
+                f"Errors shrink as the prediction grows: MAE is {num(low['mae'])} for the lowest "
+                f"predictions ({low['name']}) against {num(high['mae'])} for the highest "
+                f"({high['name']}{sampled}; {p})."
+            )
+    bins = [t for t in trend if _stands_out(t, alpha)]
+    if bins:
+        t = min(bins, key=lambda t: (t["p_adjusted"], -abs(t["mean_residual"])))
+        more = f"; {len(bins)} of {len(trend)} prediction bins stand out" if len(bins) > 1 else ""
+        out.append(
+            f"For predictions {t['name']} the mean residual is {signed(t['mean_residual'])} "
+            f"against {signed(t['rest_mean_residual'])} for the other rows "
+            f"({plural(t['n'], 'row')}{sampled}; adjusted p {pvalue(t['p_adjusted'])}{more}): "
+            "the model "
+            f"{_relative_bias(t['mean_residual'], t['rest_mean_residual'])} there, relative to "
+            "the rest."
+        )
+    groups = [(c, g) for c in slices["columns"] for g in c["groups"] if _stands_out(g, alpha)]
+    if groups:
+        column, g = min(groups, key=lambda cg: (cg[1]["p_adjusted"], -abs(cg[1]["mean_residual"])))
+        more = f"; {len(groups)} groups stand out" if len(groups) > 1 else ""
+        out.append(
+            f"By {column['column']}, the mean residual for {g['name']} is "
+            f"{signed(g['mean_residual'])} against {signed(g['rest_mean_residual'])} for the "
+            f"other rows ({plural(g['n'], 'row')}{sampled}; adjusted p "
+            f"{pvalue(g['p_adjusted'])}{more}): "
+            f"the model {_relative_bias(g['mean_residual'], g['rest_mean_residual'])} there, "
+            "relative to the rest."
+        )
+    # one sentence for every kind tested of which nothing stands out
+    family = slices["family"]
+    quiet = [
+        (
+            "group of " + " or ".join(c["column"] for c in slices["columns"]),
+            family["groups"],
+            not groups,
+        ),
+        ("prediction range", family["bins"], not bins),
+        ("trend in the error size", family["trends"], not _stands_out(mae or _UNTESTED, alpha)),
     ]
-    if not clear:
-        names = ", ".join(col["column"] for col in columns)
-        return [
-            f"No group of {names} has a mean residual distinguishable from zero (95% intervals, "
-            "not corrected for the number of groups)."
-        ]
-    column, group = max(clear, key=lambda item: abs(item[1]["mean_residual"]))
-    way = "under-predicts" if group["mean_residual"] > 0 else "over-predicts"
-    return [
-        f"By {column}, the model is most biased for '{group['value']}': it {way} by "
-        f"{num(abs(group['mean_residual']))} on average ({plural(group['n'], 'row')}; 95% CI "
-        f"{interval_num(group['mean_residual_ci'])})."
-    ]
+    quiet = [(what, tested, none) for what, tested, none in quiet if tested and none]
+    if not quiet:
+        return out
+    what = [w for w, _, _ in quiet]
+    listed = what[0] if len(what) == 1 else f"{', no '.join(what[:-1])} and no {what[-1]}"
+    tested = sum(t for _, t, _ in quiet)
+    of = "" if tested == slices["tested"] else f" of {slices['tested']:,}"
+    out.append(
+        f"No {listed} stands out once chance is accounted for ({tested:,}{of} tests"
+        f"{sampled}, every adjusted p ≥ {alpha:g})."
+    )
+    return out
+
+
+_UNTESTED: dict[str, Any] = {"p_adjusted": None}
 
 
 def _worst_row(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -395,33 +489,7 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
             "(--dropna)."
         )
     findings.append(_bias_words(reg)[1])
-    trend = reg["trend"]
-    if len(trend) >= 4:
-        low, high = trend[0], trend[-1]
-        if low["mae"] > 0 and high["mae"] / low["mae"] >= 1.5:
-            findings.append(
-                f"Errors grow with the prediction: MAE is {num(high['mae'])} for the highest "
-                f"predictions ({num(high['pred_low'])} and up) against {num(low['mae'])} for the "
-                f"lowest (up to {num(low['pred_high'])})."
-            )
-        elif high["mae"] > 0 and low["mae"] / high["mae"] >= 1.5:
-            findings.append(
-                f"Errors shrink as the prediction grows: MAE is {num(low['mae'])} for the lowest "
-                f"predictions (up to {num(low['pred_high'])}) against {num(high['mae'])} for the "
-                f"highest ({num(high['pred_low'])} and up)."
-            )
-        worst_bin = max(trend, key=lambda t: abs(t["mean_residual"]))
-        if _excludes_zero(worst_bin["mean_residual_ci"]) and abs(
-            worst_bin["mean_residual"]
-        ) > 2 * abs(reg["mean_residual"]):
-            way = "under-predicts" if worst_bin["mean_residual"] > 0 else "over-predicts"
-            findings.append(
-                f"The bias is largest for predictions from {num(worst_bin['pred_low'])} to "
-                f"{num(worst_bin['pred_high'])}: the model {way} there by "
-                f"{num(abs(worst_bin['mean_residual']))} on average "
-                f"({plural(worst_bin['n'], 'row')})."
-            )
-    findings.extend(_slice_findings(record["slices"]))
+    findings.extend(regression_pattern_findings(record))
     worst = _worst_row(record)
     if worst is not None:
         findings.append(

@@ -9,16 +9,18 @@ from typing import Any
 from reportgen import __version__
 from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
+from reportgen.analysis.chance import ALPHA
 from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
 from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
+from reportgen.analysis.families import RegressionFamily
 from reportgen.analysis.regression import DENSITY_ABOVE, RegressionResult
 from reportgen.analysis.samples import SampleTable
 from reportgen.analysis.slices import (
     MIN_RANKED_SUPPORT,
+    MIN_TESTED_ROWS,
     ErrorGroup,
-    ResidualSlice,
     SliceResult,
 )
 from reportgen.analysis.splits import SplitResult
@@ -132,6 +134,7 @@ def regression_block(result: RegressionResult) -> dict[str, Any]:
         "mape_note": result.mape_note,
         "intervals": {k: asdict(v) for k, v in result.intervals.items()},
         "trend": [asdict(t) for t in result.trend],
+        "trend_mae": None if result.trend_mae is None else asdict(result.trend_mae),
         "histogram": {
             "edges": result.histogram_edges,
             "counts": result.histogram_counts,
@@ -144,28 +147,59 @@ def regression_block(result: RegressionResult) -> dict[str, Any]:
     }
 
 
-def residual_slices_block(slices: list[ResidualSlice]) -> dict[str, Any]:
-    """Describe residual statistics per metadata group as plain JSON data."""
+def residual_slices_block(family: RegressionFamily) -> dict[str, Any]:
+    """Describe residual statistics per metadata group, and the report's tests, as plain data."""
+    slices = family.slices
     items: list[dict[str, Any]] = [
         {
             "column": s.column,
             "value": g.value,
             "n": g.n,
             "mean_residual": g.mean_residual,
+            "rest_mean_residual": g.rest_mean_residual,
             "mae": g.mae,
+            "p_value": g.p_value,
+            "p_adjusted": g.p_adjusted,
         }
         for s in slices
         for g in s.groups
     ]
     items.sort(key=lambda item: -abs(item["mean_residual"]))
+    parts = [
+        plural_of(family.groups, "group"),
+        plural_of(family.bins, "prediction bin"),
+        plural_of(family.trends, "trend in the error size", "trends in the error size"),
+    ]
     return {
         "residual": "y_true - y_pred",
+        "test": (
+            "each group's and each prediction bin's mean residual is compared with the other "
+            "rows' (Welch's t-test), and the highest prediction bin's absolute errors with the "
+            f"lowest bin's; groups of fewer than {MIN_TESTED_ROWS} rows are not tested. The "
+            f"p-values are adjusted for all {family.tested:,} tests ({', '.join(parts)}; Holm's "
+            "method), so on data with no such pattern the page names one in at most "
+            f"{ALPHA:.0%} of cases"
+        ),
+        "tested": family.tested,
+        "family": {"groups": family.groups, "bins": family.bins, "trends": family.trends},
+        "alpha": ALPHA,
         "items": items,
         "columns": [
-            {"column": s.column, "kind": s.kind, "groups": [asdict(g) for g in s.groups]}
+            {
+                "column": s.column,
+                "kind": s.kind,
+                "values": s.values,
+                "other": s.other,
+                "groups": [asdict(g) for g in s.groups],
+            }
             for s in slices
         ],
     }
+
+
+def plural_of(n: int, word: str, many: str | None = None) -> str:
+    """Say '1 group' or '7 groups'."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -235,21 +269,40 @@ def error_slices_block(result: SliceResult | None, tree: ErrorTree | None) -> di
         out["error_rate_ci"] = _interval(g.error_rate_ci)
         return out
 
+    family = result.tested + result.reserved
+    tree_block = None
+    if tree is not None:
+        tree_block = asdict(tree)
+        for rule, r in zip(tree_block["rules"], tree.rules, strict=True):
+            rule["error_rate_ci"] = _interval(r.error_rate_ci)
     return {
         "overall_error_rate": result.overall_error_rate,
         "test": (
-            "one-sided binomial test of each slice's errors against the overall error rate; "
-            f"p-values multiplied by the {result.tested:,} slices tested (Bonferroni); slices "
-            f"of fewer than {MIN_RANKED_SUPPORT} rows are not tested"
+            f"each slice of at least {MIN_RANKED_SUPPORT} rows is tested for more errors than "
+            "its share of all errors (Fisher's exact test); the p-values are adjusted for the "
+            f"{result.tested:,} slices and the error tree's up to {result.reserved:,} rules "
+            f"tried (Holm's method, the slices holding {result.tested:,}/{family:,} of the "
+            f"{ALPHA:.0%} budget), so on data where errors do not depend on these columns the "
+            f"page names a slice or rule in at most {ALPHA:.0%} of cases"
         ),
         "tested": result.tested,
+        "reserved": result.reserved,
+        "alpha": ALPHA,
         "pairs_tried": result.pairs_tried,
+        "above_overall": result.above_overall,
+        "significant": result.significant,
         "items": [group(g) for g in result.worst],
         "columns": [
-            {"column": s.column, "kind": s.kind, "groups": [group(g) for g in s.groups]}
+            {
+                "column": s.column,
+                "kind": s.kind,
+                "values": s.values,
+                "other": s.other,
+                "groups": [group(g) for g in s.groups],
+            }
             for s in result.columns
         ],
-        "tree": None if tree is None else asdict(tree),
+        "tree": tree_block,
     }
 
 

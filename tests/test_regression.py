@@ -170,7 +170,8 @@ def test_slices_group_categories_and_numeric_quantile_bins() -> None:
     size = slices[1]
     assert size.kind == "quantile bins"
     assert len(size.groups) == 5 and sum(g.n for g in size.groups) == 300
-    assert size.groups[0].value.startswith("0 – ")
+    assert size.groups[0].value.startswith("0 ≤ size < ")
+    assert size.groups[-1].value.endswith(" ≤ size ≤ 299")
     fig = plot_residual_slice(site)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b", "c", "(missing)"]
 
@@ -257,3 +258,73 @@ def test_regression_report_is_deterministic(tmp_path: Path) -> None:
     second = reportgen.build_report(DIABETES, slices=["bmi"]).to_html()
     assert first == second
     assert not math.isnan(embedded_record(first)["regression"]["r2"])
+
+
+def test_groups_bins_and_trend_are_tested_against_the_rest_with_holm() -> None:
+    from scipy.stats import ttest_ind
+
+    from reportgen.analysis.families import regression_tests
+
+    rng = np.random.default_rng(4)
+    n = 1200
+    frame = pd.DataFrame({"site": rng.choice(["a", "b", "c"], n), "size": rng.random(n)})
+    y_pred = rng.uniform(0, 100, n)
+    residual = rng.normal(0, 5 + y_pred / 10, n) + np.where(frame["site"] == "c", 3.0, 0.0)
+    result, family = regression_tests(
+        analyze_regression(y_pred + residual, y_pred), frame, ["site", "size"], residual
+    )
+    p_values = []
+    for s in family.slices:
+        codes = group_rows(frame[s.column], s.column).codes
+        for index, g in enumerate(s.groups):
+            inside = codes == index
+            want = ttest_ind(residual[inside], residual[~inside], equal_var=False).pvalue
+            assert g.p_value == pytest.approx(want, rel=1e-9)
+            assert g.rest_mean_residual == pytest.approx(residual[~inside].mean())
+            p_values.append(g.p_value)
+    edges = [t.pred_low for t in result.trend[1:]]
+    codes = np.searchsorted(edges, y_pred, side="right")
+    for index, t in enumerate(result.trend):
+        inside = codes == index
+        assert t.n == int(inside.sum())
+        want = ttest_ind(residual[inside], residual[~inside], equal_var=False).pvalue
+        assert t.p_value == pytest.approx(want, rel=1e-9)
+        p_values.append(t.p_value)
+    mae = result.trend_mae
+    assert mae is not None and mae.high_mae > mae.low_mae
+    low, high = np.abs(residual[codes == 0]), np.abs(residual[codes == len(result.trend) - 1])
+    assert mae.p_value == pytest.approx(ttest_ind(high, low, equal_var=False).pvalue, rel=1e-9)
+    p_values.append(mae.p_value)
+    # one family: Holm over every group, bin and the trend together
+    assert family.tested == len(p_values) == family.groups + family.bins + 1
+    adjusted = [g.p_adjusted for s in family.slices for g in s.groups]
+    adjusted += [t.p_adjusted for t in result.trend] + [mae.p_adjusted]
+    order = np.argsort(p_values, kind="stable")
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        assert adjusted[i] == pytest.approx(running, rel=1e-9)
+    c = next(g for g in family.slices[0].groups if g.value == "c")
+    assert c.p_adjusted is not None and c.p_adjusted < 0.05  # the planted bias
+    assert mae.p_adjusted is not None and mae.p_adjusted < 0.05  # the growing spread
+
+
+def test_a_biased_group_is_named_relative_to_the_rest(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    n = 800
+    frame = pd.DataFrame({"site": rng.choice(["a", "b", "c", "d"], n)})
+    frame["y_pred"] = rng.uniform(0, 100, n)
+    frame["y_true"] = frame["y_pred"] + rng.normal(0, 5, n) - 4.0 * (frame["site"] == "d")
+    path = tmp_path / "p.csv"
+    frame.to_csv(path, index=False)
+    _, record = build([str(path), "--slice", "site"], tmp_path)
+    (finding,) = [f for f in record["summary"]["findings"] if f.startswith("By site")]
+    d = next(g for g in record["slices"]["columns"][0]["groups"] if g["value"] == "d")
+    assert d["p_adjusted"] < 0.05 and d["mean_residual"] < d["rest_mean_residual"]
+    assert "the mean residual for site = d is" in finding
+    assert "the model over-predicts there, relative to the rest" in finding
+    # the other kinds tested and quiet get one sentence
+    assert any(
+        f.startswith("No prediction range and no trend in the error size stands out")
+        for f in record["summary"]["findings"]
+    )

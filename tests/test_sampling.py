@@ -201,21 +201,26 @@ def test_error_tree_fits_on_the_rows_with_the_smallest_keys(
     frame = pd.DataFrame({"source": rng.choice(["a", "b", "c"], n), "x": rng.random(n)})
     wrong = (frame["source"] == "b").to_numpy() & (rng.random(n) < 0.7)
     seen: list[np.ndarray] = []
-    features = error_tree._features
+    encode = error_tree._encode
 
-    def spy(part: pd.DataFrame, columns: list[str]) -> object:
+    def spy(part: pd.DataFrame, features: list[error_tree.Feature]) -> np.ndarray:
         seen.append(part.index.to_numpy())
-        return features(part, columns)
+        return encode(part, features)
 
     monkeypatch.setattr(error_tree, "MAX_ROWS", limit)
-    monkeypatch.setattr(error_tree, "_features", spy)
+    monkeypatch.setattr(error_tree, "_encode", spy)
     tree = error_tree.fit_error_tree(frame, ["source", "x"], wrong, seed=9)
-    assert tree is not None and tree.rows_used == limit and tree.rows_total == n
-    assert np.array_equal(seen[0], bottom_k(row_keys(np.arange(1, n + 1), 9), limit))
+    assert tree is not None and tree.rows_total == n
+    assert tree.rows_used == limit // 2 and tree.rows_held_out == limit - limit // 2
+    # fitted on the smaller half of the smallest keys, tested on the other half
+    keys = row_keys(np.arange(1, n + 1), 9)
+    fit, held = seen[0], seen[1]
+    assert np.array_equal(fit, bottom_k(keys, limit // 2))
+    assert np.array_equal(np.sort(np.concatenate([fit, held])), bottom_k(keys, limit))
     numbers = np.arange(1, n + 1) * 2 + 10  # rows of a file with some rows dropped
     error_tree.fit_error_tree(frame, ["source", "x"], wrong, seed=9, row_numbers=numbers)
-    assert np.array_equal(seen[1], bottom_k(row_keys(numbers, 9), limit))
-    assert np.all(np.diff(seen[1]) > 0)
+    assert np.array_equal(seen[2], bottom_k(row_keys(numbers, 9), limit // 2))
+    assert np.all(np.diff(seen[2]) > 0) and np.all(np.diff(seen[3]) > 0)
 
 
 def test_compare_sample_positions_follow_the_row_numbers() -> None:

@@ -485,6 +485,20 @@ def test_numeric_slices_come_from_the_sample_and_say_so(monkeypatch: pytest.Monk
     assert sum(g["n"] for g in got["slices"]["columns"][0]["groups"]) == 30
 
 
+def test_findings_from_the_sample_say_so() -> None:
+    options: dict[str, Any] = {
+        "pos_label": "malignant",
+        "slices": ["radius", "texture"],
+        "eval_split": "all",
+    }
+    data = EXAMPLES["cancer"]["data"]
+    got = reportgen.build_report(data, stream=True, sample_rows=300, **options).record
+    (finding,) = [f for f in got["summary"]["findings"] if f.startswith("Errors concentrate")]
+    assert "in a seeded sample of 300 of the 569 rows" in finding
+    whole = reportgen.build_report(data, **options).record
+    assert not any("seeded sample" in f for f in whole["summary"]["findings"])
+
+
 def test_files_over_the_threshold_stream_unless_json_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from reportgen.analysis.chance import welch_test
+from reportgen.analysis.slices import bin_names, readable_edges
 from reportgen.analysis.stats import SKEW_T, Z95, Interval, Moments, skew_t_interval
 
 TREND_BINS = 20
@@ -30,6 +32,22 @@ class TrendPoint:
     mean_residual_ci: Interval | None
     mae: float
     n: int
+    name: str = ""  # the bin as an inequality: '89.3 ≤ prediction < 113.1' (slices.bin_names)
+    residual_sd: float | None = None  # sample standard deviations (ddof=1)
+    abs_sd: float | None = None
+    rest_mean_residual: float | None = None  # the mean residual of the other bins' rows
+    p_value: float | None = None  # Welch's t-test: this bin's mean residual against the rest's
+    p_adjusted: float | None = None  # Holm over the report's family (families.py)
+
+
+@dataclass(frozen=True)
+class TrendMae:
+    """Whether errors grow or shrink with the prediction: MAE of the highest bin vs the lowest."""
+
+    low_mae: float
+    high_mae: float
+    p_value: float | None  # Welch's t-test of the absolute residuals of the two end bins
+    p_adjusted: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,7 @@ class RegressionResult:
     qq_sample: list[float]
     y_range: tuple[float, float]
     density: bool
+    trend_mae: TrendMae | None = None  # filled with the report's tests (families.py)
 
 
 def sorted_quantiles(ordered: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -86,6 +105,7 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
     edges = np.unique(np.quantile(y_pred, np.linspace(0.0, 1.0, count + 1)))
     if edges.size < 2:
         edges = np.array([edges[0], edges[0]])
+    edges = readable_edges(edges, y_pred)
     codes = np.searchsorted(edges[1:-1], y_pred, side="right")
     k = edges.size - 1
     n = np.bincount(codes, minlength=k)
@@ -93,16 +113,27 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
     res_sum = np.bincount(codes, weights=residual, minlength=k)
     res_sq = np.bincount(codes, weights=residual * residual, minlength=k)
     abs_sum = np.bincount(codes, weights=np.abs(residual), minlength=k)
+    names = bin_names(edges, "prediction")
+    total, squares = float(res_sum.sum()), float(res_sq.sum())
     points = []
     for i in range(k):
         if n[i] == 0:
             continue
         mean = res_sum[i] / n[i]
-        ci = None
+        ci, sd, abs_sd, p = None, None, None, None
+        rest_n = int(y_pred.size - n[i])
+        rest_mean = (total - res_sum[i]) / rest_n if rest_n else None
         if n[i] > 1:
             var = max(0.0, (res_sq[i] - n[i] * mean * mean) / (n[i] - 1))
             half = Z95 * math.sqrt(var / n[i])
             ci = Interval(mean - half, mean + half, "normal approximation")
+            sd = math.sqrt(var)
+            abs_mean = abs_sum[i] / n[i]
+            abs_sd = math.sqrt(max(0.0, (res_sq[i] - n[i] * abs_mean * abs_mean) / (n[i] - 1)))
+            if rest_mean is not None and rest_n > 1:
+                rest_ss = squares - res_sq[i] - rest_n * rest_mean * rest_mean
+                rest_var = max(0.0, rest_ss) / (rest_n - 1)
+                p = welch_test(int(n[i]), float(mean), var, rest_n, float(rest_mean), rest_var)
         points.append(
             TrendPoint(
                 pred_low=float(edges[i]),
@@ -112,6 +143,11 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
                 mean_residual_ci=ci,
                 mae=float(abs_sum[i] / n[i]),
                 n=int(n[i]),
+                name=names[i],
+                residual_sd=sd,
+                abs_sd=abs_sd,
+                rest_mean_residual=None if rest_mean is None else float(rest_mean),
+                p_value=p,
             )
         )
     return points

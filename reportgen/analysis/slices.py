@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail, welch_test
 from reportgen.analysis.stats import Interval, mean_interval, wilson_interval
 
 QUANTILE_BINS = 5
@@ -14,6 +16,7 @@ MAX_GROUPS = 20
 # A numeric column with at most this many distinct values is treated as categories.
 FEW_VALUES = 10
 MISSING = "(missing)"
+MIN_TESTED_ROWS = 10  # smaller groups are shown but not tested: nothing is stated about them
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,11 @@ class Grouping:
 
     column: str
     kind: str  # "categorical" or "quantile bins"
-    names: list[str]
+    names: list[str]  # the group as its column's table shows it: 'cam_1', '18 ≤ bmi < 22.6'
     codes: np.ndarray  # group index per row
+    conditions: list[str]  # the group as a condition on its own: 'camera = cam_1'
+    values: int  # distinct non-missing values in the column
+    other: int  # values folded into the 'other' group (categories past MAX_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class ResidualGroup:
     """The residual distribution within one group (residual = y_true - y_pred)."""
 
     value: str
+    name: str  # the group as a condition: 'sex = 2', '26.9 ≤ bmi < 30.3'
     n: int
     mean_residual: float
     mean_residual_ci: Interval | None
@@ -41,6 +48,10 @@ class ResidualGroup:
     q25: float
     q75: float
     q95: float
+    residual_sd: float | None  # sample standard deviation (ddof=1); None below two rows
+    rest_mean_residual: float | None  # the mean residual of every other row
+    p_value: float | None = None  # Welch's t-test: group mean residual against the rest's
+    p_adjusted: float | None = None  # Holm over the report's family (chance.regression_family)
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,69 @@ class ResidualSlice:
     column: str
     kind: str
     groups: list[ResidualGroup]
+    values: int = 0  # distinct non-missing values in the column
+    other: int = 0  # values folded into the 'other' group
 
 
-def _range(low: float, high: float) -> str:
-    return f"{low:.4g} – {high:.4g}"
+def number_text(x: float) -> str:
+    """The shortest text of at least 4 significant digits that reads back as x exactly."""
+    for digits in range(4, 18):
+        text = f"{x:.{digits}g}"
+        if float(text) == x:
+            break
+    return text.replace("-", "−")
+
+
+def _shortest_in(candidates: list[float], low: float, high: float) -> float:
+    """The first candidate, rounded to the fewest digits (at least 4), in low < x <= high."""
+    for digits in range(4, 18):
+        for c in candidates:
+            x = float(f"{c:.{digits}g}")
+            # one unit of the last digit either way, when rounding crossed a bound
+            unit = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1) if x else 0.0
+            for y in (x, x - unit, x + unit):
+                y = float(f"{y:.{digits}g}")
+                if low < y <= high:
+                    return y
+    return candidates[-1]
+
+
+def readable_edges(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Round bin edges to short decimals that put every one of values in the same bin.
+
+    Bins take a row when lower edge ≤ value < upper edge (the last bin: ≤ both), as
+    searchsorted(inner edges, side="right") assigns them, so that a printed name such as
+    '22.62 ≤ bmi < 24.7' is exactly true of the rows counted in it.
+    """
+    ordered = np.sort(values)
+    out = []
+    for i, e in enumerate(edges.tolist()):
+        if i == 0:  # the smallest value: the printed lower edge must not be above it
+            out.append(_shortest_in([e], -np.inf, e))
+        elif i == len(edges) - 1:  # the largest: the printed upper edge not below it
+            out.append(_shortest_in([e], float(np.nextafter(e, -np.inf)), np.inf))
+        else:
+            at = int(np.searchsorted(ordered, e, side="left"))
+            below = float(ordered[at - 1]) if at > 0 else -np.inf
+            above = float(ordered[at]) if at < ordered.size else np.inf
+            # any d with below < d <= above assigns every value as e does; above itself does
+            out.append(_shortest_in([e, above], below, above))
+    return np.asarray(out, dtype=np.float64)
+
+
+def bin_names(edges: np.ndarray, what: str) -> list[str]:
+    """Name quantile bins as inequalities: a bin holds its lower edge, the last both edges.
+
+    '18 ≤ bmi < 22.62', …, '30.3 ≤ bmi ≤ 42.2': rows are assigned with
+    searchsorted(side="right") on the inner edges, so a value equal to an edge goes up.
+    Edges are printed exactly (`readable_edges` makes them short).
+    """
+    texts = [number_text(float(e)) for e in edges]
+    last = len(edges) - 2
+    return [
+        f"{texts[i]} ≤ {what} {'≤' if i == last else '<'} {texts[i + 1]}"
+        for i in range(len(edges) - 1)
+    ]
 
 
 def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None) -> Grouping:
@@ -65,13 +135,17 @@ def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None
         values.dtype
     )
     missing = values.isna().to_numpy()
-    if numeric and values.nunique(dropna=True) > FEW_VALUES:
+    distinct = int(values.nunique(dropna=True))
+    other = 0
+    if numeric and distinct > FEW_VALUES:
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
         finite = numbers[~missing]
         edges = np.unique(np.quantile(finite, np.linspace(0, 1, QUANTILE_BINS + 1)))
+        edges = readable_edges(edges, finite)
         inner = edges[1:-1]
         codes = np.searchsorted(inner, numbers, side="right")
-        names = [_range(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+        names = bin_names(edges, column)
+        conditions = list(names)
         kind = "quantile bins"
     else:
         found, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -90,13 +164,24 @@ def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None
         codes = remap[found]  # -1 (missing) lands on the last slot; overwritten below
         names = [texts[i] for i in keep]
         if len(order) > len(keep):
-            names.append(f"other ({len(order) - len(keep)} values)")
+            other = len(order) - len(keep)
+            names.append(f"other ({other} values)")
+        conditions = [f"{column} = {name}" for name in names]
         kind = "categorical"
     codes = np.asarray(codes, dtype=np.int64)
     if missing.any():
         codes[missing] = len(names)
         names.append(MISSING)
-    return Grouping(column=column, kind=kind, names=names, codes=codes)
+        conditions.append(f"{column} = {MISSING}")
+    return Grouping(
+        column=column,
+        kind=kind,
+        names=names,
+        codes=codes,
+        conditions=conditions,
+        values=distinct,
+        other=other,
+    )
 
 
 def _scalar_text(value: object) -> str:
@@ -108,8 +193,14 @@ def _scalar_text(value: object) -> str:
 def residual_slices(
     frame: pd.DataFrame, columns: list[str], residual: np.ndarray
 ) -> list[ResidualSlice]:
-    """Summarise the residuals per group of each named column."""
+    """Summarise the residuals per group of each named column, beside the rest of the rows.
+
+    Each group gets the raw p-value of Welch's t-test of its mean residual against the other
+    rows' (groups of fewer than MIN_TESTED_ROWS rows are not tested); the adjustment over the
+    report's family is chance's job.
+    """
     out = []
+    total, squares, n_all = float(residual.sum()), float((residual**2).sum()), residual.size
     for column in columns:
         grouping = group_rows(frame[column], column)
         groups = []
@@ -118,9 +209,18 @@ def residual_slices(
             if r.size == 0:
                 continue
             q05, q25, median, q75, q95 = np.quantile(r, [0.05, 0.25, 0.5, 0.75, 0.95])
+            rest_n = n_all - r.size
+            rest_mean = (total - float(r.sum())) / rest_n if rest_n else None
+            var = float(r.var(ddof=1)) if r.size > 1 else None
+            p = None
+            if var is not None and rest_mean is not None and r.size >= MIN_TESTED_ROWS:
+                rest_ss = squares - float((r**2).sum()) - rest_n * rest_mean * rest_mean
+                rest_var = max(rest_ss, 0.0) / (rest_n - 1) if rest_n > 1 else 0.0
+                p = welch_test(r.size, float(r.mean()), var, rest_n, rest_mean, rest_var)
             groups.append(
                 ResidualGroup(
                     value=name,
+                    name=grouping.conditions[index],
                     n=int(r.size),
                     mean_residual=float(r.mean()),
                     mean_residual_ci=mean_interval(r),
@@ -131,15 +231,26 @@ def residual_slices(
                     q25=float(q25),
                     q75=float(q75),
                     q95=float(q95),
+                    residual_sd=None if var is None else math.sqrt(var),
+                    rest_mean_residual=rest_mean,
+                    p_value=p,
                 )
             )
-        out.append(ResidualSlice(column=column, kind=grouping.kind, groups=groups))
+        out.append(
+            ResidualSlice(
+                column=column,
+                kind=grouping.kind,
+                groups=groups,
+                values=grouping.values,
+                other=grouping.other,
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- classification slices
 
-MIN_RANKED_SUPPORT = 10  # smaller groups are shown per column but not ranked
+MIN_RANKED_SUPPORT = MIN_TESTED_ROWS  # smaller groups are shown per column but not ranked
 MAX_PAIR_COLUMNS = 6  # pairs of columns are tried when there are at most this many
 RANKED = 15
 
@@ -148,15 +259,16 @@ RANKED = 15
 class ErrorGroup:
     """Errors within one group of rows, against the overall error rate."""
 
-    column: str
-    value: str
+    column: str  # the (first) column
+    value: str  # the group in its column's table; for a pair, the whole condition
+    name: str  # the slice as a condition: 'camera = cam_1 and 85.6 ≤ brightness < 90.4'
     n: int
     errors: int
     error_rate: float
     error_rate_ci: tuple[float, float] | None
     lift: float | None  # error rate / overall error rate
-    p_value: float | None  # one-sided binomial test: more errors than the overall rate?
-    p_adjusted: float | None  # Bonferroni: p times the number of groups tested
+    p_value: float | None  # Fisher's exact one-sided test: more errors than its share?
+    p_adjusted: float | None  # Holm over the slices tested, on the slices' share of ALPHA
 
 
 @dataclass(frozen=True)
@@ -166,6 +278,8 @@ class ErrorSlice:
     column: str
     kind: str
     groups: list[ErrorGroup]
+    values: int = 0  # distinct non-missing values in the column
+    other: int = 0  # values folded into the 'other' group
 
 
 @dataclass(frozen=True)
@@ -174,14 +288,24 @@ class SliceResult:
 
     overall_error_rate: float
     columns: list[ErrorSlice]
-    worst: list[ErrorGroup]
-    tested: int
+    worst: list[ErrorGroup]  # the first RANKED of the tested groups above the overall rate
+    tested: int  # slices (and pairs) tested
     pairs_tried: bool
+    above_overall: int = 0  # tested groups above the overall rate: the true total of `worst`
+    significant: int = 0  # tested groups with an adjusted p below ALPHA
+    reserved: int = 0  # tests of the same family made elsewhere (the error tree's rules)
+
+    @property
+    def share(self) -> float:
+        """The slices' part of ALPHA: in proportion to their number of tests."""
+        family = self.tested + self.reserved
+        return self.tested / family if family else 1.0
 
 
 def _error_groups(
     column: str,
     names: list[str],
+    conditions: list[str],
     codes: np.ndarray,
     wrong: np.ndarray,
     overall: float,
@@ -200,6 +324,7 @@ def _error_groups(
             ErrorGroup(
                 column=column,
                 value=name,
+                name=conditions[i],
                 n=int(n[i]),
                 errors=int(errors[i]),
                 error_rate=rate,
@@ -212,47 +337,44 @@ def _error_groups(
     return out
 
 
-def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p): the one-sided test's p-value.
-
-    Through the regularised incomplete beta function, as scipy.stats.binom.sf computes it;
-    scipy.special loads in a fraction of the time scipy.stats takes.
-    """
-    from scipy.special import betainc
-
-    if k <= 0:
-        return 1.0
-    if k > n:
-        return 0.0
-    if p <= 0.0:
-        return 0.0
-    if p >= 1.0:
-        return 1.0
-    return float(betainc(k, n - k + 1, p))
-
-
-def _with_tests(groups: list[ErrorGroup], overall: float, tested: int) -> list[ErrorGroup]:
-    out = []
-    for g in groups:
-        p = binomial_tail(g.errors, g.n, overall) if g.n >= MIN_RANKED_SUPPORT else None
-        out.append(replace(g, p_value=p, p_adjusted=None if p is None else min(1.0, p * tested)))
-    return out
+def _with_tests(groups: list[ErrorGroup], rows: int, errors: int, share: float) -> list[ErrorGroup]:
+    p_values = [hypergeom_tail(g.errors, g.n, errors, rows) for g in groups]
+    adjusted = holm(p_values, share=share)
+    return [
+        replace(g, p_value=p, p_adjusted=q)
+        for g, p, q in zip(groups, p_values, adjusted, strict=True)
+    ]
 
 
 def error_slices(
-    frame: pd.DataFrame, columns: list[str], wrong: np.ndarray, weights: np.ndarray | None = None
+    frame: pd.DataFrame,
+    columns: list[str],
+    wrong: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    reserved: int = 0,
 ) -> SliceResult:
     """Error rate per group of each column, and the groups (and pairs) that stand out most.
 
+    Each group of at least MIN_RANKED_SUPPORT rows is tested with Fisher's exact one-sided
+    test (its errors against its share of all errors); Holm's step-down adjusts over every
+    group and pair tested. reserved: how many more tests share the report's ALPHA with these
+    (the error tree's rules): the slices spend tested / (tested + reserved) of it, so the
+    whole family stays at ALPHA whatever the other tests find.
     weights: how many rows each row of the frame stands for, when rows with the same values
     were summed up (categorical columns only).
     """
     w = np.ones(wrong.size) if weights is None else weights.astype(np.float64)
     n = int(np.rint(w.sum()))
-    overall = float((wrong * w).sum() / n) if n else 0.0
+    total_errors = int(np.rint((wrong * w).sum()))
+    overall = total_errors / n if n else 0.0
     groupings = [group_rows(frame[c], c, weights) for c in columns]
     per_column = [
-        (g, _error_groups(g.column, g.names, g.codes, wrong, overall, weights)) for g in groupings
+        (
+            g,
+            _error_groups(g.column, g.names, g.conditions, g.codes, wrong, overall, weights),
+        )
+        for g in groupings
     ]
     candidates = [grp for _, groups in per_column for grp in groups]
     pairs_tried = 1 < len(groupings) <= MAX_PAIR_COLUMNS
@@ -260,29 +382,41 @@ def error_slices(
         for a_index, a in enumerate(groupings):
             for b in groupings[a_index + 1 :]:
                 combined = a.codes * len(b.names) + b.codes
-                names = [f"{x} & {b.column} = {y}" for x in a.names for y in b.names]
-                pair_groups = _error_groups(a.column, names, combined, wrong, overall, weights)
+                names = [f"{x} and {y}" for x in a.conditions for y in b.conditions]
+                pair_groups = _error_groups(
+                    a.column, names, names, combined, wrong, overall, weights
+                )
                 candidates += [g for g in pair_groups if g.n >= max(MIN_RANKED_SUPPORT, n // 100)]
     ranked = [g for g in candidates if g.n >= MIN_RANKED_SUPPORT]
     tested = len(ranked)
-    tested_groups = _with_tests(ranked, overall, tested) if tested else []
-    worst = sorted(
+    family = SliceResult(
+        overall_error_rate=overall,
+        columns=[],
+        worst=[],
+        tested=tested,
+        pairs_tried=pairs_tried,
+        reserved=reserved,
+    )
+    tested_groups = _with_tests(ranked, n, total_errors, family.share) if tested else []
+    above = sorted(
         (g for g in tested_groups if g.error_rate > overall),
-        key=lambda g: (g.p_adjusted if g.p_adjusted is not None else 1.0, -g.error_rate, g.value),
-    )[:RANKED]
+        key=lambda g: (g.p_adjusted if g.p_adjusted is not None else 1.0, -g.error_rate, g.name),
+    )
     tested_lookup = {(g.column, g.value): g for g in tested_groups}
     columns_out = [
         ErrorSlice(
             column=grouping.column,
             kind=grouping.kind,
             groups=[tested_lookup.get((g.column, g.value), g) for g in groups],
+            values=grouping.values,
+            other=grouping.other,
         )
         for grouping, groups in per_column
     ]
-    return SliceResult(
-        overall_error_rate=overall,
+    return replace(
+        family,
         columns=columns_out,
-        worst=worst,
-        tested=tested,
-        pairs_tried=pairs_tried,
+        worst=above[:RANKED],
+        above_overall=len(above),
+        significant=sum(g.p_adjusted is not None and g.p_adjusted < ALPHA for g in tested_groups),
     )

@@ -177,7 +177,7 @@ def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None
             fig = ax.get_figure()  # type: ignore[assignment]
         stats = [
             {
-                "label": g.value if len(g.value) <= 28 else g.value[:27] + "…",
+                "label": g.value if len(g.value) <= 40 else g.value[:39] + "…",
                 "whislo": g.q05,
                 "q1": g.q25,
                 "med": g.median,

@@ -14,13 +14,12 @@ BAR = "#0b5cad"
 OVERALL = "#d55e00"
 
 
-def _name(column: str, value: str, limit: int = 44) -> str:
-    text = f"{column} = {value}"
+def _name(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
-    """Draw the worst slices' error rates, 95% intervals as whiskers, and the overall rate."""
+    """Draw the ranked slices' error rates, 95% intervals as whiskers, and the overall rate."""
     worst = result.worst
     with figure_style():
         if ax is None:
@@ -43,7 +42,7 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
             linewidth=1.5,
             label=f"overall error rate {100 * result.overall_error_rate:.1f}%",
         )
-        ax.set_yticks(y, [_name(g.column, g.value) for g in worst])
+        ax.set_yticks(y, [_name(g.name) for g in worst])
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Error rate (bars), 95% interval (whiskers)")
@@ -53,5 +52,9 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
         ax.set_axisbelow(True)
-        ax.set_title(f"Worst slices ({len(worst)} of {result.tested:,} tested)")
+        total = result.above_overall
+        ax.set_title(
+            "Slices above the overall error rate, by adjusted p"
+            + (f" ({len(worst)} of {total:,})" if len(worst) < total else "")
+        )
     return fig

@@ -236,10 +236,12 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             [
                 Section(
                     "slices",
-                    "Slices: where errors concentrate",
+                    "Slices: error rates by metadata",
                     "Error rates per value (or quantile bin) of each metadata column named with "
-                    "--slice, and the slices whose error rate stands out once chance is "
-                    "accounted for. A slice far above the overall rate is a systematic error.",
+                    "--slice and per pair of columns, and an error tree that looks for "
+                    "combinations. A slice or rule is called out only when its adjusted p-value, "
+                    "which accounts for every slice and rule tried, is below 5%: then chance "
+                    "alone is an unlikely explanation.",
                 )
             ]
             if record["slices"]["columns"]
@@ -417,17 +419,16 @@ def assemble(
         strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
     slice_result, tree = None, None
     if table.columns.slices:
-        from reportgen.analysis.error_tree import fit_error_tree
-        from reportgen.analysis.slices import error_slices
+        from reportgen.analysis.families import classification_family
 
-        wrong = rows.true_codes != rows.pred_codes
-        columns = list(rows.columns.slices)
-        slice_result = (
-            exact.slices
-            if exact is not None and exact.slices is not None
-            else error_slices(rows.frame, columns, wrong)
+        slice_result, tree = classification_family(
+            rows.frame,
+            list(rows.columns.slices),
+            rows.true_codes != rows.pred_codes,
+            seed=seed,
+            row_numbers=rows.row_numbers,
+            slices=None if exact is None else exact.slices,
         )
-        tree = fit_error_tree(rows.frame, columns, wrong, seed=seed, row_numbers=rows.row_numbers)
     figures, figure_info = make_figures(result, buckets)
     calibration: CalibrationResult | None
     thresholds: ThresholdResult | None
@@ -455,14 +456,19 @@ def assemble(
         from reportgen.figures.slices import plot_worst_slices
         from reportgen.figures.svg import figure_to_svg
 
+        shown = (
+            f"{len(slice_result.worst)} of the {slice_result.above_overall:,}"
+            if len(slice_result.worst) < slice_result.above_overall
+            else f"the {slice_result.above_overall:,}"
+        )
         figures["worst-slices"] = figure_to_svg(
             plot_worst_slices(slice_result),
             fig_id="slices",
-            title="Worst slices by error rate",
+            title="Slices above the overall error rate, ranked by adjusted p",
             description=(
-                f"Horizontal bars: error rate of the {len(slice_result.worst)} slices that stand "
-                "out most, with 95% intervals; dashed line: the overall error rate. The table "
-                "below has the numbers and the significance tests."
+                f"Horizontal bars: error rate of {shown} slices above the overall error rate, "
+                "ranked by adjusted p, with 95% intervals; dashed line: the overall error rate. "
+                "The table below has the numbers and the adjusted p-values."
             ),
         )
     record = base_record(

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.families import regression_tests
 from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import largest_errors
-from reportgen.analysis.slices import ResidualSlice, residual_slices
+from reportgen.analysis.slices import ResidualSlice
 from reportgen.describe import regression_findings, regression_headline
 from reportgen.kinds import Assembled, Meta, provenance_section
 from reportgen.record import base_record, regression_block, residual_slices_block, samples_block
@@ -105,8 +106,9 @@ def regression_sections(record: dict[str, Any]) -> list[Section]:
                 "slices",
                 "Residuals by metadata",
                 "The residual distribution per value of each column named with --slice "
-                "(numbers in quantile bins): a group whose mean residual sits away from zero is "
-                "one where the model is biased.",
+                "(numbers in quantile bins). A group whose mean residual differs from the other "
+                "rows' by more than chance explains, once every group and prediction bin tried "
+                "is accounted for, is one where the model is biased relative to the rest.",
             )
         )
     sections.append(provenance_section(record))
@@ -139,7 +141,10 @@ def assemble(
     over = largest_errors(table, limit=limit, under=False)
     if exact is not None:
         under, over = replace(under, total=exact.under), replace(over, total=exact.over)
-    slices = residual_slices(rows.frame, list(rows.columns.slices), y_true - y_pred)
+    result, family = regression_tests(
+        result, rows.frame, list(rows.columns.slices), y_true - y_pred
+    )
+    slices = family.slices
     record = base_record(
         table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
     )
@@ -150,7 +155,7 @@ def assemble(
         "under_predicted": samples_block(under),
         "over_predicted": samples_block(over),
     }
-    record["slices"] = residual_slices_block(slices)
+    record["slices"] = residual_slices_block(family)
     record["figures"] = {
         "residuals": {"density": result.density, "points": result.n},
         "slices": [s.column for s in slices],

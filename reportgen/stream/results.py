@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.classification import ConfidenceSummary, from_matrix
+from reportgen.analysis.families import family_slices
 from reportgen.analysis.regression import (
     DENSITY_ABOVE,
     analyze_regression,
     error_intervals,
     zero_targets_note,
 )
-from reportgen.analysis.slices import FEW_VALUES, SliceResult, error_slices
+from reportgen.analysis.slices import FEW_VALUES, SliceResult
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
 from reportgen.kinds import classification, regression
 from reportgen.stream import Streamed
@@ -108,7 +109,7 @@ def exact_slices(read: Streamed) -> SliceResult | None:
         if numeric and values.nunique(dropna=True) > FEW_VALUES:
             return None
     wrong = frame["_wrong"].to_numpy(dtype=bool)
-    return error_slices(frame, columns, wrong, counts.to_numpy(dtype=np.float64))
+    return family_slices(frame, columns, wrong, counts.to_numpy(dtype=np.float64))
 
 
 def exact_thresholds(read: Streamed, pos_label: str | None) -> BinaryThresholds | None:
