@@ -68,7 +68,8 @@ def test_cancer_summary(cancer: dict[str, Any]) -> None:
     assert "### Gates: 1 of 2 failed" in lines
     assert "- ❌ **accuracy \\>= 0.9**: accuracy is 75.7%, under the 90.0% floor" in lines
     assert "- ✅ **macro\\_f1 \\>= 0.7**: macro\\_f1 is 0.732, at or above the 0.700 floor" in lines
-    assert "### Findings" in lines
+    total = len(record["summary"]["findings"])
+    assert total > 3 and f"### Findings (the first 3 of {total})" in lines
     findings = [line for line in lines if re.match(r"\d\. ", line)]
     assert len(findings) == 3
     assert findings[0] == "1. Accuracy is 75.7% (95% CI 72.1–79.1%) on 569 rows: 138 errors."
@@ -96,6 +97,9 @@ def test_buckets_table() -> None:
     assert "| rare class | 20 | 33% | Add or collect more examples of the class |" in lines
     start = lines.index("| Bucket | Errors | Share | Try first |")
     assert [line[:1] for line in lines[start : start + 6]] == ["|"] * 5 + [""]
+    # what the shares are: the same sentence as on the page
+    assert lines[start + 6].startswith("The tags come from a random review sample")
+    assert "estimates for all 91 errors, with 95% intervals" in lines[start + 6]
 
 
 def test_regression_summary() -> None:

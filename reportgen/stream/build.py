@@ -106,7 +106,7 @@ def read_for_report(
             *(["thresholds"] if cols.proba and exact.thresholds is None else []),
             *(["slices"] if cols.slices and exact.slices is None else []),
             *(["error tree"] if cols.slices else []),
-            *(["threshold and confident-error suggestions"] if cols.proba else []),
+            *(["threshold suggestions"] if cols.proba else []),
         ]
     else:
         approximate = [

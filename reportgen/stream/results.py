@@ -57,6 +57,7 @@ def classification_exact(
         thresholds=exact_thresholds(read, pos_label),
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
+        confident_errors=read.confident_errors,
         split_counts=None
         if mats is None or eval_split is not None
         else {s: m.sum(axis=1) for s, m in mats.items()},
