@@ -196,7 +196,8 @@ def _item(count: int, pairs: list[tuple[str, str, int]], total: int) -> dict[str
 
 def test_mostly_only_for_a_majority() -> None:
     # the case: the largest pair is 13% of the bucket
-    spread = bucket_pairs(_item(100, [("ant", "fox", 13), ("bee", "cow", 11), ("cat", "dog", 9)], 20))
+    pairs = [("ant", "fox", 13), ("bee", "cow", 11), ("cat", "dog", 9)]
+    spread = bucket_pairs(_item(100, pairs, 20))
     assert "mostly" not in spread
     assert spread == (
         "spread over 20 confusion pairs; the largest: ant → fox (13.0%), bee → cow (11.0%), "
@@ -281,7 +282,7 @@ def test_truncated_lists_state_their_true_totals(tmp_path: Path) -> None:
     assert len(dark["pairs"]) == 3 < dark["pairs_total"]
     assert f"(3 of {dark['pairs_total']} pairs)" in buckets
     # the email and the job summary
-    plain, body = email_parts(page)
+    _, body = email_parts(page)
     assert f"Showing the 10 largest of {pairs:,} confusion pairs ({errors:,} errors)" in body
     findings = record["summary"]["findings"]
     assert f"### Findings (the first 3 of {len(findings)})" in summary_markdown(record)
