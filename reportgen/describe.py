@@ -279,7 +279,9 @@ def _bucket_findings(record: dict[str, Any]) -> list[str]:
         ranked = sorted(
             suggestions, key=lambda s: order.index(s["kind"]) if s["kind"] in order else 99
         )
-        out.append(f"{ranked[0]['text']}: {ranked[0]['evidence']}")
+        evidence = ranked[0]["evidence"]
+        # 'In the analysis sample of ...' continues the sentence after the colon
+        out.append(f"{ranked[0]['text']}: {evidence[:1].lower()}{evidence[1:]}")
     return out
 
 

@@ -373,6 +373,10 @@ def test_sampled_suggestions_say_so_and_confident_errors_count_every_row(
     assert review == [s for s in whole["suggestions"] if s["kind"] == "review-labels"]
     assert "of 91 errors" in review[0]["evidence"]
     assert "In the analysis sample of 300 rows (of 600)" in text_of(report.to_html(), "experiments")
+    # a finding quoting a sampled suggestion carries its words along
+    digits = reportgen.build_report(EXAMPLES["digits"]["data"], stream=True, sample_rows=800)
+    quoted = [f for f in digits.record["summary"]["findings"] if f.startswith("Predict ")]
+    assert quoted and ": in the analysis sample of 800 rows (of 1,597), " in quoted[0]
 
 
 # --- 6. sections with nothing to show are left out ------------------------------------------
