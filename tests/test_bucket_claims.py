@@ -379,6 +379,22 @@ def test_sampled_suggestions_say_so_and_confident_errors_count_every_row(
     assert quoted and ": in the analysis sample of 800 rows (of 1,597), " in quoted[0]
 
 
+def test_sampled_probability_sum_check_names_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    # train has no 'severe_tube_defect', whose column the row sums then leave out: the check
+    # runs on the analysis sample, and the sentence counts the sample's rows, not the file's
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    data = EXAMPLES["inspection"]["data"]
+    whole = reportgen.build_report(data, eval_split="train").record["calibration"]
+    report = reportgen.build_report(data, stream=True, sample_rows=50, eval_split="train")
+    c = report.record["calibration"]
+    assert whole["sum_checked_rows"] is None and whole["n"] == c["n"] == 334
+    assert c["sum_checked_rows"] == 50 and 0 < c["rows_not_summing_to_one"] <= 50
+    assert "the check that probabilities add up to 1" in report.record["stream"]["from_sample"]
+    words = text_of(report.to_html(), "calibration")
+    assert f"In {c['rows_not_summing_to_one']} of 50 rows of the analysis sample" in words
+    assert "of 334 rows the class probabilities" not in words
+
+
 # --- 6. sections with nothing to show are left out ------------------------------------------
 
 

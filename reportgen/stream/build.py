@@ -107,6 +107,11 @@ def read_for_report(
             *(["slices"] if cols.slices and exact.slices is None else []),
             *(["error tree"] if cols.slices else []),
             *(["threshold suggestions"] if cols.proba else []),
+            *(
+                ["the check that probabilities add up to 1"]
+                if exact.calibration is not None and exact.calibration.sum_checked_rows
+                else []
+            ),
         ]
     else:
         approximate = [

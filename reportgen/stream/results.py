@@ -50,6 +50,7 @@ def classification_exact(
                     calibration,
                     rows_not_summing_to_one=sampled.rows_not_summing_to_one,
                     largest_sum_deviation=sampled.largest_sum_deviation,
+                    sum_checked_rows=read.sample.n if read.sampled else None,
                 )
     return classification.Exact(
         calibration=calibration,
