@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from reportgen.describe import count, pct, plural
+from reportgen.describe import bucket_basis, count, pct, plural
 from reportgen.errors import ReportgenError
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
@@ -124,6 +124,7 @@ def _buckets(record: dict[str, Any]) -> list[str]:
     base = buckets.get("share_base")
     of = f" of {count(base)} {what} errors" if base else ""
     shown = f"top {BUCKETS_SHOWN} of {len(items)}" if len(items) > BUCKETS_SHOWN else "all"
+    basis = bucket_basis(buckets)
     return [
         "",
         f"### Error buckets ({shown}){of}",
@@ -131,6 +132,7 @@ def _buckets(record: dict[str, Any]) -> list[str]:
         *_table(
             ["Bucket", "Errors", "Share", "Try first"], rows, ["left", "right", "right", "left"]
         ),
+        *(["", md(basis)] if basis else []),
     ]
 
 
@@ -138,9 +140,11 @@ def _findings(record: dict[str, Any]) -> list[str]:
     findings = (record.get("summary") or {}).get("findings") or []
     if not findings:
         return []
+    cut = len(findings) > FINDINGS_SHOWN
+    shown = f" (the first {FINDINGS_SHOWN} of {len(findings)})" if cut else ""
     return [
         "",
-        "### Findings",
+        f"### Findings{shown}",
         "",
         *(f"{i}. {md(text)}" for i, text in enumerate(findings[:FINDINGS_SHOWN], 1)),
     ]

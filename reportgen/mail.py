@@ -20,7 +20,7 @@ import jinja2
 from reportgen import mail_figures as mf
 from reportgen.archive import fingerprint, record_from_html
 from reportgen.deliver import write_bytes_atomic
-from reportgen.describe import count, plural
+from reportgen.describe import bucket_basis, count, plural
 from reportgen.errors import ReportgenError
 from reportgen.render import environment, templates_dir
 
@@ -71,14 +71,26 @@ def _classification(c: dict[str, Any]) -> dict[str, Any]:
         if k > mf.MAX_CONFUSION_CLASSES
         else ""
     )
-    return {"matrix_note": matrix_note, "per_class": per_class, "per_class_note": note}
+    return {
+        "matrix_note": matrix_note,
+        "per_class": per_class,
+        "per_class_note": note,
+        # older records kept only the largest 50 confusions, not their true number
+        "confusion_pairs": c.get("confusion_pairs", len(c["top_confusions"])),
+    }
 
 
 def _buckets(b: dict[str, Any]) -> dict[str, Any]:
     """Pick the largest buckets; say what their shares are of."""
     what = "reviewed error" if b.get("reviewed_untagged") else "tagged error"
     base = b.get("share_base") or b.get("tagged_errors") or 0
-    return {"items": b["items"][:MAX_SHORT], "base": plural(base, what), "total": len(b["items"])}
+    return {
+        "items": b["items"][:MAX_SHORT],
+        "base": plural(base, what),
+        "total": len(b["items"]),
+        "kind": b.get("ceiling_kind"),
+        "basis": bucket_basis(b),
+    }
 
 
 def _evolution(e: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +105,7 @@ def _evolution(e: dict[str, Any]) -> dict[str, Any]:
         marks.setdefault(step, []).append(what)
     marks.setdefault(e["shown_step"], []).append("shown in this summary")
     rows = [dict(s, marks=", ".join(marks[s["step"]])) for s in steps if s["step"] in marks]
-    return {"column": e["column"], "rows": rows}
+    return {"column": e["column"], "rows": rows, "steps": len(steps)}
 
 
 def _largest_errors(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,7 +129,12 @@ def _comparison(c: dict[str, Any]) -> dict[str, Any]:
         "whose F1 changed most, largest first,",
     )
     buckets = (c.get("buckets") or {}).get("items") or []
-    return {"per_class": per_class, "per_class_note": note, "buckets": buckets[:MAX_SHORT]}
+    return {
+        "per_class": per_class,
+        "per_class_note": note,
+        "buckets": buckets[:MAX_SHORT],
+        "buckets_total": len(buckets),
+    }
 
 
 def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
@@ -151,7 +168,10 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
         if (record.get("buckets") or {}).get("items"):
             context["buckets"] = _buckets(record["buckets"])
     elif "regression" in record:
-        context["regression"] = {"largest": _largest_errors(record)}
+        context["regression"] = {
+            "largest": _largest_errors(record),
+            "rows": record["regression"]["n"],
+        }
     return context
 
 

@@ -255,14 +255,15 @@ def _confusion(c: dict[str, Any]) -> Picture | None:
     )
 
 
-def _buckets(items: list[dict[str, Any]]) -> Picture:
+def _buckets(items: list[dict[str, Any]], total: int) -> Picture:
+    cut = f" (the {len(items)} largest of {count(total)})" if total > len(items) else ""
     return Picture(
         "error-buckets",
         bars_png([i["name"] for i in items], [i["count"] for i in items], xlabel="Errors"),
-        "Bar chart of errors per bucket: "
+        f"Bar chart of errors per bucket{cut}: "
         + ", ".join(f"{i['name']} {count(i['count'])}" for i in items)
         + ".",
-        "Errors per bucket, largest first.",
+        f"Errors per bucket, largest first{cut}.",
     )
 
 
@@ -295,8 +296,10 @@ def _residuals(r: dict[str, Any]) -> Picture:
     )
 
 
-def _changes(per_class: list[dict[str, Any]], names: list[str]) -> Picture:
+def _changes(per_class: list[dict[str, Any]], names: list[str], total: int) -> Picture:
     rising = sum(p["delta"]["f1"] > 0 for p in per_class)
+    most = f"the {len(per_class)} classes whose F1 changed most, of {count(total)}"
+    which = most if total > len(per_class) else plural(len(per_class), "class", "classes")
     return Picture(
         "f1-change",
         changes_png(
@@ -304,11 +307,10 @@ def _changes(per_class: list[dict[str, Any]], names: list[str]) -> Picture:
             [p["delta"]["f1"] for p in per_class],
             [p.get("f1_delta_ci") for p in per_class],
         ),
-        f"Bar chart of the change in F1 from {names[0]} to {names[1]} for "
-        f"{plural(len(per_class), 'class', 'classes')}: {rising} rose, "
-        f"{len(per_class) - rising} did not.",
+        f"Bar chart of the change in F1 from {names[0]} to {names[1]} for {which}: "
+        f"{rising} rose, {len(per_class) - rising} did not.",
         f"Change in F1 per class ({names[1]} − {names[0]}): purple bars rose, orange fell; "
-        "the black line is the 95% interval.",
+        "the black line is the 95% interval" + (f"; {most}." if total > len(per_class) else "."),
     )
 
 
@@ -323,7 +325,7 @@ def email_pictures(
             largest = sorted(per_class, key=lambda p: (-abs(p["delta"]["f1"]), p["label"]))
             chosen = {p["label"] for p in largest[:max_classes]}
             shown = [p for p in per_class if p["label"] in chosen]
-            out.append(_changes(shown, record["comparison"]["names"]))
+            out.append(_changes(shown, record["comparison"]["names"], len(per_class)))
     elif "classification" in record:
         steps = (record.get("evolution") or {}).get("per_step")
         if steps:
@@ -331,7 +333,7 @@ def email_pictures(
         out.append(_confusion(record["classification"]))
         items = (record.get("buckets") or {}).get("items")
         if items:
-            out.append(_buckets(items[:max_buckets]))
+            out.append(_buckets(items[:max_buckets], len(items)))
     elif "regression" in record and (record["regression"].get("histogram") or {}).get("counts"):
         out.append(_residuals(record["regression"]))
     return {p.name: p for p in out if p is not None}

@@ -128,9 +128,11 @@ def test_bucket_counts_shares_and_ceiling() -> None:
     assert names == [("Blurry", 3), ("dark", 2), ("edge", 1)]
     blurry = result.buckets[0]
     assert blurry.share == pytest.approx(3 / 5)
-    assert blurry.share_ci is not None and blurry.share_ci[0] < 0.6 < blurry.share_ci[1]
-    # the accuracy is 4/10; only 5 of 6 errors are tagged, so the bucket's share is scaled
-    assert blurry.ceiling == pytest.approx(0.4 + 3 / 5 * 6 / 10)
+    # hand-picked tags (5 of 6 errors, not a random sample): no interval, and the ceiling
+    # counts the bucket's tagged errors only: (4 correct + 3) / 10
+    assert result.ceiling_kind == "tagged-only"
+    assert blurry.share_ci is None and blurry.ceiling_ci is None
+    assert blurry.ceiling == pytest.approx(0.7)
     assert [(p.true, p.pred, p.count) for p in blurry.pairs] == [("cat", "dog", 3)]
     assert blurry.playbook == "blurry" and blurry.experiments
     assert [b.address_first for b in result.buckets] == [True, True, False]
@@ -272,7 +274,7 @@ def test_report_with_a_bucket_column_and_split(tmp_path: Path) -> None:
     assert "address first" in page
     kinds = {(s["kind"], s["target"]) for s in record["suggestions"]}
     assert ("missing-in-train", "defect") in kinds
-    assert any("largest error bucket" in f for f in record["summary"]["findings"])
+    assert any("largest bucket of tagged errors" in f for f in record["summary"]["findings"])
 
 
 def test_report_without_tags_explains_how_to_tag(tmp_path: Path) -> None:
@@ -280,7 +282,10 @@ def test_report_without_tags_explains_how_to_tag(tmp_path: Path) -> None:
     report = reportgen.build_report(frame)
     assert report.record["buckets"]["items"] == []
     page = report.to_html()
-    assert "No errors are tagged yet" in page and "sample-errors" in page
+    # no empty buckets section: the hint on how to tag sits in the experiments section
+    assert "buckets" not in report.record["sections"] and 'href="#buckets"' not in page
+    experiments = page[page.index('<section id="experiments"') :]
+    assert "No errors are tagged yet" in experiments and "sample-errors" in experiments
 
 
 def test_review_sheet_round_trip_through_build(tmp_path: Path) -> None:

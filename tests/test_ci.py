@@ -77,7 +77,8 @@ def test_cancer_summary(cancer: dict[str, Any]) -> None:
     assert "### Gates: 1 of 2 failed" in lines
     assert "- ❌ **accuracy \\>= 0.9**: accuracy is 75.7%, under the 90.0% floor" in lines
     assert "- ✅ **macro\\_f1 \\>= 0.7**: macro\\_f1 is 0.732, at or above the 0.700 floor" in lines
-    assert "### Findings" in lines
+    total = len(record["summary"]["findings"])
+    assert total > 3 and f"### Findings (the first 3 of {total})" in lines
     findings = [line for line in lines if re.match(r"\d\. ", line)]
     assert len(findings) == 3
     assert findings[0] == "1. Accuracy is 75.7% (95% CI 72.1–79.1%) on 569 rows: 138 errors."
@@ -172,6 +173,9 @@ def test_buckets_table() -> None:
     assert "| rare class | 15 | 50% | Add or collect more examples of the class |" in lines
     start = lines.index("| Bucket | Errors | Share | Try first |")
     assert [line[:1] for line in lines[start : start + 6]] == ["|"] * 5 + [""]
+    # what the shares are: the same sentence as on the page
+    assert lines[start + 6].startswith("The tags come from a random review sample")
+    assert "estimates for all 36 errors, with 95% intervals" in lines[start + 6]
 
 
 def test_regression_summary() -> None:
@@ -179,7 +183,7 @@ def test_regression_summary() -> None:
     record["gates"] = evaluate_gates(record, [parse_gate("fail-over", "mae=50")])
     lines = summary_markdown(record).splitlines()
     assert lines[2] == "predictions.csv · 442 rows · regression"
-    assert "| MAE | 44.49 | mean absolute error; 95% CI 41.53 to 47.45 |" in lines
+    assert "| MAE | 44.49 | mean absolute error; 95% CI 41.6 to 47.54 |" in lines
     assert "### Gates: all 1 passed" in lines
     assert "- ✅ **mae \\<= 50**: mae is 44.49, at or below the 50 ceiling" in lines
 

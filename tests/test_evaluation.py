@@ -379,7 +379,7 @@ def test_sample_errors_draws_from_the_rows_build_describes(tmp_path: Path) -> No
     result = run("sample-errors", path, "-n", "5", "-o", sheet)
     assert result.exit_code == 0, result.output
     dev_errors = df[(df.split == "dev") & (df.y_true != df.y_pred)]
-    assert f"5 of {len(dev_errors)} errors in split 'dev'" in result.stderr
+    assert f"5 of {len(dev_errors)} errors in split 'dev'" in result.stdout
     assert "chosen by default as the development split" in result.stderr
     drawn = read_tag_sheet(sheet)
     assert set(drawn.ids) <= set(dev_errors["id"])

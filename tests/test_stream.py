@@ -531,8 +531,12 @@ def test_binary_thresholds_are_exact_when_sampled(
     data = EXAMPLES["cancer"]["data"]
     want = reportgen.build_report(data, pos_label=pos_label).record
     got = reportgen.build_report(data, stream=True, sample_rows=30, pos_label=pos_label).record
-    assert got["stream"]["from_sample"] == ["threshold and confident-error suggestions"]
+    assert got["stream"]["from_sample"] == ["threshold suggestions"]
     assert differences(want["thresholds"], got["thresholds"]) == []
+    # confident errors are counted over every row: the file's figure, not the sample's
+    review = [s for s in got["suggestions"] if s["kind"] == "review-labels"]
+    assert review == [s for s in want["suggestions"] if s["kind"] == "review-labels"]
+    assert review and review[0]["from_sample"] is False
 
 
 def test_only_sections_the_report_has_are_named_as_sampled(

@@ -19,6 +19,11 @@ from reportgen.tags import normalize_tag, read_tag_sheet, split_tags
 SECOND_BUCKET_RATIO = 1 / 3
 TOP_PAIRS = 3
 
+# How a ceiling was computed, which decides how the page may word it:
+EXACT = "exact"  # every error tagged or reviewed: (correct + the bucket's errors) / rows
+ESTIMATE = "estimate"  # tags on a random review sample: projected to all errors, with intervals
+TAGGED_ONLY = "tagged-only"  # hand-picked tags: (correct + the bucket's tagged errors) / rows
+
 
 @dataclass(frozen=True)
 class Tags:
@@ -29,6 +34,7 @@ class Tags:
     unmatched_ids: list[str] = field(default_factory=list)
     sampling: str | None = None  # how the tagged errors were drawn, when known to be random
     reviewed: frozenset[int] = frozenset()  # rows a random review sheet drew, tagged or not
+    sampling_mismatch: str | None = None  # why a sample-errors sheet is not random for these
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,11 @@ class Bucket:
     key: str  # normalised, for counting
     count: int
     share: float  # of tagged errors
-    share_ci: tuple[float, float] | None
-    ceiling: float  # accuracy if every error of this bucket were fixed
-    ceiling_ci: tuple[float, float] | None
-    pairs: list[PairCount]
+    share_ci: tuple[float, float] | None  # only for a random review sample
+    ceiling: float  # accuracy if every error of this bucket were fixed (see ceiling_kind)
+    ceiling_ci: tuple[float, float] | None  # only for a random review sample
+    pairs: list[PairCount]  # the TOP_PAIRS largest
+    pairs_total: int  # distinct (true, predicted) pairs among the bucket's errors
     address_first: bool
     playbook: str | None  # the matching playbook entry's name
     experiments: list[str]
@@ -72,8 +79,10 @@ class BucketResult:
     tagged_correct_rows: list[int]
     unmatched_ids: list[str]
     sampling: str | None
+    sampling_mismatch: str | None  # a sample-errors sheet drawn from other errors than these
     multi_tagged: int  # tagged errors with two or more tags
     accuracy: float
+    ceiling_kind: str  # EXACT, ESTIMATE or TAGGED_ONLY
     buckets: list[Bucket]
 
 
@@ -124,20 +133,28 @@ def analyze_buckets(
         sum(1 for pos in tags.reviewed if wrong[pos] and pos not in tagged) if tags.sampling else 0
     )
     base = n_tagged + reviewed_blank
+    untagged = total_errors - n_tagged - reviewed_blank
+    kind = ceiling_kind(untagged, random_sample=tags.sampling is not None)
+    error_rate = total_errors / n if n else 0.0
     order = sorted(counts, key=lambda k: (-counts[k], first_seen[k]))
     buckets = []
     for rank, key in enumerate(order):
         count = counts[key]
         share = count / base
-        share_ci = wilson_interval(count, base)
-        # fixing this bucket's share of all errors (exact when every error was tagged)
-        error_rate = total_errors / n if n else 0.0
-        ceiling = accuracy + share * error_rate
-        ceiling_ci = (
-            None
-            if share_ci is None
-            else (accuracy + share_ci[0] * error_rate, accuracy + share_ci[1] * error_rate)
-        )
+        share_ci: tuple[float, float] | None = None
+        ceiling_ci: tuple[float, float] | None = None
+        if kind == ESTIMATE:
+            # the sample's share projected onto every error; its interval carried along
+            share_ci = wilson_interval(count, base)
+            ceiling = accuracy + share * error_rate
+            if share_ci is not None:
+                ceiling_ci = (
+                    accuracy + share_ci[0] * error_rate,
+                    accuracy + share_ci[1] * error_rate,
+                )
+        else:
+            # counted, not estimated: these errors fixed, nothing else assumed
+            ceiling = (n - total_errors + count) / n if n else 0.0
         name = max(spellings[key].items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
         entry = match(name, playbook)
         top = counts[order[0]]
@@ -157,6 +174,7 @@ def analyze_buckets(
                         :TOP_PAIRS
                     ]
                 ],
+                pairs_total=len(pairs[key]),
                 address_first=address_first,
                 playbook=None if entry is None else entry.name,
                 experiments=[] if entry is None else list(entry.experiments),
@@ -167,17 +185,30 @@ def analyze_buckets(
         source=tags.source,
         total_errors=total_errors,
         tagged_errors=n_tagged,
-        untagged_errors=total_errors - n_tagged - reviewed_blank,
+        untagged_errors=untagged,
         reviewed_untagged=reviewed_blank,
         share_base=base,
         tagged_correct=len(on_correct),
         tagged_correct_rows=[int(row_numbers[p]) for p in on_correct[:10]],
         unmatched_ids=list(tags.unmatched_ids),
         sampling=tags.sampling,
+        sampling_mismatch=tags.sampling_mismatch,
         multi_tagged=multi,
         accuracy=accuracy,
+        ceiling_kind=kind,
         buckets=buckets,
     )
+
+
+def ceiling_kind(untagged_errors: int, *, random_sample: bool) -> str:
+    """Say how ceilings can be computed: exact, estimated from a random sample, or tagged only.
+
+    With every error tagged or reviewed nothing is left to estimate; a random review sample
+    speaks for the errors it was drawn from; hand-picked tags speak only for themselves.
+    """
+    if untagged_errors <= 0:
+        return EXACT
+    return ESTIMATE if random_sample else TAGGED_ONLY
 
 
 def tags_from_column(cells: list[object], column: str, separators: str) -> Tags:
@@ -226,17 +257,28 @@ def tags_from_sheet(
         reviewed.add(pos)
         if written:
             by_row[pos] = written
-    sampling = None
+    sampling, mismatch = None, None
     if sheet.sampling is not None:
-        if errors is None:
-            errors = int((table.true_codes != table.pred_codes).sum())
-        # a sheet drawn from other rows or other predictions is not a random sample of these
-        # errors: it must name the splits the report describes and count as many errors
-        if sheet.sampling.split == evaluated and sheet.sampling.total_errors == errors:
+        described = errors
+        if described is None:
+            described = int((table.true_codes != table.pred_codes).sum())
+        split = sheet.sampling.split
+        total = sheet.sampling.total_errors
+        # a sample speaks for the errors it was drawn from: a sheet drawn from other rows or
+        # other predictions is not a random sample of these errors; it must name the splits
+        # the report describes and count as many errors
+        if split == evaluated and total == described:
             tagged_rows = sum(1 for t in sheet.tags if t)
             sampling = (
                 f"{tagged_rows:,} of the {len(sheet.ids):,} errors drawn at random by "
                 f"sample-errors ({sheet.sampling.marker()})"
+            )
+        else:
+            where = f" of split '{split}'" if split is not None else ""
+            here = f" of split '{evaluated}'" if evaluated is not None else ""
+            mismatch = (
+                f"the sheet was drawn at random from {total:,} errors{where}, but this report "
+                f"describes {described:,} errors{here}"
             )
     return Tags(
         by_row=by_row,
@@ -244,4 +286,5 @@ def tags_from_sheet(
         unmatched_ids=unmatched,
         sampling=sampling,
         reviewed=frozenset(reviewed),
+        sampling_mismatch=mismatch,
     )

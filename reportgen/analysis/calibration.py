@@ -82,6 +82,8 @@ class CalibrationResult:
     largest_sum_deviation: float | None  # max |row sum - 1|; None when not every label has a column
     small_bin_below: int
     confidence_histogram: ConfidenceHistogram
+    # rows the row-sum check looked at when fewer than n (a streamed analysis sample)
+    sum_checked_rows: int | None = None
 
 
 def bin_index(p: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:

@@ -74,7 +74,8 @@ class ClassificationResult:
     per_class: list[ClassMetrics]
     macro_avg: Averages
     weighted_avg: Averages
-    top_confusions: list[Confusion]
+    top_confusions: list[Confusion]  # the TOP_CONFUSIONS largest
+    confusion_pairs: int  # distinct (true, predicted) pairs with at least one error
     confidence: ConfidenceSummary | None
 
 
@@ -157,6 +158,7 @@ def from_matrix(
         macro_avg=macro,
         weighted_avg=weighted,
         top_confusions=top_confusions(cm, labels),
+        confusion_pairs=int(np.count_nonzero(cm)) - int(np.count_nonzero(np.diag(cm))),
         confidence=confidence,
     )
 

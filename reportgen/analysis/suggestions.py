@@ -15,7 +15,9 @@ RARER_FACTOR = 1 / 3
 RARE_SHARE = 0.05  # a class under this share of the rows is rare
 CONFIDENT = 0.9
 MIN_FALSE_POSITIVES = 5
-MAX_RECALL_COST = 0.2  # at most this much recall given up for the precision gained
+# a threshold is suggested only when it keeps at least this fraction of the class's recall:
+# relative, so that a rare class with recall 0.21 cannot be cut to 0.02
+MIN_RECALL_KEPT = 0.8
 MAX_THRESHOLDS = 3  # suggest thresholds for the classes with most false positives only
 
 
@@ -27,6 +29,7 @@ class Suggestion:
     target: str
     text: str
     evidence: str
+    from_sample: bool = False  # counted in the streamed analysis sample, not in every row
 
 
 def _pct(x: float) -> str:
@@ -142,8 +145,14 @@ def threshold_suggestions(
     pred_codes: np.ndarray,
     true_codes: np.ndarray,
     confidence: np.ndarray,
+    *,
+    sample: str | None = None,
 ) -> list[Suggestion]:
-    """Classes with many false positives: the threshold that halves their precision gap."""
+    """Classes with many false positives: the threshold that halves their precision gap.
+
+    `result` must describe the same rows as the codes. sample: the words that say which rows
+    those are when they are not every row ('the analysis sample of 1,000 rows').
+    """
     out = []
     worst = sorted(
         (i for i, m in enumerate(result.per_class) if m.false_positives >= MIN_FALSE_POSITIVES),
@@ -160,28 +169,44 @@ def threshold_suggestions(
             continue
         threshold, precision, kept = found
         recall_after = kept / m.support if m.support else 0.0
-        if recall_after < m.recall - MAX_RECALL_COST:
-            continue  # a precision bought with most of the recall is no experiment to suggest
+        if recall_after < MIN_RECALL_KEPT * m.recall:
+            continue  # a precision bought with much of the recall is no experiment to suggest
+        where = f"In {sample}, '{m.label}'" if sample else f"'{m.label}'"
         out.append(
             Suggestion(
                 "threshold",
                 m.label,
                 f"Predict '{m.label}' only at confidence ≥ {threshold:.2f}",
-                f"'{m.label}' has {m.false_positives:,} false positives (precision "
+                f"{where} has {m.false_positives:,} false positives (precision "
                 f"{m.precision:.2f}); at confidence ≥ {threshold:.2f} precision becomes "
-                f"{precision:.2f} and recall goes from {m.recall:.2f} to {recall_after:.2f}.",
+                f"{precision:.2f} and recall goes from {m.recall:.2f} to {recall_after:.2f} "
+                f"(a suggested threshold keeps at least {_pct(MIN_RECALL_KEPT)} of the current "
+                "recall).",
+                from_sample=sample is not None,
             )
         )
     return out
+
+
+def count_confident_errors(
+    true_codes: np.ndarray, pred_codes: np.ndarray, confidence: np.ndarray
+) -> int:
+    """Count the errors made with confidence at or above CONFIDENT."""
+    return int(((true_codes != pred_codes) & (confidence >= CONFIDENT)).sum())
 
 
 def confident_error_suggestions(
     true_codes: np.ndarray, pred_codes: np.ndarray, confidence: np.ndarray
 ) -> list[Suggestion]:
     """Errors made with high confidence: often wrong labels rather than wrong predictions."""
-    wrong = true_codes != pred_codes
-    confident = wrong & (confidence >= CONFIDENT)
-    count = int(confident.sum())
+    return confident_error_suggestion(
+        count_confident_errors(true_codes, pred_codes, confidence),
+        int((true_codes != pred_codes).sum()),
+    )
+
+
+def confident_error_suggestion(count: int, errors: int) -> list[Suggestion]:
+    """Suggest a label review from the counts of confident errors and of all errors."""
     if count == 0:
         return []
     return [
@@ -189,7 +214,7 @@ def confident_error_suggestions(
             "review-labels",
             "confident errors",
             f"Review the labels of the {count:,} errors predicted with confidence ≥ {CONFIDENT}",
-            f"{count:,} of {int(wrong.sum()):,} errors ({count / max(1, int(wrong.sum())):.0%}) "
+            f"{count:,} of {errors:,} errors ({count / max(1, errors):.0%}) "
             f"have confidence ≥ {CONFIDENT}; confident mistakes are often label errors.",
         )
     ]

@@ -180,6 +180,8 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "shade. The diagonal holds the correct predictions."
         )
     evolution = record.get("evolution")
+    buckets, errors = record["buckets"], c["errors"]
+    # a section with nothing to show is left out; the ones present keep their anchors
     return [
         Section("summary", "Summary", ""),
         *(
@@ -210,27 +212,38 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "Precision: of the samples predicted as a class, the share that truly are. Recall: of "
             "the samples of a class, the share found. Intervals are 95% Wilson intervals.",
         ),
-        Section(
-            "top-confusions",
-            "Top confusions",
-            "The pairs of true and predicted labels that account for most errors: fixing the top "
-            "few moves accuracy most.",
-            {"limit": TOP_CONFUSIONS_SHOWN},
+        *(
+            [
+                Section(
+                    "top-confusions",
+                    "Top confusions",
+                    "The pairs of true and predicted labels that account for most errors: fixing "
+                    "the top few moves accuracy most.",
+                    {"limit": TOP_CONFUSIONS_SHOWN},
+                )
+            ]
+            if errors
+            else []
         ),
         *probability_sections(record),
-        Section(
-            "buckets",
-            "Error buckets",
-            "Tagged errors counted by cause. A row may carry several tags, so shares can add up "
-            "to more than 100%. The ceiling is the accuracy the model would reach if every "
-            "error in the bucket were fixed: the most any experiment aimed at it can gain.",
+        *(
+            [Section("buckets", "Error buckets", _buckets_lead(buckets["ceiling_kind"]))]
+            if buckets["source"] is not None
+            else []
         ),
-        Section(
-            "experiments",
-            "Small isolated experiments",
-            "What to try next, biggest bucket first: each experiment changes one thing, so its "
-            "effect can be measured by comparing the retrained model with this one. Suggestions "
-            "that need no tags, derived from the data, follow with their evidence.",
+        *(
+            [
+                Section(
+                    "experiments",
+                    "Small isolated experiments",
+                    "What to try next, biggest bucket first: each experiment changes one thing, "
+                    "so its effect can be measured by comparing the retrained model with this "
+                    "one. Suggestions that need no tags, derived from the data, follow with "
+                    "their evidence.",
+                )
+            ]
+            if buckets["items"] or record["suggestions"] or (buckets["source"] is None and errors)
+            else []
         ),
         *(
             [
@@ -260,14 +273,41 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             if record["splits"] is not None
             else []
         ),
-        Section(
-            "misclassified",
-            "Misclassified samples",
-            "Rows the model got wrong, to read and tag with a cause (blurry, rare class, label "
-            "noise...). Row numbers count from 1 after the header.",
+        *(
+            [
+                Section(
+                    "misclassified",
+                    "Misclassified samples",
+                    "Rows the model got wrong, to read and tag with a cause (blurry, rare class, "
+                    "label noise...). Row numbers count from 1 after the header.",
+                )
+            ]
+            if errors
+            else []
         ),
         provenance_section(record),
     ]
+
+
+def _buckets_lead(kind: str | None) -> str:
+    """Say how to read the buckets section, and what its ceilings may claim."""
+    lead = (
+        "Tagged errors counted by cause. A row may carry several tags, so shares can add up to "
+        "more than 100%. The ceiling is the accuracy the model would reach if "
+    )
+    if kind == "estimate":
+        return lead + (
+            "every error in the bucket were fixed, estimated from a random review sample with "
+            "its 95% interval."
+        )
+    if kind == "tagged-only":
+        return lead + (
+            "the bucket's tagged errors were fixed; untagged errors of the same cause would add "
+            "to it."
+        )
+    return lead + (
+        "every error in the bucket were fixed: the most any experiment aimed at it can gain."
+    )
 
 
 def strip_block(strip: ConfusionStrip) -> dict[str, Any]:
@@ -316,6 +356,7 @@ class Exact:
     calibration: CalibrationResult | None = None  # from exact per-bin sums
     slices: SliceResult | None = None  # from exact counts by slice values
     thresholds: ThresholdResult | None = None  # binary, from exact counts by score
+    confident_errors: int | None = None  # errors with confidence >= CONFIDENT, exact
 
 
 def collect_tags(
@@ -342,11 +383,15 @@ def data_suggestions(
     table: PredictionTable,
     result: ClassificationResult,
     splits: SplitResult | None = None,
+    *,
+    exact: Exact | None = None,
 ) -> list[suggest.Suggestion]:
     """The experiments the data points to without any tags.
 
     The split suggestions compare the train split with the others, so they count every
-    split (`splits`), whichever rows the rest of the report describes.
+    split (`splits`), whichever rows the rest of the report describes. With `exact` (a
+    streamed read), `table` is the analysis sample: what it can count for every row comes
+    from the exact counts, and a sentence counted in a smaller sample says so.
     """
     out: list[suggest.Suggestion] = []
     if splits is not None:
@@ -354,12 +399,26 @@ def data_suggestions(
         out += suggest.split_suggestions_from_counts(counts, splits.labels, missing=True)
     out += suggest.rare_class_suggestions(result)
     if table.confidence is not None:
-        out += suggest.threshold_suggestions(
-            result, table.pred_codes, table.true_codes, table.confidence
-        )
-        out += suggest.confident_error_suggestions(
-            table.true_codes, table.pred_codes, table.confidence
-        )
+        if exact is not None and table.n < result.n:
+            # thresholds need every row's confidence: counted in the sample, on its own metrics
+            on_sample = analyze_classification(table.true_codes, table.pred_codes, table.labels)
+            out += suggest.threshold_suggestions(
+                on_sample,
+                table.pred_codes,
+                table.true_codes,
+                table.confidence,
+                sample=f"the analysis sample of {table.n:,} rows (of {result.n:,})",
+            )
+        else:
+            out += suggest.threshold_suggestions(
+                result, table.pred_codes, table.true_codes, table.confidence
+            )
+        if exact is not None and exact.confident_errors is not None:
+            out += suggest.confident_error_suggestion(exact.confident_errors, result.errors)
+        else:
+            out += suggest.confident_error_suggestions(
+                table.true_codes, table.pred_codes, table.confidence
+            )
     return out
 
 
@@ -478,7 +537,7 @@ def assemble(
         record["provenance"]["input"]["rows"] = result.n
     record["classification"] = classification_block(result, table.label_kind)
     record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
-    record["suggestions"] = suggestions_block(data_suggestions(rows, result, splits))
+    record["suggestions"] = suggestions_block(data_suggestions(rows, result, splits, exact=exact))
     record["calibration"] = calibration_block(calibration)
     record["thresholds"] = thresholds_block(thresholds)
     record["slices"] = error_slices_block(slice_result, tree)

@@ -200,22 +200,26 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
         if labels:
             findings.append(
                 f"{who} predicts {', '.join(repr(x) for x in labels[:5])}"
-                f"{' …' if len(labels) > 5 else ''}, which {never} never predicts."
+                f"{f' … ({len(labels)} labels in all)' if len(labels) > 5 else ''}, which "
+                f"{never} never predicts."
             )
     return findings[:7]
 
 
 def _bucket_findings(items: list[dict[str, Any]], name_a: str, name_b: str) -> list[str]:
     """Name the buckets that shrank most, and any that grew."""
-    shrank = sorted((i for i in items if i["change"] < 0), key=lambda i: i["change"])[:3]
-    grew = sorted((i for i in items if i["change"] > 0), key=lambda i: -i["change"])[:2]
+    shrank_all = sorted((i for i in items if i["change"] < 0), key=lambda i: i["change"])
+    grew_all = sorted((i for i in items if i["change"] > 0), key=lambda i: -i["change"])
+    shrank, grew = shrank_all[:3], grew_all[:2]
     out = []
     if shrank:
         shown = ", ".join(f"'{i['name']}' {i['a']} → {i['b']}" for i in shrank)
-        out.append(f"Tagged errors that shrank most from {name_a} to {name_b}: {shown}.")
+        of = f" ({len(shrank)} of the {len(shrank_all)} that shrank)" if len(shrank_all) > 3 else ""
+        out.append(f"Tagged errors that shrank most from {name_a} to {name_b}{of}: {shown}.")
     if grew:
         shown = ", ".join(f"'{i['name']}' {i['a']} → {i['b']}" for i in grew)
-        out.append(f"Buckets that grew: {shown}.")
+        of = f" (the {len(grew)} largest of {len(grew_all)})" if len(grew_all) > 2 else ""
+        out.append(f"Buckets that grew{of}: {shown}.")
     elif items and not shrank:
         out.append("No tagged error bucket changed size.")
     return out

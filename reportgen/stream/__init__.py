@@ -21,6 +21,7 @@ import pandas as pd
 from reportgen.analysis.calibration import CalibrationSums
 from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments
+from reportgen.analysis.suggestions import CONFIDENT
 from reportgen.errors import ReportgenError
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
@@ -52,6 +53,7 @@ class Streamed:
     split_rows: dict[str, int] = field(default_factory=dict)  # every row's, by split text
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
+    confident_errors: int | None = None  # errors with confidence >= suggestions.CONFIDENT
     calibration: CalibrationSums | None = None
     slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
     score_counts: pd.Series | None = None  # binary: rows by labels and scores, when few enough
@@ -194,6 +196,7 @@ class Fold:
         self.slice_counts = ValueCounts(MAX_SLICE_COMBOS)  # by slice values and wrong
         self.score_counts = ValueCounts(MAX_SCORE_COMBOS)  # binary: by labels and scores
         self.conf_n = np.zeros(2, dtype=np.int64)
+        self.confident_wrong = 0  # counted over every row, for the label-review suggestion
         self.keeps = {
             "sample": Keep(limits.sample),
             "errors": Keep(limits.errors),
@@ -278,6 +281,7 @@ class Fold:
         if table.confidence is not None:
             self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
             self.conf_n += (int(right.sum()), int((~right).sum()))
+            self.confident_wrong += int(((~right) & (table.confidence >= CONFIDENT)).sum())
         frame = _cells(table).assign(_t=t, _p=p)
         if table.confidence is not None:
             code = self.labels.code
@@ -402,6 +406,7 @@ class Fold:
         self.score_counts.merge(other.score_counts)
         self.slice_counts.merge(other.slice_counts)
         self.conf_n += other.conf_n
+        self.confident_wrong += other.confident_wrong
         for key in ("abs", "sq", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
         self.sums["max"] = max(self.sums["max"], other.sums["max"])
@@ -494,6 +499,7 @@ class Fold:
                     float(self.conf[1]),
                     int(self.conf_n[1]),
                 )
+                out.confident_errors = self.confident_wrong
             shown = [keeps[name] for name in ("sample", "errors", "pairs", "correct", "tagged")]
             out.shown = _table(out, _union(shown), remap)
             out.sample = _table(out, keeps["sample"].rows(), remap)

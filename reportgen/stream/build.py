@@ -145,7 +145,12 @@ def read_for_report(
             *(["thresholds"] if cols.proba and exact.thresholds is None else []),
             *(["slices"] if cols.slices and exact.slices is None else []),
             *(["error tree"] if cols.slices else []),
-            *(["threshold and confident-error suggestions"] if cols.proba else []),
+            *(["threshold suggestions"] if cols.proba else []),
+            *(
+                ["the check that probabilities add up to 1"]
+                if exact.calibration is not None and exact.calibration.sum_checked_rows
+                else []
+            ),
         ]
     else:
         approximate = [

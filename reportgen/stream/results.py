@@ -48,6 +48,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
                     calibration,
                     rows_not_summing_to_one=sampled.rows_not_summing_to_one,
                     largest_sum_deviation=sampled.largest_sum_deviation,
+                    sum_checked_rows=read.sample.n if read.sampled else None,
                 )
     return classification.Exact(
         calibration=calibration,
@@ -55,6 +56,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
         thresholds=exact_thresholds(read, pos_label),
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
+        confident_errors=read.confident_errors,
     )
 
 
