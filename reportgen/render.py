@@ -11,7 +11,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from reportgen import describe
+from reportgen import numbers
+from reportgen.cells import label_cells
 from reportgen.budget import size_text
 
 
@@ -51,11 +52,13 @@ def embed_json(record: dict[str, Any]) -> Markup:
     return Markup(text)
 
 
-def _breakable(text: object) -> Markup:
-    """Escape text and let long identifiers wrap after '_', '/' and '-' rather than anywhere."""
-    escaped = str(escape(str(text)))
-    for mark in ("_", "/", "-"):
-        escaped = escaped.replace(mark, mark + "<wbr>")
+def _card_value(text: object) -> Markup:
+    """Escape a headline card's value so that it breaks only at spaces, and an arrow starts a line.
+
+    A label such as 'severe_tube_defect' is never split inside (the CSS breaks a word only when
+    it alone is wider than the card); in 'a → b' the line may break before the arrow only.
+    """
+    escaped = str(escape(str(text))).replace(" → ", " →\u00a0")
     return Markup(escaped)
 
 
@@ -64,6 +67,7 @@ def _fixed(x: float | None, digits: int = 3) -> str:
 
 
 def _cell(value: Any) -> str:
+    """Show a metadata cell: numbers to four significant digits, the rest as written."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -71,7 +75,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return numbers.plain(value)
     return str(value)
 
 
@@ -87,18 +91,25 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        pct=describe.pct,
-        points=describe.points,
-        pvalue=describe.pvalue,
-        num=describe.num,
-        signed=describe.signed,
-        interval_num=describe.interval_num,
-        interval_pct=describe.interval_pct,
-        count=describe.count,
+        count=numbers.count,
+        signed_count=numbers.signed_count,
+        pvalue=numbers.pvalue,
+        pct=numbers.pct,
+        interval_pct=numbers.interval_pct,
+        points=numbers.points,
+        signed_points=numbers.signed_points,
+        interval_points=numbers.interval_points,
+        score=numbers.score,
+        signed_score=numbers.signed_score,
+        interval_score=numbers.interval_score,
+        num=numbers.num,
+        signed=numbers.signed,
+        interval_num=numbers.interval_num,
+        plain=numbers.plain,
         fixed=_fixed,
         cell=_cell,
         embed_json=embed_json,
-        breakable=_breakable,
+        card_value=_card_value,
         filesize=size_text,
     )
     return env
@@ -115,10 +126,12 @@ def render_html(
     env = environment()
     css = (templates_dir() / "style.css").read_text(encoding="utf-8")
     template = env.get_template("report.html.j2")
-    return template.render(
-        record=record,
-        sections=sections,
-        figures={k: Markup(v) for k, v in figures.items()},
-        thumbnails=thumbnails or {},
-        css=Markup(css),
-    )
+    with numbers.units_of(record):
+        page = template.render(
+            record=record,
+            sections=sections,
+            figures={k: Markup(v) for k, v in figures.items()},
+            thumbnails=thumbnails or {},
+            css=Markup(css),
+        )
+    return label_cells(page)
