@@ -85,7 +85,8 @@ def _label_row(row: str, labels: list[str]) -> str:
         out.append(row[last : cell.start()])
         last = cell.end()
         whole = cell.group(0)
-        if "data-label=" in attrs or not spanned:
+        # a row header is the title of its card: it needs no label
+        if cell.group(1) == "th" or "data-label=" in attrs or not spanned:
             out.append(whole)
             continue
         label = " / ".join(dict.fromkeys(spanned))

@@ -37,14 +37,14 @@ METRICS: dict[str, Metric] = {
         Metric("accuracy", "classification", True, "percent", True),
         Metric("error_rate", "classification", False, "percent", True),
         Metric("errors", "classification", False, "count", False),
-        Metric("macro_precision", "classification", True, "decimal", True),
-        Metric("macro_recall", "classification", True, "decimal", True),
+        Metric("macro_precision", "classification", True, "percent", True),
+        Metric("macro_recall", "classification", True, "percent", True),
         Metric("macro_f1", "classification", True, "decimal", True),
-        Metric("weighted_precision", "classification", True, "decimal", True),
-        Metric("weighted_recall", "classification", True, "decimal", True),
+        Metric("weighted_precision", "classification", True, "percent", True),
+        Metric("weighted_recall", "classification", True, "percent", True),
         Metric("weighted_f1", "classification", True, "decimal", True),
-        Metric("precision", "classification", True, "decimal", True, per_class=True),
-        Metric("recall", "classification", True, "decimal", True, per_class=True),
+        Metric("precision", "classification", True, "percent", True, per_class=True),
+        Metric("recall", "classification", True, "percent", True, per_class=True),
         Metric("f1", "classification", True, "decimal", True, per_class=True),
         Metric("brier", "probabilities", False, "decimal", False),
         Metric("log_loss", "probabilities", False, "decimal", False),
@@ -398,6 +398,15 @@ def evaluate_gates(
         "baseline": None if baseline is None else _baseline_block(baseline, baseline_source),
         "items": items,
     }
+
+
+def shown_values(item: dict[str, Any]) -> tuple[str, str | None]:
+    """Write a gate's value and baseline in its metric's style: '84.8%', '0.736', '43.27'."""
+    metric = METRICS[item["metric"]]
+    base = item.get("baseline")
+    values = [item["value"]] if base is None else [item["value"], base]
+    texts = _show(metric, values)
+    return texts[0], None if base is None else texts[1]
 
 
 def reason_lines(gates: dict[str, Any]) -> list[str]:

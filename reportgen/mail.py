@@ -21,6 +21,8 @@ from reportgen.archive import record_from_html
 from reportgen.deliver import write_bytes_atomic
 from reportgen.describe import count, plural
 from reportgen.errors import ReportgenError
+from reportgen.gates import shown_values
+from reportgen.numbers import units_of
 from reportgen.render import environment, templates_dir
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
@@ -114,8 +116,13 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
     """Choose what the email shows, from the record only, and draw its figures."""
     gates = record.get("gates") or None
     if gates:  # a gate without a baseline or a reason may leave the key out
-        gates = dict(gates, items=[{"baseline": None, "reason": "", **g} for g in gates["items"]])
+        items = [{"baseline": None, "reason": "", **g} for g in gates["items"]]
+        for item in items:  # each value in its metric's style, as the gate's reason writes it
+            item["value_shown"], item["baseline_shown"] = shown_values(item)
+        gates = dict(gates, items=items)
     summary = record.get("summary") or {}  # older records may lack it
+    with units_of(record):  # the pictures' words write values as the page does
+        pictures = mf.email_pictures(record, max_buckets=MAX_SHORT, max_classes=15)
     context: dict[str, Any] = {
         "record": record,
         "report_name": report_name,
@@ -124,7 +131,7 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
         "findings": summary.get("findings") or [],
         "gates": gates,
         "gates_failed": [g for g in gates["items"] if not g["passed"]] if gates else [],
-        "pictures": mf.email_pictures(record, max_buckets=MAX_SHORT, max_classes=15),
+        "pictures": pictures,
         "max_short": MAX_SHORT,
         "cls": None,
         "buckets": None,
@@ -162,12 +169,14 @@ def _text_environment() -> jinja2.Environment:
 
 def render_text(context: dict[str, Any]) -> str:
     """Render the plain-text part."""
-    return _text_environment().get_template("email/message.txt.j2").render(**context)
+    with units_of(context.get("record")):
+        return _text_environment().get_template("email/message.txt.j2").render(**context)
 
 
 def render_email_html(context: dict[str, Any]) -> str:
     """Render the HTML body with its styles inlined on each element."""
-    page = environment().get_template("email/message.html.j2").render(**context)
+    with units_of(context.get("record")):
+        page = environment().get_template("email/message.html.j2").render(**context)
     css = (templates_dir() / "email" / "email.css").read_text(encoding="utf-8")
     return css_inline.inline(page, extra_css=css, load_remote_stylesheets=False)
 
