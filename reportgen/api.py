@@ -13,7 +13,7 @@ import pandas as pd
 from reportgen.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.config import Config
 from reportgen.deliver import write_atomic
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 from reportgen.kinds import Assembled, Meta
 from reportgen.load import LoadOptions, load_predictions
 from reportgen.record import dumps
@@ -156,10 +156,13 @@ def _only_split(table: PredictionTable, value: str) -> PredictionTable:
             f"--eval-split {value}: the prediction file has no split column; name it with "
             "--split COLUMN."
         )
-    text = table.frame[column].astype("str")
-    mask = (text == value).to_numpy() & table.frame[column].notna().to_numpy()
+    from reportgen.analysis.splits import split_text
+
+    present = table.frame[column].notna().to_numpy()
+    text = split_text(table.frame[column])  # as the file writes them: 1, not 1.0
+    mask = (text == value) & present
     if not mask.any():
-        found = ", ".join(f"'{v}'" for v in sorted(text[table.frame[column].notna()].unique())[:10])
+        found = ", ".join(quoted(v) for v in sorted(set(text[present].tolist()))[:10])
         raise ReportgenError(
             f"--eval-split {value}: no row of column '{column}' has that value; it holds {found}."
         )

@@ -4,8 +4,9 @@ Applied once to the rendered page rather than in every template: each body cell 
 `data-label` (the header of its column, or of the columns it spans), a cell holding a list, a
 picture or long text the class `cell-long` (shown under its label rather than beside it), and
 a table of four columns or more the class `reflow`, which the stylesheet lays out one card per
-row on narrow screens. Confusion matrices stay tables (a matrix is read in two directions; it scrolls
-inside its box). A cell that already has a `data-label` keeps it.
+row on narrow screens. Confusion matrices stay tables (a matrix is read in two directions; it
+scrolls inside its box). A cell that already has a `data-label` keeps it; a row header, the
+card's title, needs none.
 
 The page is our own template output, so a few regular expressions suffice: tables are not
 nested, and every cell is closed.

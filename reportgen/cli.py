@@ -229,8 +229,10 @@ def build(
     except ReportgenError as exc:
         click.echo(f"reportgen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+    from reportgen.describe import in_sentence
+
     headline = ", ".join(
-        f"{card['label'].lower()} {card['value']}"
+        f"{in_sentence(card['label'])} {card['value']}"
         for card in report.record["summary"]["headline"][:3]
     )
     click.echo(

@@ -29,6 +29,13 @@ __all__ = [  # the formatters live in reportgen.numbers; these names stay import
 ]
 
 
+def in_sentence(label: str) -> str:
+    """A card's label inside a sentence: 'Accuracy' -> 'accuracy'; 'MAE', 'ROC AUC' stay."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """Say '1 error' or '31 errors'."""
     return f"{count(n)} {word if n == 1 else (many or word + 's')}"

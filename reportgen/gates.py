@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reportgen.archive import fingerprint, read_record
 from reportgen.describe import pct, points
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, as_written
 
 KINDS = ("fail-under", "fail-over", "max-drop")
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold
@@ -105,9 +105,18 @@ def _metric(name: str, where: str, text: str) -> Metric:
     )
 
 
+def _hundredth(raw: object) -> str:
+    """The user's number divided by 100, digit for digit: 75.04123 -> '0.7504123'."""
+    from decimal import Decimal
+
+    return format(Decimal(as_written(raw).strip()).scaleb(-2).normalize(), "f")
+
+
 def _threshold(kind: str, metric: Metric, raw: object, where: str, text: str) -> float:
     bad = ReportgenError(f"{where}: {text} has no number after '='; write e.g. {metric.name}=0.9.")
     percent = False
+    if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
+        raw = as_written(raw)  # a numpy number from Python: read as the user wrote it
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise bad
     if isinstance(raw, str):
@@ -137,7 +146,8 @@ def _threshold(kind: str, metric: Metric, raw: object, where: str, text: str) ->
                 f"{where}: {text} is not a fraction between 0 and 1 (or 0% and 100%)."
             )
         raise ReportgenError(
-            f"{where}: {text} is not a fraction: did you mean {value / 100:g} or {raw}%?"
+            f"{where}: {text} is not a fraction: did you mean {_hundredth(raw)} or "
+            f"{as_written(raw)}%?"
         )
     if metric.name == "r2" and kind != "max-drop" and value > 1:
         raise ReportgenError(f"{where}: {text} is above 1, the largest r2 there is.")
@@ -151,7 +161,7 @@ def gate_spec(kind: str, key: str, value: object, *, where: str | None = None) -
     """
     kind = _kind(kind)
     option = where or f"--{kind}"
-    text = f"{key}={value}"
+    text = f"{key}={as_written(value)}"
     name, label = key.strip(), None
     if "[" in name or "]" in name:
         open_at, close_at = name.find("["), name.rfind("]")
@@ -281,7 +291,7 @@ def _show(metric: Metric, values: Sequence[float], *, diff: bool = False) -> lis
         if metric.unit == "percent":
             return points(x, 1 + extra) if diff else pct(x, 1 + extra)
         if metric.unit == "decimal":
-            return f"{x:.{3 + extra}f}"
+            return f"{x:.{3 + extra}f}".replace("-", "−")
         if metric.unit == "count" and float(x).is_integer():
             return f"{int(x):,}"
         text = f"{x:,.{extra}f}" if abs(x) >= 1e5 else f"{x:.{4 + extra}g}"

@@ -19,8 +19,8 @@ import jinja2
 from reportgen import mail_figures as mf
 from reportgen.archive import record_from_html
 from reportgen.deliver import write_bytes_atomic
-from reportgen.describe import count, plural
-from reportgen.errors import ReportgenError
+from reportgen.describe import count, in_sentence, plural
+from reportgen.errors import ReportgenError, quoted
 from reportgen.gates import shown_values
 from reportgen.numbers import units_of
 from reportgen.render import environment, templates_dir
@@ -201,7 +201,7 @@ def _addresses(values: Sequence[str], option: str) -> list[str]:
             or any(not a.username or not a.domain for a in addresses)
         ):
             raise ReportgenError(
-                f"{option} {value!r} is not an email address: give name@example.org or "
+                f"{option} {quoted(value)} is not an email address: give name@example.org or "
                 "'Name <name@example.org>' (several separated by commas)."
             )
         out.extend(str(a) for a in addresses)
@@ -212,11 +212,7 @@ def _subject(record: dict[str, Any]) -> str:
     """Say '<title> — accuracy 91.2%, macro F1 0.905', flagged when a CI gate failed."""
     parts = []
     for card in (record.get("summary") or {}).get("headline", [])[:2]:
-        label = card["label"]
-        # 'Accuracy' reads as 'accuracy' mid-sentence, but 'MAE' stays 'MAE'
-        if len(label) > 1 and label[1].islower():
-            label = label[0].lower() + label[1:]
-        parts.append(f"{label} {card['value']}")
+        parts.append(f"{in_sentence(card['label'])} {card['value']}")
     subject = " ".join(str(record["title"]).split())
     if parts:
         subject += " — " + ", ".join(parts)
@@ -249,7 +245,7 @@ def build_message(
     recipients = _addresses([to] if isinstance(to, str) else to, "--to")
     senders = _addresses([sender], "--from") if sender is not None else []
     if len(senders) > 1:
-        raise ReportgenError(f"--from {sender!r} names {len(senders)} addresses; give one.")
+        raise ReportgenError(f"--from {quoted(sender)} names {len(senders)} addresses; give one.")
     context = _content(record, report_name)
     pictures = list(context["pictures"].values())
     text = render_text(context)

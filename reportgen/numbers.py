@@ -82,13 +82,16 @@ def _fits(
         shown_low, shown_high = _shown(scale * low, decimals), _shown(scale * high, decimals)
         if low != high and shown_low == shown_high:
             return False
-        if point is not None and low <= point <= high:
-            if not shown_low <= _shown(scale * point, decimals) <= shown_high:
-                return False
-    if bounded and point is not None and 0 < point < 1:
-        if _shown(scale * point, decimals) in (0.0, scale):
+        inside = point is not None and low <= point <= high
+        if inside and not shown_low <= _shown(scale * (point or 0.0), decimals) <= shown_high:
             return False
-    return True
+    # a value strictly between the bounds is not written as one of them
+    return not (
+        bounded
+        and point is not None
+        and 0 < point < 1
+        and _shown(scale * point, decimals) in (0.0, scale)
+    )
 
 
 def fit_decimals(
@@ -148,9 +151,7 @@ def pct(x: float | None, digits: int = RATE_DECIMALS, *, ci: Interval = None) ->
     return _fixed(100 * x, _rate_decimals(digits, x, ci)) + "%"
 
 
-def interval_pct(
-    ci: Interval, digits: int = RATE_DECIMALS, *, point: float | None = None
-) -> str:
+def interval_pct(ci: Interval, digits: int = RATE_DECIMALS, *, point: float | None = None) -> str:
     """Format an interval of rates: [0.904, 0.951] -> '90.4–95.1%', in its point's format."""
     span = ends(ci)
     if span is None:

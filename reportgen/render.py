@@ -12,8 +12,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen import numbers
-from reportgen.cells import label_cells
 from reportgen.budget import size_text
+from reportgen.cells import label_cells
 
 
 @dataclass(frozen=True)

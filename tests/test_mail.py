@@ -312,8 +312,7 @@ def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
     assert "CI gates: FAILED (1 of 2 failed)" in got["text"]
     # values in their metric's style: recall and accuracy as percentages
     assert (
-        "FAIL  recall[tube_defect] >= 0.8: 72.3% — recall of tube_defect is 0.7234"
-        in (got["text"])
+        "FAIL  recall[tube_defect] >= 0.8: 72.3% — recall of tube_defect is 0.7234" in (got["text"])
     )
     assert "pass  accuracy >= 0.8: 84.8%" in got["text"]
     assert "1 of 2 gates failed." in got["html"] and "recall[tube_defect] &gt;= 0.8" in got["html"]

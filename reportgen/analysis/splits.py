@@ -60,8 +60,12 @@ def analyze_splits(
 
 
 def split_text(splits: pd.Series) -> np.ndarray:
-    """Each row's split as text; an empty cell is '(missing)'."""
-    return np.asarray(splits.astype("str").where(splits.notna(), "(missing)").to_numpy())
+    """Each row's split as its file writes it (1, not 1.0); an empty cell is '(missing)'."""
+    from reportgen.table import factorize, label_text
+
+    codes, uniques = factorize(splits)
+    texts = np.array([label_text(u) for u in uniques] + ["(missing)"], dtype=object)
+    return np.asarray(texts[np.where(codes < 0, len(uniques), codes)].astype(str))
 
 
 def split_matrices(

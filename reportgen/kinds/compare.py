@@ -28,6 +28,8 @@ from reportgen.analysis.compare import (
 )
 from reportgen.analysis.samples import MAX_TEXT
 from reportgen.describe import plural
+from reportgen.images import ImageLoader
+from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.numbers import (
     count,
     interval_num,
@@ -42,8 +44,6 @@ from reportgen.numbers import (
     signed_score,
     units_of,
 )
-from reportgen.images import ImageLoader
-from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.record import classification_block, regression_block
 from reportgen.render import Section
 from reportgen.table import PredictionTable

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.calibration import CalibrationSums
-from reportgen.errors import ReportgenError
+from reportgen.analysis.splits import split_text
+from reportgen.errors import ReportgenError, quoted
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
 from reportgen.stream.fold import Keep, Labels, Moments, ValueCounts, grow, keyed, remap_matrix
@@ -202,7 +203,7 @@ class Fold:
             )
         if split is not None and table.n:
             values = table.frame[split]
-            text = values.astype("str").where(values.notna(), "(missing)").to_numpy()
+            text = split_text(values)  # as the file writes them, whatever a batch's dtype
             self.split_names.update(map(str, pd.unique(text)))
             if table.task == "classification":
                 self._add_splits(table, text)
@@ -412,7 +413,7 @@ class Fold:
                 raise ReportgenError(
                     f"{source.where}: probability columns name labels that never occur in "
                     f"'{cols.y_true}' or '{cols.y_pred}': "
-                    f"{', '.join(repr(cols.proba[u]) for u in unknown[:5])}."
+                    f"{', '.join(quoted(cols.proba[u]) for u in unknown[:5])}."
                 )
             out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
             out.step_matrices = {
