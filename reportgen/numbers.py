@@ -315,7 +315,8 @@ def interval_num(
 
 
 def plain(x: float | None) -> str:
-    """Format a number with no page context, to four significant digits: 0.012345 -> '0.01235'."""
+    """Format a number with no page context: up to four significant digits, 30.2 -> '30.2'."""
     if x is None:
         return NONE
-    return _fixed(x, _significant(x))
+    text = _fixed(x, _significant(x))
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -143,7 +143,8 @@ def test_plain_numbers_have_four_significant_digits_and_no_exponent() -> None:
     assert n.plain(43.27) == "43.27"
     assert n.plain(12345.6) == "12,346"  # not 1.235e+04
     assert n.plain(0.012345) in ("0.01234", "0.01235")
-    assert n.plain(-2.5) == f"{MINUS}2.500"
+    assert n.plain(-2.5) == f"{MINUS}2.5"  # no trailing zeros: metadata as written
+    assert n.plain(27.0) == "27"
     assert n.plain(0.0) == "0"
 
 

@@ -567,8 +567,8 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "compare-classes",
             "Per-class changes",
             f"Precision, recall and F1 of each class for {name_a} and {name_b}, and the change. "
-            "F1 changes have 95% paired bootstrap intervals; an interval that spans zero is a "
-            "change the data cannot tell from chance.",
+            "F1 changes have 95% intervals; an interval that spans zero is a change the data "
+            "cannot tell from chance.",
         ),
         Section(
             "compare-confusion",
