@@ -21,6 +21,8 @@ The rule (the README repeats it under "How numbers are written"):
   99.96%, not 100.0%. (Up to three more decimals, as above.)
 - Negative numbers take a true minus sign (−), as in the figures; a change or a residual takes
   an explicit sign: +2.1, −0.4 pt.
+- Numbers are first rounded to 12 significant digits, so that a last-bit float difference
+  between machines or library versions never changes a printed digit.
 
 The page's resolution for values in data units is set for a block of code with
 `units_of(record)`: rendering and the words of a report are written inside one, so every `num`
@@ -59,14 +61,20 @@ def ends(ci: Interval) -> tuple[float, float] | None:
     return float(ci[0]), float(ci[1])
 
 
+def _steady(x: float) -> float:
+    """x to 12 significant digits: a last-bit difference (0.6375 against 0.6375000000000001,
+    from another BLAS kernel or summation order) never changes a printed digit."""
+    return float(f"{x:.12g}")
+
+
 def _fixed(x: float, decimals: int) -> str:
     """Write x with these decimals, thousands separators and a true minus sign."""
-    return f"{x:,.{decimals}f}".replace("-", MINUS)
+    return f"{_steady(x):,.{decimals}f}".replace("-", MINUS)
 
 
 def _shown(x: float, decimals: int) -> float:
     """The number a reader sees when x is written with these decimals."""
-    return float(f"{x:.{decimals}f}")
+    return float(f"{_steady(x):.{decimals}f}")
 
 
 def _fits(
