@@ -56,9 +56,20 @@ def _card_value(text: object) -> Markup:
     """Escape a headline card's value so that it breaks only at spaces, and an arrow starts a line.
 
     A label such as 'severe_tube_defect' is never split inside (the CSS breaks a word only when
-    it alone is wider than the card); in 'a → b' the line may break before the arrow only.
+    it alone is wider than the card); in 'a → b' the line may break before the arrow only: the
+    arrow and what follows sit in one inline block, and the text stays as written.
     """
-    escaped = str(escape(str(text))).replace(" → ", " →\u00a0")
+    first, arrow, rest = str(text).partition(" → ")
+    if not arrow:
+        return Markup(escape(first))
+    return Markup(f'{escape(first)} <span class="card-then">→ {escape(rest)}</span>')
+
+
+def _wrap_points(text: object) -> Markup:
+    """Escape a label and let it wrap after '_', '/' and '-' rather than anywhere (email tables)."""
+    escaped = str(escape(str(text)))
+    for mark in ("_", "/", "-"):
+        escaped = escaped.replace(mark, mark + "<wbr>")
     return Markup(escaped)
 
 
@@ -110,6 +121,7 @@ def environment() -> jinja2.Environment:
         cell=_cell,
         embed_json=embed_json,
         card_value=_card_value,
+        wrap_points=_wrap_points,
         filesize=size_text,
     )
     return env
