@@ -115,7 +115,7 @@ def _buckets(record: dict[str, Any]) -> list[str]:
         [
             md(b["name"]),
             count(b["count"]),
-            pct(b["share"], 0),
+            pct(b["share"]),
             md(b["experiments"][0]) if b.get("experiments") else "–",
         ]
         for b in items[:BUCKETS_SHOWN]

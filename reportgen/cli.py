@@ -238,12 +238,19 @@ def build(
             max_bytes=delivery.max_bytes,
             **options,
         )
+        from reportgen.describe import in_sentence
+
         headline = ", ".join(
-            f"{card['label'].lower()} {card['value']}"
+            f"{in_sentence(card['label'])} {card['value']}"
             for card in report.record["summary"]["headline"][:3]
         )
-        rows = report.record["provenance"]["input"]["rows"]
-        delivery.write(report, about=f"{rows:,} rows, {headline}")
+        evaluation = report.record["provenance"].get("evaluation") or {}
+        rows = (
+            evaluation["text"]
+            if evaluation.get("column")
+            else f"{report.record['provenance']['input']['rows']:,} rows"
+        )
+        delivery.write(report, about=f"{rows}, {headline}")
     except ReportgenError as exc:
         _fail(exc, delivery.written)
     _done(delivery)

@@ -4,40 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.numbers import (
+    count,
+    interval_num,
+    interval_pct,
+    num,
+    pct,
+    points,
+    pvalue,
+    score,
+    signed,
+)
 
-def pct(x: float | None, digits: int = 1) -> str:
-    """Format a proportion as a percentage: 0.9312 -> '93.1%'."""
-    if x is None:
-        return "–"
-    return f"{100 * x:.{digits}f}%"
-
-
-def points(x: float | None, digits: int = 1) -> str:
-    """Format a difference of proportions in percentage points: 0.018 -> '1.8 pt'."""
-    if x is None:
-        return "–"
-    return f"{100 * x:.{digits}f} pt"
-
-
-def pvalue(p: float | None) -> str:
-    """Format a p-value: '< 0.001', '0.032', '1'."""
-    if p is None:
-        return "–"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}".rstrip("0").rstrip(".") if p < 1 else "1"
-
-
-def interval_pct(ci: list[float] | None, digits: int = 1) -> str:
-    """Format an interval of proportions: [0.904, 0.951] -> '90.4–95.1%'."""
-    if ci is None:
-        return "–"
-    return f"{100 * ci[0]:.{digits}f}–{100 * ci[1]:.{digits}f}%"
+__all__ = [  # the formatters live in reportgen.numbers; these names stay importable from here
+    "count",
+    "interval_num",
+    "interval_pct",
+    "num",
+    "pct",
+    "points",
+    "pvalue",
+    "score",
+    "signed",
+]
 
 
-def count(n: int) -> str:
-    """Format a count with thousands separators."""
-    return f"{n:,}"
+def in_sentence(label: str) -> str:
+    """A card's label inside a sentence: 'Accuracy' -> 'accuracy'; 'MAE', 'ROC AUC' stay."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -66,22 +62,66 @@ def _quoted(labels: list[str]) -> list[str]:
     return [f"'{x}'" for x in labels]
 
 
+def _ranking_cards(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """ROC AUC and average precision, for a two-label file with scores."""
+    t = record.get("thresholds") or {}
+    if t.get("kind") != "binary":
+        return []
+    cards = []
+    if t.get("roc_auc") is not None:
+        cards.append(
+            {
+                "id": "roc-auc",
+                "label": "ROC AUC",
+                "value": score(t["roc_auc"]),
+                "detail": f"chance that a random '{t['pos_label']}' row outscores a random "
+                f"'{t['neg_label']}' row",
+            }
+        )
+    if t.get("average_precision") is not None:
+        cards.append(
+            {
+                "id": "average-precision",
+                "label": "Average precision",
+                "value": score(t["average_precision"]),
+                "detail": "precision averaged over all thresholds; "
+                f"{score(t['positives'] / t['n'])} by chance"
+                if t.get("n")
+                else "precision averaged over all thresholds",
+            }
+        )
+    return cards
+
+
 def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The three to five numbers a reviewer quotes, each with a one-line meaning."""
+    """The numbers a reviewer quotes, each with a one-line meaning.
+
+    A two-label file with scores shows ROC AUC and average precision in place of macro F1.
+    """
     c = record["classification"]
+    acc, acc_ci = c["accuracy"], c["accuracy_ci"]
+    ranking = _ranking_cards(record)
     cards = [
         {
             "id": "accuracy",
             "label": "Accuracy",
-            "value": pct(c["accuracy"]),
-            "detail": f"95% CI {interval_pct(c['accuracy_ci'])} over {plural(c['n'], 'row')}",
+            "value": pct(acc, ci=acc_ci),
+            "detail": f"95% CI {interval_pct(acc_ci, point=acc)} over {plural(c['n'], 'row')}",
         },
-        {
-            "id": "macro-f1",
-            "label": "Macro F1",
-            "value": f"{c['macro_avg']['f1']:.3f}",
-            "detail": f"unweighted mean over {plural(len(c['labels']), 'class', 'classes')}",
-        },
+        *ranking,
+        *(
+            []
+            if ranking
+            else [
+                {
+                    "id": "macro-f1",
+                    "label": "Macro F1",
+                    "value": score(c["macro_avg"]["f1"]),
+                    "detail": "unweighted mean over "
+                    f"{plural(len(c['labels']), 'class', 'classes')}",
+                }
+            ]
+        ),
         {
             "id": "errors",
             "label": "Errors",
@@ -130,7 +170,7 @@ def _calibration_clause(calibration: dict[str, Any] | None) -> str:
     way = "over-confident" if excess > 0 else "under-confident"
     return (
         f"; the probabilities are {way} (expected calibration error "
-        f"{calibration['ece']:.3f} over {calibration['n_bins']} bins)"
+        f"{score(calibration['ece'])} over {calibration['n_bins']} bins)"
     )
 
 
@@ -334,7 +374,8 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
     c = record["classification"]
     prov = record["provenance"]["input"]
     findings = [
-        f"Accuracy is {pct(c['accuracy'])} (95% CI {interval_pct(c['accuracy_ci'])}) on "
+        f"Accuracy is {pct(c['accuracy'], ci=c['accuracy_ci'])} (95% CI "
+        f"{interval_pct(c['accuracy_ci'], point=c['accuracy'])}) on "
         f"{plural(c['n'], 'row')}: {plural(c['errors'], 'error')}."
     ]
     dropped = prov["rows_dropped"]
@@ -373,8 +414,8 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
         and conf_summary["mean_correct"] is not None
     ):
         text = (
-            f"Wrong predictions have a mean confidence of {conf_summary['mean_wrong']:.2f}, "
-            f"against {conf_summary['mean_correct']:.2f} for correct ones"
+            f"Wrong predictions have a mean confidence of {score(conf_summary['mean_wrong'])}, "
+            f"against {score(conf_summary['mean_correct'])} for correct ones"
         )
         findings.append(text + _calibration_clause(record.get("calibration")) + ".")
     never_true = [m["label"] for m in c["per_class"] if m["support"] == 0]
@@ -394,41 +435,21 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
     return findings[:7]
 
 
-def num(x: float | None) -> str:
-    """Format a measurement readably: 43.27 -> '43.27', 123456.7 -> '123,457'."""
-    if x is None:
-        return "–"
-    text = f"{x:,.0f}" if abs(x) >= 1e5 else f"{x:.4g}"
-    return text.replace("-", "−")  # a true minus sign, as in the figures
-
-
-def signed(x: float) -> str:
-    """Format with an explicit sign: '+2.1' or '−2.1'."""
-    return ("+" if x >= 0 else "−") + num(abs(x))
-
-
-def interval_num(ci: dict[str, Any] | None) -> str:
-    """Format an interval of measurements: '40.1 to 46.5'."""
-    if ci is None:
-        return "–"
-    return f"{num(ci['low'])} to {num(ci['high'])}"
-
-
 def _bias_words(reg: dict[str, Any]) -> tuple[str, str]:
     """Say whether the mean residual is distinguishable from zero, as (short, sentence)."""
     ci = reg["intervals"].get("mean_residual")
     bias = reg["mean_residual"]
+    shown = f"{signed(bias, ci=ci)}, 95% CI {interval_num(ci, point=bias, signed=True)}"
     if ci is not None and (ci["low"] > 0 or ci["high"] < 0):
         way = "under-predicts" if bias > 0 else "over-predicts"
         return (
             f"the model {way} on average",
-            f"On average the model {way} by {num(abs(bias))} (mean residual {signed(bias)}, "
-            f"95% CI {interval_num(ci)}).",
+            f"On average the model {way} by {num(abs(bias), ci=ci)} (mean residual {shown}).",
         )
     return (
         "no clear bias (95% CI includes 0)",
-        f"No systematic bias: the mean residual {signed(bias)} has a 95% CI "
-        f"({interval_num(ci)}) that includes zero.",
+        f"No systematic bias: the mean residual {signed(bias, ci=ci)} has a 95% CI "
+        f"({interval_num(ci, point=bias, signed=True)}) that includes zero.",
     )
 
 
@@ -536,25 +557,27 @@ def regression_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "id": "mae",
             "label": "MAE",
-            "value": num(reg["mae"]),
-            "detail": f"mean absolute error; 95% CI {interval_num(ci.get('mae'))}",
+            "value": num(reg["mae"], ci=ci.get("mae")),
+            "detail": "mean absolute error; 95% CI "
+            f"{interval_num(ci.get('mae'), point=reg['mae'])}",
         },
         {
             "id": "rmse",
             "label": "RMSE",
-            "value": num(reg["rmse"]),
-            "detail": f"root mean squared error; 95% CI {interval_num(ci.get('rmse'))}",
+            "value": num(reg["rmse"], ci=ci.get("rmse")),
+            "detail": "root mean squared error; 95% CI "
+            f"{interval_num(ci.get('rmse'), point=reg['rmse'])}",
         },
         {
             "id": "r2",
             "label": "R²",
-            "value": f"{reg['r2']:.3f}",
+            "value": score(reg["r2"]),
             "detail": f"share of the variance explained, over {plural(reg['n'], 'row')}",
         },
         {
             "id": "bias",
             "label": "Mean residual",
-            "value": signed(reg["mean_residual"]),
+            "value": signed(reg["mean_residual"], ci=ci.get("mean_residual")),
             "detail": _bias_words(reg)[0],
         },
     ]
@@ -578,8 +601,10 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
     prov = record["provenance"]["input"]
     ci = reg["intervals"]
     findings = [
-        f"MAE is {num(reg['mae'])} (95% CI {interval_num(ci.get('mae'))}) and RMSE "
-        f"{num(reg['rmse'])} on {plural(reg['n'], 'row')}; R² is {reg['r2']:.3f}."
+        f"MAE is {num(reg['mae'], ci=ci.get('mae'))} (95% CI "
+        f"{interval_num(ci.get('mae'), point=reg['mae'])}) and RMSE "
+        f"{num(reg['rmse'], ci=ci.get('rmse'))} on {plural(reg['n'], 'row')}; R² is "
+        f"{score(reg['r2'])}."
     ]
     dropped = prov["rows_dropped"]
     if dropped:

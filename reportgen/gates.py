@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reportgen.archive import fingerprint, read_record
 from reportgen.describe import pct, points
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, as_written
 
 KINDS = ("fail-under", "fail-over", "max-drop")
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold
@@ -37,14 +37,14 @@ METRICS: dict[str, Metric] = {
         Metric("accuracy", "classification", True, "percent", True),
         Metric("error_rate", "classification", False, "percent", True),
         Metric("errors", "classification", False, "count", False),
-        Metric("macro_precision", "classification", True, "decimal", True),
-        Metric("macro_recall", "classification", True, "decimal", True),
+        Metric("macro_precision", "classification", True, "percent", True),
+        Metric("macro_recall", "classification", True, "percent", True),
         Metric("macro_f1", "classification", True, "decimal", True),
-        Metric("weighted_precision", "classification", True, "decimal", True),
-        Metric("weighted_recall", "classification", True, "decimal", True),
+        Metric("weighted_precision", "classification", True, "percent", True),
+        Metric("weighted_recall", "classification", True, "percent", True),
         Metric("weighted_f1", "classification", True, "decimal", True),
-        Metric("precision", "classification", True, "decimal", True, per_class=True),
-        Metric("recall", "classification", True, "decimal", True, per_class=True),
+        Metric("precision", "classification", True, "percent", True, per_class=True),
+        Metric("recall", "classification", True, "percent", True, per_class=True),
         Metric("f1", "classification", True, "decimal", True, per_class=True),
         Metric("brier", "probabilities", False, "decimal", False),
         Metric("log_loss", "probabilities", False, "decimal", False),
@@ -105,9 +105,18 @@ def _metric(name: str, where: str, text: str) -> Metric:
     )
 
 
+def _hundredth(raw: object) -> str:
+    """The user's number divided by 100, digit for digit: 75.04123 -> '0.7504123'."""
+    from decimal import Decimal
+
+    return format(Decimal(as_written(raw).strip()).scaleb(-2).normalize(), "f")
+
+
 def _threshold(kind: str, metric: Metric, raw: object, where: str, text: str) -> float:
     bad = ReportgenError(f"{where}: {text} has no number after '='; write e.g. {metric.name}=0.9.")
     percent = False
+    if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
+        raw = as_written(raw)  # a numpy number from Python: read as the user wrote it
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise bad
     if isinstance(raw, str):
@@ -137,7 +146,8 @@ def _threshold(kind: str, metric: Metric, raw: object, where: str, text: str) ->
                 f"{where}: {text} is not a fraction between 0 and 1 (or 0% and 100%)."
             )
         raise ReportgenError(
-            f"{where}: {text} is not a fraction: did you mean {value / 100:g} or {raw}%?"
+            f"{where}: {text} is not a fraction: did you mean {_hundredth(raw)} or "
+            f"{as_written(raw)}%?"
         )
     if metric.name == "r2" and kind != "max-drop" and value > 1:
         raise ReportgenError(f"{where}: {text} is above 1, the largest r2 there is.")
@@ -151,7 +161,7 @@ def gate_spec(kind: str, key: str, value: object, *, where: str | None = None) -
     """
     kind = _kind(kind)
     option = where or f"--{kind}"
-    text = f"{key}={value}"
+    text = f"{key}={as_written(value)}"
     name, label = key.strip(), None
     if "[" in name or "]" in name:
         open_at, close_at = name.find("["), name.rfind("]")
@@ -281,7 +291,7 @@ def _show(metric: Metric, values: Sequence[float], *, diff: bool = False) -> lis
         if metric.unit == "percent":
             return points(x, 1 + extra) if diff else pct(x, 1 + extra)
         if metric.unit == "decimal":
-            return f"{x:.{3 + extra}f}"
+            return f"{x:.{3 + extra}f}".replace("-", "−")
         if metric.unit == "count" and float(x).is_integer():
             return f"{int(x):,}"
         text = f"{x:,.{extra}f}" if abs(x) >= 1e5 else f"{x:.{4 + extra}g}"
@@ -398,6 +408,15 @@ def evaluate_gates(
         "baseline": None if baseline is None else _baseline_block(baseline, baseline_source),
         "items": items,
     }
+
+
+def shown_values(item: dict[str, Any]) -> tuple[str, str | None]:
+    """Write a gate's value and baseline in its metric's style: '84.8%', '0.736', '43.27'."""
+    metric = METRICS[item["metric"]]
+    base = item.get("baseline")
+    values = [item["value"]] if base is None else [item["value"], base]
+    texts = _show(metric, values)
+    return texts[0], None if base is None else texts[1]
 
 
 def reason_lines(gates: dict[str, Any]) -> list[str]:

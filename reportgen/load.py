@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import ReportgenError, format_rows
+from reportgen.errors import ReportgenError, as_written, format_rows, quoted
 from reportgen.readers import (
     check_file,
     clean_name,
@@ -409,7 +409,7 @@ def _regression_values(
             example = text.iloc[int(np.flatnonzero(bad)[0])]
             raise ReportgenError(
                 f"{where}: column '{col}' has {_cells(len(rows), 'non-numeric')} "
-                f"({format_rows(rows)}, such as {example!r}); a regression report needs "
+                f"({format_rows(rows)}, such as {quoted(example)}); a regression report needs "
                 "numbers in the true and predicted columns. If these are class labels, pass "
                 "--task classification."
             )
@@ -461,8 +461,8 @@ def _confidence(
         raise ReportgenError(
             f"{where}: no probability column for predicted "
             f"{'label' if len(missing) == 1 else 'labels'} "
-            f"{', '.join(repr(m) for m in missing[:10])} (expected "
-            f"{', '.join(repr(f'{columns.proba_prefix}{m}') for m in missing[:3])}), which "
+            f"{', '.join(quoted(m) for m in missing[:10])} (expected "
+            f"{', '.join(quoted(f'{columns.proba_prefix}{m}') for m in missing[:3])}), which "
             f"'{columns.y_pred}' predicts in {format_rows(rows)}. Each predicted label needs "
             "a probability column; name the prefix with --proba-prefix if it is another one."
         )
@@ -493,7 +493,7 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
         series = coerced
     if bad.any():
         rows = row_numbers[bad].tolist()
-        shown = f", such as {example!r}" if example is not None else ""
+        shown = f", such as {quoted(example)}" if example is not None else ""
         raise ReportgenError(
             f"{where}: probability column '{col}' has {_cells(len(rows), 'non-numeric')} "
             f"({format_rows(rows)}{shown}). Probabilities must be numbers between 0 and 1."
@@ -513,9 +513,9 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
         raise ReportgenError(
             f"{where}: probability column '{col}' has {len(rows)} "
             f"{'value' if len(rows) == 1 else 'values'} outside [0, 1] "
-            f"({format_rows(rows)}, such as {first!r}). If these are scores or logits, convert "
-            "them to probabilities first, or rename the columns so that they are not taken as "
-            "probabilities."
+            f"({format_rows(rows)}, such as {as_written(first)}). If these are scores or logits, "
+            "convert them to probabilities first, or rename the columns so that they are not "
+            "taken as probabilities."
         )
     clipped: np.ndarray = np.clip(values, 0.0, 1.0)
     return clipped

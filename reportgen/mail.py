@@ -20,8 +20,10 @@ import jinja2
 from reportgen import mail_figures as mf
 from reportgen.archive import fingerprint, record_from_html
 from reportgen.deliver import write_bytes_atomic
-from reportgen.describe import bucket_basis, count, plural
-from reportgen.errors import ReportgenError
+from reportgen.describe import bucket_basis, count, in_sentence, plural
+from reportgen.errors import ReportgenError, quoted
+from reportgen.gates import shown_values
+from reportgen.numbers import units_of
 from reportgen.render import environment, templates_dir
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
@@ -141,8 +143,13 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
     """Choose what the email shows, from the record only, and draw its figures."""
     gates = record.get("gates") or None
     if gates:  # a gate without a baseline or a reason may leave the key out
-        gates = dict(gates, items=[{"baseline": None, "reason": "", **g} for g in gates["items"]])
+        items = [{"baseline": None, "reason": "", **g} for g in gates["items"]]
+        for item in items:  # each value in its metric's style, as the gate's reason writes it
+            item["value_shown"], item["baseline_shown"] = shown_values(item)
+        gates = dict(gates, items=items)
     summary = record.get("summary") or {}  # older records may lack it
+    with units_of(record):  # the pictures' words write values as the page does
+        pictures = mf.email_pictures(record, max_buckets=MAX_SHORT, max_classes=15)
     context: dict[str, Any] = {
         "record": record,
         "report_name": report_name,
@@ -151,7 +158,7 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
         "findings": summary.get("findings") or [],
         "gates": gates,
         "gates_failed": [g for g in gates["items"] if not g["passed"]] if gates else [],
-        "pictures": mf.email_pictures(record, max_buckets=MAX_SHORT, max_classes=15),
+        "pictures": pictures,
         "max_short": MAX_SHORT,
         "cls": None,
         "buckets": None,
@@ -192,12 +199,14 @@ def _text_environment() -> jinja2.Environment:
 
 def render_text(context: dict[str, Any]) -> str:
     """Render the plain-text part."""
-    return _text_environment().get_template("email/message.txt.j2").render(**context)
+    with units_of(context.get("record")):
+        return _text_environment().get_template("email/message.txt.j2").render(**context)
 
 
 def render_email_html(context: dict[str, Any]) -> str:
     """Render the HTML body with its styles inlined on each element."""
-    page = environment().get_template("email/message.html.j2").render(**context)
+    with units_of(context.get("record")):
+        page = environment().get_template("email/message.html.j2").render(**context)
     css = (templates_dir() / "email" / "email.css").read_text(encoding="utf-8")
     return css_inline.inline(page, extra_css=css, load_remote_stylesheets=False)
 
@@ -222,7 +231,7 @@ def _addresses(values: Sequence[str], option: str) -> list[str]:
             or any(not a.username or not a.domain for a in addresses)
         ):
             raise ReportgenError(
-                f"{option} {value!r} is not an email address: give name@example.org or "
+                f"{option} {quoted(value)} is not an email address: give name@example.org or "
                 "'Name <name@example.org>' (several separated by commas)."
             )
         out.extend(str(a) for a in addresses)
@@ -233,11 +242,7 @@ def _subject(record: dict[str, Any]) -> str:
     """Say '<title> — accuracy 91.2%, macro F1 0.905', flagged when a CI gate failed."""
     parts = []
     for card in (record.get("summary") or {}).get("headline", [])[:2]:
-        label = card["label"]
-        # 'Accuracy' reads as 'accuracy' mid-sentence, but 'MAE' stays 'MAE'
-        if len(label) > 1 and label[1].islower():
-            label = label[0].lower() + label[1:]
-        parts.append(f"{label} {card['value']}")
+        parts.append(f"{in_sentence(card['label'])} {card['value']}")
     subject = " ".join(str(record["title"]).split())
     if parts:
         subject += " — " + ", ".join(parts)
@@ -302,7 +307,7 @@ def build_message(
     recipients = _addresses([to] if isinstance(to, str) else to, "--to")
     senders = _addresses([sender], "--from") if sender is not None else []
     if len(senders) > 1:
-        raise ReportgenError(f"--from {sender!r} names {len(senders)} addresses; give one.")
+        raise ReportgenError(f"--from {quoted(sender)} names {len(senders)} addresses; give one.")
     context = _content(record, report_name)
     pictures = list(context["pictures"].values())
     text = render_text(context)

@@ -95,7 +95,7 @@ def confusion_png(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Png
         # a square-root scale keeps a 5% confusion visible beside a 95% diagonal
         norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
         ax.imshow(share, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
-        short = [_short(lab) for lab in labels]
+        short = [_short(lab, 24) for lab in labels]  # as the other email figures
         ax.set_xticks(
             range(k),
             labels=short,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     value = environ.get(name, "").strip().lower()
     if value not in _TRUE + _FALSE:
         raise ReportgenError(
-            f"{name}={environ[name]!r} is not a yes or no: give 1/true/yes or 0/false/no."
+            f"{name}={quoted(environ[name])} is not a yes or no: give 1/true/yes or 0/false/no."
         )
     return value in _TRUE
 
@@ -64,7 +64,9 @@ def smtp_settings(
     if port is None and environ.get("REPORTGEN_SMTP_PORT", "").strip():
         text = environ["REPORTGEN_SMTP_PORT"].strip()
         if not text.isdigit():
-            raise ReportgenError(f"REPORTGEN_SMTP_PORT={text!r} is not a port number (1 to 65535).")
+            raise ReportgenError(
+                f"REPORTGEN_SMTP_PORT={quoted(text)} is not a port number (1 to 65535)."
+            )
         port = int(text)
     if port is not None and not 0 < port < 65536:
         raise ReportgenError(f"--smtp-port {port} is not a port number: give 1 to 65535.")
@@ -80,8 +82,8 @@ def smtp_settings(
     password = environ.get("REPORTGEN_SMTP_PASSWORD") or None
     if login and password is None:
         raise ReportgenError(
-            f"--smtp-user {login!r} needs a password: set REPORTGEN_SMTP_PASSWORD (the password "
-            "is read only from the environment, never from an option)."
+            f"--smtp-user {quoted(login)} needs a password: set REPORTGEN_SMTP_PASSWORD (the "
+            "password is read only from the environment, never from an option)."
         )
     return SmtpSettings(host, port, use_starttls, use_ssl, login, password)
 
@@ -148,7 +150,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
             refused = smtp.send_message(outgoing, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as exc:
         raise ReportgenError(
-            f"{where} refused the login of user {settings.user!r} "
+            f"{where} refused the login of user {quoted(settings.user)} "
             f"({_reply(exc.smtp_code, exc.smtp_error)}): check --smtp-user and "
             "REPORTGEN_SMTP_PASSWORD."
         ) from exc
@@ -170,7 +172,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
         ) from exc
     except smtplib.SMTPSenderRefused as exc:
         raise ReportgenError(
-            f"{where} refused the sender {exc.sender!r} ({_reply(exc.smtp_code, exc.smtp_error)}): "
+            f"{where} refused the sender {quoted(exc.sender)} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}): "
             "give a --from address the server accepts for this login; nothing was sent."
         ) from exc
     except smtplib.SMTPResponseException as exc:
@@ -199,8 +202,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
         ) from exc
     except socket.gaierror as exc:
         raise ReportgenError(
-            f"cannot find the SMTP server {settings.host!r} ({exc.strerror}): check --smtp-host "
-            "or REPORTGEN_SMTP_HOST."
+            f"cannot find the SMTP server {quoted(settings.host)} ({exc.strerror}): check "
+            "--smtp-host or REPORTGEN_SMTP_HOST."
         ) from exc
     except TimeoutError as exc:
         raise ReportgenError(

@@ -10,7 +10,7 @@ import click
 
 from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,9 +129,9 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
     if isinstance(value, dict):
         raise ReportgenError(f"{where}: should be a value, not a table.")
     if isinstance(value, list) and not param.multiple:
-        raise ReportgenError(f"{where}: takes one value, not a list ({value!r}).")
+        raise ReportgenError(f"{where}: takes one value, not a list ({quoted(value)}).")
     if param.is_flag and not isinstance(value, bool):
-        raise ReportgenError(f"{where}: should be true or false, not {value!r}.")
+        raise ReportgenError(f"{where}: should be true or false, not {quoted(value)}.")
     values = value if isinstance(value, list) else [value]
     for item in values:
         if isinstance(item, (dict, list)):
@@ -141,7 +141,7 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
         if isinstance(param.type, click.types.IntParamType) and (
             isinstance(item, bool) or (isinstance(item, float) and not item.is_integer())
         ):
-            raise ReportgenError(f"{where}: should be a whole number, not {item!r}.")
+            raise ReportgenError(f"{where}: should be a whole number, not {quoted(item)}.")
     if param.name in PATH_OPTIONS:
         values = [config.resolve(str(v)) for v in values]
     try:
@@ -152,7 +152,7 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
     except click.BadParameter as exc:
         raise ReportgenError(f"{where}: {exc.message}") from exc
     if param.name == "max_bytes":
-        parse_size(checked[0], where=f"{where} = {value!r}")
+        parse_size(checked[0], where=f"{where} = {quoted(value)}")
     return checked if param.multiple else checked[0]
 
 

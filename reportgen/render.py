@@ -11,8 +11,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from reportgen import describe
+from reportgen import describe, numbers
 from reportgen.budget import size_text
+from reportgen.cells import label_cells
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,21 @@ def embed_json(record: dict[str, Any]) -> Markup:
     return Markup(text)
 
 
-def _breakable(text: object) -> Markup:
-    """Escape text and let long identifiers wrap after '_', '/' and '-' rather than anywhere."""
+def _card_value(text: object) -> Markup:
+    """Escape a headline card's value so that it breaks only at spaces, and an arrow starts a line.
+
+    A label such as 'severe_tube_defect' is never split inside (the CSS breaks a word only when
+    it alone is wider than the card); in 'a → b' the line may break before the arrow only: the
+    arrow and what follows sit in one inline block, and the text stays as written.
+    """
+    first, arrow, rest = str(text).partition(" → ")
+    if not arrow:
+        return Markup(escape(first))
+    return Markup(f'{escape(first)} <span class="card-then">→ {escape(rest)}</span>')
+
+
+def _wrap_points(text: object) -> Markup:
+    """Escape a label and let it wrap after '_', '/' and '-' rather than anywhere (email tables)."""
     escaped = str(escape(str(text)))
     for mark in ("_", "/", "-"):
         escaped = escaped.replace(mark, mark + "<wbr>")
@@ -64,6 +78,7 @@ def _fixed(x: float | None, digits: int = 3) -> str:
 
 
 def _cell(value: Any) -> str:
+    """Show a metadata cell: numbers to four significant digits, the rest as written."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -71,7 +86,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return numbers.plain(value)
     return str(value)
 
 
@@ -87,21 +102,29 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        pct=describe.pct,
-        points=describe.points,
-        pvalue=describe.pvalue,
-        num=describe.num,
-        signed=describe.signed,
-        interval_num=describe.interval_num,
-        interval_pct=describe.interval_pct,
-        count=describe.count,
+        count=numbers.count,
+        signed_count=numbers.signed_count,
+        pvalue=numbers.pvalue,
+        pct=numbers.pct,
+        interval_pct=numbers.interval_pct,
+        points=numbers.points,
+        signed_points=numbers.signed_points,
+        interval_points=numbers.interval_points,
+        score=numbers.score,
+        signed_score=numbers.signed_score,
+        interval_score=numbers.interval_score,
+        num=numbers.num,
+        signed=numbers.signed,
+        interval_num=numbers.interval_num,
+        plain=numbers.plain,
         bucket_basis=describe.bucket_basis,
         bucket_pairs=describe.bucket_pairs,
         ceiling_text=describe.ceiling_text,
         fixed=_fixed,
         cell=_cell,
         embed_json=embed_json,
-        breakable=_breakable,
+        card_value=_card_value,
+        wrap_points=_wrap_points,
         filesize=size_text,
     )
     return env
@@ -118,10 +141,12 @@ def render_html(
     env = environment()
     css = (templates_dir() / "style.css").read_text(encoding="utf-8")
     template = env.get_template("report.html.j2")
-    return template.render(
-        record=record,
-        sections=sections,
-        figures={k: Markup(v) for k, v in figures.items()},
-        thumbnails=thumbnails or {},
-        css=Markup(css),
-    )
+    with numbers.units_of(record):
+        page = template.render(
+            record=record,
+            sections=sections,
+            figures={k: Markup(v) for k, v in figures.items()},
+            thumbnails=thumbnails or {},
+            css=Markup(css),
+        )
+    return label_cells(page)

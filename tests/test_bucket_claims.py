@@ -339,10 +339,10 @@ def test_threshold_within_the_relative_limit_says_what_the_limit_is() -> None:
     kept = (pred == 1) & (conf >= 0.99)
     precision, recall = precision_score(true, kept), recall_score(true, kept)
     assert recall >= MIN_RECALL_KEPT * recall_score(true, pred)
-    assert s.text == "Predict 'pos' only at confidence ≥ 0.99"
+    assert s.text == "Predict 'pos' only at confidence ≥ 0.990"
     assert (
-        f"precision becomes {precision:.2f} and recall goes from "
-        f"{recall_score(true, pred):.2f} to {recall:.2f}"
+        f"precision becomes {100 * precision:.1f}% and recall goes from "
+        f"{100 * recall_score(true, pred):.1f}% to {100 * recall:.1f}%"
     ) in s.evidence
     assert "(a suggested threshold keeps at least 80% of the current recall)" in s.evidence
     assert s.from_sample is False

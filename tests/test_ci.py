@@ -170,7 +170,7 @@ def test_buckets_table() -> None:
     # the sheet is a random sample of the dev split's errors, the rows the report describes
     assert "### Error buckets (top 3 of 6) of 30 reviewed errors" in lines
     assert "| Bucket | Errors | Share | Try first |" in lines
-    assert "| rare class | 15 | 50% | Add or collect more examples of the class |" in lines
+    assert "| rare class | 15 | 50.0% | Add or collect more examples of the class |" in lines
     start = lines.index("| Bucket | Errors | Share | Try first |")
     assert [line[:1] for line in lines[start : start + 6]] == ["|"] * 5 + [""]
     # what the shares are: the same sentence as on the page
@@ -183,7 +183,7 @@ def test_regression_summary() -> None:
     record["gates"] = evaluate_gates(record, [parse_gate("fail-over", "mae=50")])
     lines = summary_markdown(record).splitlines()
     assert lines[2] == "predictions.csv · 442 rows · regression"
-    assert "| MAE | 44.49 | mean absolute error; 95% CI 41.6 to 47.54 |" in lines
+    assert "| MAE | 44.5 | mean absolute error; 95% CI 41.6 to 47.5 |" in lines
     assert "### Gates: all 1 passed" in lines
     assert "- ✅ **mae \\<= 50**: mae is 44.49, at or below the 50 ceiling" in lines
 
@@ -303,7 +303,7 @@ def test_junit_escapes_labels() -> None:
     assert cases[0].get("name") == 'recall[<&"x] >= 0.9'
     failure = cases[0].find("failure")
     assert failure is not None
-    assert failure.get("message") == 'recall[<&"x] is 0.500, under the 0.900 floor'
+    assert failure.get("message") == 'recall[<&"x] is 50.0%, under the 90.0% floor'
     # a control character XML cannot carry is replaced, not left to break the file
     record["gates"]["items"][1]["gate"] = "recall[bell\x07] >= 1"
     cases = ET.fromstring(junit_xml(record)).findall("testsuite/testcase")

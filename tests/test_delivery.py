@@ -255,7 +255,8 @@ def test_every_output_is_listed_on_stdout(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 1, result.output  # a gate failed: everything is still written
     assert result.stdout.splitlines() == [
-        f"wrote {out}/r.html: 569 rows, accuracy 75.7%, macro f1 0.732, errors 138",
+        f"wrote {out}/r.html: dev split: 256 of 569 rows, accuracy 73.8%, ROC AUC 0.826, "
+        "average precision 0.745",
         f"wrote {out}/r.json: the record (JSON)",
         f"wrote {out}/s.md: the job summary (Markdown)",
         f"appended {step}: the job summary ($GITHUB_STEP_SUMMARY)",
@@ -268,8 +269,8 @@ def test_every_output_is_listed_on_stdout(tmp_path: Path) -> None:
     ]  # fmt: skip
     # gate lines stay on stderr, and nothing else: the addresses and the date are set
     assert result.stderr.splitlines() == [
-        "reportgen: gate failed: accuracy is 75.7%, under the 90.0% floor",
-        "reportgen: gate passed: macro_f1 is 0.732, at or above the 0.500 floor",
+        "reportgen: gate failed: accuracy is 73.8%, under the 90.0% floor",
+        "reportgen: gate passed: macro_f1 is 0.712, at or above the 0.500 floor",
     ]
 
 

@@ -369,7 +369,7 @@ def test_reasons_for_each_kind(cancer: dict[str, Any], diabetes: dict[str, Any])
     )
     assert reason_lines(gates) == [
         "gate failed: accuracy is 75.7%, under the 90.0% floor",
-        "gate passed: recall[malignant] is 0.604, at or above the 0.600 floor",
+        "gate passed: recall[malignant] is 60.4%, at or above the 60.0% floor",
         "gate failed: ece is 0.035, over the 0.030 ceiling",
     ]
     gates = evaluate_gates(diabetes, [parse_gate("fail-over", "rmse=60")])
@@ -392,7 +392,7 @@ def test_item_shape(cancer: dict[str, Any]) -> None:
                 "value": pytest.approx(128 / 212),
                 "baseline": None,
                 "passed": False,
-                "reason": "recall[malignant] is 0.604, under the 0.800 floor",
+                "reason": "recall[malignant] is 60.4%, under the 80.0% floor",
             }
         ],
     }

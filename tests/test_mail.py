@@ -359,11 +359,11 @@ def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
     assert failed["Subject"].startswith("[gates failed] Finned-tube inspection")
     got = parts(failed)
     assert "CI gates: FAILED (1 of 2 failed)" in got["text"]
+    # values in their metric's style: recall and accuracy as percentages
     assert (
-        "FAIL  recall[tube_defect] >= 0.8: 0.7234 — recall of tube_defect is 0.7234"
-        in (got["text"])
+        "FAIL  recall[tube_defect] >= 0.8: 72.3% — recall of tube_defect is 0.7234" in (got["text"])
     )
-    assert "pass  accuracy >= 0.8: 0.8483" in got["text"]
+    assert "pass  accuracy >= 0.8: 84.8%" in got["text"]
     assert "1 of 2 gates failed." in got["html"] and "recall[tube_defect] &gt;= 0.8" in got["html"]
 
     passed = {**GATES, "passed": True, "items": [dict(g, passed=True) for g in GATES["items"]]}
@@ -379,7 +379,7 @@ def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
 def test_gates_may_leave_out_baseline_and_reason(pages: dict[str, str]) -> None:
     bare = [{k: v for k, v in g.items() if k not in ("baseline", "reason")} for g in GATES["items"]]
     got = parts(build_message(edited(pages["cancer"], gates=dict(GATES, items=bare))))
-    assert "  FAIL  recall[tube_defect] >= 0.8: 0.7234\n" in got["text"]
+    assert "  FAIL  recall[tube_defect] >= 0.8: 72.3%\n" in got["text"]
 
 
 def test_a_record_without_summary_still_mails(pages: dict[str, str]) -> None:
@@ -390,7 +390,7 @@ def test_a_record_without_summary_still_mails(pages: dict[str, str]) -> None:
 
 def test_subject_of_regression_keeps_abbreviations(pages: dict[str, str]) -> None:
     assert build_message(pages["diabetes"])["Subject"] == (
-        "Diabetes progression: ridge regression — MAE 44.49, RMSE 54.64"
+        "Diabetes progression: ridge regression — MAE 44.5, RMSE 54.6"
     )
 
 

@@ -218,7 +218,13 @@ def test_diabetes_report_matches_sklearn_and_has_the_sections(tmp_path: Path) ->
     assert record["sections"] == ["summary", "residuals", "largest-errors", "slices", "provenance"]
     assert page.count("<svg") == 4  # two residual figures, one per slice column
     cards = {c["id"]: c["value"] for c in record["summary"]["headline"]}
-    assert cards["mae"] == f"{reg['mae']:.4g}" and cards["mae"] in page
+    # the page's resolution: two significant digits of the MAE interval's half-width
+    ci = reg["intervals"]["mae"]
+    decimals = max(0, 1 - math.floor(math.log10((ci["high"] - ci["low"]) / 2)))
+    assert cards["mae"] == f"{reg['mae']:.{decimals}f}" and cards["mae"] in page
+    assert (
+        f"mean absolute error; 95% CI {ci['low']:.{decimals}f} to {ci['high']:.{decimals}f}" in page
+    )
 
 
 def test_largest_errors_are_the_extremes_in_each_direction(tmp_path: Path) -> None:

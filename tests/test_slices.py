@@ -257,3 +257,29 @@ def test_a_report_on_errors_unrelated_to_the_columns_says_nothing_stands_out(
     ) in page
     assert 'badge-warn">stands out' not in page
     assert tree["significant"] == 0 and "<caption>Exploratory: error-tree rules" in page
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_many_valued_column_says_how_many_values_share_the_other_group(
+    tmp_path: Path, task: str
+) -> None:
+    # 30 categories: the 19 most frequent shown apart, the other 11 in one group, on the page
+    rng = np.random.default_rng(3)
+    n = 600
+    site = [f"s{i:02d}" for i in rng.integers(0, 30, n)]
+    if task == "regression":
+        y = rng.normal(100, 10, n)
+        frame = pd.DataFrame({"y_true": y, "y_pred": y + rng.normal(0, 5, n), "site": site})
+    else:
+        y = rng.integers(0, 3, n)
+        pred = np.where(rng.random(n) < 0.2, (y + 1) % 3, y)
+        frame = pd.DataFrame({"y_true": y, "y_pred": pred, "site": site})
+    path = tmp_path / "p.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        main, ["build", str(path), "--task", task, "--slice", "site", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "19 most frequent" in page and "the other 11" in page

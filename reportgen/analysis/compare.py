@@ -19,7 +19,7 @@ from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.stats import Z95, Interval, mean_interval
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, as_written
 from reportgen.table import PredictionTable
 
 RESAMPLES = 2000  # paired bootstrap resamples for the classification deltas
@@ -175,8 +175,8 @@ def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str
     else:
         assert a.y_true_values is not None and b.y_true_values is not None
         differ = ~np.isclose(a.y_true_values, b.y_true_values, rtol=TRUE_RTOL, atol=0.0)
-        shown_a = [repr(float(v)) for v in a.y_true_values[differ][:3]]
-        shown_b = [repr(float(v)) for v in b.y_true_values[differ][:3]]
+        shown_a = [as_written(v) for v in a.y_true_values[differ][:3]]
+        shown_b = [as_written(v) for v in b.y_true_values[differ][:3]]
     if differ.any():
         rows = np.flatnonzero(differ)
         if method == "id":

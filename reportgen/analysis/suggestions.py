@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.classification import ClassificationResult
+from reportgen.numbers import pct, score
 
 TRAIN_NAMES = ("train", "training", "trn")
 # a class is "far rarer" in train when its share there is below this fraction of elsewhere
@@ -30,10 +31,6 @@ class Suggestion:
     text: str
     evidence: str
     from_sample: bool = False  # counted in the streamed analysis sample, not in every row
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
 
 
 def split_suggestions(
@@ -91,7 +88,7 @@ def split_suggestions_from_counts(
                         "rare-in-train",
                         label,
                         f"Add examples of '{label}' to the train split, or oversample it",
-                        f"'{label}' is {share_train:.1%} of '{train}' but {share_other:.1%} of "
+                        f"'{label}' is {pct(share_train)} of '{train}' but {pct(share_other)} of "
                         f"{others} ({int(train_counts[i]):,} against {int(other_counts[i]):,} "
                         "examples).",
                     )
@@ -111,8 +108,8 @@ def rare_class_suggestions(result: ClassificationResult) -> list[Suggestion]:
                     "rare-class-recall",
                     m.label,
                     f"Oversample '{m.label}' or weight it more in the loss",
-                    f"'{m.label}' is {share:.1%} of the rows and its recall is {_pct(m.recall)} "
-                    f"against a macro average of {_pct(macro_recall)} "
+                    f"'{m.label}' is {pct(share)} of the rows and its recall is {pct(m.recall)} "
+                    f"against a macro average of {pct(macro_recall)} "
                     f"({m.false_negatives:,} of {m.support:,} missed).",
                 )
             )
@@ -176,11 +173,11 @@ def threshold_suggestions(
             Suggestion(
                 "threshold",
                 m.label,
-                f"Predict '{m.label}' only at confidence ≥ {threshold:.2f}",
+                f"Predict '{m.label}' only at confidence ≥ {score(threshold)}",
                 f"{where} has {m.false_positives:,} false positives (precision "
-                f"{m.precision:.2f}); at confidence ≥ {threshold:.2f} precision becomes "
-                f"{precision:.2f} and recall goes from {m.recall:.2f} to {recall_after:.2f} "
-                f"(a suggested threshold keeps at least {_pct(MIN_RECALL_KEPT)} of the current "
+                f"{pct(m.precision)}); at confidence ≥ {score(threshold)} precision becomes "
+                f"{pct(precision)} and recall goes from {pct(m.recall)} to {pct(recall_after)} "
+                f"(a suggested threshold keeps at least {MIN_RECALL_KEPT:.0%} of the current "
                 "recall).",
                 from_sample=sample is not None,
             )
@@ -214,7 +211,7 @@ def confident_error_suggestion(count: int, errors: int) -> list[Suggestion]:
             "review-labels",
             "confident errors",
             f"Review the labels of the {count:,} errors predicted with confidence ≥ {CONFIDENT}",
-            f"{count:,} of {errors:,} errors ({count / max(1, errors):.0%}) "
+            f"{count:,} of {errors:,} errors ({pct(count / max(1, errors))}) "
             f"have confidence ≥ {CONFIDENT}; confident mistakes are often label errors.",
         )
     ]

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
 from reportgen.figures.svg import figure_style, new_figure
+from reportgen.numbers import pct
 
 BLUE = "#0b5cad"
 ORANGE = "#d55e00"
@@ -185,7 +186,7 @@ def describe_thresholds(result: BinaryThresholds) -> tuple[str, str]:
         else f"Right: no ROC curve. {result.undefined}"
     )
     at = (
-        f"precision {p.precision:.3f}, recall {p.recall:.3f}"
+        f"precision {pct(p.precision)}, recall {pct(p.recall)}"
         if p.precision is not None and p.recall is not None
         else "nothing predicted positive"
     )

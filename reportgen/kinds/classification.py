@@ -210,7 +210,8 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "classification-report",
             "Classification report",
             "Precision: of the samples predicted as a class, the share that truly are. Recall: of "
-            "the samples of a class, the share found. Intervals are 95% Wilson intervals.",
+            "the samples of a class, the share found. Each comes with its 95% interval, wide "
+            "where a class has few samples.",
         ),
         *(
             [

@@ -27,9 +27,23 @@ from reportgen.analysis.compare import (
     sample_positions,
 )
 from reportgen.analysis.samples import MAX_TEXT
-from reportgen.describe import count, interval_num, num, pct, plural, pvalue, signed
+from reportgen.describe import plural
 from reportgen.images import ImageLoader
 from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
+from reportgen.numbers import (
+    count,
+    interval_num,
+    interval_points,
+    interval_score,
+    num,
+    pct,
+    pvalue,
+    score,
+    signed,
+    signed_points,
+    signed_score,
+    units_of,
+)
 from reportgen.record import classification_block, regression_block
 from reportgen.render import Section
 from reportgen.table import PredictionTable
@@ -67,25 +81,6 @@ class PartialSection(Section):
 # ---------------------------------------------------------------- words
 
 
-def signed_points(x: float, digits: int = 1) -> str:
-    """Format a change of a proportion in percentage points: 0.083 -> '+8.3 pt'."""
-    text = f"{100 * x:+.{digits}f} pt"
-    return text.replace("-", "−")
-
-
-def signed_fixed(x: float, digits: int = 3) -> str:
-    """Format a change with a sign and fixed digits: 0.12 -> '+0.120'."""
-    return f"{x:+.{digits}f}".replace("-", "−")
-
-
-def _ci_points(ci: list[float] | None) -> str:
-    return "–" if ci is None else f"{signed_points(ci[0])} to {signed_points(ci[1])}"
-
-
-def _ci_fixed(ci: list[float] | None) -> str:
-    return "–" if ci is None else f"{signed_fixed(ci[0])} to {signed_fixed(ci[1])}"
-
-
 def _p_words(p: float) -> str:
     text = pvalue(p)
     return f"p {text}" if text.startswith("<") else f"p = {text}"
@@ -115,14 +110,16 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
         _card(
             "accuracy-change",
             "Accuracy change",
-            signed_points(acc["delta"]),
-            f"{pct(acc['a'])} → {pct(acc['b'])}; 95% CI {_ci_points(acc['ci'])}",
+            signed_points(acc["delta"], ci=acc["ci"]),
+            f"{pct(acc['a'])} → {pct(acc['b'])}; 95% CI "
+            f"{interval_points(acc['ci'], point=acc['delta'])}",
         ),
         _card(
             "macro-f1-change",
             "Macro F1 change",
-            signed_fixed(f1["delta"]),
-            f"{f1['a']:.3f} → {f1['b']:.3f}; 95% CI {_ci_fixed(f1['ci'])}",
+            signed_score(f1["delta"], ci=f1["ci"]),
+            f"{score(f1['a'])} → {score(f1['b'])}; 95% CI "
+            f"{interval_score(f1['ci'], point=f1['delta'], signed=True)}",
         ),
         _card("fixed", "Fixed", count(c["fixed"]), f"wrong for {name_a}, right for {name_b}"),
         _card("broken", "Broken", count(c["broken"]), f"right for {name_a}, wrong for {name_b}"),
@@ -138,8 +135,9 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
 def _class_finding(row: dict[str, Any], way: str) -> str:
     small = f" (small class: {plural(row['support'], 'sample')})" if row["small_support"] else ""
     return (
-        f"The largest {way} is '{row['label']}'{small}: F1 {row['a']['f1']:.3f} → "
-        f"{row['b']['f1']:.3f} ({signed_fixed(row['delta']['f1'])}), recall "
+        f"The largest {way} is '{row['label']}'{small}: F1 {score(row['a']['f1'])} → "
+        f"{score(row['b']['f1'])} ({signed_score(row['delta']['f1'], ci=row['f1_delta_ci'])}), "
+        "recall "
         f"{pct(row['a']['recall'])} → {pct(row['b']['recall'])}."
     )
 
@@ -163,9 +161,11 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
         )
     way = "rises" if acc["delta"] > 0 else ("falls" if acc["delta"] < 0 else "stays")
     findings.append(
-        f"Accuracy {way} from {pct(acc['a'])} to {pct(acc['b'])} ({signed_points(acc['delta'])}, "
-        f"95% CI {_ci_points(acc['ci'])}); macro F1 from {f1['a']:.3f} to {f1['b']:.3f} "
-        f"({signed_fixed(f1['delta'])}, 95% CI {_ci_fixed(f1['ci'])})."
+        f"Accuracy {way} from {pct(acc['a'])} to {pct(acc['b'])} "
+        f"({signed_points(acc['delta'], ci=acc['ci'])}, 95% CI "
+        f"{interval_points(acc['ci'], point=acc['delta'])}); macro F1 from {score(f1['a'])} to "
+        f"{score(f1['b'])} ({signed_score(f1['delta'], ci=f1['ci'])}, 95% CI "
+        f"{interval_score(f1['ci'], point=f1['delta'], signed=True)})."
     )
     present = [r for r in c["per_class"] if r["support"] > 0]
     gains = [r for r in present if r["delta"]["f1"] > 0]
@@ -226,31 +226,36 @@ def _bucket_findings(items: list[dict[str, Any]], name_a: str, name_b: str) -> l
 
 
 def _delta_words(d: dict[str, Any]) -> str:
-    return f"{num(d['a'])} → {num(d['b'])} ({signed(d['delta'])}"
+    """Say 'a → b (+change, 95% CI low to high)' for a metric in data units."""
+    return (
+        f"{num(d['a'])} → {num(d['b'])} ({signed(d['delta'], ci=d['ci'])}, 95% CI "
+        f"{interval_num(d['ci'], point=d['delta'], signed=True)})"
+    )
 
 
 def regression_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The numbers a reviewer quotes about a regression comparison."""
     c = record["comparison"]
     d, ch = c["deltas"], c["changes"]
-    ci = d["r2"]["ci"]
-    r2_ci = None if ci is None else [ci["low"], ci["high"]]
+    r2 = d["r2"]
     p = ch["sign_test"]["exact_p"]
     return [
         *(
             _card(
                 f"{key}-change",
                 f"{label} change",
-                signed(d[key]["delta"]),
-                f"{num(d[key]['a'])} → {num(d[key]['b'])}; 95% CI {interval_num(d[key]['ci'])}",
+                signed(d[key]["delta"], ci=d[key]["ci"]),
+                f"{num(d[key]['a'])} → {num(d[key]['b'])}; 95% CI "
+                f"{interval_num(d[key]['ci'], point=d[key]['delta'], signed=True)}",
             )
             for key, label in (("mae", "MAE"), ("rmse", "RMSE"))
         ),
         _card(
             "r2-change",
             "R² change",
-            signed_fixed(d["r2"]["delta"]),
-            f"{d['r2']['a']:.3f} → {d['r2']['b']:.3f}; 95% CI {_ci_fixed(r2_ci)}",
+            signed_score(r2["delta"], ci=r2["ci"]),
+            f"{score(r2['a'])} → {score(r2['b'])}; 95% CI "
+            f"{interval_score(r2['ci'], point=r2['delta'], signed=True)}",
         ),
         _card(
             "rows-closer",
@@ -283,14 +288,13 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
             "Rows were matched by their order in the two files: neither has an id column."
         )
     findings.append(
-        f"MAE {_delta_words(d['mae'])}, 95% CI {interval_num(d['mae']['ci'])}); RMSE "
-        f"{_delta_words(d['rmse'])}, 95% CI {interval_num(d['rmse']['ci'])}); R² "
-        f"{d['r2']['a']:.3f} → {d['r2']['b']:.3f}."
+        f"MAE {_delta_words(d['mae'])}; RMSE {_delta_words(d['rmse'])}; R² "
+        f"{score(d['r2']['a'])} → {score(d['r2']['b'])}."
     )
     bias = d["mean_residual"]
     findings.append(
         f"The mean residual (bias) goes from {signed(bias['a'])} to {signed(bias['b'])}; the "
-        f"change has a 95% CI of {interval_num(bias['ci'])}."
+        f"change has a 95% CI of {interval_num(bias['ci'], point=bias['delta'], signed=True)}."
     )
     for key, way in (("grew", "grew"), ("shrank", "shrank")):
         rows = record["samples"][key]["rows"]
@@ -567,8 +571,8 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
             "compare-classes",
             "Per-class changes",
             f"Precision, recall and F1 of each class for {name_a} and {name_b}, and the change. "
-            "F1 changes have 95% paired bootstrap intervals; an interval that spans zero is a "
-            "change the data cannot tell from chance.",
+            "F1 changes have 95% intervals; an interval that spans zero is a change the data "
+            "cannot tell from chance.",
         ),
         Section(
             "compare-confusion",
@@ -757,10 +761,11 @@ def assemble_regression(joined: Joined, meta: Meta, options: CompareOptions) -> 
     density = comp.n > DENSITY_ABOVE
     record["figures"] = {"paired_errors": {"density": density, "points": comp.n}}
     figures = regression_figures(y_true, pred_a, pred_b, names=names, density=density)
-    record["summary"] = {
-        "headline": regression_headline(record),
-        "findings": regression_findings(record),
-    }
+    with units_of(record):
+        record["summary"] = {
+            "headline": regression_headline(record),
+            "findings": regression_findings(record),
+        }
     sections = regression_sections(record)
     record["sections"] = [s.id for s in sections]
     return Assembled(record, figures, sections)

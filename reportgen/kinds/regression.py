@@ -13,6 +13,7 @@ from reportgen.analysis.samples import largest_errors
 from reportgen.analysis.slices import ResidualSlice
 from reportgen.describe import regression_findings, regression_headline
 from reportgen.kinds import Assembled, Meta, provenance_section
+from reportgen.numbers import units_of
 from reportgen.record import base_record, regression_block, residual_slices_block, samples_block
 from reportgen.render import Section
 from reportgen.table import PredictionTable
@@ -160,10 +161,11 @@ def assemble(
         "residuals": {"density": result.density, "points": result.n},
         "slices": [s.column for s in slices],
     }
-    record["summary"] = {
-        "headline": regression_headline(record),
-        "findings": regression_findings(record),
-    }
+    with units_of(record):  # every value in data units at the page's one resolution
+        record["summary"] = {
+            "headline": regression_headline(record),
+            "findings": regression_findings(record),
+        }
     sections = regression_sections(record)
     record["sections"] = [s.id for s in sections]
     return Assembled(record, make_figures(result, y_true, y_pred, slices), sections)

@@ -22,7 +22,7 @@ from reportgen.analysis.calibration import CalibrationSums
 from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments
 from reportgen.analysis.suggestions import CONFIDENT
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
 from reportgen.stream.fold import Keep, Labels, ValueCounts, grow, keyed, remap_matrix
@@ -473,7 +473,7 @@ class Fold:
                 raise ReportgenError(
                     f"{source.where}: probability columns name labels that never occur in "
                     f"'{cols.y_true}' or '{cols.y_pred}': "
-                    f"{', '.join(repr(cols.proba[u]) for u in unknown[:5])}."
+                    f"{', '.join(quoted(cols.proba[u]) for u in unknown[:5])}."
                 )
             out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
             out.step_matrices = {
