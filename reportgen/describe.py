@@ -522,10 +522,11 @@ def regression_pattern_findings(record: dict[str, Any]) -> list[str]:
     what = [w for w, _, _ in quiet]
     listed = what[0] if len(what) == 1 else f"{', no '.join(what[:-1])} and no {what[-1]}"
     tested = sum(t for _, t, _ in quiet)
-    of = "" if tested == slices["tested"] else f" of {slices['tested']:,}"
+    total = slices["tested"]
+    over = "" if tested == total else f", corrected over all {total:,} tests of the report"
     out.append(
-        f"No {listed} stands out once chance is accounted for ({tested:,}{of} tests"
-        f"{sampled}, every adjusted p ≥ {alpha:g})."
+        f"No {listed} stands out once chance is accounted for ({tested:,} tests{sampled}: "
+        f"every adjusted p ≥ {alpha:g}{over})."
     )
     return out
 

@@ -410,7 +410,7 @@ def test_tags_on_no_error_keep_the_buckets_section_with_its_warnings(tmp_path: P
     assert "experiments" not in report.record["sections"]
     buckets = text_of(page, "buckets")
     assert "No error carries a tag yet." in buckets
-    assert "1 tagged rows are correct predictions" in buckets
+    assert "1 tagged row is a correct prediction" in buckets
     assert 'href="#buckets"' in page
 
 
