@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail, welch_test
-from reportgen.analysis.stats import Interval, mean_interval, wilson_interval
+from reportgen.analysis.stats import Interval, interval_of, wilson_interval
 
 QUANTILE_BINS = 5
 MAX_GROUPS = 20
@@ -223,7 +223,7 @@ def residual_slices(
                     name=grouping.conditions[index],
                     n=int(r.size),
                     mean_residual=float(r.mean()),
-                    mean_residual_ci=mean_interval(r),
+                    mean_residual_ci=interval_of(r),
                     mae=float(np.abs(r).mean()),
                     rmse=float(np.sqrt(np.mean(r**2))),
                     median=float(median),
