@@ -896,3 +896,32 @@ def test_the_compare_config_table_takes_eval_split(
     assert (ev["column"], ev["splits"], ev["rule"]) == ("fold", ["test"], "named")
     assert record["provenance"]["options"]["eval_split"] == "test"
     _check_rows(record, a[a.split == "test"], b[b.split == "test"])
+
+
+def test_the_example_on_another_split_leaves_the_review_sheet_out() -> None:
+    report = compare_reports(
+        INSPECTION / "predictions.csv",
+        RETRAINED / "predictions.csv",
+        name_a="baseline",
+        name_b="retrained",
+        tags=INSPECTION / "review.csv",
+        eval_split="test",
+        max_samples=2,
+    )
+    record = report.record
+    assert record["provenance"]["evaluation"]["text"] == "test split: 141 of 600 rows"
+    buckets = record["comparison"]["buckets"]
+    # the sheet was drawn from the dev split's errors: none of its 28 tags is on a test row
+    sheet = pd.read_csv(INSPECTION / "review.csv", encoding="utf-8-sig")
+    tagged = int(sheet.buckets.notna().sum())
+    assert tagged == 28
+    for side in ("a", "b"):
+        assert buckets[side]["tagged_errors"] == 0
+        assert buckets[side]["tagged_outside"] == tagged
+    assert buckets["items"] == []
+    page = report.to_html()
+    section = page[page.index('<section id="compare-buckets"') :]
+    section = section[: section.index("</section>")]
+    assert "baseline: <strong>0</strong> of 31 errors tagged" in section
+    assert "28 tagged rows are outside the rows compared and not counted" in section
+    assert "<table" not in section  # no empty table
