@@ -492,6 +492,8 @@ def compare_reports(
     id: str | None = None,
     sample: str | None = None,
     buckets: str | None = None,
+    split: str | None = None,
+    eval_split: str | None = None,
     tags: str | os.PathLike[str] | None = None,
     tags_a: str | os.PathLike[str] | None = None,
     tags_b: str | os.PathLike[str] | None = None,
@@ -511,7 +513,10 @@ def compare_reports(
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
     Both files are read with the same column options and joined on the id column (or by row
-    order when neither has one). `tags` applies one tag sheet to both sides; `tags_a` and
+    order when neither has one). With a split column (`split`, default: a column named split,
+    in either file or in both when they agree row by row) the comparison describes the rows
+    build would: `eval_split` names a split, or "all"; by default the dev split, else test,
+    else every split but train. `tags` applies one tag sheet to both sides; `tags_a` and
     `tags_b` give each its own. Raises ReportgenError with a readable message for bad input.
     """
     if task not in ("auto", "classification", "regression"):
@@ -534,6 +539,8 @@ def compare_reports(
         id=id,
         sample=sample,
         buckets=buckets,
+        split=split,
+        split_optional=True,
         columns=tuple(columns),
         task=task,
         dropna=dropna,
@@ -543,10 +550,14 @@ def compare_reports(
         from reportgen.images import check_root
 
         check_root(str(image_root))
-    from reportgen.analysis.compare import join_tables
+    from reportgen.analysis.compare import evaluated_rows, join_tables
 
     joined = join_tables(
         load_predictions(baseline, options), load_predictions(candidate, options), names=names
+    )
+    # every comparison number describes the evaluated rows only, as build's do
+    joined, evaluation, splits = evaluated_rows(
+        joined, names=names, requested=eval_split, named=split
     )
     if joined.a.task == "regression":
         _refuse_on_regression(
@@ -574,6 +585,7 @@ def compare_reports(
             "dropna": dropna,
             "max_samples": max_samples,
             "seed": seed,
+            "eval_split": eval_split,
             "tags_a": base(sheet_a),
             "tags_b": base(sheet_b),
             "tag_separators": tag_separators,
@@ -602,6 +614,9 @@ def compare_reports(
         else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
     )
     assembled.record["provenance"]["config"] = None if config is None else config.provenance()
+    assembled.record["provenance"]["evaluation"] = evaluation_block(
+        evaluation, split_columns=splits.columns, names=names
+    )
     return Report(
         assembled.record,
         assembled.figures,

@@ -459,6 +459,18 @@ def sample_errors_command(
     help="Column of error-bucket tags in each file (default: buckets, bucket, tags).",
 )
 @click.option(
+    "--split",
+    default=None,
+    help="Column naming each row's split, in either file or both (default: split).",
+)
+@click.option(
+    "--eval-split",
+    default=None,
+    metavar="VALUE",
+    help="Compare on this split's rows, or 'all' for every row (default: as build chooses, the "
+    "dev split, else test, else every split but train).",
+)
+@click.option(
     "--tags",
     default=None,
     help="Tag sheet applied to both models (tags describe the samples), joined on the id column.",
@@ -526,7 +538,8 @@ def compare_command(
 ) -> None:
     """Compare a CANDIDATE model's predictions with a BASELINE's on the same rows.
 
-    The files are joined on the id column (or by row order when neither has one), and the
+    The files are joined on the id column (or by row order when neither has one); with a
+    split column the comparison describes the rows build would (see --eval-split). The
     report shows the metric changes with intervals, McNemar's test on the rows whose
     correctness changed, per-class changes, the confusion-matrix difference and the fixed
     and broken samples (for regression: error changes and the rows that moved most).

@@ -642,8 +642,27 @@ def default_reason(rule: str) -> str:
     }[rule]
 
 
-def evaluation_words(ev: dict[str, Any]) -> dict[str, str]:
-    """Say which rows the page describes: a short `text` for the header, a `note` on why."""
+def evaluation_words(ev: dict[str, Any], *, names: tuple[str, str] | None = None) -> dict[str, str]:
+    """Say which rows the page describes: a short `text` for the header, a `note` on why.
+
+    For a comparison (`names` and `ev["split_columns"]`), the note says when the split column
+    comes from one of the two files only.
+    """
+    words = _evaluation_words(ev)
+    columns = ev.get("split_columns")
+    if names is not None and columns is not None and ev["rule"] != "no-split":
+        has = [i for i, c in enumerate(columns) if c is not None]
+        if len(has) == 1:
+            side, other = names[has[0]], names[1 - has[0]]
+            words["note"] += (
+                f" Only {side}'s file has the split column '{columns[has[0]]}': a row's split "
+                f"does not depend on the model, so it serves {other}'s rows too."
+            )
+    return words
+
+
+def _evaluation_words(ev: dict[str, Any]) -> dict[str, str]:
+    """Say which rows the page describes (a file's words, shared by every kind of report)."""
     rule, names = ev["rule"], list(ev["splits"])
     rows, total = ev["rows"], ev["rows_total"]
     if rule == "no-split":

@@ -75,6 +75,8 @@ class LoadOptions:
     task: str = "auto"
     dropna: bool = False
     step: str | None = None  # epoch or step column: ids repeat across steps, once within each
+    # compare: a --split column one of the two files lacks is read as none (the other's serves)
+    split_optional: bool = False
 
 
 def load_predictions(
@@ -112,8 +114,13 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
         role: _find_column(
             names, getattr(options, role), role, where, required=role.startswith("y_")
         )
-        for role in ("y_true", "y_pred", "id", "sample", "buckets", "split")
+        for role in ("y_true", "y_pred", "id", "sample", "buckets")
     }
+    found["split"] = (
+        None
+        if options.split_optional and options.split is not None and options.split not in names
+        else _find_column(names, options.split, "split", where, required=False)
+    )
     taken = {v for v in found.values() if v is not None}
     prefix, proba = _find_proba(names, options.proba_prefix, taken, where)
     extra: list[str] = []

@@ -373,8 +373,16 @@ def evolution_block(result: EvolutionResult | None) -> dict[str, Any] | None:
     }
 
 
-def evaluation_block(evaluation: Evaluation) -> dict[str, Any]:
-    """Describe which rows the report describes, and why, as plain JSON data (with its words)."""
+def evaluation_block(
+    evaluation: Evaluation,
+    *,
+    split_columns: tuple[str | None, str | None] | None = None,
+    names: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Describe which rows the report describes, and why, as plain JSON data (with its words).
+
+    A comparison passes each file's split column (`split_columns`) and the two `names`.
+    """
     from reportgen.describe import evaluation_words
 
     block: dict[str, Any] = {
@@ -387,4 +395,6 @@ def evaluation_block(evaluation: Evaluation) -> dict[str, Any]:
         "counts": dict(evaluation.counts),
         "empty_split_cells": evaluation.empty,
     }
-    return block | evaluation_words(block)
+    if split_columns is not None:
+        block["split_columns"] = list(split_columns)
+    return block | evaluation_words(block, names=names)

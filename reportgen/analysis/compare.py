@@ -9,18 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.buckets import BucketResult
+from reportgen.analysis.buckets import BucketResult, Tags
 from reportgen.analysis.classification import (
     SMALL_SUPPORT,
     ClassificationResult,
     analyze_classification,
 )
+from reportgen.analysis.evaluation import ALL, Evaluation, choose_evaluation, count_texts
 from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
+from reportgen.analysis.splits import MISSING, split_text
 from reportgen.analysis.stats import Z95, Interval, mean_interval
 from reportgen.errors import ReportgenError, as_written
-from reportgen.table import PredictionTable
+from reportgen.table import PredictionTable, restrict
 
 RESAMPLES = 2000  # paired bootstrap resamples for the classification deltas
 SHOWN_IDS = 5  # ids quoted in a join error
@@ -40,6 +42,14 @@ class Joined:
     method: str  # "id" or "row order"
     labels: list[str]  # the union, in display order (classification)
     label_kind: str
+    # every joined row, when a and b keep only some of them (the evaluated rows); else None
+    whole: tuple[PredictionTable, PredictionTable] | None = None
+    kept: np.ndarray | None = None  # which of the whole rows a and b keep
+
+    @property
+    def matched(self) -> int:
+        """How many rows the two files share (before any are left out)."""
+        return self.a.n if self.whole is None else self.whole[0].n
 
 
 def take(table: PredictionTable, order: np.ndarray) -> PredictionTable:
@@ -90,7 +100,11 @@ def _quote_ids(ids: list[str]) -> str:
 
 
 def _where(name: str, table: PredictionTable) -> str:
-    return f"{name} ({table.source.path})" if table.source.path else name
+    """Name a side for a message: its name, and its file when the name does not say it."""
+    path = table.source.path
+    if not path or name == path or name.endswith(f"/{path}"):
+        return name
+    return f"{name} ({path})"
 
 
 def _join_keys(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -179,11 +193,7 @@ def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str
         shown_b = [as_written(v) for v in b.y_true_values[differ][:3]]
     if differ.any():
         rows = np.flatnonzero(differ)
-        if method == "id":
-            keys = a.frame[a.columns.id].astype("str").to_numpy()[rows[:3]]
-            which = [f"id '{k}'" for k in keys]
-        else:
-            which = [f"row {int(r)}" for r in a.row_numbers[rows[:3]]]
+        which = _which(a, method, rows[:3])
         examples = "; ".join(
             f"{w}: {name_a} {ta}, {name_b} {tb}"
             for w, ta, tb in zip(which, shown_a, shown_b, strict=True)
@@ -202,6 +212,144 @@ def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str
             "and version, or name the right column with --y-true."
         )
     return Joined(a=a, b=b, method=method, labels=labels, label_kind=kind)
+
+
+def _which(a: PredictionTable, method: str, rows: np.ndarray) -> list[str]:
+    """Name joined rows for a message: by id, or by row number when joined by order."""
+    if method == "id":
+        return [f"id '{k}'" for k in a.frame[a.columns.id].astype("str").to_numpy()[rows]]
+    return [f"row {int(r)}" for r in a.row_numbers[rows]]
+
+
+# ---------------------------------------------------------------- the evaluated rows
+
+
+@dataclass(frozen=True)
+class JoinedSplits:
+    """Each side's split column and each joined row's split, when either file has one."""
+
+    columns: tuple[str | None, str | None]  # the baseline's and the candidate's split column
+    text: np.ndarray | None  # per joined row, as split_text writes it; None without a column
+
+    @property
+    def where(self) -> int | None:
+        """Which side the split column comes from: 0, 1, or None when both have one (or none)."""
+        has = [c is not None for c in self.columns]
+        return has.index(True) if sum(has) == 1 else None
+
+
+def joined_splits(joined: Joined, *, names: tuple[str, str]) -> JoinedSplits:
+    """Read the split of each joined row; refuse two files that split the same row differently.
+
+    A split column on one side only serves both: the rows are the same rows (same ids, same
+    truth), so a row's split is a property of the row, not of the model.
+    """
+    a, b = joined.a, joined.b
+    col_a, col_b = a.columns.split, b.columns.split
+    text_a = None if col_a is None else split_text(a.frame[col_a])
+    text_b = None if col_b is None else split_text(b.frame[col_b])
+    if text_a is not None and text_b is not None:
+        differ = text_a != text_b
+        if differ.any():
+            rows = np.flatnonzero(differ)
+            name_a, name_b = names
+
+            def shown(value: str) -> str:
+                return "an empty cell" if value == MISSING else f"'{value}'"
+
+            examples = "; ".join(
+                f"{w}: {name_a} {shown(ta)}, {name_b} {shown(tb)}"
+                for w, ta, tb in zip(
+                    _which(a, joined.method, rows[:3]),
+                    text_a[rows[:3]],
+                    text_b[rows[:3]],
+                    strict=True,
+                )
+            )
+            column = (
+                f"'{col_a}'" if col_a == col_b else f"'{col_a}' ({name_a}) and '{col_b}' ({name_b})"
+            )
+            matched = "with the same id" if joined.method == "id" else "in the same position"
+            raise ReportgenError(
+                f"the splits differ between {_where(name_a, a)} and {_where(name_b, b)}: split "
+                f"column {column} disagrees on {int(differ.sum()):,} of {a.n:,} rows {matched} "
+                f"({examples}{'; …' if rows.size > 3 else ''}). A comparison describes the same "
+                "rows for both models, so each row must be in one split: check that both files "
+                "come from the same split of the data, or name the right column with --split."
+            )
+    return JoinedSplits((col_a, col_b), text_a if text_a is not None else text_b)
+
+
+def keep_rows(joined: Joined, kept: np.ndarray) -> Joined:
+    """Keep the joined rows where `kept` holds, labels coded against the union of those rows."""
+    if kept.all():
+        return joined
+    a, b = restrict(joined.a, kept), restrict(joined.b, kept)
+    labels, kind = joined.labels, joined.label_kind
+    if a.task == "classification":
+        # as a report on these rows alone would: a label no kept row has is not shown
+        labels, kind = union_labels(a, b)
+        a, b = recode(a, labels, kind), recode(b, labels, kind)
+    return replace(
+        joined, a=a, b=b, labels=labels, label_kind=kind, whole=(joined.a, joined.b), kept=kept
+    )
+
+
+def evaluated_rows(
+    joined: Joined, *, names: tuple[str, str], requested: str | None, named: str | None
+) -> tuple[Joined, Evaluation, JoinedSplits]:
+    """Choose the joined rows a comparison describes, by build's rule, and keep only those.
+
+    `requested` is --eval-split as given, `named` the --split column as given (None: the
+    auto-detected one). The split column may come from either file, or both when they agree.
+    """
+    splits = joined_splits(joined, names=names)
+    column = splits.columns[0] if splits.columns[0] is not None else splits.columns[1]
+    tables = (joined.a, joined.b)
+    sides = [_where(n, t) for n, t, c in zip(names, tables, splits.columns, strict=True) if c]
+    if column is None or splits.text is None:
+        both = (_where(names[0], joined.a), _where(names[1], joined.b))
+        if named is not None:
+            raise ReportgenError(
+                f"no column '{named}' (named with --split) in {both[0]} or {both[1]}; name the "
+                "split column of one of the two files."
+            )
+        if requested not in (None, ALL):
+            raise ReportgenError(
+                f"--eval-split {requested}: neither {both[0]} nor {both[1]} has a split column; "
+                "name it with --split COLUMN."
+            )
+        evaluation = choose_evaluation(
+            {}, 0, column=None, requested=requested, where="", total=joined.a.n
+        )
+        return joined, evaluation, splits
+    counts, empty = count_texts(splits.text)
+    evaluation = choose_evaluation(
+        counts, empty, column=column, requested=requested, where=" and ".join(sides)
+    )
+    return keep_rows(joined, evaluation.keeps(splits.text)), evaluation, splits
+
+
+def keep_tags(tags: Tags, kept: np.ndarray | None) -> tuple[Tags, int]:
+    """The tags of the kept rows at their new positions, and how many tagged rows were left out.
+
+    A comparison counts tagged rows and projects nothing from a review sample, so the
+    sample's description is not carried over: a blank row of the sheet counts as untagged.
+    """
+    if kept is None:
+        return replace(tags, sampling=None, sampling_mismatch=None), 0
+    position = np.cumsum(kept) - 1
+    by_row = {int(position[p]): t for p, t in tags.by_row.items() if kept[p]}
+    return (
+        replace(
+            tags,
+            by_row=by_row,
+            reviewed=frozenset(int(position[p]) for p in tags.reviewed if kept[p]),
+            sampling=None,
+            sampling_mismatch=None,
+        ),
+        len(tags.by_row) - len(by_row),
+    )
 
 
 # ---------------------------------------------------------------- paired tests

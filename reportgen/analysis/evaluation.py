@@ -55,7 +55,10 @@ class Evaluation:
 
     def mask(self, values: pd.Series) -> np.ndarray:
         """Which rows of a split column the report describes."""
-        text = split_text(values)
+        return self.keeps(split_text(values))
+
+    def keeps(self, text: np.ndarray) -> np.ndarray:
+        """Which rows the report describes, from each row's split as split_text writes it."""
         if not self.restricts:
             return np.ones(len(text), dtype=bool)
         return np.isin(text, list(self.splits))
@@ -82,7 +85,12 @@ class Evaluation:
 
 def count_splits(values: pd.Series) -> tuple[dict[str, int], int]:
     """Rows per split value (as text) and the rows with an empty split cell."""
-    names, counts = np.unique(split_text(values), return_counts=True)
+    return count_texts(split_text(values))
+
+
+def count_texts(text: np.ndarray) -> tuple[dict[str, int], int]:
+    """Rows per split (each row's split as split_text writes it) and the empty split cells."""
+    names, counts = np.unique(text, return_counts=True)
     found = {str(n): int(c) for n, c in zip(names, counts, strict=True)}
     empty = found.pop(MISSING, 0)
     return found, empty

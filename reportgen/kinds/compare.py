@@ -22,6 +22,7 @@ from reportgen.analysis.compare import (
     compare_buckets,
     compare_classification,
     compare_regression,
+    keep_tags,
     largest_changes,
     paired_rows,
     sample_positions,
@@ -319,7 +320,7 @@ def _regression_delta_block(d: RegressionDelta) -> dict[str, Any]:
     return {"a": d.a, "b": d.b, "delta": d.delta, "ci": None if d.ci is None else asdict(d.ci)}
 
 
-def _buckets_side(result: BucketResult | None) -> dict[str, Any] | None:
+def _buckets_side(result: BucketResult | None, outside: int) -> dict[str, Any] | None:
     if result is None:
         return None
     return {
@@ -328,18 +329,28 @@ def _buckets_side(result: BucketResult | None) -> dict[str, Any] | None:
         "tagged_errors": result.tagged_errors,
         "untagged_errors": result.untagged_errors,
         "tagged_correct": result.tagged_correct,
+        "tagged_outside": outside,
     }
 
 
 def buckets_block(
-    a: BucketResult | None, b: BucketResult | None, changes: list[BucketChange], *, shared: bool
+    a: BucketResult | None,
+    b: BucketResult | None,
+    changes: list[BucketChange],
+    *,
+    shared: bool,
+    outside: tuple[int, int] = (0, 0),
 ) -> dict[str, Any] | None:
-    """Describe the bucket counts of both sides (None when neither side has tags)."""
+    """Describe the bucket counts of both sides (None when neither side has tags).
+
+    `outside` counts each side's tagged rows that the comparison leaves out (rows outside the
+    evaluated splits): they are not counted anywhere else.
+    """
     if a is None and b is None:
         return None
     return {
-        "a": _buckets_side(a),
-        "b": _buckets_side(b),
+        "a": _buckets_side(a, outside[0]),
+        "b": _buckets_side(b, outside[1]),
         "shared_sheet": shared,
         "items": [
             {
@@ -451,7 +462,7 @@ def join_block(joined: Joined) -> dict[str, Any]:
     return {
         "method": joined.method,
         "id_columns": [joined.a.columns.id, joined.b.columns.id],
-        "rows": joined.a.n,
+        "rows": joined.matched,  # every row the files share; `n` counts the compared ones
     }
 
 
@@ -670,10 +681,18 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
         confidence_b=b.confidence,
         seed=options.seed,
     )
-    tags = [
-        _tags(a, options.tags_a, options.separators),
-        _tags(b, options.tags_b, options.separators),
+    # tags are read against every joined row, so a tag on a row left out is counted as such
+    # and not taken for an id that matches no prediction
+    whole = joined.whole or (a, b)
+    kept: list[tuple[Tags, int] | None] = [
+        None if t is None else keep_tags(t, joined.kept)
+        for t in (
+            _tags(whole[0], options.tags_a, options.separators),
+            _tags(whole[1], options.tags_b, options.separators),
+        )
     ]
+    tags = [None if k is None else k[0] for k in kept]
+    outside = (0 if kept[0] is None else kept[0][1], 0 if kept[1] is None else kept[1][1])
     playbook = load_playbook(None)
     results = [
         None
@@ -692,7 +711,11 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
     record = base_record(joined, meta, names)
     record["comparison"] = comparison_block(comp, joined, names)
     record["comparison"]["buckets"] = buckets_block(
-        results[0], results[1], compare_buckets(results[0], results[1]), shared=shared
+        results[0],
+        results[1],
+        compare_buckets(results[0], results[1]),
+        shared=shared,
+        outside=outside,
     )
 
     right_a, right_b = a.true_codes == a.pred_codes, b.true_codes == b.pred_codes
