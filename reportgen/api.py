@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from reportgen.budget import DEFAULT_MAX_BYTES, parse_size
@@ -347,8 +348,17 @@ def build_report(
             table.labels,
             evaluated=evaluation.splits,
         )
+    others = None
     if streamed is None:
+        whole = table
         table = evaluated_rows(table, evaluation)
+        if tags is not None and table.n < whole.n:
+            from reportgen.table import restrict
+
+            # the sheet may name rows of other splits: they are counted apart, not as unknown
+            kept = np.zeros(whole.n, dtype=bool)
+            kept[np.searchsorted(whole.row_numbers, table.row_numbers)] = True
+            others = restrict(whole, ~kept)
     if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
         raise ReportgenError(
             f"--pos-label {pos_label}: a positive class applies to files with two labels; this "
@@ -407,6 +417,7 @@ def build_report(
             playbook=None if playbook is None else str(playbook),
             image_root=None if image_root is None else str(image_root),
             evaluated=evaluation.key,
+            others=others,
         )
         assembled = classification.assemble(
             table,

@@ -235,6 +235,7 @@ def buckets_block(result: BucketResult | None, *, how_to_tag: str) -> dict[str, 
         "tagged_correct_rows": result.tagged_correct_rows,
         "unmatched_ids": len(result.unmatched_ids),
         "unmatched_ids_first": result.unmatched_ids[:10],
+        "outside_rows": result.outside_rows,
         "multi_tagged": result.multi_tagged,
         "accuracy": result.accuracy,
         "items": [

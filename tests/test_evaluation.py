@@ -23,7 +23,7 @@ import reportgen.stream.batches
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.tags import read_tag_sheet
-from tests.conftest import embedded_record
+from tests.conftest import ROOT, embedded_record
 from tests.test_stream import differences
 
 LABELS = ["ant", "bee", "cat"]
@@ -446,3 +446,28 @@ def test_config_tables_take_eval_split(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 0, result.output
     sampling = read_tag_sheet("review.csv").sampling
     assert sampling is not None and sampling.split == "test"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_sheet_ids_of_other_splits_are_counted_apart_not_as_unknown(
+    tmp_path: Path, stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the inspection sheet was drawn from the dev split; the report on test names those rows
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 97)
+    data = ROOT / "examples" / "inspection" / "predictions.csv"
+    sheet = ROOT / "examples" / "inspection" / "review.csv"
+    record = reportgen.build_report(data, tags=sheet, eval_split="test", stream=stream).record
+    drawn = read_tag_sheet(sheet)
+    frame = pd.read_csv(data)
+    in_test = set(frame.loc[frame.split == "test", "id"].astype(str))
+    assert not set(drawn.ids) & in_test
+    assert record["buckets"]["outside_rows"] == len(drawn.ids)
+    assert record["buckets"]["unmatched_ids"] == 0
+    page = reportgen.build_report(data, tags=sheet, eval_split="test").to_html()
+    assert f"{len(drawn.ids)} ids in the tag sheet are rows of the file outside the rows" in page
+    assert "match no prediction" not in page
+    # an id the file does not hold at all is still unknown
+    extra = tmp_path / "review.csv"
+    extra.write_text("id,buckets\nno-such-id,blurry\n", encoding="utf-8")
+    record = reportgen.build_report(data, tags=extra, eval_split="test", stream=stream).record
+    assert record["buckets"]["unmatched_ids"] == 1 and record["buckets"]["outside_rows"] == 0

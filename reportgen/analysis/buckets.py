@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Tags:
     sampling: str | None = None  # how the tagged errors were drawn, when known to be random
     reviewed: frozenset[int] = frozenset()  # rows a random review sheet drew, tagged or not
     sampling_mismatch: str | None = None  # why a sample-errors sheet is not random for these
+    outside: int = 0  # sheet ids that are rows of the file outside the rows the report describes
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class BucketResult:
     tagged_correct: int
     tagged_correct_rows: list[int]
     unmatched_ids: list[str]
+    outside_rows: int  # sheet ids on rows outside the evaluated ones
     sampling: str | None
     sampling_mismatch: str | None  # a sample-errors sheet drawn from other errors than these
     multi_tagged: int  # tagged errors with two or more tags
@@ -191,6 +194,7 @@ def analyze_buckets(
         tagged_correct=len(on_correct),
         tagged_correct_rows=[int(row_numbers[p]) for p in on_correct[:10]],
         unmatched_ids=list(tags.unmatched_ids),
+        outside_rows=tags.outside,
         sampling=tags.sampling,
         sampling_mismatch=tags.sampling_mismatch,
         multi_tagged=multi,
@@ -228,31 +232,38 @@ def tags_from_sheet(
     *,
     evaluated: str | None = None,
     errors: int | None = None,
+    others: PredictionTable | None = None,
+    outside_keys: Collection[str] | None = None,
 ) -> Tags:
     """Join a tag sheet to the predictions on the id column (or on row numbers).
 
     evaluated: the splits the report describes, as a sheet's marker names them (None: every
     row). errors: the errors of the rows the report describes, when the table holds only some
-    of them.
+    of them. others: the file's rows outside the ones described, so that a sheet id on one of
+    them is counted apart rather than as an id that matches nothing; outside_keys: the sheet
+    keys a streamed read found on such rows.
     """
     sheet = read_tag_sheet(path, separators=separators, id_fallback=table.columns.id)
-    if sheet.id_column == "row":
-        lookup = {str(int(r)): pos for pos, r in enumerate(table.row_numbers)}
-    else:
-        if table.columns.id is None:
-            raise ReportgenError(
-                f"{path}: the tag sheet is joined on ids, but the prediction file has no id "
-                "column; name it with --id COLUMN."
-            )
-        ids = table.frame[table.columns.id].astype("str").tolist()
-        lookup = {value: pos for pos, value in enumerate(ids)}
+    if sheet.id_column != "row" and table.columns.id is None:
+        raise ReportgenError(
+            f"{path}: the tag sheet is joined on ids, but the prediction file has no id "
+            "column; name it with --id COLUMN."
+        )
+    lookup = _sheet_keys(table, sheet.id_column)
+    elsewhere: Collection[str] = (
+        _sheet_keys(others, sheet.id_column) if others is not None else outside_keys or ()
+    )
     by_row: dict[int, list[str]] = {}
     unmatched: list[str] = []
+    outside = 0
     reviewed: set[int] = set()
     for key, written in zip(sheet.ids, sheet.tags, strict=True):
         pos = lookup.get(key)
         if pos is None:
-            unmatched.append(key)
+            if key in elsewhere:
+                outside += 1
+            else:
+                unmatched.append(key)
             continue
         reviewed.add(pos)
         if written:
@@ -287,4 +298,14 @@ def tags_from_sheet(
         sampling=sampling,
         reviewed=frozenset(reviewed),
         sampling_mismatch=mismatch,
+        outside=outside,
     )
+
+
+def _sheet_keys(table: PredictionTable, id_column: str) -> dict[str, int]:
+    """Each row's key as a tag sheet writes it (its id, or its row number), to its position."""
+    if id_column == "row":
+        return {str(int(r)): pos for pos, r in enumerate(table.row_numbers)}
+    assert table.columns.id is not None
+    ids = table.frame[table.columns.id].astype("str").tolist()
+    return {value: pos for pos, value in enumerate(ids)}

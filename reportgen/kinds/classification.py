@@ -68,6 +68,9 @@ class LoopOptions:
     # the evaluated splits as a review sheet's marker names them (None: every row), so that a
     # sheet is taken for a random sample only of the errors of the rows the report describes
     evaluated: str | None = None
+    # the file's rows outside the evaluated ones: sheet ids on them are counted apart, not as
+    # ids that match nothing (a streamed read finds them itself: Exact.tagged_outside)
+    others: PredictionTable | None = None
 
 
 def make_figures(
@@ -358,6 +361,7 @@ class Exact:
     slices: SliceResult | None = None  # from exact counts by slice values
     thresholds: ThresholdResult | None = None  # binary, from exact counts by score
     confident_errors: int | None = None  # errors with confidence >= CONFIDENT, exact
+    tagged_outside: frozenset[str] = frozenset()  # sheet keys on rows outside the evaluated ones
 
 
 def collect_tags(
@@ -373,6 +377,8 @@ def collect_tags(
             loop.separators,
             evaluated=loop.evaluated,
             errors=None if exact is None else exact.result.errors,
+            others=loop.others,
+            outside_keys=None if exact is None else exact.tagged_outside,
         )
     column = table.columns.buckets
     if column is None:

@@ -54,6 +54,8 @@ class Streamed:
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
     confident_errors: int | None = None  # errors with confidence >= suggestions.CONFIDENT
+    # tag-sheet keys (ids or row numbers) found on rows outside the evaluated ones
+    tagged_outside: frozenset[str] = frozenset()
     calibration: CalibrationSums | None = None
     slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
     score_counts: pd.Series | None = None  # binary: rows by labels and scores, when few enough
@@ -197,6 +199,7 @@ class Fold:
         self.score_counts = ValueCounts(MAX_SCORE_COMBOS)  # binary: by labels and scores
         self.conf_n = np.zeros(2, dtype=np.int64)
         self.confident_wrong = 0  # counted over every row, for the label-review suggestion
+        self.tagged_outside: set[str] = set()  # sheet keys on rows outside the evaluated ones
         self.keeps = {
             "sample": Keep(limits.sample),
             "errors": Keep(limits.errors),
@@ -249,7 +252,11 @@ class Fold:
             if table.task == "classification":
                 self._add_splits(table, text)
             if self.evaluated is not None:
-                table = restrict(table, np.isin(text, list(self.evaluated)))
+                inside = np.isin(text, list(self.evaluated))
+                if self.marks is not None and not inside.all():
+                    # sheet ids on other splits' rows are counted apart, not as unknown ids
+                    self.tagged_outside.update(_marked_keys(restrict(table, ~inside), self.marks))
+                table = restrict(table, inside)
         if self.splits_only:
             return
         self.n += table.n
@@ -407,6 +414,7 @@ class Fold:
         self.slice_counts.merge(other.slice_counts)
         self.conf_n += other.conf_n
         self.confident_wrong += other.confident_wrong
+        self.tagged_outside |= other.tagged_outside
         for key in ("abs", "sq", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
         self.sums["max"] = max(self.sums["max"], other.sums["max"])
@@ -500,6 +508,7 @@ class Fold:
                     int(self.conf_n[1]),
                 )
                 out.confident_errors = self.confident_wrong
+            out.tagged_outside = frozenset(self.tagged_outside)
             shown = [keeps[name] for name in ("sample", "errors", "pairs", "correct", "tagged")]
             out.shown = _table(out, _union(shown), remap)
             out.sample = _table(out, keeps["sample"].rows(), remap)
@@ -543,6 +552,20 @@ def _with(
     keys = base.iloc[positions].reset_index(drop=True)
     groups = np.full(len(positions), group) if np.isscalar(group) else np.asarray(group)
     return pd.concat([keys, rows], axis=1).assign(_group=groups)
+
+
+def _marked_keys(table: PredictionTable, marks: Marks) -> set[str]:
+    """The tag-sheet keys (ids or row numbers) these rows carry."""
+    if marks is None:
+        return set()
+    joined_on, ids = marks
+    if joined_on == "row":
+        text = pd.Series(table.row_numbers).astype("str")
+    elif table.columns.id is not None:
+        text = table.frame[table.columns.id].astype("str")
+    else:
+        return set()
+    return set(text[text.isin(ids).to_numpy()].tolist())
 
 
 def _tagged(

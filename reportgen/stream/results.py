@@ -57,6 +57,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
         result=from_matrix(read.matrix, read.labels, confidence),
         sample=read.sample,
         confident_errors=read.confident_errors,
+        tagged_outside=read.tagged_outside,
     )
 
 
