@@ -20,7 +20,7 @@ from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.splits import MISSING, split_text
-from reportgen.analysis.stats import Z95, Interval, mean_interval
+from reportgen.analysis.stats import Z95, Interval, interval_of
 from reportgen.errors import ReportgenError, as_written
 from reportgen.table import PredictionTable, restrict
 
@@ -611,7 +611,7 @@ def compare_regression(
     res_a, res_b = y_true - pred_a, y_true - pred_b
     abs_a, abs_b = np.abs(res_a), np.abs(res_b)
     sq_a, sq_b = res_a**2, res_b**2
-    paired = "normal approximation on paired differences"
+    paired = "t interval corrected for skew (Hall 1992) on the paired differences"
 
     def relabel(ci: Interval | None, method: str = paired) -> Interval | None:
         return None if ci is None else Interval(ci.low, ci.high, method)
@@ -620,7 +620,7 @@ def compare_regression(
     r2_ci = None
     if ss_tot > 0:
         # R² differs only in the residual sum of squares: same truth, same denominator
-        msd = mean_interval(sq_a - sq_b)
+        msd = interval_of(sq_a - sq_b)
         if msd is not None:
             r2_ci = Interval(
                 msd.low * y_true.size / ss_tot,
@@ -633,14 +633,14 @@ def compare_regression(
         a=ra,
         b=rb,
         n=ra.n,
-        mae=RegressionDelta(ra.mae, rb.mae, rb.mae - ra.mae, relabel(mean_interval(abs_b - abs_a))),
+        mae=RegressionDelta(ra.mae, rb.mae, rb.mae - ra.mae, relabel(interval_of(abs_b - abs_a))),
         rmse=RegressionDelta(ra.rmse, rb.rmse, rb.rmse - ra.rmse, _rmse_change(sq_a, sq_b)),
         r2=RegressionDelta(ra.r2, rb.r2, rb.r2 - ra.r2, r2_ci),
         mean_residual=RegressionDelta(
             ra.mean_residual,
             rb.mean_residual,
             rb.mean_residual - ra.mean_residual,
-            relabel(mean_interval(res_b - res_a)),
+            relabel(interval_of(res_b - res_a)),
         ),
         median_ae=RegressionDelta(ra.median_ae, rb.median_ae, rb.median_ae - ra.median_ae, None),
         max_error=RegressionDelta(ra.max_error, rb.max_error, rb.max_error - ra.max_error, None),
