@@ -432,7 +432,7 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"fewer than {c['small_support_below']} samples; their metrics are uncertain "
             "(marked 'small')."
         )
-    return findings[:7]
+    return findings
 
 
 def _bias_words(reg: dict[str, Any]) -> tuple[str, str]:
@@ -624,7 +624,7 @@ def regression_findings(record: dict[str, Any]) -> list[str]:
         )
     if reg["mape_note"]:
         findings.append(reg["mape_note"])
-    return findings[:7]
+    return findings
 
 
 def _and(items: list[str]) -> str:
