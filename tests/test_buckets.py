@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import reportgen
 from reportgen.analysis.buckets import Tags, analyze_buckets
 from reportgen.analysis.classification import analyze_classification
+from reportgen.analysis.splits import analyze_splits
 from reportgen.analysis.suggestions import (
     confident_error_suggestions,
     split_suggestions,
@@ -177,9 +178,12 @@ def test_pareto_figure_sorted_bars_and_cumulative_line() -> None:
 def test_split_suggestions_find_classes_missing_or_rare_in_train() -> None:
     splits = pd.Series(["train"] * 100 + ["dev"] * 50)
     true = np.array([0] * 90 + [1] * 10 + [0] * 20 + [1] * 20 + [2] * 10)
-    found = {(s.kind, s.target) for s in split_suggestions(splits, true, LABELS)}
+    found = {
+        (s.kind, s.target) for s in split_suggestions(analyze_splits(splits, true, true, LABELS))
+    }
     assert found == {("missing-in-train", "fox"), ("rare-in-train", "dog")}
-    assert split_suggestions(pd.Series(["a"] * 150), true, LABELS) == []
+    no_train = analyze_splits(pd.Series(["a"] * 150), true, true, LABELS)
+    assert split_suggestions(no_train) == []
 
 
 def test_threshold_for_precision_matches_brute_force() -> None:

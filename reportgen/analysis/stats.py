@@ -34,20 +34,6 @@ class Interval:
     method: str
 
 
-def mean_interval(values: np.ndarray) -> Interval | None:
-    """Normal-approximation 95% interval for a mean (cheap; under-covers on skewed values).
-
-    Below a few hundred skewed or heavy-tailed values it covers less than 95%; the
-    regression metrics use skew_t_interval instead.
-    """
-    n = values.size
-    if n < 2:
-        return None
-    mean = float(values.mean())
-    half = Z95 * float(values.std(ddof=1)) / math.sqrt(n)
-    return Interval(mean - half, mean + half, "normal approximation")
-
-
 # Named in the record beside every interval that skew_t_interval computes.
 SKEW_T = "t interval corrected for skew (Hall 1992), degrees of freedom matched to the kurtosis"
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from reportgen.analysis.classification import ClassificationResult
 from reportgen.numbers import pct, score
+
+if TYPE_CHECKING:
+    from reportgen.analysis.splits import SplitResult
 
 TRAIN_NAMES = ("train", "training", "trn")
 # a class is "far rarer" in train when its share there is below this fraction of elsewhere
@@ -33,18 +36,10 @@ class Suggestion:
     from_sample: bool = False  # counted in the streamed analysis sample, not in every row
 
 
-def split_suggestions(
-    splits: pd.Series, true_codes: np.ndarray, labels: list[str]
-) -> list[Suggestion]:
+def split_suggestions(splits: SplitResult) -> list[Suggestion]:
     """Classes absent from, or far rarer in, the train split than in the others."""
-    from reportgen.analysis.splits import split_text
-
-    text = split_text(splits)
-    k = len(labels)
-    counts = {
-        str(name): np.bincount(true_codes[text == name], minlength=k) for name in pd.unique(text)
-    }
-    return split_suggestions_from_counts(counts, labels, missing=not splits.notna().all())
+    counts = {s.name: np.asarray(s.counts) for s in splits.splits}
+    return split_suggestions_from_counts(counts, splits.labels, missing=True)
 
 
 def split_suggestions_from_counts(

@@ -402,8 +402,7 @@ def data_suggestions(
     """
     out: list[suggest.Suggestion] = []
     if splits is not None:
-        counts = {s.name: np.asarray(s.counts) for s in splits.splits}
-        out += suggest.split_suggestions_from_counts(counts, splits.labels, missing=True)
+        out += suggest.split_suggestions(splits)
     out += suggest.rare_class_suggestions(result)
     if table.confidence is not None:
         if exact is not None and table.n < result.n:
