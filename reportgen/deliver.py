@@ -87,10 +87,12 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     target = Path(os.path.realpath(given)) if given.is_symlink() else given
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        where = f" (where the link {given} points)" if target != given else ""
-        raise ReportgenError(
-            f"{given}: cannot write here: the folder '{folder}'{where} does not exist."
-        )
+        if target != given:
+            raise ReportgenError(
+                f"{given}: cannot write here: it is a link to '{os.readlink(given)}', whose "
+                "folder does not exist."
+            )
+        raise ReportgenError(f"{given}: cannot write here: the folder '{folder}' does not exist.")
     return target, False
 
 
