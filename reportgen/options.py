@@ -345,6 +345,9 @@ class ReportgenGroup(click.Group):
             fail(exc.message, exc.exit_code)
         except MemoryError:
             fail("ran out of memory.")
+        except KeyboardInterrupt:
+            # click would say "Aborted!" and exit 1, which means a failed gate: 130 is Ctrl-C's
+            fail("interrupted; outputs not yet written were left as they were.", 130)
         except Exception as exc:
             # a bug: exit 2, never 1 (which means a gate failed) and never a bare traceback
             if os.environ.get("REPORTGEN_DEBUG"):

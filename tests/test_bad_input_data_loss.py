@@ -552,6 +552,17 @@ def test_no_failure_but_a_gate_exits_1(
     assert "Traceback" not in result.output
 
 
+def test_an_interrupt_is_not_a_failed_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("old.html").write_text("old", encoding="utf-8")
+    monkeypatch.setattr("reportgen.api.build_report", _raises(KeyboardInterrupt()))
+    result = _run("build", "p.csv", "-o", "old.html")
+    assert result.exit_code == 130, result.output
+    assert result.stderr.splitlines() == [
+        "reportgen: error: interrupted; outputs not yet written were left as they were.",
+        "reportgen: old.html was left as it was: it is from an earlier run, not this one.",
+    ]
+
+
 def test_usage_errors_exit_2() -> None:
     assert _run("build", "p.csv", "--no-such-option").exit_code == 2
     assert _run("build").exit_code == 2
