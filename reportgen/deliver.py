@@ -225,10 +225,10 @@ def _is_device(path: str) -> bool:
         return False
 
 
-def _image_below(path: str, folder: str) -> bool:
-    """Whether an output path is an existing image file below an image root."""
+def _file_below(path: str, folder: str, suffixes: frozenset[str] | None = None) -> bool:
+    """Whether an output path is an existing file (with one of these suffixes) below a folder."""
     target = Path(path)
-    if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
+    if not target.is_file() or (suffixes is not None and target.suffix.lower() not in suffixes):
         return False
     try:
         Path(os.path.realpath(target)).relative_to(os.path.realpath(folder))
@@ -255,11 +255,18 @@ def check_files(outputs: Sequence[Place], inputs: Sequence[Place]) -> None:
             continue  # standard output and /dev/null hold no file to lose
         for source in inputs:
             if source.folder:
-                if _image_below(target.path, source.path):
+                if _file_below(target.path, source.path, IMAGE_SUFFIXES):
                     raise ReportgenError(
                         f"{target.option} {target.path} is an image below {source.option} "
                         f"{source.path}: this run would overwrite a picture the report may "
                         "show. Give the output another name or folder."
+                    )
+            elif os.path.isdir(source.path):  # a folder of Parquet parts, as Spark reads
+                if _file_below(target.path, source.path, frozenset({".parquet"})):
+                    raise ReportgenError(
+                        f"{target.option} {target.path} is a file in {source.option} "
+                        f"{source.path}: this run would overwrite {source.what or 'an input'}. "
+                        "Give the output another name or folder."
                     )
             elif same_file(target.path, source.path):
                 raise ReportgenError(

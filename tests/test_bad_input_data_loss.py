@@ -61,6 +61,8 @@ def _files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: Path) -> None
     Path("c.toml").write_text('[build]\ntitle = "T"\n', encoding="utf-8")
     Path("imgs").mkdir()
     Path("imgs/cat.png").write_bytes(b"\x89PNG not really")
+    Path("parts").mkdir()
+    Path("parts/part-0.parquet").write_bytes(b"PAR1 not really")
     shutil.copy(built, "r.html")
 
 
@@ -135,6 +137,9 @@ INPUT_CASES = [
     (["build", "p.csv", "--image-root", "imgs", "--sample", "image", "-o", "imgs/cat.png"],
      "-o imgs/cat.png is an image below --image-root imgs: this run would overwrite a picture "
      "the report may show."),
+    # a folder of Parquet parts (--engine spark reads those): no output over a part
+    (["build", "parts", "-o", "parts/part-0.parquet"], "-o parts/part-0.parquet is a file in "
+     "PREDICTIONS parts: this run would overwrite the predictions."),
     # compare: both prediction files and the tag sheets
     (["compare", "p.csv", "q.csv", "-o", "p.csv"], "p.csv is both -o and BASELINE: this run "
      "would overwrite the baseline's predictions."),
@@ -166,7 +171,7 @@ def test_no_output_over_an_input(args: list[str], message: str, no_work: None) -
     before = _snapshot()
     said = _refused_before_work(_run(*args), before)
     assert said.startswith(message), said
-    assert said.endswith("Give one of them another file.") or "image below" in said
+    assert said.endswith(("Give one of them another file.", "another name or folder."))
     assert Path("soft.csv").is_symlink()
 
 
