@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from click.core import ParameterSource
 
 from reportgen import __version__
 from reportgen.deliver import Delivery
 from reportgen.errors import ReportgenError
 from reportgen.options import (
+    IMAGE_FOLDER,
+    OUTPUT,
     ConfigCommand,
+    ReportgenGroup,
     column_options,
     config_options,
     current_config,
     delivery_options,
+    fail,
     gate_options,
+    input_file,
+    say,
     split_columns,
 )
 
@@ -27,23 +32,36 @@ if TYPE_CHECKING:
     from reportgen.gates import GateSpec
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=ReportgenGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reportgen")
 def main() -> None:
     """Turn a model's prediction file into one self-contained HTML error-analysis report.
 
-    Every file written is listed on stdout, one line each; gates, warnings and errors go to
-    stderr. Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
+    Every file written is listed on stdout, one line each (on stderr when an output is - for
+    stdout); gates, warnings and errors go to stderr. Exit codes: 0 ok, 1 a CI gate failed,
+    2 bad input or usage, or a file that could not be written.
     """
 
 
 @main.command(cls=ConfigCommand)
-@click.argument("predictions")
+@click.argument("predictions", type=input_file("the predictions"))
 @click.option(
-    "-o", "--output", default="report.html", show_default=True, help="HTML file to write."
+    "-o",
+    "--output",
+    type=OUTPUT,
+    default="report.html",
+    show_default=True,
+    help="HTML file to write (- for stdout).",
 )
 @click.option(
-    "--json", "json_path", default=None, help="Also write the record as JSON to this file."
+    "--json",
+    "json_path",
+    type=OUTPUT,
+    default=None,
+    help="Also write the record as JSON to this file.",
 )
 @column_options
 @click.option(
@@ -81,6 +99,7 @@ def main() -> None:
 @click.option(
     "--tags",
     "tags",
+    type=input_file("the tag sheet"),
     default=None,
     help="Tag sheet (CSV/TSV, e.g. from sample-errors) with an id and a buckets column, "
     "joined on the id column.",
@@ -94,12 +113,14 @@ def main() -> None:
 )
 @click.option(
     "--image-root",
+    type=IMAGE_FOLDER,
     default=None,
     help="Folder holding the sample images: --sample paths are shown as thumbnails, "
     "read only below it.",
 )
 @click.option(
     "--playbook",
+    type=input_file("the playbook"),
     default=None,
     help="TOML file of bucket -> experiment entries that add to or replace the built-in ones.",
 )
@@ -214,19 +235,12 @@ def build(
     delivery = Delivery.pop(options, output=output, json_path=json_path, junit=junit)
     try:
         from reportgen.api import build_report
-        from reportgen.deliver import Place, check_outputs_against_inputs
 
+        # every file was checked against every other before this (FilesCommand.invoke)
         delivery.check()
         found = current_config()
-        inputs: list[Place] = []
-        what = "the record its gates compare with"
-        if baseline is not None:
-            inputs.append(Place("--baseline", baseline, what))
-        elif found is not None and (baseline := found.baseline()) is not None:
-            where = found.where("gates", "baseline")
-            inputs.append(Place(f"--baseline (set in {where})", baseline, what))
-        # the easy slip: a config that writes this run's record where it reads the last one's
-        check_outputs_against_inputs(delivery.outputs(_set_in(found, "build")), inputs)
+        if baseline is None and found is not None:
+            baseline = found.baseline()
         gates = _gate_specs(found, fail_under=fail_under, fail_over=fail_over, max_drop=max_drop)
         report = build_report(
             predictions,
@@ -257,22 +271,10 @@ def build(
     sys.exit(delivery.gate_exit(report))
 
 
-def _set_in(config: Config | None, table: str) -> Callable[[str, str], str]:
-    """Name an option as a message should: with the config table that set it, if one did."""
-    ctx = click.get_current_context()
-
-    def name(param: str, option: str) -> str:
-        if config is not None and ctx.get_parameter_source(param) is ParameterSource.DEFAULT_MAP:
-            return f"{option} (set in {config.where(table)})"
-        return option
-
-    return name
-
-
 def _done(delivery: Delivery) -> None:
     """List every file written on stdout (one line each); warnings go to stderr."""
     for line in delivery.written:
-        click.echo(line)
+        say(line)
     for warning in delivery.warnings:
         click.echo(f"reportgen: warning: {warning}", err=True)
 
@@ -280,9 +282,8 @@ def _done(delivery: Delivery) -> None:
 def _fail(exc: ReportgenError, written: Sequence[str] = ()) -> NoReturn:
     """List what was written before the error, print the error, exit with its code."""
     for line in written:
-        click.echo(line)
-    click.echo(f"reportgen: error: {exc.message}", err=True)
-    sys.exit(exc.exit_code)
+        say(line)
+    fail(exc.message, exc.exit_code)
 
 
 def _gate_specs(
@@ -313,7 +314,7 @@ def _gate_specs(
 
 
 @main.command("sample-errors", cls=ConfigCommand)
-@click.argument("predictions")
+@click.argument("predictions", type=input_file("the predictions"))
 @click.option(
     "-n",
     "n",
@@ -323,7 +324,12 @@ def _gate_specs(
     help="How many errors to draw (all of them when there are fewer).",
 )
 @click.option(
-    "-o", "--output", default="review.csv", show_default=True, help="Review sheet (CSV) to write."
+    "-o",
+    "--output",
+    type=OUTPUT,
+    default="review.csv",
+    show_default=True,
+    help="Review sheet (CSV) to write (- for stdout).",
 )
 @click.option(
     "--seed",
@@ -399,11 +405,9 @@ def sample_errors_command(
                 )
             click.echo("reportgen: --in-split is now called --eval-split.", err=True)
             eval_split = in_split
-        from reportgen.deliver import check_writable
         from reportgen.load import LoadOptions, load_predictions
         from reportgen.review import sample_errors, write_review_sheet
 
-        check_writable(output)
         load = LoadOptions(format=fmt, id=id_col, split=split_column, **options)
         try:
             table = load_predictions(predictions, load)
@@ -415,9 +419,8 @@ def sample_errors_command(
         sample = sample_errors(table, n=n, seed=seed, eval_split=eval_split)
         write_review_sheet(table, sample, output)
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    click.echo(f"wrote {output}: {sample.describe()}")
+        fail(exc.message, exc.exit_code)
+    say(f"wrote {'standard output' if output == '-' else output}: {sample.describe()}")
     if sample.evaluation.rule in ("dev", "test", "not-train"):
         from reportgen.describe import default_reason
 
@@ -430,13 +433,22 @@ def sample_errors_command(
 
 
 @main.command("compare", cls=ConfigCommand)
-@click.argument("baseline")
-@click.argument("candidate")
+@click.argument("baseline", type=input_file("the baseline's predictions"))
+@click.argument("candidate", type=input_file("the candidate's predictions"))
 @click.option(
-    "-o", "--output", default="compare.html", show_default=True, help="HTML file to write."
+    "-o",
+    "--output",
+    type=OUTPUT,
+    default="compare.html",
+    show_default=True,
+    help="HTML file to write (- for stdout).",
 )
 @click.option(
-    "--json", "json_path", default=None, help="Also write the record as JSON to this file."
+    "--json",
+    "json_path",
+    type=OUTPUT,
+    default=None,
+    help="Also write the record as JSON to this file.",
 )
 @click.option("--name-a", default=None, help="Name of the baseline (default: its file name).")
 @click.option("--name-b", default=None, help="Name of the candidate (default: its file name).")
@@ -472,11 +484,22 @@ def sample_errors_command(
 )
 @click.option(
     "--tags",
+    type=input_file("the tag sheet"),
     default=None,
     help="Tag sheet applied to both models (tags describe the samples), joined on the id column.",
 )
-@click.option("--tags-a", default=None, help="Tag sheet for the baseline only.")
-@click.option("--tags-b", default=None, help="Tag sheet for the candidate only.")
+@click.option(
+    "--tags-a",
+    type=input_file("the baseline's tag sheet"),
+    default=None,
+    help="Tag sheet for the baseline only.",
+)
+@click.option(
+    "--tags-b",
+    type=input_file("the candidate's tag sheet"),
+    default=None,
+    help="Tag sheet for the candidate only.",
+)
 @click.option(
     "--tag-sep",
     "tag_separators",
@@ -486,6 +509,7 @@ def sample_errors_command(
 )
 @click.option(
     "--image-root",
+    type=IMAGE_FOLDER,
     default=None,
     help="Folder holding the sample images: --sample paths are shown as thumbnails, "
     "read only below it.",
@@ -565,34 +589,31 @@ def compare_command(
 
 
 @main.command("extract")
-@click.argument("report")
-@click.option("-o", "--output", default=None, help="Write the JSON here instead of printing it.")
+@click.argument("report", type=input_file("the report it reads"))
+@click.option(
+    "-o", "--output", type=OUTPUT, default=None, help="Write the JSON here instead of printing it."
+)
 def extract_command(report: str, output: str | None) -> None:
     """Print the record embedded in a REPORT (.html) as JSON, as --json writes it."""
     try:
         from reportgen.archive import read_record
-        from reportgen.deliver import check_writable, write_atomic
+        from reportgen.deliver import write_atomic
         from reportgen.record import dumps
 
-        if output is not None:
-            check_writable(output)
         text = dumps(read_record(report))
-        if output is not None:
-            write_atomic(output, text)
+        write_atomic("-" if output is None else output, text)
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        click.echo(f"wrote {output}: the record (JSON)")
+        fail(exc.message, exc.exit_code)
+    if output is not None:
+        say(f"wrote {'standard output' if output == '-' else output}: the record (JSON)")
 
 
 @main.command("verify")
-@click.argument("report")
+@click.argument("report", type=input_file("the report it checks"))
 @click.option(
     "--input",
     "inputs",
+    type=input_file("a file it checks"),
     multiple=True,
     metavar="FILE",
     help="A file the report should have been built from (repeatable: both files of a "
@@ -609,16 +630,22 @@ def verify_command(report: str, inputs: tuple[str, ...]) -> None:
 
         checks = verify(report, list(inputs))
     except ReportgenError as exc:
-        click.echo(f"reportgen: error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
+        fail(exc.message, exc.exit_code)
     for ok, text in checks:
         click.echo(f"{'ok' if ok else 'FAILED'}: {text}")
     sys.exit(0 if all(ok for ok, _ in checks) else 1)
 
 
 @main.command("email", cls=ConfigCommand)
-@click.argument("report")
-@click.option("-o", "--output", default=None, metavar="FILE.eml", help="Write the message here.")
+@click.argument("report", type=input_file("the report it mails"))
+@click.option(
+    "-o",
+    "--output",
+    type=OUTPUT,
+    default=None,
+    metavar="FILE.eml",
+    help="Write the message here (- for stdout).",
+)
 @click.option(
     "--to", "to", multiple=True, help="Recipient (repeatable); -o warns without, --send needs it."
 )
@@ -672,14 +699,11 @@ def email_command(
     try:
         from pathlib import Path
 
-        from reportgen.deliver import check_writable
         from reportgen.mail import build_message, message_warnings, write_eml
         from reportgen.mail_smtp import send_message, smtp_settings
 
         if output is None and not send:
             raise ReportgenError("say what to do with the message: -o FILE.eml, --send, or both.")
-        if output is not None:
-            check_writable(output)
         settings = None
         if send:
             settings = smtp_settings(
@@ -696,7 +720,8 @@ def email_command(
         )
         if output is not None:
             write_eml(message, output)
-            done.append(f"wrote {output}: the email, the report attached")
+            where = "standard output" if output == "-" else output
+            done.append(f"wrote {where}: the email, the report attached")
             warnings = message_warnings(message, output)
         if settings is not None:
             accepted = send_message(message, settings)
@@ -704,6 +729,6 @@ def email_command(
     except ReportgenError as exc:
         _fail(exc, done)
     for line in done:
-        click.echo(line)
+        say(line)
     for warning in warnings:
         click.echo(f"reportgen: warning: {warning}", err=True)

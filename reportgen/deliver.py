@@ -1,10 +1,21 @@
-"""Write outputs atomically (a temp file in the target folder, then a rename), and deliver them."""
+"""Write outputs atomically (a temp file in the target folder, then a rename), and deliver them.
+
+Every output goes through `write_bytes_atomic`: a regular file or a new path is written to a
+temp file beside it and renamed over it (readers see the old file or the whole new one); a
+symbolic link is followed and its target written that way (the link stays a link); a
+character device (/dev/null) or a FIFO is opened and written directly, never replaced; '-'
+is standard output. Before any work, `check_files` refuses an output that is one of the run's
+inputs or another of its outputs.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,30 +25,173 @@ from reportgen.errors import ReportgenError
 if TYPE_CHECKING:
     from reportgen.api import Report
 
+STDOUT = "-"  # an output named '-' is written to standard output
+# suffixes of the files an image root holds: an output never replaces one of them
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".svg", ".svgz"}
+)
+# what a failed write says beyond the system's words, when there is something to do
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some space, or write the output to another disk",
+    errno.EDQUOT: "free some space, or write the output to another disk",
+    errno.EROFS: "write the output to a writable folder",
+    errno.EACCES: "write the output to a folder you may write to",
+    errno.EPERM: "write the output to a folder you may write to",
+}
 
-def check_writable(path: str | os.PathLike[str]) -> Path:
-    """Fail early, before any work, when the output's folder does not exist."""
-    target = Path(path)
+
+def os_words(exc: OSError) -> str:
+    """Say what an OSError was, in words: 'No space left on device (ENOSPC)'."""
+    words = exc.strerror or str(exc) or type(exc).__name__
+    code = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+    return f"{words} ({code})" if code else words
+
+
+def write_error(path: str | os.PathLike[str], exc: OSError, *, doing: str = "write") -> str:
+    """The message for an output that could not be written: the file, the error, what to do."""
+    hint = _WRITE_HINTS.get(exc.errno) if exc.errno is not None else None
+    return f"{path}: cannot {doing} it: {os_words(exc)}. Nothing was left half-written" + (
+        f"; {hint}." if hint else "."
+    )
+
+
+def _special(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """Stat an output path, following links; None when nothing is there yet."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None  # a new path, or a link to one
+    except OSError as exc:
+        raise ReportgenError(f"{path}: cannot write here: {os_words(exc)}.") from exc
+
+
+def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """Where an output goes and whether it is written directly (a device or FIFO), or refuse.
+
+    A symbolic link is followed: its target is what gets written, and the link stays a link.
+    """
+    given = Path(path)
+    found = _special(given)
+    if found is not None:
+        mode = found.st_mode
+        if stat.S_ISDIR(mode):
+            raise ReportgenError(f"{given}: is a folder; give a file name for the output.")
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            return given, True  # written in place, as a shell's '>' would: never replaced
+        if not stat.S_ISREG(mode):
+            kind = "a block device (a disk)" if stat.S_ISBLK(mode) else "not a regular file"
+            raise ReportgenError(
+                f"{given}: is {kind}; an output may be a file, a new path, a character device "
+                "such as /dev/null, a FIFO, or - for standard output."
+            )
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise ReportgenError(f"{target}: cannot write here: the folder '{folder}' does not exist.")
-    if target.is_dir():
-        raise ReportgenError(f"{target}: is a folder; give a file name for the output.")
+        if target != given:
+            raise ReportgenError(
+                f"{given}: cannot write here: it is a link to '{os.readlink(given)}', whose "
+                "folder does not exist."
+            )
+        raise ReportgenError(f"{given}: cannot write here: the folder '{folder}' does not exist.")
+    return target, False
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Fail early, before any work, when an output cannot be written where it is named."""
+    if str(path) == STDOUT:
+        return Path(STDOUT)
+    target, direct = output_target(path)
+    if direct:
+        return target
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ReportgenError(
+            f"{path}: the file is read-only, so it is left as it is; make it writable "
+            "(chmod u+w) or give another file."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ReportgenError(
+            f"{path}: cannot write here: the folder '{folder}' is not writable; give another "
+            "folder."
+        )
     return target
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write text so that readers see the old file or the whole new one, never a part."""
-    target = check_writable(path)
+    """Write text (UTF-8) so that readers see the old file or the whole new one, never a part."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    """Write all of data to an open file descriptor."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write an output to standard output."""
+    stream = sys.stdout
+    try:
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+            buffer.flush()
+        else:
+            stream.write(data.decode("utf-8"))
+            stream.flush()
+    except BrokenPipeError as exc:
+        # the reader left (`| head`): quiet the interpreter's own flush at exit, then say so
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        raise ReportgenError(
+            "standard output (-): the reader closed the pipe before the whole output was written."
+        ) from exc
+    except OSError as exc:
+        raise ReportgenError(write_error("standard output (-)", exc)) from exc
+
+
+def _write_direct(target: Path, data: bytes) -> None:
+    """Write to a character device or FIFO in place: opened, written, closed, never renamed."""
+    try:
+        fd = os.open(target, os.O_WRONLY)
+    except OSError as exc:
+        raise ReportgenError(write_error(target, exc, doing="open")) from exc
+    try:
+        _write_fd(fd, data)
+    except OSError as exc:
+        raise ReportgenError(f"{target}: cannot write it: {os_words(exc)}.") from exc
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write bytes so that readers see the old file or the whole new one, never a part."""
+    if str(path) == STDOUT:
+        _write_stdout(data)
+        return
+    target, direct = output_target(path)
+    if direct:
+        _write_direct(target, data)
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise ReportgenError(f"{target}: cannot write here: {exc.strerror}.") from exc
+        raise ReportgenError(write_error(path, exc)) from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        try:
+            _write_fd(fd, data)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportgenError(write_error(path, exc)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -60,23 +214,109 @@ class Place:
     option: str  # '--json', or '--json (set in reportgen.toml [build])'
     path: str
     what: str = ""  # for an input: what overwriting it would destroy
+    folder: bool = False  # an input folder (the image root): its images are inputs
 
 
-def check_outputs_against_inputs(outputs: Sequence[Place], inputs: Sequence[Place]) -> None:
-    """Refuse, before any work, to write an output over a file the run reads."""
-    for source in inputs:
-        for target in outputs:
-            if same_file(target.path, source.path):
-                both = (
-                    f"{target.path} is both {target.option} and {source.option}"
-                    if target.path == source.path
-                    else f"{target.option} {target.path} and {source.option} {source.path} are "
-                    "one file"
-                )
+def _is_device(path: str) -> bool:
+    """Whether a path is a character device (/dev/null): writing to it destroys no file."""
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _file_below(path: str, folder: str, suffixes: frozenset[str] | None = None) -> bool:
+    """Whether an output path is an existing file (with one of these suffixes) below a folder."""
+    target = Path(path)
+    if not target.is_file() or (suffixes is not None and target.suffix.lower() not in suffixes):
+        return False
+    try:
+        Path(os.path.realpath(target)).relative_to(os.path.realpath(folder))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _two_names(a: Place, b: Place) -> str:
+    """Name two places that are one file: 'x is both -o and --json', or both with their paths."""
+    if a.path == b.path:
+        return f"{a.path} is both {a.option} and {b.option}"
+    return f"{a.option} {a.path} and {b.option} {b.path} are one file"
+
+
+def check_files(outputs: Sequence[Place], inputs: Sequence[Place]) -> None:
+    """Refuse, before any work, an output that is an input or another output, or unwritable.
+
+    Every command goes through this one check with all the files it reads and writes, so an
+    option that names a file cannot be left out of it.
+    """
+    for target in outputs:
+        if target.path == STDOUT or _is_device(target.path):
+            continue  # standard output and /dev/null hold no file to lose
+        for source in inputs:
+            if source.folder:
+                if _file_below(target.path, source.path, IMAGE_SUFFIXES):
+                    raise ReportgenError(
+                        f"{target.option} {target.path} is an image below {source.option} "
+                        f"{source.path}: this run would overwrite a picture the report may "
+                        "show. Give the output another name or folder."
+                    )
+            elif os.path.isdir(source.path):  # a folder of Parquet parts, as Spark reads
+                if _file_below(target.path, source.path, frozenset({".parquet"})):
+                    raise ReportgenError(
+                        f"{target.option} {target.path} is a file in {source.option} "
+                        f"{source.path}: this run would overwrite {source.what or 'an input'}. "
+                        "Give the output another name or folder."
+                    )
+            elif same_file(target.path, source.path):
                 raise ReportgenError(
-                    f"{both}: this run would overwrite {source.what or 'one of its inputs'}. "
-                    "Give one of them another file."
+                    f"{_two_names(target, source)}: this run would overwrite "
+                    f"{source.what or 'one of its inputs'}. Give one of them another file."
                 )
+    for i, target in enumerate(outputs):
+        for earlier in outputs[:i]:
+            if target.path == STDOUT and earlier.path == STDOUT:
+                raise ReportgenError(
+                    f"{earlier.option} and {target.option} are both - (standard output): two "
+                    "outputs would be written to the same file. Give one of them a file."
+                )
+            if STDOUT in (target.path, earlier.path) or _is_device(target.path):
+                continue
+            if same_file(target.path, earlier.path):
+                raise ReportgenError(
+                    f"{_two_names(earlier, target)}: two outputs would be written to the same "
+                    "file. Give one of them another file."
+                )
+    for target in outputs:
+        check_writable(target.path)
+
+
+def stale_outputs(before: dict[str, tuple[int, int, int]]) -> list[str]:
+    """The outputs still as they were before the run (same file, size and time): not from it."""
+    left = []
+    for path, was in before.items():
+        try:
+            now = os.stat(path)
+        except OSError:
+            continue
+        if (now.st_ino, now.st_size, now.st_mtime_ns) == was:
+            left.append(path)
+    return left
+
+
+def existing_outputs(outputs: Sequence[Place]) -> dict[str, tuple[int, int, int]]:
+    """Note which outputs exist as regular files before the run, to name them if it fails."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for place in outputs:
+        if place.path == STDOUT or place.option.startswith("$"):
+            continue  # standard output; an appended job summary is not replaced by a run
+        try:
+            now = os.stat(place.path)
+        except OSError:
+            continue
+        if stat.S_ISREG(now.st_mode):
+            found[place.path] = (now.st_ino, now.st_size, now.st_mtime_ns)
+    return found
 
 
 @dataclass
@@ -104,42 +344,11 @@ class Delivery:
         names = ("summary_md", "email", "to", "sender", "subject", "pdf", "report_url", "max_bytes")
         return cls(**given, **{name: options.pop(name) for name in names if name in options})
 
-    def targets(self) -> list[str]:
-        """Every file this delivery writes."""
-        paths = (self.output, self.json_path, self.summary_md, self.junit, self.email, self.pdf)
-        return [p for p in paths if p is not None]
-
-    def outputs(self, name: Callable[[str, str], str] | None = None) -> list[Place]:
-        """Every file written or appended to; name(parameter, option) may say where it was set."""
-        from reportgen.ci import SUMMARY_VARIABLE
-
-        options = (
-            ("output", "-o", self.output),
-            ("json_path", "--json", self.json_path),
-            ("summary_md", "--summary-md", self.summary_md),
-            ("junit", "--junit", self.junit),
-            ("email", "--email", self.email),
-            ("pdf", "--pdf", self.pdf),
-        )
-        places = [
-            Place(name(param, option) if name else option, path)
-            for param, option, path in options
-            if path is not None
-        ]
-        step = os.environ.get(SUMMARY_VARIABLE)
-        if self.summary_md is not None and step:
-            places.append(Place(f"${SUMMARY_VARIABLE} (where --summary-md is appended)", step))
-        return places
-
     def check(self) -> None:
-        """Fail before any work when an output cannot be written or two outputs collide."""
-        seen: dict[str, str] = {}
-        for path in self.targets():
-            where = str(Path(path).resolve())
-            if where in seen:
-                raise ReportgenError(f"{path}: two outputs would be written to the same file.")
-            seen[where] = path
-            check_writable(path)
+        """Fail before any work when the delivery options do not fit together.
+
+        Whether each file can be written, and is no input or other output, is `check_files`'s.
+        """
         if (self.to or self.sender or self.subject) and self.email is None:
             raise ReportgenError("--to, --from and --subject fill in --email FILE.eml; add it.")
         if self.report_url is not None:
@@ -150,6 +359,11 @@ class Delivery:
                 raise ReportgenError(
                     "--report-url is the link in the job summary; add --summary-md FILE."
                 )
+        if self.pdf is not None and self.output == STDOUT:
+            raise ReportgenError(
+                f"--pdf {self.pdf}: Chromium prints the HTML file, and -o - writes it to standard "
+                "output; give -o a file name."
+            )
         if self.pdf is not None:
             from reportgen.pdf import INSTALL_HINT, find_chromium
 
@@ -159,6 +373,11 @@ class Delivery:
                     f"{INSTALL_HINT} Without it, open the report in any browser and use Print → "
                     "Save as PDF: the print stylesheet gives the same pages."
                 )
+
+    @property
+    def report_name(self) -> str:
+        """The report's file name, as the summary and the email's attachment call it."""
+        return "report.html" if self.output == STDOUT else Path(self.output).name
 
     def write(self, report: Report, *, about: str = "the report") -> None:
         """Write the report and everything else asked for, each atomically, listing each file."""
@@ -171,7 +390,7 @@ class Delivery:
             from reportgen.ci import SUMMARY_VARIABLE, append_step_summary, summary_markdown
 
             text = summary_markdown(
-                record, report_name=Path(self.output).name, report_url=self.report_url
+                record, report_name=self.report_name, report_url=self.report_url
             )
             write_atomic(self.summary_md, text)
             self._wrote(self.summary_md, "the job summary (Markdown)")
@@ -190,7 +409,7 @@ class Delivery:
 
             message = build_message(
                 report.to_html(),
-                report_name=Path(self.output).name,
+                report_name=self.report_name,
                 to=self.to,
                 sender=self.sender,
                 subject=self.subject,
@@ -205,7 +424,8 @@ class Delivery:
             self._wrote(self.pdf, "the report as PDF")
 
     def _wrote(self, path: str, what: str, *, verb: str = "wrote") -> None:
-        self.written.append(f"{verb} {path}: {what}")
+        where = "standard output" if path == STDOUT else path
+        self.written.append(f"{verb} {where}: {what}")
 
     def gate_exit(self, report: Report) -> int:
         """Print one line per gate; 1 when one failed, else 0."""
@@ -219,20 +439,3 @@ class Delivery:
         for line in reason_lines(gates):
             click.echo(f"reportgen: {line}", err=True)
         return 0 if gates["passed"] else 1
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write bytes so that readers see the old file or the whole new one, never a part."""
-    target = check_writable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise ReportgenError(f"{target}: cannot write here: {exc.strerror}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

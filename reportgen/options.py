@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config
+from reportgen.deliver import STDOUT, Place, check_files, existing_outputs, stale_outputs
 from reportgen.errors import ReportgenError, quoted
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -74,6 +78,27 @@ def stack(*options: Callable[[F], F]) -> Callable[[F], F]:
     return decorate
 
 
+class FilePath(click.types.StringParamType):
+    """A parameter that names a file (or the image folder): one the run reads, or one it writes.
+
+    Every command checks all its FilePath parameters in one place before any work
+    (`FilesCommand.invoke`): no output may be an input or another output.
+    """
+
+    def __init__(self, role: str, what: str = "") -> None:
+        self.role = role  # "input", "output" or "folder" (an input folder: the image root)
+        self.what = what  # for an input: what overwriting it would destroy
+
+
+def input_file(what: str) -> FilePath:
+    """The type of a parameter naming a file the run reads; what: what overwriting it loses."""
+    return FilePath("input", what)
+
+
+OUTPUT = FilePath("output")  # a file the run writes ('-' for standard output)
+IMAGE_FOLDER = FilePath("folder", "the sample images")
+
+
 column_options = stack(
     click.option(
         "--format",
@@ -106,6 +131,7 @@ config_options = stack(
     click.option(
         "--config",
         "config",
+        type=FilePath("input", "the config file"),
         default=None,
         metavar="FILE",
         help="Config file with column names, options and gates "
@@ -210,7 +236,130 @@ def _scan(args: list[str]) -> tuple[str | None, bool]:
     return path, off
 
 
-class ConfigCommand(click.Command):
+def _param_name(ctx: click.Context, param: click.Parameter, config: Config | None) -> str:
+    """Name a parameter as a message should: '-o', 'PREDICTIONS', or where a config set it."""
+    if isinstance(param, click.Argument):
+        return param.human_readable_name
+    option = param.opts[0]
+    if (
+        config is not None
+        and param.name is not None
+        and ctx.get_parameter_source(param.name) is ParameterSource.DEFAULT_MAP
+    ):
+        return f"{option} (set in {config.where(str(ctx.command.name))})"
+    return option
+
+
+def command_files(ctx: click.Context) -> tuple[list[Place], list[Place]]:
+    """Every file a command is about to write, and every file (or folder) it reads."""
+    from reportgen.ci import SUMMARY_VARIABLE
+
+    config = ctx.meta.get("reportgen.config")
+    config = config if isinstance(config, Config) else None
+    outputs: list[Place] = []
+    inputs: list[Place] = []
+    for param in ctx.command.params:
+        kind = param.type
+        value = ctx.params.get(param.name or "")
+        if not isinstance(kind, FilePath) or value is None:
+            continue
+        name = _param_name(ctx, param, config)
+        for path in value if isinstance(value, (tuple, list)) else (value,):
+            if kind.role == "output":
+                outputs.append(Place(name, str(path)))
+            else:
+                inputs.append(Place(name, str(path), kind.what, folder=kind.role == "folder"))
+    # what the config file itself brings: the file, and the gates' baseline it may name
+    if config is not None:
+        if ctx.params.get("config") is None:  # found in the working folder, not named
+            inputs.append(Place("the config file", str(config.path), "the config file"))
+        has_baseline = any(
+            p.name == "baseline" and isinstance(p, click.Option) for p in ctx.command.params
+        )
+        if has_baseline and ctx.params.get("baseline") is None:
+            baseline = config.baseline()
+            if baseline is not None:
+                where = config.where("gates", "baseline")
+                what = "the record its gates compare with"
+                inputs.append(Place(f"--baseline (set in {where})", baseline, what))
+    # the job summary GitHub reads is appended to: an output too
+    step = os.environ.get(SUMMARY_VARIABLE)
+    if ctx.params.get("summary_md") is not None and step:
+        outputs.append(Place(f"${SUMMARY_VARIABLE} (where --summary-md is appended)", step))
+    return outputs, inputs
+
+
+def say(line: str) -> None:
+    """Print a line about a file written: on stdout, or stderr when stdout carries an output."""
+    ctx = click.get_current_context(silent=True)
+    click.echo(line, err=bool(ctx and ctx.find_root().meta.get("reportgen.stdout")))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error, name the outputs left from an earlier run, and exit with code."""
+    click.echo(f"reportgen: error: {message}", err=True)
+    ctx = click.get_current_context(silent=True)
+    before = ctx.find_root().meta.get("reportgen.before") if ctx else None
+    if before:
+        for path in stale_outputs(before):
+            click.echo(
+                f"reportgen: {path} was left as it was: it is from an earlier run, not this one.",
+                err=True,
+            )
+    sys.exit(code)
+
+
+class FilesCommand(click.Command):
+    """A command that checks every file it reads and writes before any work."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        outputs, inputs = command_files(ctx)
+        try:
+            check_files(outputs, inputs)
+        except ReportgenError as exc:
+            fail(exc.message, exc.exit_code)
+        # kept on the root context, which the group's error handler sees too
+        root = ctx.find_root()
+        root.meta["reportgen.before"] = existing_outputs(outputs)
+        root.meta["reportgen.stdout"] = any(p.path == STDOUT for p in outputs)
+        return super().invoke(ctx)
+
+
+class ReportgenGroup(click.Group):
+    """The command group: every command checks its files; no failure but a gate's exits 1."""
+
+    command_class = FilesCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            # a file-system failure our own code did not expect: still a message, exit 2
+            from reportgen.deliver import os_words
+
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{os_words(exc)}.")
+        except ReportgenError as exc:
+            fail(exc.message, exc.exit_code)
+        except MemoryError:
+            fail("ran out of memory.")
+        except KeyboardInterrupt:
+            # click would say "Aborted!" and exit 1, which means a failed gate: 130 is Ctrl-C's
+            fail("interrupted; outputs not yet written were left as they were.", 130)
+        except Exception as exc:
+            # a bug: exit 2, never 1 (which means a gate failed) and never a bare traceback
+            if os.environ.get("REPORTGEN_DEBUG"):
+                traceback.print_exc()
+            fail(
+                f"internal error ({type(exc).__name__}: {exc}). This is a bug in reportgen; "
+                "please report it with the command line (REPORTGEN_DEBUG=1 shows where it "
+                "happened)."
+            )
+
+
+class ConfigCommand(FilesCommand):
     """A command whose option defaults may come from a config file (command line wins)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -244,6 +393,7 @@ def current_config() -> Config | None:
 delivery_options = stack(
     click.option(
         "--summary-md",
+        type=OUTPUT,
         default=None,
         metavar="FILE",
         help="Also write a short Markdown summary (headline, gates, top buckets); appended to "
@@ -260,6 +410,7 @@ delivery_options = stack(
     click.option(
         "--email",
         "email",
+        type=OUTPUT,
         default=None,
         metavar="FILE.eml",
         help="Also write an email message: a summary body that mail clients show, the full "
@@ -280,6 +431,7 @@ delivery_options = stack(
     click.option("--subject", default=None, help="Subject for --email (default: from the report)."),
     click.option(
         "--pdf",
+        type=OUTPUT,
         default=None,
         metavar="FILE",
         help="Also print the report to PDF with Chromium (it must be installed).",
@@ -317,6 +469,7 @@ gate_options = stack(
     ),
     click.option(
         "--baseline",
+        type=input_file("the record its gates compare with"),
         default=None,
         metavar="FILE",
         help="Report (.html) or record (.json) that --max-drop compares with; a run refuses to "
@@ -324,6 +477,7 @@ gate_options = stack(
     ),
     click.option(
         "--junit",
+        type=OUTPUT,
         default=None,
         metavar="FILE",
         help="Also write the gates as JUnit test cases (XML).",

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from reportgen.deliver import check_writable
+from reportgen.deliver import check_writable, write_bytes_atomic
 from reportgen.errors import ReportgenError
 
 ENV_VAR = "REPORTGEN_CHROMIUM"
@@ -124,7 +124,8 @@ def write_pdf(
     source = Path(html_path)
     if not source.is_file():
         raise ReportgenError(f"{source}: no such report to print as PDF.")
-    target = check_writable(pdf_path)
+    check_writable(pdf_path)
+    target = Path(pdf_path)
     browser = chromium if chromium is not None else find_chromium()
     if browser is None:
         raise ReportgenError(
@@ -132,43 +133,33 @@ def write_pdf(
             f"The HTML report was written ({source}): opening it in any browser and choosing "
             "Print → Save as PDF gives the same pages."
         )
-    try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp.pdf", dir=target.parent
-        )
-    except OSError as exc:
-        raise ReportgenError(f"{target}: cannot write here: {exc.strerror}.") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with tempfile.TemporaryDirectory(
-            prefix="reportgen-chromium-", ignore_cleanup_errors=True
-        ) as profile:
-            command = _command(browser, source.resolve().as_uri(), tmp.resolve(), profile)
-            try:
-                done = _run(command, timeout)
-            except subprocess.TimeoutExpired as exc:
-                raise ReportgenError(
-                    f"{target}: Chromium ({browser}) did not finish printing {source} within "
-                    f"{timeout:g} s. Its last messages:\n{_tail(exc.stderr or b'')}"
-                ) from None
-            except OSError as exc:
-                raise ReportgenError(
-                    f"{target}: cannot start Chromium ({browser}): {exc.strerror}. {INSTALL_HINT}"
-                ) from exc
+    # Chromium prints into a folder of our own; the PDF then goes where every output goes,
+    # atomically (or into a device or FIFO as it is), by the one writer all outputs share
+    with tempfile.TemporaryDirectory(
+        prefix="reportgen-chromium-", ignore_cleanup_errors=True
+    ) as work:
+        tmp = Path(work) / "print.pdf"
+        profile = str(Path(work) / "profile")
+        command = _command(browser, source.resolve().as_uri(), tmp, profile)
         try:
-            with tmp.open("rb") as fh:
-                head = fh.read(5)
+            done = _run(command, timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise ReportgenError(
+                f"{target}: Chromium ({browser}) did not finish printing {source} within "
+                f"{timeout:g} s. Its last messages:\n{_tail(exc.stderr or b'')}"
+            ) from None
+        except OSError as exc:
+            raise ReportgenError(
+                f"{target}: cannot start Chromium ({browser}): {exc.strerror}. {INSTALL_HINT}"
+            ) from exc
+        try:
+            data = tmp.read_bytes()
         except OSError:
-            head = b""
-        if done.returncode != 0 or head != b"%PDF-":
+            data = b""
+        if done.returncode != 0 or not data.startswith(b"%PDF-"):
             what = f"exited with code {done.returncode}" if done.returncode else "wrote no PDF"
             raise ReportgenError(
                 f"{target}: Chromium ({browser}) {what} while printing {source}. "
                 f"Its last messages:\n{_tail(done.stderr)}"
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(pdf_path, data)
