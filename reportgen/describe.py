@@ -123,8 +123,7 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
                     "id": "macro-f1",
                     "label": "Macro F1",
                     "value": score(c["macro_avg"]["f1"]),
-                    "detail": "unweighted mean over "
-                    f"{plural(n_classes(c), 'class', 'classes')}",
+                    "detail": f"unweighted mean over {plural(n_classes(c), 'class', 'classes')}",
                 }
             ]
         ),

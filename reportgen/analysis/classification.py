@@ -102,9 +102,7 @@ class PairCounts:
         return cls(k, cells // max(k, 1), cells % max(k, 1), counts)
 
     @classmethod
-    def combine(
-        cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], k: int
-    ) -> PairCounts:
+    def combine(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], k: int) -> PairCounts:
         """Add up (true, pred, count) triples, in any order and with repeats, in k classes."""
         if not parts:
             empty = np.zeros(0, dtype=np.int64)

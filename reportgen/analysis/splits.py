@@ -100,9 +100,7 @@ def splits_from_matrices(
         used = np.flatnonzero(counts + predicted)
         position = np.full(pairs.k, -1, dtype=np.int64)
         position[used] = np.arange(used.size)
-        result = from_counts(
-            pairs.remapped(position, int(used.size)), [labels[i] for i in used]
-        )
+        result = from_counts(pairs.remapped(position, int(used.size)), [labels[i] for i in used])
         out.append(
             SplitSummary(
                 name=name,
@@ -133,9 +131,7 @@ def kept_split_classes(result: SplitResult, limit: int) -> list[int]:
     """The codes of the `limit` classes a record keeps: train's missing first, then the largest."""
     train = next((s for s in result.splits if s.name.casefold() in TRAIN_NAMES), None)
     total = np.sum([np.asarray(s.counts) for s in result.splits], axis=0)
-    lacking = (
-        np.zeros(total.shape, dtype=bool) if train is None else np.asarray(train.counts) == 0
-    )
+    lacking = np.zeros(total.shape, dtype=bool) if train is None else np.asarray(train.counts) == 0
     order = np.lexsort((np.arange(total.size), -total, ~lacking))[:limit]
     return sorted(int(i) for i in order)
 

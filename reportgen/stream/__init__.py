@@ -481,9 +481,7 @@ class Fold:
             split_order, split_remap = self.split_labels.order()
             ks = len(split_order)
             out.split_labels = split_order
-            out.split_matrices = {
-                s: m.result(split_remap, ks) for s, m in self.split_mats.items()
-            }
+            out.split_matrices = {s: m.result(split_remap, ks) for s, m in self.split_mats.items()}
             if cols.slices:
                 out.slice_counts = self.slice_counts.result()
             if k == 2 and cols.proba:
