@@ -326,3 +326,44 @@ def test_step_with_many_labels_is_refused(tmp_path: Path, stream: bool) -> None:
     message = " ".join(result.stderr.split())
     assert "--step epoch" in message and "40 classes" in message
     assert not Path("report.html").exists()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["in-memory", "streamed"])
+def test_probability_matrix_of_many_labels_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    # rows x labels probabilities, where most labels have no column: refused before allocating
+    import reportgen.load as load
+
+    monkeypatch.setattr(load, "MAX_PROBA_CELLS", 1_000)
+    frame = _frame(200, 40)
+    frame["y_pred"] = np.where(np.arange(200) % 2 == 0, "c000", "c001")
+    frame["proba_c000"] = np.where(frame["y_pred"] == "c000", 0.8, 0.2)
+    frame["proba_c001"] = 1.0 - frame["proba_c000"]
+    frame.to_csv("preds.csv", index=False)
+    result = _build("preds.csv", *(["--stream"] if stream else []))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    message = " ".join(result.stderr.split())
+    labels = frame["y_true"].nunique() + 0  # every prediction is also a true label here
+    assert "preds.csv" in message and f"200 rows and {labels} labels" in message
+    assert "probability columns for 2 labels" in message and "--proba-prefix" in message
+    assert not Path("report.html").exists()
+
+
+@pytest.mark.usefixtures("few")
+def test_gate_on_a_class_the_record_does_not_keep_says_why(tmp_path: Path) -> None:
+    frame = _frame(800, 40, seed=1)
+    frame.to_csv("preds.csv", index=False)
+    first = _build("preds.csv", "--json", "record.json")
+    assert first.exit_code == 0, first.output
+    c = json.loads(Path("record.json").read_text(encoding="utf-8"))["classification"]
+    absent = next(lab for lab in _labels(40) if lab not in c["labels"])
+    Path("report.html").unlink()
+    result = _build("preds.csv", "--fail-under", f"recall[{absent}]=0.5")
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert f"recall[{absent}]=0.5" in message and "does not keep" in message
+    assert "with 40 classes a record keeps the 6 involved in the most errors" in message
+    assert "Did you mean" not in message
+    assert not Path("report.html").exists()
