@@ -55,8 +55,9 @@ DESCRIPTION = {
 # Classification labels are few; a numeric column with more distinct values is a regression target.
 MAX_CLASSES_FOR_INTEGERS = 50
 PROBA_TOLERANCE = 1e-6
-# the (rows, labels) probability matrix is refused past this many cells (1.6 GB of float64):
-# 2M rows and 50,000 labels, only ten of them with a probability column, would need 800 GB
+# the (rows, labels) probability matrix is refused past this many cells (1.6 GB of float64)
+# when most labels have no probability column, so that it would be mostly empty and larger
+# than the data: 2M rows and 50,000 labels, ten of them with a column, would need 800 GB
 MAX_PROBA_CELLS = 200_000_000
 
 
@@ -476,7 +477,7 @@ def _confidence(
             f"'{columns.y_pred}' predicts in {format_rows(rows)}. Each predicted label needs "
             "a probability column; name the prefix with --proba-prefix if it is another one."
         )
-    if len(frame) * len(labels) > MAX_PROBA_CELLS:
+    if len(frame) * len(labels) > MAX_PROBA_CELLS and len(labels) > 2 * len(columns.proba):
         from reportgen.budget import size_text
 
         raise ReportgenError(
