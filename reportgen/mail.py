@@ -64,8 +64,8 @@ def _worst(
         return items, ""
     if total is not None and total > len(items):
         note = (
-            f"Showing the {MAX_ROWS} classes {what} of the {count(len(items))} involved in the "
-            f"most errors, of {count(total)}."
+            f"Showing the {MAX_ROWS} classes {what} of the {count(len(items))} the report "
+            f"keeps (those in the most errors), of {count(total)}."
         )
         return sorted(items, key=key)[:MAX_ROWS], note
     note = f"Showing the {MAX_ROWS} classes {what} of {count(len(items))}; the report has all."
@@ -87,6 +87,11 @@ def _classification(c: dict[str, Any]) -> dict[str, Any]:
         if k > mf.MAX_CONFUSION_CLASSES
         else ""
     )
+    if "classes" in c:  # many classes: the report itself shows only some
+        matrix_note = (
+            f"The confusion matrix has {count(k)} classes, too many to read in an email; the "
+            f"attached report shows those involved in the most errors."
+        )
     return {
         "matrix_note": matrix_note,
         "per_class": per_class,

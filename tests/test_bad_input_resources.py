@@ -367,3 +367,20 @@ def test_gate_on_a_class_the_record_does_not_keep_says_why(tmp_path: Path) -> No
     assert "with 40 classes a record keeps the 6 involved in the most errors" in message
     assert "Did you mean" not in message
     assert not Path("report.html").exists()
+
+
+@pytest.mark.usefixtures("few")
+def test_email_with_many_labels_says_what_the_report_keeps(tmp_path: Path) -> None:
+    import email
+
+    _frame(800, 40, seed=1).to_csv("preds.csv", index=False)
+    result = _build("preds.csv", "--email", "review.eml")
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(Path("review.eml").read_bytes())
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    payload = html.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    text = " ".join(re.sub(r"<[^>]+>", " ", payload.decode("utf-8")).split())
+    assert "unweighted mean over 40 classes" in text
+    assert "The confusion matrix has 40 classes" in text
+    assert "the attached report shows those involved in the most errors" in text
