@@ -7,12 +7,11 @@ from dataclasses import asdict
 from typing import Any
 
 from reportgen import __version__
+from reportgen.analysis import classification
 from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.chance import ALPHA
 from reportgen.analysis.classification import (
-    KEPT_CLASSES,
-    MANY_CLASSES,
     SMALL_SUPPORT,
     ClassificationResult,
     ClassMetrics,
@@ -352,9 +351,9 @@ def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     keep: list[int] | None = None
-    if len(result.labels) > MANY_CLASSES:
+    if len(result.labels) > classification.MANY_CLASSES:
         # thousands of classes: the record and the page keep some, and say so
-        keep = kept_split_classes(result, KEPT_CLASSES)
+        keep = kept_split_classes(result, classification.KEPT_CLASSES)
     block: dict[str, Any] = {
         "labels": list(result.labels) if keep is None else [result.labels[i] for i in keep],
         "order": [s.name for s in result.splits],

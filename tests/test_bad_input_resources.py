@@ -47,14 +47,6 @@ def few(monkeypatch: pytest.MonkeyPatch) -> None:
     """Treat more than 10 classes as many, and keep 6 of them."""
     monkeypatch.setattr(classification, "MANY_CLASSES", 10)
     monkeypatch.setattr(classification, "KEPT_CLASSES", 6)
-    import reportgen.analysis.compare as compare
-    import reportgen.analysis.evolution as evolution
-    import reportgen.record as record
-
-    monkeypatch.setattr(record, "MANY_CLASSES", 10)
-    monkeypatch.setattr(record, "KEPT_CLASSES", 6)
-    monkeypatch.setattr(compare, "MANY_CLASSES", 10)
-    monkeypatch.setattr(evolution, "MANY_CLASSES", 10)
 
 
 def _codes(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -231,8 +223,8 @@ def test_build_with_many_labels_says_what_it_cut(tmp_path: Path, stream: bool) -
     assert c["accuracy"] == pytest.approx(accuracy_score(frame["y_true"], frame["y_pred"]))
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     # the figure draws the 30 classes in the most errors; the record keeps 6
-    assert "Showing the 30 classes involved in the most errors, of 40" in text
-    assert "the embedded record keeps the counts among the 6 classes in the most errors" in text
+    assert "Showing the 30 classes involved in the most errors, of 40." in text
+    assert "the embedded record holds the counts among the 6 classes involved in the most" in text
     assert "showing the 6 classes involved in the most errors, and the weakest class, of 40" in (
         text
     )

@@ -180,11 +180,6 @@ class ClassificationResult:
         assert self.confusion_matrix is not None
         return PairCounts.from_dense(self.confusion_matrix)
 
-    @property
-    def many(self) -> bool:
-        """Whether there are too many classes to keep a K x K matrix."""
-        return self.confusion_matrix is None
-
 
 def confusion_matrix(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> np.ndarray:
     """Count (true, predicted) pairs in one bincount; rows are true labels."""

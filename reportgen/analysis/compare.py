@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis import classification
 from reportgen.analysis.buckets import BucketResult, Tags
 from reportgen.analysis.classification import (
-    MANY_CLASSES,
     SMALL_SUPPORT,
     ClassificationResult,
     analyze_classification,
@@ -508,12 +508,13 @@ def compare_classification(
     seed: int = 0,
 ) -> ClassificationComparison:
     """Compare two sets of predictions of the same true labels (all coded against `labels`)."""
-    if len(labels) > MANY_CLASSES:
+    limit = classification.MANY_CLASSES
+    if len(labels) > limit:
         # the per-class bootstrap holds resamples x classes numbers, and the record both K x K
         # matrices: refuse plainly rather than run out of memory
         raise ReportgenError(
             f"compare: the files have {len(labels):,} classes; comparing two models works up "
-            f"to {MANY_CLASSES} classes. Build a report of each model instead (reportgen "
+            f"to {limit} classes. Build a report of each model instead (reportgen "
             "build), which handles any number of classes."
         )
     ra = analyze_classification(true_codes, pred_a, labels, confidence=confidence_a)

@@ -174,10 +174,10 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
     k = len(c["labels"])
     many = c.get("classes")
     if many is not None:
+        # the note under the figure says what the record keeps
         caption = (
             f"Showing the {len(fig['labels_shown'])} classes involved in the most errors, of "
-            f"{many['total']:,}; the embedded record keeps the counts among the "
-            f"{many['kept']:,} classes in the most errors. Shade: share of the true class."
+            f"{many['total']:,}. Shade: share of the true class."
         )
     elif fig["truncated"]:
         caption = (

@@ -219,7 +219,7 @@ def _stream_steps(
     """A first pass for --step: each step's confusion matrix; which step values to keep."""
     import numpy as np
 
-    from reportgen.analysis.classification import MANY_CLASSES
+    from reportgen.analysis import classification
     from reportgen.analysis.evolution import evolution_from_matrices, step_codes, too_many_for_steps
     from reportgen.stream import read_streamed
 
@@ -253,7 +253,7 @@ def _stream_steps(
             "a regression file; leave --step out, or pass --task classification if the numbers "
             "are class labels."
         )
-    if len(first.labels) > MANY_CLASSES:
+    if len(first.labels) > classification.MANY_CLASSES:
         raise too_many_for_steps(step, len(first.labels))
     keys = list(first.step_values)
     codes, names = step_codes(pd.Series([first.step_values[k] for k in keys], dtype="object"))
