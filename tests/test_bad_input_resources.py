@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
@@ -28,6 +30,8 @@ from reportgen.analysis.classification import (
     PairCounts,
     analyze_classification,
     confusion_matrix,
+    from_matrix,
+    from_pairs,
     kept_classes,
 )
 from reportgen.cli import main
@@ -106,6 +110,33 @@ def test_pair_counts_agree_with_the_dense_matrix() -> None:
     remap = np.arange(13)[::-1].copy()
     folded = tally.result(remap, 13)
     np.testing.assert_array_equal(folded.dense(), dense[::-1, ::-1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda k: st.tuples(
+            st.just(k),
+            st.lists(
+                st.tuples(st.integers(0, k - 1), st.integers(0, k - 1)), min_size=1, max_size=80
+            ),
+        )
+    )
+)
+def test_sparse_and_dense_paths_give_the_same_result(case: tuple[int, list]) -> None:
+    # every number from the sparse counts equals the dense matrix's, to the last bit
+    k, rows = case
+    true = np.array([t for t, _ in rows], dtype=np.int64)
+    pred = np.array([p for _, p in rows], dtype=np.int64)
+    labels = _labels(k)
+    dense = from_matrix(confusion_matrix(true, pred, k), labels)
+    sparse = from_pairs(PairCounts.from_codes(true, pred, k), labels)
+    assert sparse.confusion_matrix is None and sparse.pairs is not None
+    for name in ("n", "errors", "accuracy", "accuracy_ci", "per_class", "macro_avg"):
+        assert getattr(sparse, name) == getattr(dense, name), name
+    assert sparse.weighted_avg == dense.weighted_avg
+    assert sparse.top_confusions == dense.top_confusions
+    assert sparse.confusion_pairs == dense.confusion_pairs
 
 
 def test_sparse_counts_stay_small_with_many_labels() -> None:
@@ -258,6 +289,7 @@ def test_thousands_of_labels_make_a_small_page(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- other places K is used
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("few")
 def test_split_check_with_many_labels_keeps_some_and_says_so(tmp_path: Path) -> None:
     frame = _frame(2_000, 40, seed=5)
@@ -343,6 +375,7 @@ def test_probability_matrix_of_many_labels_is_refused(
     assert not Path("report.html").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("few")
 def test_gate_on_a_class_the_record_does_not_keep_says_why(tmp_path: Path) -> None:
     frame = _frame(800, 40, seed=1)
