@@ -41,6 +41,12 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{count(n)} {word if n == 1 else (many or word + 's')}"
 
 
+def n_classes(c: dict[str, Any]) -> int:
+    """How many classes a classification block counts (its labels may keep only some)."""
+    many = c.get("classes")
+    return len(c["labels"]) if many is None else int(many["total"])
+
+
 def weakest_class(per_class: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The class with the lowest recall among those that occur (ties: larger support first)."""
     present = [c for c in per_class if c["support"] > 0]
@@ -117,8 +123,7 @@ def classification_headline(record: dict[str, Any]) -> list[dict[str, Any]]:
                     "id": "macro-f1",
                     "label": "Macro F1",
                     "value": score(c["macro_avg"]["f1"]),
-                    "detail": "unweighted mean over "
-                    f"{plural(len(c['labels']), 'class', 'classes')}",
+                    "detail": f"unweighted mean over {plural(n_classes(c), 'class', 'classes')}",
                 }
             ]
         ),
@@ -351,7 +356,13 @@ def _bucket_findings(record: dict[str, Any]) -> list[str]:
     # a class the model never saw in training matters whether or not errors were tagged
     missing = [s for s in suggestions if s["kind"] == "missing-in-train"]
     out.extend(s["evidence"] for s in missing[:MISSING_SHOWN])
-    if len(missing) > MISSING_SHOWN:
+    if any(s["kind"] == "more-classes" for s in suggestions) and len(missing) > MISSING_SHOWN:
+        # with many classes the experiments section keeps only the weightiest suggestions
+        out.append(
+            "More classes never occur in the train split or are far rarer there; the "
+            "experiments section lists those with the most examples and counts the rest."
+        )
+    elif len(missing) > MISSING_SHOWN:
         more = len(missing) - MISSING_SHOWN
         out.append(
             f"{plural(more, 'more class', 'more classes')} ({len(missing)} in all) never "
@@ -418,17 +429,22 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
             f"against {score(conf_summary['mean_correct'])} for correct ones"
         )
         findings.append(text + _calibration_clause(record.get("calibration")) + ".")
+    many = c.get("classes")  # many classes: the record keeps some rows, and these counts
     never_true = [m["label"] for m in c["per_class"] if m["support"] == 0]
-    if never_true:
+    n_never = len(never_true) if many is None else many["never_true"]
+    if many is not None:
+        never_true = many["never_true_first"]
+    if n_never:
         findings.append(
             f"Predicted but never true: {', '.join(_quoted(never_true[:5]))}"
-            f"{f' … ({len(never_true)} in all)' if len(never_true) > 5 else ''}; these labels "
+            f"{f' … ({count(n_never)} in all)' if n_never > 5 else ''}; these labels "
             "have no recall."
         )
     small = [m["label"] for m in c["per_class"] if m["small_support"] and m["support"] > 0]
-    if small:
+    n_small = len(small) if many is None else many["small_support"]
+    if n_small:
         findings.append(
-            f"{plural(len(small), 'class', 'classes')} {'has' if len(small) == 1 else 'have'} "
+            f"{plural(n_small, 'class', 'classes')} {'has' if n_small == 1 else 'have'} "
             f"fewer than {c['small_support_below']} samples; their metrics are uncertain "
             "(marked 'small')."
         )

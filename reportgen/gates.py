@@ -273,6 +273,14 @@ def _class_row(block: dict[str, Any], spec: GateSpec, whose: str) -> dict[str, A
             found: dict[str, Any] = row
             return found
     labels: list[str] = block["labels"]
+    many = block.get("classes")
+    if many is not None:
+        # too many classes to keep every row: the class may well exist, unrecorded
+        raise spec.error(
+            f"needs the row of class '{spec.label}', which {whose} does not keep: with "
+            f"{many['total']:,} classes a record keeps the {many['kept']:,} {many['kept_by']}. "
+            "Gate on accuracy or an average instead, which count every class."
+        )
     close = difflib.get_close_matches(str(spec.label), labels, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     shown = ", ".join(f"'{x}'" for x in labels[:LABELS_SHOWN])

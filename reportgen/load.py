@@ -55,6 +55,10 @@ DESCRIPTION = {
 # Classification labels are few; a numeric column with more distinct values is a regression target.
 MAX_CLASSES_FOR_INTEGERS = 50
 PROBA_TOLERANCE = 1e-6
+# the (rows, labels) probability matrix is refused past this many cells (1.6 GB of float64)
+# when most labels have no probability column, so that it would be mostly empty and larger
+# than the data: 2M rows and 50,000 labels, ten of them with a column, would need 800 GB
+MAX_PROBA_CELLS = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -472,6 +476,21 @@ def _confidence(
             f"{', '.join(quoted(f'{columns.proba_prefix}{m}') for m in missing[:3])}), which "
             f"'{columns.y_pred}' predicts in {format_rows(rows)}. Each predicted label needs "
             "a probability column; name the prefix with --proba-prefix if it is another one."
+        )
+    if len(frame) * len(labels) > MAX_PROBA_CELLS and len(labels) > 2 * len(columns.proba):
+        from reportgen.budget import size_text
+
+        raise ReportgenError(
+            f"{where}: {len(frame):,} rows and {len(labels):,} labels make a probability "
+            f"matrix of {size_text(len(frame) * len(labels) * 8)}, too large to hold (the "
+            f"file has probability columns for {len(columns.proba):,} labels). "
+            + (
+                "Leave the probability columns out (drop them, or name another prefix with "
+                "--proba-prefix) to report on the labels alone."
+                if batch
+                else "Pass --stream to read the file in batches, or leave the probability "
+                "columns out (drop them, or name another prefix with --proba-prefix)."
+            )
         )
     confidence = np.full(len(frame), np.nan)
     proba = np.full((len(frame), len(labels)), np.nan, order="F")

@@ -20,7 +20,7 @@ import jinja2
 from reportgen import mail_figures as mf
 from reportgen.archive import fingerprint, record_from_html
 from reportgen.deliver import write_bytes_atomic
-from reportgen.describe import bucket_basis, count, in_sentence, plural
+from reportgen.describe import bucket_basis, count, in_sentence, n_classes, plural
 from reportgen.errors import ReportgenError, quoted
 from reportgen.gates import shown_values
 from reportgen.numbers import units_of
@@ -53,19 +53,33 @@ def _meta(record: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _worst(items: list[dict[str, Any]], key: Any, what: str) -> tuple[list[dict[str, Any]], str]:
-    """Keep every item, or the MAX_ROWS first by key and a sentence saying so."""
+def _worst(
+    items: list[dict[str, Any]], key: Any, what: str, total: int | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """Keep every item, or the MAX_ROWS first by key and a sentence saying so.
+
+    total: the classes there are, when the record keeps rows for only some of them.
+    """
     if len(items) <= MAX_ROWS:
         return items, ""
+    if total is not None and total > len(items):
+        note = (
+            f"Showing the {MAX_ROWS} classes {what} of the {count(len(items))} the report "
+            f"keeps (those in the most errors), of {count(total)}."
+        )
+        return sorted(items, key=key)[:MAX_ROWS], note
     note = f"Showing the {MAX_ROWS} classes {what} of {count(len(items))}; the report has all."
     return sorted(items, key=key)[:MAX_ROWS], note
 
 
 def _classification(c: dict[str, Any]) -> dict[str, Any]:
     """Pick the per-class rows; say when the matrix is too large to draw."""
-    k = len(c["labels"])
+    k = n_classes(c)
     per_class, note = _worst(
-        c["per_class"], lambda m: (m["f1"], m["label"]), "with the lowest F1, lowest first,"
+        c["per_class"],
+        lambda m: (m["f1"], m["label"]),
+        "with the lowest F1, lowest first,",
+        k,
     )
     matrix_note = (
         f"The confusion matrix has {k} classes, too many to read in an email; it is in the "
@@ -73,6 +87,11 @@ def _classification(c: dict[str, Any]) -> dict[str, Any]:
         if k > mf.MAX_CONFUSION_CLASSES
         else ""
     )
+    if "classes" in c:  # many classes: the report itself shows only some
+        matrix_note = (
+            f"The confusion matrix has {count(k)} classes, too many to read in an email; the "
+            f"attached report shows those involved in the most errors."
+        )
     return {
         "matrix_note": matrix_note,
         "per_class": per_class,

@@ -14,7 +14,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from reportgen.describe import count, pct, plural, signed
+from reportgen.describe import count, n_classes, pct, plural, signed
 from reportgen.figures.svg import figure_style
 
 ACCENT = "#0b5cad"  # the report's accent colour
@@ -235,7 +235,8 @@ class Picture:
 
 
 def _confusion(c: dict[str, Any]) -> Picture | None:
-    k, top = len(c["labels"]), c["top_confusions"]
+    # many classes: the record keeps only some, so the whole count decides
+    k, top = n_classes(c), c["top_confusions"]
     if k > MAX_CONFUSION_CLASSES:
         return None
     worst = (

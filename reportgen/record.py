@@ -7,10 +7,16 @@ from dataclasses import asdict
 from typing import Any
 
 from reportgen import __version__
+from reportgen.analysis import classification
 from reportgen.analysis.buckets import BucketResult
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.chance import ALPHA
-from reportgen.analysis.classification import SMALL_SUPPORT, ClassificationResult
+from reportgen.analysis.classification import (
+    SMALL_SUPPORT,
+    ClassificationResult,
+    ClassMetrics,
+    kept_classes,
+)
 from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
@@ -23,7 +29,7 @@ from reportgen.analysis.slices import (
     ErrorGroup,
     SliceResult,
 )
-from reportgen.analysis.splits import SplitResult
+from reportgen.analysis.splits import SplitResult, kept_split_classes
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.analysis.thresholds import ThresholdResult
 from reportgen.archive import library_versions
@@ -36,32 +42,55 @@ def _interval(ci: tuple[float, float] | None) -> list[float] | None:
     return None if ci is None else [ci[0], ci[1]]
 
 
-def classification_block(result: ClassificationResult, label_kind: str) -> dict[str, Any]:
-    """Describe a ClassificationResult as plain JSON data."""
+def _class_row(m: ClassMetrics) -> dict[str, Any]:
     return {
-        "labels": list(result.labels),
+        "label": m.label,
+        "precision": m.precision,
+        "recall": m.recall,
+        "f1": m.f1,
+        "support": m.support,
+        "predicted": m.predicted,
+        "false_positives": m.false_positives,
+        "false_negatives": m.false_negatives,
+        "precision_ci": _interval(m.precision_ci),
+        "recall_ci": _interval(m.recall_ci),
+        "small_support": m.small_support,
+    }
+
+
+def classification_block(result: ClassificationResult, label_kind: str) -> dict[str, Any]:
+    """Describe a ClassificationResult as plain JSON data.
+
+    With more than MANY_CLASSES classes, `labels`, `confusion_matrix` and `per_class` keep only
+    the classes involved in the most errors (and the weakest class), and `classes` says so; the
+    accuracy, the averages and the top confusions still count every class.
+    """
+    if result.confusion_matrix is not None:
+        labels, matrix, rows = list(result.labels), result.confusion_matrix, result.per_class
+        classes = None
+    else:
+        kept = kept_classes(result)
+        labels = [result.labels[i] for i in kept]
+        matrix = result.counts.dense(kept)
+        rows = [result.per_class[i] for i in kept]
+        never_true = [m.label for m in result.per_class if m.support == 0]
+        classes = {
+            "total": len(result.labels),
+            "kept": len(kept),
+            "kept_by": "involved in the most errors, and the weakest class",
+            "never_true": len(never_true),
+            "never_true_first": never_true[:5],
+            "small_support": sum(m.small_support and m.support > 0 for m in result.per_class),
+        }
+    block = {
+        "labels": labels,
         "label_order": label_kind,
-        "confusion_matrix": result.confusion_matrix.tolist(),
+        "confusion_matrix": matrix.tolist(),
         "n": result.n,
         "errors": result.errors,
         "accuracy": result.accuracy,
         "accuracy_ci": _interval(result.accuracy_ci),
-        "per_class": [
-            {
-                "label": m.label,
-                "precision": m.precision,
-                "recall": m.recall,
-                "f1": m.f1,
-                "support": m.support,
-                "predicted": m.predicted,
-                "false_positives": m.false_positives,
-                "false_negatives": m.false_negatives,
-                "precision_ci": _interval(m.precision_ci),
-                "recall_ci": _interval(m.recall_ci),
-                "small_support": m.small_support,
-            }
-            for m in result.per_class
-        ],
+        "per_class": [_class_row(m) for m in rows],
         "small_support_below": SMALL_SUPPORT,
         "macro_avg": asdict(result.macro_avg),
         "weighted_avg": asdict(result.weighted_avg),
@@ -69,6 +98,9 @@ def classification_block(result: ClassificationResult, label_kind: str) -> dict[
         "confusion_pairs": result.confusion_pairs,
         "confidence": None if result.confidence is None else asdict(result.confidence),
     }
+    if classes is not None:
+        block["classes"] = classes
+    return block
 
 
 def samples_block(samples: SampleTable) -> dict[str, Any]:
@@ -318,10 +350,17 @@ def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
     """Describe the split check as plain JSON data (counts in label order)."""
     if result is None:
         return None
-    return {
-        "labels": list(result.labels),
+    keep: list[int] | None = None
+    if len(result.labels) > classification.MANY_CLASSES:
+        # thousands of classes: the record and the page keep some, and say so
+        keep = kept_split_classes(result, classification.KEPT_CLASSES)
+    block: dict[str, Any] = {
+        "labels": list(result.labels) if keep is None else [result.labels[i] for i in keep],
         "order": [s.name for s in result.splits],
-        "counts": {s.name: list(s.counts) for s in result.splits},
+        "counts": {
+            s.name: list(s.counts) if keep is None else [s.counts[i] for i in keep]
+            for s in result.splits
+        },
         "metrics": {
             s.name: {
                 "n": s.n,
@@ -335,6 +374,13 @@ def splits_block(result: SplitResult | None) -> dict[str, Any] | None:
         "eval_split": result.eval_split,
         "evaluated": list(result.evaluated),
     }
+    if keep is not None:
+        block["classes"] = {
+            "total": len(result.labels),
+            "kept": len(keep),
+            "kept_by": "missing from the train split first, then the most rows",
+        }
+    return block
 
 
 def calibration_block(result: CalibrationResult | None) -> dict[str, Any] | None:

@@ -233,7 +233,8 @@ def analyze_calibration_shape(
 
 def _why_not(labels: list[str], present: list[int]) -> str:
     """Why Brier score and log loss are left out of a multiclass result."""
-    missing = [labels[i] for i in range(len(labels)) if i not in set(present)]
+    have = set(present)  # once: thousands of labels would make this quadratic
+    missing = [labels[i] for i in range(len(labels)) if i not in have]
     shown = ", ".join(f"'{m}'" for m in missing[:5]) + (", …" if len(missing) > 5 else "")
     return (
         f"Brier score and log loss need a probability for every class; "

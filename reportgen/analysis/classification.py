@@ -11,6 +11,11 @@ from reportgen.analysis.stats import wilson_interval
 # Below this many true samples a class's recall is too noisy to compare; the report marks it.
 SMALL_SUPPORT = 30
 TOP_CONFUSIONS = 50
+# Beyond this many classes no K x K matrix is built anywhere (50,000 classes would need 20 GB):
+# the counts stay sparse, and the record and the page keep the KEPT_CLASSES classes involved in
+# the most errors, while accuracy and the averages still count every class.
+MANY_CLASSES = 250
+KEPT_CLASSES = 100
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,99 @@ class ConfidenceSummary:
 
 
 @dataclass(frozen=True)
+class PairCounts:
+    """Sparse confusion counts: each (true, predicted) pair that occurs, with its count.
+
+    Pairs are sorted by (true, predicted); codes and counts are int64. Memory grows with the
+    pairs that occur, never with the square of the number of classes.
+    """
+
+    k: int
+    true: np.ndarray
+    pred: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def from_codes(
+        cls, true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int
+    ) -> PairCounts:
+        """Count the (true, predicted) pairs of coded labels."""
+        flat = true_codes.astype(np.int64, copy=False) * n_labels + pred_codes
+        cells, counts = np.unique(flat, return_counts=True)
+        return cls._from_cells(cells, counts.astype(np.int64), n_labels)
+
+    @classmethod
+    def from_dense(cls, cm: np.ndarray) -> PairCounts:
+        """Take the non-zero cells of a dense matrix (rows true)."""
+        rows, cols = np.nonzero(cm)
+        k = int(cm.shape[0])
+        return cls(k, rows.astype(np.int64), cols.astype(np.int64), cm[rows, cols].astype(np.int64))
+
+    @classmethod
+    def _from_cells(cls, cells: np.ndarray, counts: np.ndarray, k: int) -> PairCounts:
+        keep = counts != 0
+        cells, counts = cells[keep], counts[keep]
+        return cls(k, cells // max(k, 1), cells % max(k, 1), counts)
+
+    @classmethod
+    def combine(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], k: int) -> PairCounts:
+        """Add up (true, pred, count) triples, in any order and with repeats, in k classes."""
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(k, empty, empty, empty)
+        flat = np.concatenate([t.astype(np.int64) * k + p for t, p, _ in parts])
+        weights = np.concatenate([c.astype(np.float64) for _, _, c in parts])
+        cells, inverse = np.unique(flat, return_inverse=True)
+        # float sums of integer counts are exact far beyond any file's number of rows
+        counts = np.rint(np.bincount(inverse.ravel(), weights=weights, minlength=cells.size))
+        return cls._from_cells(cells, counts.astype(np.int64), k)
+
+    def remapped(self, remap: np.ndarray, k: int) -> PairCounts:
+        """Renumber the codes by old code -> new code, in k classes."""
+        return PairCounts.combine([(remap[self.true], remap[self.pred], self.count)], k)
+
+    def support(self) -> np.ndarray:
+        """True samples per class (the row sums)."""
+        return _sum_by(self.true, self.count, self.k)
+
+    def predicted(self) -> np.ndarray:
+        """Predictions per class (the column sums)."""
+        return _sum_by(self.pred, self.count, self.k)
+
+    def diagonal(self) -> np.ndarray:
+        """Correct predictions per class."""
+        on = self.true == self.pred
+        return _sum_by(self.true[on], self.count[on], self.k)
+
+    def total(self) -> int:
+        """Every counted prediction."""
+        return int(self.count.sum())
+
+    def dense(self, indices: np.ndarray | list[int] | None = None) -> np.ndarray:
+        """The dense matrix among some classes (all by default; only for few classes)."""
+        idx = np.arange(self.k) if indices is None else np.asarray(indices, dtype=np.int64)
+        position = np.full(self.k, -1, dtype=np.int64)
+        position[idx] = np.arange(idx.size)
+        rows, cols = position[self.true], position[self.pred]
+        both = (rows >= 0) & (cols >= 0)
+        out = np.zeros((idx.size, idx.size), dtype=np.int64)
+        np.add.at(out, (rows[both], cols[both]), self.count[both])
+        return out
+
+
+def _sum_by(codes: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    """Add up counts by code into an int64 vector of length k."""
+    # float sums of integer counts are exact far beyond any file's number of rows
+    sums = np.bincount(codes, weights=counts.astype(np.float64), minlength=k)
+    return np.rint(sums).astype(np.int64)
+
+
+@dataclass(frozen=True)
 class ClassificationResult:
     """Everything the classification sections show."""
 
     labels: list[str]
-    confusion_matrix: np.ndarray
+    confusion_matrix: np.ndarray | None  # K x K up to MANY_CLASSES classes; None beyond
     n: int
     errors: int
     accuracy: float
@@ -77,6 +170,15 @@ class ClassificationResult:
     top_confusions: list[Confusion]  # the TOP_CONFUSIONS largest
     confusion_pairs: int  # distinct (true, predicted) pairs with at least one error
     confidence: ConfidenceSummary | None
+    pairs: PairCounts | None = None  # the sparse counts, from which everything above derives
+
+    @property
+    def counts(self) -> PairCounts:
+        """The confusion counts as sparse pairs, whichever way they were built."""
+        if self.pairs is not None:
+            return self.pairs
+        assert self.confusion_matrix is not None
+        return PairCounts.from_dense(self.confusion_matrix)
 
 
 def confusion_matrix(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> np.ndarray:
@@ -100,19 +202,75 @@ def analyze_classification(
     confidence: np.ndarray | None = None,
 ) -> ClassificationResult:
     """Compute accuracy, per-class metrics, averages and top confusions from coded labels."""
+    summary = _confidence_summary(true_codes, pred_codes, confidence)
+    if len(labels) > MANY_CLASSES:
+        pairs = PairCounts.from_codes(true_codes, pred_codes, len(labels))
+        return from_pairs(pairs, labels, summary)
     cm = confusion_matrix(true_codes, pred_codes, len(labels))
-    return from_matrix(cm, labels, _confidence_summary(true_codes, pred_codes, confidence))
+    return from_matrix(cm, labels, summary)
+
+
+def from_counts(
+    pairs: PairCounts, labels: list[str], confidence: ConfidenceSummary | None = None
+) -> ClassificationResult:
+    """Derive every metric from sparse counts: dense for few classes, sparse beyond."""
+    if len(labels) > MANY_CLASSES:
+        return from_pairs(pairs, labels, confidence)
+    return from_matrix(pairs.dense(), labels, confidence)
 
 
 def from_matrix(
     cm: np.ndarray, labels: list[str], confidence: ConfidenceSummary | None = None
 ) -> ClassificationResult:
     """Derive every classification metric from the confusion matrix (rows true)."""
-    k = len(labels)
-    n = int(cm.sum())
+    if len(labels) > MANY_CLASSES:
+        return from_pairs(PairCounts.from_dense(cm), labels, confidence)
     tp = np.diag(cm).astype(np.int64)
-    support = cm.sum(axis=1)
-    predicted = cm.sum(axis=0)
+    return _result(
+        labels,
+        tp=tp,
+        support=cm.sum(axis=1),
+        predicted=cm.sum(axis=0),
+        confidence=confidence,
+        cm=cm,
+        top=top_confusions(cm, labels),
+        pairs_with_errors=int(np.count_nonzero(cm)) - int(np.count_nonzero(np.diag(cm))),
+    )
+
+
+def from_pairs(
+    pairs: PairCounts, labels: list[str], confidence: ConfidenceSummary | None = None
+) -> ClassificationResult:
+    """Derive every metric from sparse counts, never building the K x K matrix."""
+    off = pairs.true != pairs.pred
+    return _result(
+        labels,
+        tp=pairs.diagonal(),
+        support=pairs.support(),
+        predicted=pairs.predicted(),
+        confidence=confidence,
+        cm=None,
+        top=_top_from_pairs(pairs, labels),
+        pairs_with_errors=int(np.count_nonzero(off)),
+        pairs=pairs,
+    )
+
+
+def _result(
+    labels: list[str],
+    *,
+    tp: np.ndarray,
+    support: np.ndarray,
+    predicted: np.ndarray,
+    confidence: ConfidenceSummary | None,
+    cm: np.ndarray | None,
+    top: list[Confusion],
+    pairs_with_errors: int,
+    pairs: PairCounts | None = None,
+) -> ClassificationResult:
+    """Compute per-class metrics and averages from the true positives and the sums."""
+    k = len(labels)
+    n = int(support.sum())
     precision = _divide(tp.astype(np.float64), predicted.astype(np.float64))
     recall = _divide(tp.astype(np.float64), support.astype(np.float64))
     # F1 as scikit-learn computes it: 2 tp / (2 tp + fp + fn) = 2 tp / (support + predicted)
@@ -157,9 +315,10 @@ def from_matrix(
         per_class=per_class,
         macro_avg=macro,
         weighted_avg=weighted,
-        top_confusions=top_confusions(cm, labels),
-        confusion_pairs=int(np.count_nonzero(cm)) - int(np.count_nonzero(np.diag(cm))),
+        top_confusions=top,
+        confusion_pairs=pairs_with_errors,
         confidence=confidence,
+        pairs=pairs,
     )
 
 
@@ -184,6 +343,64 @@ def top_confusions(
         )
         for i in order
     ]
+
+
+def _top_from_pairs(
+    pairs: PairCounts, labels: list[str], *, limit: int = TOP_CONFUSIONS
+) -> list[Confusion]:
+    """Rank the error pairs by count, largest first (ties in label order), from sparse counts."""
+    off = pairs.true != pairs.pred
+    rows, cols, counts = pairs.true[off], pairs.pred[off], pairs.count[off]
+    errors = int(counts.sum())
+    order = np.lexsort((cols, rows, -counts))[:limit]
+    support = pairs.support()
+    return [
+        Confusion(
+            true=labels[int(rows[i])],
+            pred=labels[int(cols[i])],
+            count=int(counts[i]),
+            share_of_errors=int(counts[i]) / errors,
+            share_of_true=int(counts[i]) / int(support[rows[i]]),
+        )
+        for i in order
+    ]
+
+
+def involved(pairs: PairCounts) -> np.ndarray:
+    """Errors each class takes part in, as true or as predicted label."""
+    off = pairs.true != pairs.pred
+    k = pairs.k
+    out: np.ndarray = _sum_by(pairs.true[off], pairs.count[off], k)
+    out += _sum_by(pairs.pred[off], pairs.count[off], k)
+    return out
+
+
+def most_involved(pairs: PairCounts, limit: int) -> list[int]:
+    """The codes of the `limit` classes in the most errors (ties: label order), sorted."""
+    inv = involved(pairs)
+    order = np.lexsort((np.arange(pairs.k), -inv))[:limit]
+    return sorted(int(i) for i in order)
+
+
+def weakest(result: ClassificationResult) -> int | None:
+    """The code of the class with the lowest recall among those that occur (ties: support)."""
+    present = [i for i, m in enumerate(result.per_class) if m.support > 0]
+    if not present:
+        return None
+    return min(present, key=lambda i: (result.per_class[i].recall, -result.per_class[i].support))
+
+
+def kept_classes(result: ClassificationResult) -> list[int]:
+    """The codes of the classes a record keeps when there are many: most errors, the weakest."""
+    counts = result.counts
+    chosen = set(most_involved(counts, KEPT_CLASSES))
+    weak = weakest(result)
+    if weak is not None and weak not in chosen:
+        # the weakest class is named in the findings: its row must be in the record
+        inv = involved(counts)
+        chosen.discard(max(chosen, key=lambda i: (-int(inv[i]), i)))
+        chosen.add(weak)
+    return sorted(chosen)
 
 
 def _confidence_summary(

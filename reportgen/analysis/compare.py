@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis import classification
 from reportgen.analysis.buckets import BucketResult, Tags
 from reportgen.analysis.classification import (
     SMALL_SUPPORT,
@@ -507,6 +508,15 @@ def compare_classification(
     seed: int = 0,
 ) -> ClassificationComparison:
     """Compare two sets of predictions of the same true labels (all coded against `labels`)."""
+    limit = classification.MANY_CLASSES
+    if len(labels) > limit:
+        # the per-class bootstrap holds resamples x classes numbers, and the record both K x K
+        # matrices: refuse plainly rather than run out of memory
+        raise ReportgenError(
+            f"compare: the files have {len(labels):,} classes; comparing two models works up "
+            f"to {limit} classes. Build a report of each model instead (reportgen "
+            "build), which handles any number of classes."
+        )
     ra = analyze_classification(true_codes, pred_a, labels, confidence=confidence_a)
     rb = analyze_classification(true_codes, pred_b, labels, confidence=confidence_b)
     right_a, right_b = true_codes == pred_a, true_codes == pred_b
@@ -551,7 +561,7 @@ def compare_classification(
         macro_f1=delta(ra.macro_avg.f1, rb.macro_avg.f1, "macro_f1"),
         weighted_f1=delta(ra.weighted_avg.f1, rb.weighted_avg.f1, "weighted_f1"),
         per_class=per_class,
-        confusion_difference=rb.confusion_matrix - ra.confusion_matrix,
+        confusion_difference=rb.counts.dense() - ra.counts.dense(),  # few classes: see above
         resamples=resamples if boot is not None else 0,
         seed=seed,
     )

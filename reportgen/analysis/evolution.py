@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis import classification
 from reportgen.analysis.classification import confusion_matrix, from_matrix
 from reportgen.errors import ReportgenError
 from reportgen.table import label_text
@@ -93,12 +94,24 @@ def analyze_evolution(
     """Compute accuracy, macro F1 and per-class recall at every step; pick the steps to show."""
     codes, names = step_codes(step_values)
     k = len(labels)
+    if k > classification.MANY_CLASSES:
+        raise too_many_for_steps(column, k)
     matrices = [
         confusion_matrix(true_codes[codes == s], pred_codes[codes == s], k)
         for s in range(len(names))
     ]
     return evolution_from_matrices(
         names, matrices, labels, column=column, steps=steps, at_step=at_step
+    )
+
+
+def too_many_for_steps(column: str, k: int) -> ReportgenError:
+    """Refuse training evolution over more classes than its per-step matrices can hold."""
+    return ReportgenError(
+        f"--step {column}: the file has {k:,} classes; training evolution keeps a confusion "
+        f"matrix per step and shows every class's recall, which works up to "
+        f"{classification.MANY_CLASSES} classes. Leave --step out, or report on one step's rows "
+        "in a file of their own."
     )
 
 

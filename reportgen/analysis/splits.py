@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import confusion_matrix, from_matrix
+from reportgen.analysis.classification import PairCounts, from_counts
 from reportgen.analysis.suggestions import RARER_FACTOR, TRAIN_NAMES
 from reportgen.table import factorize, label_text
 
 ORDER = ("train", "training", "trn", "val", "valid", "validation", "dev", "test", "holdout")
 MISSING = "(missing)"  # the split of a row whose split cell is empty
+MAX_WARNINGS = 20  # warnings kept (thousands of classes could each have one); the rest counted
 
 
 @dataclass(frozen=True)
@@ -77,27 +78,29 @@ def split_text(splits: pd.Series) -> np.ndarray:
 
 def split_matrices(
     splits: pd.Series, true_codes: np.ndarray, pred_codes: np.ndarray, k: int
-) -> dict[str, np.ndarray]:
-    """One confusion matrix per split value."""
+) -> dict[str, PairCounts]:
+    """The confusion counts (sparse) of each split value."""
     text = split_text(splits)
     return {
-        str(name): confusion_matrix(true_codes[text == name], pred_codes[text == name], k)
+        str(name): PairCounts.from_codes(true_codes[text == name], pred_codes[text == name], k)
         for name in pd.unique(text)
     }
 
 
 def splits_from_matrices(
-    matrices: dict[str, np.ndarray], labels: list[str], *, evaluated: tuple[str, ...] = ()
+    matrices: dict[str, PairCounts], labels: list[str], *, evaluated: tuple[str, ...] = ()
 ) -> SplitResult:
-    """Summarise each split from its confusion matrix (rows true), in split order."""
+    """Summarise each split from its confusion counts, in split order."""
     k = len(labels)
     out = []
     for name in split_order(list(matrices)):
-        cm = matrices[name]
-        counts, predicted = cm.sum(axis=1), cm.sum(axis=0)
+        pairs = matrices[name]
+        counts, predicted = pairs.support(), pairs.predicted()
         # metrics over the labels this split has, as scikit-learn computes them by default
         used = np.flatnonzero(counts + predicted)
-        result = from_matrix(cm[np.ix_(used, used)], [labels[i] for i in used])
+        position = np.full(pairs.k, -1, dtype=np.int64)
+        position[used] = np.arange(used.size)
+        result = from_counts(pairs.remapped(position, int(used.size)), [labels[i] for i in used])
         out.append(
             SplitSummary(
                 name=name,
@@ -111,9 +114,26 @@ def splits_from_matrices(
     return SplitResult(
         labels=list(labels),
         splits=out,
-        warnings=_warnings(out, labels, evaluated),
+        warnings=_capped(_warnings(out, labels, evaluated)),
         evaluated=tuple(evaluated),
     )
+
+
+def _capped(warnings: list[str]) -> list[str]:
+    """Keep the first MAX_WARNINGS warnings and count the rest."""
+    if len(warnings) <= MAX_WARNINGS:
+        return warnings
+    more = len(warnings) - MAX_WARNINGS
+    return [*warnings[:MAX_WARNINGS], f"{more:,} more warnings like these are left out."]
+
+
+def kept_split_classes(result: SplitResult, limit: int) -> list[int]:
+    """The codes of the `limit` classes a record keeps: train's missing first, then the largest."""
+    train = next((s for s in result.splits if s.name.casefold() in TRAIN_NAMES), None)
+    total = np.sum([np.asarray(s.counts) for s in result.splits], axis=0)
+    lacking = np.zeros(total.shape, dtype=bool) if train is None else np.asarray(train.counts) == 0
+    order = np.lexsort((np.arange(total.size), -total, ~lacking))[:limit]
+    return sorted(int(i) for i in order)
 
 
 def _warnings(

@@ -23,6 +23,31 @@ MIN_FALSE_POSITIVES = 5
 # relative, so that a rare class with recall 0.21 cannot be cut to 0.02
 MIN_RECALL_KEPT = 0.8
 MAX_THRESHOLDS = 3  # suggest thresholds for the classes with most false positives only
+# per-class suggestions of one kind kept (the weightiest, in label order); with thousands of
+# classes the rest are counted in one closing suggestion, so the page stays within its budget
+MAX_PER_KIND = 20
+
+
+MORE = "more-classes"  # the kind of the suggestion that counts the ones left out
+
+
+def _capped(found: list[tuple[int, Suggestion]], what: str, ranked_by: str) -> list[Suggestion]:
+    """Keep the MAX_PER_KIND weightiest suggestions (weight, suggestion), and say the rest."""
+    if len(found) <= MAX_PER_KIND:
+        return [sug for _, sug in found]
+    order = sorted(range(len(found)), key=lambda i: (-found[i][0], i))[:MAX_PER_KIND]
+    kept = [found[i][1] for i in sorted(order)]
+    more = len(found) - MAX_PER_KIND
+    kept.append(
+        Suggestion(
+            MORE,
+            f"{more:,} more classes",
+            f"The same for {more:,} more classes",
+            f"{len(found):,} classes {what}; the {MAX_PER_KIND} above are those with the most "
+            f"{ranked_by}.",
+        )
+    )
+    return kept
 
 
 @dataclass(frozen=True)
@@ -59,19 +84,23 @@ def split_suggestions_from_counts(
         (np.asarray(c)[:k] for n, c in counts.items() if n != train), np.zeros(k, dtype=np.int64)
     )
     n_train, n_other = int(train_counts.sum()), int(other_counts.sum())
-    out = []
+    out: list[tuple[int, Suggestion]] = []
     others = ", ".join(s for s in names if s != train) or "the other splits"
     for i, label in enumerate(labels):
         if other_counts[i] == 0:
             continue
         if train_counts[i] == 0:
             out.append(
-                Suggestion(
-                    "missing-in-train",
-                    label,
-                    f"Move or collect examples of '{label}' into the train split",
-                    f"'{label}' never occurs in '{train}' but has {int(other_counts[i]):,} "
-                    f"examples in {others}: the model cannot learn it.",
+                (
+                    int(other_counts[i]),
+                    Suggestion(
+                        "missing-in-train",
+                        label,
+                        f"Move or collect examples of '{label}' into the train split",
+                        f"'{label}' never occurs in '{train}' but has "
+                        f"{int(other_counts[i]):,} examples in {others}: the model cannot "
+                        "learn it.",
+                    ),
                 )
             )
         elif n_train and n_other:
@@ -79,36 +108,50 @@ def split_suggestions_from_counts(
             share_other = other_counts[i] / n_other
             if share_train < RARER_FACTOR * share_other:
                 out.append(
-                    Suggestion(
-                        "rare-in-train",
-                        label,
-                        f"Add examples of '{label}' to the train split, or oversample it",
-                        f"'{label}' is {pct(share_train)} of '{train}' but {pct(share_other)} of "
-                        f"{others} ({int(train_counts[i]):,} against {int(other_counts[i]):,} "
-                        "examples).",
+                    (
+                        int(other_counts[i]),
+                        Suggestion(
+                            "rare-in-train",
+                            label,
+                            f"Add examples of '{label}' to the train split, or oversample it",
+                            f"'{label}' is {pct(share_train)} of '{train}' but "
+                            f"{pct(share_other)} of {others} ({int(train_counts[i]):,} against "
+                            f"{int(other_counts[i]):,} examples).",
+                        ),
                     )
                 )
-    return out
+    return _capped(
+        out,
+        f"are missing from, or far rarer in, '{train}' than in {others}",
+        f"examples in {others}",
+    )
 
 
 def rare_class_suggestions(result: ClassificationResult) -> list[Suggestion]:
     """Rare classes whose recall lags the rest."""
     macro_recall = result.macro_avg.recall
-    out = []
+    out: list[tuple[int, Suggestion]] = []
     for m in result.per_class:
         share = m.support / result.n if result.n else 0.0
         if 0 < share < RARE_SHARE and m.recall < macro_recall - 0.1 and m.false_negatives >= 2:
             out.append(
-                Suggestion(
-                    "rare-class-recall",
-                    m.label,
-                    f"Oversample '{m.label}' or weight it more in the loss",
-                    f"'{m.label}' is {pct(share)} of the rows and its recall is {pct(m.recall)} "
-                    f"against a macro average of {pct(macro_recall)} "
-                    f"({m.false_negatives:,} of {m.support:,} missed).",
+                (
+                    m.false_negatives,
+                    Suggestion(
+                        "rare-class-recall",
+                        m.label,
+                        f"Oversample '{m.label}' or weight it more in the loss",
+                        f"'{m.label}' is {pct(share)} of the rows and its recall is "
+                        f"{pct(m.recall)} against a macro average of {pct(macro_recall)} "
+                        f"({m.false_negatives:,} of {m.support:,} missed).",
+                    ),
                 )
             )
-    return out
+    return _capped(
+        out,
+        "are rare and have a recall more than 10 points below the macro average",
+        "missed samples",
+    )
 
 
 def threshold_for_precision(

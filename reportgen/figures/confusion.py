@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
-from reportgen.analysis.classification import ClassificationResult
+from reportgen.analysis.classification import ClassificationResult, most_involved
 from reportgen.figures.svg import figure_style, new_figure
 
 MAX_CLASSES = 30
@@ -32,10 +32,7 @@ def choose_classes(
     k = len(result.labels)
     if k <= max_classes:
         return ConfusionView(list(range(k)), list(result.labels), False)
-    cm = result.confusion_matrix
-    involved = cm.sum(axis=1) + cm.sum(axis=0) - 2 * np.diag(cm)
-    order = np.lexsort((np.arange(k), -involved))[:max_classes]
-    chosen = sorted(int(i) for i in order)
+    chosen = most_involved(result.counts, max_classes)
     return ConfusionView(chosen, [result.labels[i] for i in chosen], True)
 
 
@@ -48,9 +45,11 @@ def plot_confusion_matrix(
 ) -> Figure:
     """Draw counts in each cell, shaded by the share of the true class (row percentage)."""
     view = view or choose_classes(result)
-    idx = np.array(view.indices)
-    cm = result.confusion_matrix[np.ix_(idx, idx)]
-    full_support = result.confusion_matrix.sum(axis=1)[idx]
+    idx = np.array(view.indices, dtype=np.int64)
+    # only the shown classes' cells: never the whole K x K matrix
+    counts = result.counts
+    cm = counts.dense(idx)
+    full_support = counts.support()[idx]
     share = np.divide(
         cm,
         full_support[:, None],

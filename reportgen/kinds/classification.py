@@ -172,7 +172,14 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
     c = record["classification"]
     fig = record["figures"]["confusion_matrix"]
     k = len(c["labels"])
-    if fig["truncated"]:
+    many = c.get("classes")
+    if many is not None:
+        # the note under the figure says what the record keeps
+        caption = (
+            f"Showing the {len(fig['labels_shown'])} classes involved in the most errors, of "
+            f"{many['total']:,}. Shade: share of the true class."
+        )
+    elif fig["truncated"]:
         caption = (
             f"Showing the {len(fig['labels_shown'])} classes involved in most errors, of {k}; "
             "the table and the embedded record keep all of them. Shade: share of the true class."

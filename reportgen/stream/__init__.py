@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.calibration import CalibrationSums
+from reportgen.analysis.classification import PairCounts
 from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments
 from reportgen.analysis.suggestions import CONFIDENT
 from reportgen.errors import ReportgenError, quoted
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
 from reportgen.stream.batches import Source, open_source, read_batches
-from reportgen.stream.fold import Keep, Labels, ValueCounts, grow, keyed, remap_matrix
+from reportgen.stream.fold import Keep, Labels, PairTally, ValueCounts, keyed
 from reportgen.table import ColumnMap, PredictionTable, restrict
 
 SAMPLE_ROWS = 1_000_000
@@ -48,8 +49,8 @@ class Streamed:
     n: int
     labels: list[str] = field(default_factory=list)
     label_kind: str = ""
-    matrix: np.ndarray | None = None  # exact confusion matrix, final label order
-    split_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # every row's
+    pairs: PairCounts | None = None  # exact confusion counts (sparse), final label order
+    split_matrices: dict[str, PairCounts] = field(default_factory=dict)  # every row's
     split_rows: dict[str, int] = field(default_factory=dict)  # every row's, by split text
     split_labels: list[str] = field(default_factory=list)  # the labels of every row
     confidence_sums: tuple[float, int, float, int] | None = None  # right sum, n, wrong sum, n
@@ -59,7 +60,7 @@ class Streamed:
     calibration: CalibrationSums | None = None
     slice_counts: pd.Series | None = None  # rows by slice values and wrong, when few enough
     score_counts: pd.Series | None = None  # binary: rows by labels and scores, when few enough
-    step_matrices: dict[str, np.ndarray] = field(default_factory=dict)  # by step value's text
+    step_matrices: dict[str, PairCounts] = field(default_factory=dict)  # by step value's text
     step_values: dict[str, Any] = field(default_factory=dict)  # a value as written, per text
     regression: dict[str, Any] = field(default_factory=dict)
     shown: PredictionTable | None = None  # every kept row: samples to show pick from these
@@ -184,15 +185,15 @@ class Fold:
         self.splits_only = splits_only  # a first pass: count each split's rows, nothing else
         # --step: count each step's pairs (step_mats), or keep one step's rows (only_step)
         self.step, self.only_step = step, only_step
-        self.step_mats: dict[str, np.ndarray] = {}
+        self.step_mats: dict[str, PairTally] = {}
         self.step_values: dict[str, Any] = {}
         self.task = ""
         self.labels = Labels()
         self.split_labels = Labels()  # the split check looks at every row, whatever is reported
         self.split_rows: dict[str, int] = {}  # rows per split (of the step shown), every split
         self.seen: set[str] = set()  # every label of every row, before --eval-split
-        self.matrix = np.zeros((0, 0), dtype=np.int64)
-        self.split_mats: dict[str, np.ndarray] = {}
+        self.pairs = PairTally()
+        self.split_mats: dict[str, PairTally] = {}
         self.conf = np.zeros(2, dtype=np.float64)  # confidence sums: right, wrong
         self.calibration = CalibrationSums()
         self.slice_counts = ValueCounts(MAX_SLICE_COMBOS)  # by slice values and wrong
@@ -273,17 +274,14 @@ class Fold:
         g = self.labels.codes_for(table)
         t, p = g[table.true_codes], g[table.pred_codes]
         k = len(self.labels.texts)
-        self.matrix = grow(self.matrix, k)
-        np.add.at(self.matrix, (t, p), 1)
+        self.pairs.add(t, p)
         if self.step is not None and self.only_step is None:
             values = table.frame[self.step]
             found, uniques = pd.factorize(values, use_na_sentinel=True)
             for i, value in enumerate(uniques):
                 key = label_text_of(value)
                 self.step_values.setdefault(key, value)
-                m = grow(self.step_mats.get(key, np.zeros((0, 0), np.int64)), k)
-                np.add.at(m, (t[found == i], p[found == i]), 1)
-                self.step_mats[key] = m
+                self.step_mats.setdefault(key, PairTally()).add(t[found == i], p[found == i])
         right = t == p
         if table.confidence is not None:
             self.conf += (table.confidence[right].sum(), table.confidence[~right].sum())
@@ -334,11 +332,8 @@ class Fold:
         """Count each split's (true, predicted) pairs over every row of the batch."""
         g = self.split_labels.codes_for(table)
         t, p = g[table.true_codes], g[table.pred_codes]
-        k = len(self.split_labels.texts)
         for name, idx in pd.Series(np.arange(table.n)).groupby(text).groups.items():
-            m = grow(self.split_mats.get(str(name), np.zeros((0, 0), np.int64)), k)
-            np.add.at(m, (t[idx], p[idx]), 1)
-            self.split_mats[str(name)] = m
+            self.split_mats.setdefault(str(name), PairTally()).add(t[idx], p[idx])
 
     def _add_numbers(self, table: PredictionTable) -> None:
         assert table.y_true_values is not None and table.y_pred_values is not None
@@ -394,18 +389,14 @@ class Fold:
         self.rows_dropped += other.rows_dropped
         self.n += other.n
         remap = self.labels.absorb(other.labels)
-        k = len(self.labels.texts)
-        self.matrix = grow(self.matrix, k) + remap_matrix(other.matrix, remap, k)
+        self.pairs.merge(other.pairs, remap)
         split_remap = self.split_labels.absorb(other.split_labels)
-        ks = len(self.split_labels.texts)
         for name, m in other.split_mats.items():
-            mine = grow(self.split_mats.get(name, np.zeros((0, 0), np.int64)), ks)
-            self.split_mats[name] = mine + remap_matrix(m, split_remap, ks)
+            self.split_mats.setdefault(name, PairTally()).merge(m, split_remap)
         for name, count in other.split_rows.items():
             self.split_rows[name] = self.split_rows.get(name, 0) + count
         for key, m in other.step_mats.items():
-            mine = grow(self.step_mats.get(key, np.zeros((0, 0), np.int64)), k)
-            self.step_mats[key] = mine + remap_matrix(m, remap, k)
+            self.step_mats.setdefault(key, PairTally()).merge(m, remap)
             self.step_values.setdefault(key, other.step_values[key])
         self.seen |= other.seen
         self.conf += other.conf
@@ -484,17 +475,13 @@ class Fold:
                     f"{', '.join(quoted(cols.proba[u]) for u in unknown[:5])}."
                 )
             out.labels, out.label_kind = ordered, "numeric" if self.labels.numeric else "string"
-            out.step_matrices = {
-                key: remap_matrix(m, remap, k) for key, m in self.step_mats.items()
-            }
+            out.step_matrices = {key: m.result(remap, k) for key, m in self.step_mats.items()}
             out.step_values = dict(self.step_values)
-            out.matrix = remap_matrix(self.matrix, remap, k)
+            out.pairs = self.pairs.result(remap, k)
             split_order, split_remap = self.split_labels.order()
             ks = len(split_order)
             out.split_labels = split_order
-            out.split_matrices = {
-                s: remap_matrix(m, split_remap, ks) for s, m in self.split_mats.items()
-            }
+            out.split_matrices = {s: m.result(split_remap, ks) for s, m in self.split_mats.items()}
             if cols.slices:
                 out.slice_counts = self.slice_counts.result()
             if k == 2 and cols.proba:

@@ -219,7 +219,8 @@ def _stream_steps(
     """A first pass for --step: each step's confusion matrix; which step values to keep."""
     import numpy as np
 
-    from reportgen.analysis.evolution import evolution_from_matrices, step_codes
+    from reportgen.analysis import classification
+    from reportgen.analysis.evolution import evolution_from_matrices, step_codes, too_many_for_steps
     from reportgen.stream import read_streamed
 
     if engine == "spark":
@@ -252,13 +253,15 @@ def _stream_steps(
             "a regression file; leave --step out, or pass --task classification if the numbers "
             "are class labels."
         )
+    if len(first.labels) > classification.MANY_CLASSES:
+        raise too_many_for_steps(step, len(first.labels))
     keys = list(first.step_values)
     codes, names = step_codes(pd.Series([first.step_values[k] for k in keys], dtype="object"))
     name_of = {key: names[int(c)] for key, c in zip(keys, codes, strict=True)}
     k = len(first.labels)
     matrices = {name: np.zeros((k, k), dtype=np.int64) for name in names}
     for key, matrix in first.step_matrices.items():
-        matrices[name_of[key]] += matrix
+        matrices[name_of[key]] += matrix.dense()
     evolution = evolution_from_matrices(
         names,
         [matrices[n] for n in names],

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.classification import PairCounts
 from reportgen.analysis.sampling import row_keys
 from reportgen.table import PredictionTable, label_text
 
@@ -113,21 +114,45 @@ class Labels:
         return ordered, remap
 
 
-def grow(matrix: np.ndarray, k: int) -> np.ndarray:
-    """Return a k x k copy of a square count matrix, padded with zeros."""
-    if matrix.shape[0] >= k:
-        return matrix
-    bigger = np.zeros((k, k), dtype=np.int64)
-    bigger[: matrix.shape[0], : matrix.shape[1]] = matrix
-    return bigger
+class PairTally:
+    """Confusion counts folded batch by batch as sparse (true, predicted, count) pairs.
 
+    Memory grows with the pairs that occur, never with the square of the number of labels:
+    50,000 labels would need a 20 GB dense matrix.
+    """
 
-def remap_matrix(matrix: np.ndarray, remap: np.ndarray, k: int) -> np.ndarray:
-    """Reorder a count matrix's rows and columns by old code -> new code."""
-    out = np.zeros((k, k), dtype=np.int64)
-    m = matrix.shape[0]
-    np.add.at(out, (remap[:m, None], remap[None, :m]), matrix[:m, :m])
-    return out
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.size = 0  # rows of the parts not yet combined
+
+    def add(self, true: np.ndarray, pred: np.ndarray, count: np.ndarray | None = None) -> None:
+        """Count pairs (each once, or `count` times) in discovery codes."""
+        if true.size == 0:
+            return
+        weights = np.ones(true.size, dtype=np.int64) if count is None else count
+        self.parts.append((true.astype(np.int64), pred.astype(np.int64), weights))
+        self.size += true.size
+        if len(self.parts) > 16 or self.size > 4_000_000:
+            self._combine()
+
+    def merge(self, other: PairTally, remap: np.ndarray) -> None:
+        """Add another part's pairs, its codes renumbered by its code -> this one's code."""
+        for t, p, c in other.parts:
+            self.add(remap[t], remap[p], c)
+
+    def _k(self) -> int:
+        return max((max(int(t.max()), int(p.max())) + 1 for t, p, _ in self.parts), default=0)
+
+    def _combine(self) -> None:
+        if len(self.parts) <= 1:
+            return
+        pairs = PairCounts.combine(self.parts, self._k())
+        self.parts = [(pairs.true, pairs.pred, pairs.count)]
+        self.size = int(pairs.true.size)
+
+    def result(self, remap: np.ndarray, k: int) -> PairCounts:
+        """The counts in the final label order (discovery code -> final code), in k labels."""
+        return PairCounts.combine([(remap[t], remap[p], c) for t, p, c in self.parts], k)
 
 
 def keyed(table: PredictionTable, seed: int, positions: np.ndarray) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import ConfidenceSummary, from_matrix
+from reportgen.analysis.classification import ConfidenceSummary, from_counts
 from reportgen.analysis.families import family_slices
 from reportgen.analysis.regression import (
     DENSITY_ABOVE,
@@ -24,7 +24,7 @@ from reportgen.stream import Streamed
 
 def classification_exact(read: Streamed, *, pos_label: str | None = None) -> classification.Exact:
     """Metrics from the exact confusion matrix of the evaluated rows; kept rows for the rest."""
-    assert read.matrix is not None and read.sample is not None
+    assert read.pairs is not None and read.sample is not None
     confidence = None
     if read.confidence_sums is not None:
         right_sum, right_n, wrong_sum, wrong_n = read.confidence_sums
@@ -54,7 +54,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
         calibration=calibration,
         slices=exact_slices(read),
         thresholds=exact_thresholds(read, pos_label),
-        result=from_matrix(read.matrix, read.labels, confidence),
+        result=from_counts(read.pairs, read.labels, confidence),
         sample=read.sample,
         confident_errors=read.confident_errors,
         tagged_outside=read.tagged_outside,
