@@ -1,0 +1,245 @@
+"""Text a user can type, drawn and shown as typed (issue 14).
+
+Covers issue 14, items 4 (dollar signs and backslashes in any text drawn in a figure: drawn
+literally, never as mathtext, in every page and email figure), 17 (bidirectional controls in
+user text cannot reorder the page, the email or the CI summaries around them) and 16, its
+messages part (no numpy reprs in our words, no library warnings on stderr).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from reportgen.cli import main
+from reportgen.figures import svg as svg_module
+from reportgen.figures.svg import ReportFigure, figure_to_svg, new_figure
+
+# ---------------------------------------------------------------------------------------
+# helpers
+
+HOSTILE_A = "$x^$"  # invalid mathtext: a traceback before the fix
+HOSTILE_B = "a$b$c"  # valid mathtext: silently typeset as mathematics before the fix
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # paths relative to tmp_path, as users type them
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture()
+def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Figure]]:
+    """Record every figure created and drawn while a command runs (page SVGs and email PNGs)."""
+    created: list[Figure] = []
+    original_init = Figure.__init__
+
+    def init(self: Figure, *args: Any, **kwargs: Any) -> None:
+        created.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "__init__", init)
+    yield created
+
+
+def _invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _figures(page: str) -> dict[str, list[str]]:
+    """The drawn texts of each inline SVG figure of a page, by figure id."""
+    found: dict[str, list[str]] = {}
+    for match in re.finditer(r'<svg[^>]*aria-labelledby="([\w-]+)-title.*?</svg>', page, re.S):
+        texts = re.findall(r"<text[^>]*>(.*?)</text>", match.group(0), re.S)
+        found[match.group(1)] = [html.unescape(t) for t in texts]
+    return found
+
+
+def _assert_drawn(figures: dict[str, list[str]], fig_id: str, *literals: str) -> None:
+    assert fig_id in figures, sorted(figures)
+    for literal in literals:
+        assert any(literal in text for text in figures[fig_id]), (fig_id, literal)
+
+
+def _assert_literal_texts(created: list[Figure], *literals: str) -> None:
+    """Every figure came from the factory, every text is literal, each literal was drawn."""
+    assert created
+    assert all(isinstance(fig, ReportFigure) for fig in created), [type(f) for f in created]
+    texts = [t for fig in created for t in fig.findobj(Text)]
+    assert all(not t.get_parse_math() for t in texts if t.get_text())
+    strings = [t.get_text() for t in texts]
+    for literal in literals:
+        assert any(literal in s for s in strings), literal
+
+
+def _classification_file(path: Path, *, steps: bool) -> None:
+    rng = np.random.default_rng(0)
+    n = 60
+    y_true = rng.choice([HOSTILE_A, HOSTILE_B], n)
+    flip = rng.random(n) < 0.3
+    y_pred = np.where(flip, np.where(y_true == HOSTILE_A, HOSTILE_B, HOSTILE_A), y_true)
+    p = np.clip(np.where(y_pred == HOSTILE_B, 0.7, 0.3) + rng.normal(0, 0.1, n), 0.01, 0.99)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "y_true": y_true,
+            "y_pred": y_pred,
+            f"proba_{HOSTILE_A}": 1 - p,
+            f"proba_{HOSTILE_B}": p,
+            "buckets": np.where(flip, rng.choice(["$\\frac$", "back\\slash", "two\nlines"], n), ""),
+            "$col$": rng.choice(["v$1$", "w\\x"], n),
+            "split": rng.choice(["$dev$", "train"], n),
+        }
+    )
+    if steps:
+        frame = pd.concat([frame.assign(epoch="ep$1$"), frame.assign(epoch="ep\\2")])
+    frame.to_csv(path, index=False)
+
+
+def _regression_file(path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "y_true": np.linspace(-2.0, 2.0, n),  # the same truth for every seed (compare)
+            "y_pred": rng.normal(size=n),
+            "$reg$": rng.choice(["r$1$", "q\\z"], n),
+        }
+    ).to_csv(path, index=False)
+
+
+# ---------------------------------------------------------------------------------------
+# item 4: dollar signs and backslashes in figure text
+
+
+def test_the_reported_label_builds(tmp_path: Path) -> None:
+    # the issue's case: a traceback from mathtext before the fix
+    (tmp_path / "d.csv").write_text("id,y_true,y_pred\n1,$x^$,a\n2,a,a\n3,a$b$c,a\n")
+    result = _invoke("build", "d.csv", "-o", "d.html")
+    assert result.exit_code == 0, result.output
+    _assert_drawn(
+        _figures((tmp_path / "d.html").read_text(encoding="utf-8")), "cm", HOSTILE_A, HOSTILE_B
+    )
+
+
+@pytest.mark.slow
+def test_classification_figures_draw_user_text_literally(
+    tmp_path: Path, drawn: list[Figure]
+) -> None:
+    # labels, bucket tags, a slice column and its values, split names, step values: each in
+    # the figure that draws it, the email figures too
+    _classification_file(tmp_path / "c.csv", steps=True)
+    result = _invoke(
+        "build", "c.csv", "-o", "c.html", "--step", "epoch", "--slice", "$col$",
+        "--eval-split", "all", "--email", "c.eml", "--to", "a@example.org",
+        "--from", "b@example.org", "--created", "2024-01-01",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    figures = _figures((tmp_path / "c.html").read_text(encoding="utf-8"))
+    _assert_drawn(figures, "cm", HOSTILE_A, HOSTILE_B)
+    _assert_drawn(figures, "evo", "ep$1$", "ep\\2")
+    _assert_drawn(figures, "evo-cm", HOSTILE_A, HOSTILE_B, "ep$1$", "ep\\2")
+    _assert_drawn(figures, "cal", HOSTILE_B)
+    _assert_drawn(figures, "thr", HOSTILE_B)
+    _assert_drawn(figures, "pareto", "$\\frac$", "back\\slash", "two", "lines")
+    _assert_drawn(figures, "slices", "$col$")
+    # the slices drawn are the noteworthy ones: either value may be left out
+    assert any("v$1$" in t or "w\\x" in t for t in figures["slices"])
+    _assert_drawn(figures, "splits", "$dev$", HOSTILE_A, HOSTILE_B)
+    # the page figures and the email's PNG figures alike
+    _assert_literal_texts(drawn, HOSTILE_A, HOSTILE_B, "$\\frac$", "two\nlines", "ep$1$")
+    assert len(drawn) > len(figures)  # the email drew its own
+
+
+def test_regression_figures_draw_user_text_literally(tmp_path: Path, drawn: list[Figure]) -> None:
+    _regression_file(tmp_path / "r.csv", 0)
+    result = _invoke(
+        "build", "r.csv", "-o", "r.html", "--slice", "$reg$", "--title", "t$i$tle",
+        "--email", "r.eml", "--to", "a@example.org", "--from", "b@example.org",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = _figures((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert {"res", "dist"} <= set(figures)
+    _assert_drawn(figures, "slice0", "$reg$", "r$1$", "q\\z")
+    _assert_literal_texts(drawn, "r$1$", "q\\z")
+
+
+def test_compare_figures_draw_names_and_labels_literally(
+    tmp_path: Path, drawn: list[Figure]
+) -> None:
+    _classification_file(tmp_path / "a.csv", steps=False)
+    better = pd.read_csv(tmp_path / "a.csv", keep_default_na=False)
+    better["y_pred"] = better["y_true"]
+    better.to_csv(tmp_path / "b.csv", index=False)
+    result = _invoke("compare", "a.csv", "b.csv", "--name-a", "m$a$", "--name-b", "m\\b")
+    assert result.exit_code == 0, result.output
+    figures = _figures((tmp_path / "compare.html").read_text(encoding="utf-8"))
+    _assert_drawn(figures, "cmdiff", HOSTILE_A, HOSTILE_B, "m$a$", "m\\b")
+    _assert_drawn(figures, "f1change", HOSTILE_A, HOSTILE_B, "m$a$", "m\\b")
+    _assert_literal_texts(drawn, HOSTILE_A, "m$a$")
+
+
+def test_compare_regression_figures_draw_names_literally(
+    tmp_path: Path, drawn: list[Figure]
+) -> None:
+    _regression_file(tmp_path / "a.csv", 0)
+    _regression_file(tmp_path / "b.csv", 1)
+    result = _invoke("compare", "a.csv", "b.csv", "--name-a", "$\\frac$", "--name-b", "a$b$c")
+    assert result.exit_code == 0, result.output
+    figures = _figures((tmp_path / "compare.html").read_text(encoding="utf-8"))
+    _assert_drawn(figures, "paired", "$\\frac$", "a$b$c")
+    _assert_literal_texts(drawn, "$\\frac$", "a$b$c")
+
+
+def test_text_added_outside_the_style_is_still_literal() -> None:
+    # the factory's figure, not each call site, makes text literal: a text added after the
+    # style was left (as a future figure might) is drawn as typed too
+    fig = new_figure(3.0, 2.0)
+    ax = fig.add_subplot()
+    ax.set_title("$x^$")
+    ax.text(0.5, 0.5, "a$b$c\n\\n$\\frac$")
+    ax.set_xticks([0, 1], labels=["$", "$$"])
+    svg = figure_to_svg(fig, fig_id="t", title="t", description="d")
+    for literal in ("$x^$", "a$b$c", "\\n$\\frac$", "$$"):
+        assert literal in html.unescape(svg), literal
+    assert svg_module.RC["text.parse_math"] is False
+
+
+def test_every_figure_comes_from_the_factory() -> None:
+    # the literal-text guarantee lives in new_figure's ReportFigure: no module may build a
+    # Figure of its own (or reach for pyplot) and bypass it
+    root = Path(__file__).resolve().parents[1] / "reportgen"
+    offenders = []
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if path.name != "svg.py" and re.search(r"\bFigure\(", source):
+            offenders.append(path.name)
+        if re.search(r"import.*\bpyplot\b", source):
+            offenders.append(path.name)
+    assert offenders == []
+
+
+def test_density_colour_bars_write_counts_without_mathtext() -> None:
+    # a log colour bar labels itself "$\mathdefault{10^{1}}$" by default: with literal text
+    # our own labels must be plain numbers, or the dollars would show
+    from reportgen.figures.compare import plot_paired_errors
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=5000)
+    fig = plot_paired_errors(y, y + rng.normal(size=5000), y + rng.normal(size=5000), density=True)
+    svg = figure_to_svg(fig, fig_id="p", title="t", description="d")
+    texts = _figures(svg)["p"]
+    assert "10" in texts
+    assert not [t for t in texts if "$" in t or "mathdefault" in t]
