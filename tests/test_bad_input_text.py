@@ -9,8 +9,11 @@ messages part (no numpy reprs in our words, no library warnings on stderr).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
+from email.parser import BytesParser
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from click.testing import CliRunner, Result
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from reportgen.archive import record_from_html
+from reportgen.bidi import CONTROLS, has_controls, visible
 from reportgen.cli import main
 from reportgen.figures import svg as svg_module
 from reportgen.figures.svg import ReportFigure, figure_to_svg, new_figure
@@ -243,3 +248,79 @@ def test_density_colour_bars_write_counts_without_mathtext() -> None:
     texts = _figures(svg)["p"]
     assert "10" in texts
     assert not [t for t in texts if "$" in t or "mathdefault" in t]
+
+
+# ---------------------------------------------------------------------------------------
+# item 17: bidirectional controls in user text
+
+RLO = "\u202e"
+
+
+def _bidi_file(path: Path) -> None:
+    path.write_text(
+        "id,y_true,y_pred,buckets\n"
+        f"1,{RLO}cat,dog,{RLO}blur\n2,dog,dog,\n3,{RLO}cat,{RLO}cat,\n4,dog,{RLO}cat,x\u2067y\n"
+        f"5,dog,dog,\n6,{RLO}cat,dog,{RLO}blur\n",
+        encoding="utf-8",
+    )
+
+
+def _no_controls(text: str) -> None:
+    assert not has_controls(text), [c for c in text if c in CONTROLS]
+
+
+def test_bidi_controls_in_labels_cannot_reorder_any_output(
+    tmp_path: Path, drawn: list[Figure]
+) -> None:
+    _bidi_file(tmp_path / "b.csv")
+    result = _invoke(
+        "build", "b.csv", "-o", "b.html", "--json", "b.json", "--summary-md", "b.md",
+        "--junit", "b.xml", "--email", "b.eml", "--to", "a@example.org",
+        "--from", "b@example.org", "--created", "2024-01-01", "--title", f"model {RLO}v2",
+        "--fail-under", f"recall[{RLO}cat]=0.9",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # the gate failed, as it should
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    _no_controls(page)
+    # in tables, findings, headings and figures alike the control shows as its code point
+    assert page.count("&lt;U+202E&gt;cat") >= 5
+    assert "&lt;U+202E&gt;blur" in page and "x&lt;U+2067&gt;y" in page
+    assert "model &lt;U+202E&gt;v2" in page
+    assert any("<U+202E>cat" in t for t in _figures(page)["cm"])
+    # the record keeps the labels as read: the page's copy equals --json
+    record = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert f"{RLO}cat" in record["classification"]["labels"]
+    assert record_from_html(page) == record
+    for name in ("b.md", "b.xml"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        _no_controls(text)
+        assert "U+202E" in text, name
+    message = BytesParser(policy=default).parse((tmp_path / "b.eml").open("rb"))
+    _no_controls(str(message["Subject"]))
+    assert "<U+202E>v2" in str(message["Subject"])
+    bodies = {}
+    for part in message.walk():
+        if part.get_content_type() in ("text/plain", "text/html") and not part.get_filename():
+            bodies[part.get_content_type()] = part.get_content()
+    assert set(bodies) == {"text/plain", "text/html"}
+    for body in bodies.values():
+        _no_controls(body)
+        assert "U+202E" in body
+    # and the email's own figures
+    bad = [
+        (type(fig).__name__, t.get_text(), type(t).__name__)
+        for fig in drawn
+        for t in fig.findobj(Text)
+        if has_controls(t.get_text())
+    ]
+    assert not bad, bad
+
+
+def test_every_bidi_control_is_shown_as_its_code_point() -> None:
+    # the embeddings, overrides, isolates and marks of Unicode's bidirectional algorithm
+    controls = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+    assert sorted(map(ord, CONTROLS)) == sorted(controls)
+    for code in controls:
+        shown = visible(f"a{chr(code)}b")
+        assert shown == f"a<U+{code:04X}>b"
+    assert visible("שלום abc") == "שלום abc"  # right-to-left letters are text, not controls

@@ -12,6 +12,9 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter
+
+from reportgen.bidi import visible
 
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 # Raster parts of a figure (dense scatters, density images) at twice the SVG's 72 units/inch.
@@ -97,7 +100,27 @@ class ReportFigure(Figure):
             # a text added outside figure_style would still parse "$...$" as mathtext
             for text in self.findobj(Text):
                 text.set_parse_math(False)
+                # a right-to-left override in a label would reverse the text after it
+                text.set_text(visible(text.get_text()))
+            # tick labels are written from their formatter while the axes draw, after this
+            for axis in (axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)):
+                for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                    _show_controls(formatter)
             super().draw(renderer)
+
+
+def _show_controls(formatter: Formatter) -> None:
+    """Make the tick labels a formatter writes show bidirectional controls as code points."""
+    if isinstance(formatter, FixedFormatter):
+        formatter.seq = [visible(str(label)) for label in formatter.seq]
+    elif isinstance(formatter, FuncFormatter) and not hasattr(formatter.func, "shows_controls"):
+        inner = formatter.func
+
+        def shown(value: Any, pos: Any = None) -> str:
+            return visible(str(inner(value, pos)))
+
+        shown.shows_controls = True  # type: ignore[attr-defined]
+        formatter.func = shown
 
 
 def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: Any) -> Figure:
