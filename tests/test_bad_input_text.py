@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
+import warnings
 from collections.abc import Iterator
 from email.parser import BytesParser
 from email.policy import default
@@ -324,3 +326,94 @@ def test_every_bidi_control_is_shown_as_its_code_point() -> None:
         shown = visible(f"a{chr(code)}b")
         assert shown == f"a<U+{code:04X}>b"
     assert visible("שלום abc") == "שלום abc"  # right-to-left letters are text, not controls
+
+
+# ---------------------------------------------------------------------------------------
+# item 16, messages: a user reads only our own words on stderr
+
+
+@pytest.fixture()
+def warnings_to_stderr() -> Iterator[None]:
+    """Show every Python warning on stderr, as a user's terminal would (pytest records them)."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
+
+
+def _odd_inputs(tmp_path: Path) -> dict[str, list[str]]:
+    """Files whose reading or drawing made libraries warn (or worse), with the build options."""
+    rng = np.random.default_rng(2)
+    n = 200
+    x = rng.normal(size=n) * 10
+    y_true = rng.choice(["a", "b"], n)
+    wrong = (x > 5) & (rng.random(n) < 0.9)
+    y_pred = np.where(wrong, np.where(y_true == "a", "b", "a"), y_true)
+    with_inf = np.where(x > 12, np.inf, np.where(x < -12, -np.inf, x))
+    pd.DataFrame(
+        {
+            "id": range(n),
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "m": with_inf,  # quantile bins of ±inf: NaN edges, a traceback
+            "h": x * 1e300,  # beyond float32: the error tree's library refused it
+            "c": 3.0,  # constant
+            "e": np.nan,  # empty
+        }
+    ).to_csv(tmp_path / "slices.csv", index=False)
+    pd.DataFrame(
+        {"id": range(n), "y_true": x, "y_pred": x + rng.normal(size=n), "m": with_inf}
+    ).to_csv(tmp_path / "regression.csv", index=False)
+    labels = ["猫", "😀 dog", "𝔘"]  # glyphs DejaVu Sans lacks: matplotlib warned per glyph
+    pd.DataFrame(
+        {"id": range(n), "y_true": rng.choice(labels, n), "y_pred": rng.choice(labels, n)}
+    ).to_csv(tmp_path / "glyphs.csv", index=False)
+    one = pd.DataFrame({"id": range(20), "y_true": "a", "y_pred": "a", "proba_a": 1.0})
+    one.to_csv(tmp_path / "one_class.csv", index=False)
+    return {
+        "slices.csv": ["--slice-all"],
+        "regression.csv": ["--slice", "m"],
+        "glyphs.csv": ["--email", "g.eml", "--to", "a@example.org", "--from", "b@example.org"],
+        "one_class.csv": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("slices.csv", marks=pytest.mark.slow),  # fits the error tree: 2-4 s
+        "regression.csv",
+        "glyphs.csv",
+        "one_class.csv",
+    ],
+)
+def test_odd_inputs_leave_only_our_words_on_stderr(
+    tmp_path: Path, warnings_to_stderr: None, name: str
+) -> None:
+    options = _odd_inputs(tmp_path)[name]
+    result = _invoke("build", name, "-o", "out.html", "--created", "2024-01-01", *options)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert all(line.startswith("reportgen:") for line in lines), lines
+    assert "np." not in result.stderr
+
+
+def test_infinite_values_are_binned_at_the_ends_and_named_so(tmp_path: Path) -> None:
+    # the finite values make the quantile bins; ±inf joins the end bins, whose names say ∞
+    _odd_inputs(tmp_path)
+    result = _invoke("build", "regression.csv", "-o", "r.html", "--slice", "m", "--json", "r.json")
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    text = " | ".join(item["value"] for item in record["slices"]["items"])
+    assert "≤ m ≤ ∞" in text and "−∞ ≤ m <" in text, text
