@@ -417,3 +417,19 @@ def test_infinite_values_are_binned_at_the_ends_and_named_so(tmp_path: Path) -> 
     record = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     text = " | ".join(item["value"] for item in record["slices"]["items"])
     assert "≤ m ≤ ∞" in text and "−∞ ≤ m <" in text, text
+
+
+def test_compare_findings_quote_labels_as_written(tmp_path: Path) -> None:
+    # repr() wrote 'a\\b' and "it's": the page shows a label as the file holds it
+    truth = ["a\\b", "it's", "x", "x"] * 5
+    pd.DataFrame({"id": range(20), "y_true": truth, "y_pred": "x"}).to_csv(
+        tmp_path / "a.csv", index=False
+    )
+    pd.DataFrame({"id": range(20), "y_true": truth, "y_pred": truth}).to_csv(
+        tmp_path / "b.csv", index=False
+    )
+    result = _invoke("compare", "a.csv", "b.csv", "--json", "c.json")
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    findings = " ".join(record["summary"]["findings"])
+    assert "predicts 'a\\b', 'it's', which" in findings, findings
