@@ -293,6 +293,8 @@ def test_bidi_controls_in_labels_cannot_reorder_any_output(
     record = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     assert f"{RLO}cat" in record["classification"]["labels"]
     assert record_from_html(page) == record
+    verified = _invoke("verify", "b.html")
+    assert verified.exit_code == 0, verified.output  # the page's own hash still holds
     for name in ("b.md", "b.xml"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         _no_controls(text)
@@ -402,7 +404,9 @@ def test_odd_inputs_leave_only_our_words_on_stderr(
     tmp_path: Path, warnings_to_stderr: None, name: str
 ) -> None:
     options = _odd_inputs(tmp_path)[name]
+    before = list(warnings.filters)
     result = _invoke("build", name, "-o", "out.html", "--created", "2024-01-01", *options)
+    assert warnings.filters == before  # quiet while the command ran, not after (the API)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert all(line.startswith("reportgen:") for line in lines), lines
