@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from reportgen.bidi import visible
 from reportgen.describe import bucket_basis, count, pct, plural
 from reportgen.errors import ReportgenError
 
@@ -27,7 +28,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def md(text: object) -> str:
     """Escape text from the input for one line of Markdown: a table cell, a list item, a heading."""
-    return _MARKDOWN.sub(r"\\\1", _NEWLINES.sub(" ", str(text))).strip()
+    return _MARKDOWN.sub(r"\\\1", _NEWLINES.sub(" ", visible(str(text)))).strip()
 
 
 def _table(header: list[str], rows: list[list[str]], align: list[str]) -> list[str]:
@@ -191,7 +192,8 @@ def summary_markdown(
         "",
         where,
     ]
-    return "\n".join(lines) + "\n"
+    # md() shows a label's bidirectional controls; this also covers text not passed through it
+    return visible("\n".join(lines) + "\n")
 
 
 def append_step_summary(text: str, *, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -210,7 +212,7 @@ def append_step_summary(text: str, *, environ: Mapping[str, str] = os.environ) -
 
 
 def _xml_text(text: object) -> str:
-    return _NOT_XML.sub("\ufffd", str(text))
+    return visible(_NOT_XML.sub("\ufffd", str(text)))
 
 
 def junit_xml(record: dict[str, Any], *, suite: str = "reportgen gates") -> str:

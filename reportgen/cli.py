@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -37,13 +38,21 @@ if TYPE_CHECKING:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="reportgen")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Turn a model's prediction file into one self-contained HTML error-analysis report.
 
     Every file written is listed on stdout, one line each (on stderr when an output is - for
     stdout); gates, warnings and errors go to stderr. Exit codes: 0 ok, 1 a CI gate failed,
     2 bad input or usage, or a file that could not be written.
     """
+    # A user reads only our own words on stderr: numpy, pandas, matplotlib and scikit-learn
+    # warnings (a RuntimeWarning on a constant column, a UserWarning from a font) are ours to
+    # prevent, not theirs to read. Our warnings are printed, not raised as Python warnings.
+    # Python's -W or PYTHONWARNINGS still shows them, for whoever debugs reportgen.
+    if not sys.warnoptions:
+        ctx.with_resource(warnings.catch_warnings())  # restored when the command returns
+        warnings.simplefilter("ignore")
 
 
 @main.command(cls=ConfigCommand)

@@ -19,6 +19,7 @@ import jinja2
 
 from reportgen import mail_figures as mf
 from reportgen.archive import fingerprint, record_from_html
+from reportgen.bidi import visible, visible_markup
 from reportgen.deliver import write_bytes_atomic
 from reportgen.describe import bucket_basis, count, in_sentence, n_classes, plural
 from reportgen.errors import ReportgenError, quoted
@@ -219,13 +220,14 @@ def _text_environment() -> jinja2.Environment:
 def render_text(context: dict[str, Any]) -> str:
     """Render the plain-text part."""
     with units_of(context.get("record")):
-        return _text_environment().get_template("email/message.txt.j2").render(**context)
+        # a bidirectional control in a label would reorder the lines of the message
+        return visible(_text_environment().get_template("email/message.txt.j2").render(**context))
 
 
 def render_email_html(context: dict[str, Any]) -> str:
     """Render the HTML body with its styles inlined on each element."""
     with units_of(context.get("record")):
-        page = environment().get_template("email/message.html.j2").render(**context)
+        page = visible_markup(environment().get_template("email/message.html.j2").render(**context))
     css = (templates_dir() / "email" / "email.css").read_text(encoding="utf-8")
     return css_inline.inline(page, extra_css=css, load_remote_stylesheets=False)
 
@@ -268,7 +270,7 @@ def _subject(record: dict[str, Any]) -> str:
     gates = record.get("gates")
     if gates and not gates["passed"]:
         subject = "[gates failed] " + subject
-    return subject
+    return visible(subject)
 
 
 def _date(created: str) -> str:

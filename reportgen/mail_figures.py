@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from reportgen.describe import count, n_classes, pct, plural, signed
-from reportgen.figures.svg import figure_style
+from reportgen.figures.svg import figure_style, new_figure
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision
@@ -35,8 +35,7 @@ class Png:
 
 
 def _new(width: int, height: int) -> Figure:
-    with figure_style():
-        return Figure(figsize=(width / _PX_PER_INCH, height / _PX_PER_INCH), layout="constrained")
+    return new_figure(width / _PX_PER_INCH, height / _PX_PER_INCH)
 
 
 def to_png(fig: Figure, width: int, height: int) -> Png:

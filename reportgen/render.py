@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen import describe, numbers
+from reportgen.bidi import json_escaped, visible_markup
 from reportgen.budget import size_text
 from reportgen.cells import label_cells
 
@@ -49,7 +50,8 @@ def embed_json(record: dict[str, Any]) -> Markup:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-    return Markup(text)
+    # the page's one pass over bidirectional controls must leave the record's values intact
+    return Markup(json_escaped(text))
 
 
 def _card_value(text: object) -> Markup:
@@ -149,4 +151,6 @@ def render_html(
             thumbnails=thumbnails or {},
             css=Markup(css),
         )
-    return label_cells(page)
+    # user text cannot reorder the page around it: every bidirectional control is shown as
+    # its code point, in element text, attributes and figures alike (the record keeps it)
+    return label_cells(visible_markup(page))

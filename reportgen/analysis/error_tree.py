@@ -63,6 +63,7 @@ class ErrorTree:
     significant: int = 0  # rules above the held-out rate with an adjusted p below ALPHA
 
 
+FLOAT32_SAFE = 1e30  # float32 holds 3.4e38; the library sums a column, so leave room
 Feature = tuple[str, str, object, float]  # (column, "number" or "category", value, fill)
 
 
@@ -76,7 +77,8 @@ def _encoding(frame: pd.DataFrame, columns: list[str]) -> list[Feature]:
         )
         if numeric and values.nunique(dropna=True) > 10:
             numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-            fill = float(np.nanmedian(numbers)) if np.isfinite(numbers).any() else 0.0
+            finite = numbers[np.isfinite(numbers)]
+            fill = float(np.median(finite)) if finite.size else 0.0
             described.append((column, "number", None, fill))
             continue
         text = values.astype("str").where(values.notna(), "(missing)")
@@ -93,7 +95,11 @@ def _encode(frame: pd.DataFrame, features: list[Feature]) -> np.ndarray:
         values = frame[column]
         if kind == "number":
             numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-            blocks.append(np.where(np.isnan(numbers), fill, numbers))
+            # the library fits float32 copies of finite numbers: beyond ±FLOAT32_SAFE (and ±inf)
+            # a value stands at that bound, where a split printed as '≤ t' or '> t' between
+            # ordinary values still holds for it as written
+            filled = np.where(np.isnan(numbers), fill, numbers)
+            blocks.append(np.clip(filled, -FLOAT32_SAFE, FLOAT32_SAFE))
             continue
         if column not in texts:
             texts[column] = values.astype("str").where(values.notna(), "(missing)").to_numpy()

@@ -67,6 +67,8 @@ class ResidualSlice:
 
 def number_text(x: float) -> str:
     """The shortest text of at least 4 significant digits that reads back as x exactly."""
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
     for digits in range(4, 18):
         text = f"{x:.{digits}g}"
         if float(text) == x:
@@ -139,9 +141,16 @@ def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None
     other = 0
     if numeric and distinct > FEW_VALUES:
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        finite = numbers[~missing]
+        present = numbers[~missing]
+        finite = present[np.isfinite(present)]
+        # quantiles of the finite values: an infinite one would make every edge inf or NaN;
+        # an infinite value joins the end bin, whose printed edge then says so (−∞, ∞)
         edges = np.unique(np.quantile(finite, np.linspace(0, 1, QUANTILE_BINS + 1)))
         edges = readable_edges(edges, finite)
+        if (present == -np.inf).any():
+            edges[0] = -np.inf
+        if (present == np.inf).any():
+            edges[-1] = np.inf
         inner = edges[1:-1]
         codes = np.searchsorted(inner, numbers, side="right")
         names = bin_names(edges, column)

@@ -8,10 +8,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
-from reportgen.figures.residuals import histogram2d
+from reportgen.figures.residuals import count_label, histogram2d
 from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
@@ -212,7 +213,10 @@ def plot_paired_errors(
                 interpolation="nearest",
                 rasterized=True,
             )
-            fig.colorbar(image, ax=left, fraction=0.05, pad=0.02)
+            bar = fig.colorbar(image, ax=left, fraction=0.05, pad=0.02)
+            # the default 10^k labels are mathtext, and figure text is drawn literally
+            bar.ax.yaxis.set_major_formatter(FuncFormatter(count_label))
+            bar.ax.yaxis.set_minor_formatter(NullFormatter())
             what = f"{abs_a.size:,} rows; colour: rows per cell (log)"
         else:
             left.scatter(

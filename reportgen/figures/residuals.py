@@ -58,12 +58,13 @@ def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     )
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
     # plain numbers: the default 10^k labels go through mathtext, which is slow to lay out
-    bar.ax.yaxis.set_major_formatter(FuncFormatter(_count_label))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(count_label))
     bar.ax.yaxis.set_minor_formatter(NullFormatter())
     # the axes title says what the colour counts: a rotated label here runs off the edge
 
 
-def _count_label(value: float, _pos: int) -> str:
+def count_label(value: float, _pos: int) -> str:
+    """Write a colour-bar count plainly (1, 10, 1k): no mathtext 10^k, text is literal."""
     if value >= 1e6:
         return f"{value / 1e6:g}M"
     if value >= 1e3:

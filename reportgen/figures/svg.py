@@ -11,6 +11,10 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter
+
+from reportgen.bidi import visible
 
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 # Raster parts of a figure (dense scatters, density images) at twice the SVG's 72 units/inch.
@@ -31,6 +35,10 @@ RC: dict[str, Any] = {
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "path.simplify": True,
+    # Text from the input (labels, tags, names, values) is drawn as typed: "$x^$" must not
+    # be read as mathematics (a traceback) nor "a$b$c" silently typeset. Our own texts use
+    # Unicode (R², −) rather than mathtext, so nothing of ours needs it.
+    "text.parse_math": False,
 }
 
 
@@ -83,8 +91,40 @@ def clean_svg(svg: str, *, fig_id: str, title: str, description: str) -> str:
     return head + ">" + alt + svg[opening_end + 1 :].strip() + "\n"
 
 
+class ReportFigure(Figure):
+    """A figure whose texts are always drawn literally, in the report's style."""
+
+    def draw(self, renderer: Any) -> None:
+        """Draw in the report's style with every text literal, wherever it was created."""
+        with figure_style():
+            # a text added outside figure_style would still parse "$...$" as mathtext
+            for text in self.findobj(Text):
+                text.set_parse_math(False)
+                # a right-to-left override in a label would reverse the text after it
+                text.set_text(visible(text.get_text()))
+            # tick labels are written from their formatter while the axes draw, after this
+            for axis in (axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)):
+                for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                    _show_controls(formatter)
+            super().draw(renderer)
+
+
+def _show_controls(formatter: Formatter) -> None:
+    """Make the tick labels a formatter writes show bidirectional controls as code points."""
+    if isinstance(formatter, FixedFormatter):
+        formatter.seq = [visible(str(label)) for label in formatter.seq]
+    elif isinstance(formatter, FuncFormatter) and not hasattr(formatter.func, "shows_controls"):
+        inner = formatter.func
+
+        def shown(value: Any, pos: Any = None) -> str:
+            return visible(str(inner(value, pos)))
+
+        shown.shows_controls = True  # type: ignore[attr-defined]
+        formatter.func = shown
+
+
 def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: Any) -> Figure:
-    """Create a figure outside pyplot's global state.
+    """Create a figure outside pyplot's global state (every figure of reportgen comes from here).
 
     fixed: the caller sets the margins itself (fig.subplots_adjust). Constrained layout
     measures every tick label, which costs more than drawing a dense figure; figures
@@ -92,5 +132,5 @@ def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: An
     """
     with figure_style():
         if fixed:
-            return Figure(figsize=(width, height), **kwargs)
-        return Figure(figsize=(width, height), layout="constrained", **kwargs)
+            return ReportFigure(figsize=(width, height), **kwargs)
+        return ReportFigure(figsize=(width, height), layout="constrained", **kwargs)

@@ -199,8 +199,10 @@ def classification_findings(record: dict[str, Any]) -> list[str]:
     only_b = [r["label"] for r in c["per_class"] if r["b"]["predicted"] and not r["a"]["predicted"]]
     for labels, who, never in ((only_b, name_b, name_a), (only_a, name_a, name_b)):
         if labels:
+            # labels as written: repr would double a backslash and swap the quotes
+            named = ", ".join(f"'{x}'" for x in labels[:5])
             findings.append(
-                f"{who} predicts {', '.join(repr(x) for x in labels[:5])}"
+                f"{who} predicts {named}"
                 f"{f' … ({len(labels)} labels in all)' if len(labels) > 5 else ''}, which "
                 f"{never} never predicts."
             )
