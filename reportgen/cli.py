@@ -35,6 +35,33 @@ def main() -> None:
     Every file written is listed on stdout, one line each; gates, warnings and errors go to
     stderr. Exit codes: 0 ok, 1 a CI gate failed, 2 bad input or usage.
     """
+    _print_input_warnings()
+
+
+_PRINTED: set[str] = set()
+
+
+def _print_input_warnings() -> None:
+    """Print the readers' warnings about the input as our own lines on stderr, every time."""
+    import warnings
+
+    from reportgen.errors import InputWarning
+
+    warnings.simplefilter("always", InputWarning)
+    _PRINTED.clear()
+    if getattr(warnings.showwarning, "reportgen", False):
+        return
+    shown = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if not issubclass(category, InputWarning):
+            shown(message, category, *args, **kwargs)
+        elif str(message) not in _PRINTED:  # a file read twice (streaming) warns once
+            _PRINTED.add(str(message))
+            click.echo(f"reportgen: warning: {message}", err=True)
+
+    show.reportgen = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 @main.command(cls=ConfigCommand)
