@@ -121,6 +121,7 @@ def _cell_limit(ctx: click.Context, value: str | None) -> None:
     limit = parse_size(value, where=f"--max-cell-bytes {value}")
     ctx.with_resource(cell_limit(limit))
 
+
 config_options = stack(
     click.option(
         "--config",

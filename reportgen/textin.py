@@ -110,16 +110,20 @@ def check_gzip_name(path: Path, where: str) -> None:
 # ----------------------------------------------------------------------------- encoding
 
 
-def sniff_encoding(head: bytes, where: str, *, utf16_bom_ok: bool = False) -> str:
+def sniff_encoding(
+    head: bytes, where: str, *, utf16_bom_ok: bool = False, sheet: bool = True
+) -> str:
     """Return the codec to read a text file with, or refuse one that is not UTF-8.
 
     UTF-8 with or without a byte-order mark is read ('utf-8-sig'). UTF-16 with a byte-order
     mark is read only where utf16_bom_ok (tag sheets: Excel's 'Unicode Text'); UTF-32, and
     UTF-16 without a mark (found by its NUL bytes), are refused with what the file looks like.
+    sheet: the file is a table a spreadsheet may have saved (the advice names its menu item).
     """
     save = (
-        "Save it as UTF-8 (spreadsheets call it 'CSV UTF-8'), or convert it, for example with "
-        "'iconv -f {enc} -t utf-8'."
+        "Save it as UTF-8"
+        + (" (spreadsheets call it 'CSV UTF-8')" if sheet else "")
+        + ", or convert it, for example with 'iconv -f {enc} -t utf-8'."
     )
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise ReportgenError(

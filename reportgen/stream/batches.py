@@ -16,6 +16,7 @@ from reportgen.readers import check_file, clean_name, read_names, sha256_of
 from reportgen.table import ColumnMap, PredictionTable, SourceInfo
 from reportgen.textin import (
     LINE_FACTOR,
+    MAX_CELL_BYTES,
     is_gzip,
     max_cell_bytes,
     max_line_bytes,
@@ -99,8 +100,11 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
         stream = pa.input_stream(
             str(source.path), compression="gzip" if is_gzip(source.path) else None
         )
-        # a block holds at least two of the longest lines allowed: a longer line is refused
-        block = max(_block_size(batch_rows), 2 * max_line_bytes())
+        # a line longer than a block is refused; with the default batch a block holds two of
+        # the longest lines allowed, and a raised --max-cell-bytes raises the block with it
+        block = _block_size(batch_rows)
+        if max_cell_bytes() > MAX_CELL_BYTES:
+            block = max(block, 2 * max_line_bytes())
         reader = pacsv.open_csv(
             stream,
             read_options=pacsv.ReadOptions(block_size=block, encoding="utf8"),
@@ -123,9 +127,10 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "straddl" in reason:  # a line longer than a block
             raise ReportgenError(
-                f"{source.where}: holds a line longer than {size_text(block // 2)}, the limit "
-                f"per line ({LINE_FACTOR} times the cell limit of {size_text(max_cell_bytes())})"
-                "; reading stopped there. A compressed file can hold a line far larger than "
+                f"{source.where}: holds a line longer than {size_text(block)}, the most a "
+                "streamed read takes (twice the limit per line, which is "
+                f"{LINE_FACTOR} times the cell limit of {size_text(max_cell_bytes())}); reading "
+                "stopped there. A compressed file can hold a line far larger than "
                 "the file looks (a decompression bomb), so lines are bounded. If the data is "
                 "meant to be this long, raise the limit with --max-cell-bytes."
             ) from exc
