@@ -399,6 +399,8 @@ def show_controls(frame: Any, where: str, together: Iterable[str] = ()) -> dict[
             categories = values.cat.categories
             if pd.api.types.is_numeric_dtype(categories.dtype):
                 continue
+            if not _may_hold_controls(pd.Series(categories)):
+                continue
             text = pd.Series(categories, dtype="object")
             hit = text.map(lambda v: isinstance(v, str) and has_controls(v)).to_numpy(bool)
             if not hit.any():
@@ -413,8 +415,13 @@ def show_controls(frame: Any, where: str, together: Iterable[str] = ()) -> dict[
         elif pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(
             values.dtype
         ):
-            mask = values.map(lambda v: isinstance(v, str) and has_controls(v), na_action="ignore")
-            mask = mask.fillna(False).to_numpy(bool)
+            if not _may_hold_controls(values):
+                continue
+            try:  # vectorised, and only for a column that holds one
+                found = values.str.contains(CONTROL_TEXT, regex=True, na=False)
+            except (AttributeError, TypeError):  # an object column without strings
+                found = values.map(lambda v: isinstance(v, str) and has_controls(v))
+            mask = found.fillna(False).to_numpy(bool)
             if not mask.any():
                 continue
             counts[name] = int(mask.sum())
@@ -434,6 +441,32 @@ def show_controls(frame: Any, where: str, together: Iterable[str] = ()) -> dict[
                     value = frame[other][clash].iloc[0]
                     _refuse_clash(name, {value: value}, pd.Series([value]), where)
     return counts
+
+
+def _may_hold_controls(values: Any) -> bool:
+    """Whether a text column may hold a control character, from its bytes at memchr speed.
+
+    Arrow-backed strings are looked at in their data buffers (a control character is one
+    byte in UTF-8, never part of another character); other columns as one joined text.
+    """
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is None:
+        try:
+            joined = "".join(values.dropna().tolist())
+        except TypeError:  # not all text: look at the texts one by one
+            joined = "".join(v for v in values if isinstance(v, str))
+        return has_controls(joined)
+    for chunk in getattr(arrow, "chunks", [arrow]):
+        buffers = chunk.buffers()
+        data = buffers[2] if len(buffers) > 2 else None
+        if data is None:
+            continue
+        view = np.frombuffer(data, dtype=np.uint8)
+        if np.count_nonzero(view < 32) and bool(_CONTROL_LUT[view].any()):
+            return True  # below space and not only tabs and line ends
+        if np.count_nonzero(view == 127):
+            return True
+    return False
 
 
 def _refuse_clash(column: str, changed: dict[str, str], others: Any, where: str) -> None:
