@@ -101,7 +101,8 @@ def load_predictions(
         if fmt != "parquet":
             # bounded cells and lines before any parser sees the text (a decompression bomb)
             scan = scan_file(path, fmt, where)
-            digest, controls = scan.sha256, scan.controls
+            # JSON can write a control character as an escape (\u0000) the scan cannot see
+            digest, controls = scan.sha256, scan.controls or fmt == "jsonl"
         if fmt == "jsonl":
             whole = read_jsonl(path, where)
             columns = _map_columns(list(whole.columns), options, where)

@@ -325,16 +325,19 @@ def _read_bytes(path: Path, where: str) -> bytes:
     if path.is_dir():
         raise ReportgenError(f"{where}: is a folder, not a tag sheet.")
     try:
-        data = _bounded_bytes(path, where)
+        with path.open("rb") as fh:
+            start = fh.read(4)
+        # a workbook is named before its bytes are read as lines of text
+        for magic, kind in _WORKBOOKS.items():
+            if start.startswith(magic):
+                raise ReportgenError(
+                    f"{where}: is {kind}, not a CSV file. Save the sheet as 'CSV UTF-8 (Comma "
+                    "delimited)' (Excel) or 'Text CSV' with UTF-8 (LibreOffice) and pass that "
+                    "file."
+                )
+        return _bounded_bytes(path, where)
     except OSError as exc:
         raise ReportgenError(f"{where}: cannot be read ({exc.strerror}).") from exc
-    for magic, kind in _WORKBOOKS.items():
-        if data.startswith(magic):
-            raise ReportgenError(
-                f"{where}: is {kind}, not a CSV file. Save the sheet as 'CSV UTF-8 (Comma "
-                "delimited)' (Excel) or 'Text CSV' with UTF-8 (LibreOffice) and pass that file."
-            )
-    return data
 
 
 def _bounded_bytes(path: Path, where: str) -> bytes:

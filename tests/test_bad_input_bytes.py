@@ -331,3 +331,19 @@ def test_control_characters_in_a_dataframe_warn(tmp_path: Path) -> None:
         table = load_predictions(frame)
     assert table.labels == ["a\\x00", "b"]
     assert frame["y_true"][0] == "a\x00"  # the caller's frame is left as it was
+
+
+def test_control_characters_escaped_in_json_lines_are_shown(tmp_path: Path) -> None:
+    # JSON writes NUL as the escape \u0000: no NUL byte in the file, one in the label
+    data = b'{"y_true": "c\\u0000t", "y_pred": "dog"}\n{"y_true": "dog", "y_pred": "dog"}\n'
+    path = _write(tmp_path / "preds.jsonl", data)
+    result, out = _build(tmp_path, path)
+    assert result.exit_code == 0, result.output
+    assert "\x00" not in out.read_text(encoding="utf-8")
+    assert "'y_true' (1 cell)" in _message(result)
+
+
+def test_a_workbook_named_as_a_tag_sheet_is_named_before_it_is_read(tmp_path: Path) -> None:
+    result, out = _tagged(tmp_path, b"PK\x03\x04" + b"x" * (1 << 20), "tags.csv")
+    message = _assert_refused(result, out)
+    assert "zipped workbook" in message
