@@ -118,7 +118,14 @@ def _cell_limit(ctx: click.Context, value: str | None) -> None:
         return
     from reportgen.textin import cell_limit
 
-    limit = parse_size(value, where=f"--max-cell-bytes {value}")
+    try:
+        limit = parse_size(value, where=f"--max-cell-bytes {value}")
+    except ReportgenError:
+        limit = -1
+    if limit < 1024:
+        raise click.BadParameter(
+            f"{value!s} is not a size of at least 1KiB; give bytes or a unit, e.g. 16MiB or 4MB."
+        )
     ctx.with_resource(cell_limit(limit))
 
 

@@ -100,6 +100,22 @@ def test_bomb_cell_in_a_delimited_file_is_refused(
     assert "--max-cell-bytes" in message and "decompression bomb" in message
 
 
+@pytest.mark.parametrize("command", ["compare", "sample-errors"])
+def test_bomb_is_refused_by_every_command_that_reads_predictions(
+    tmp_path: Path, command: str
+) -> None:
+    good = _write(tmp_path / "good.csv", (HEADER + ROWS).encode())
+    data = HEADER.encode() + b"a,cat,cat," + b"x" * RUN + b"\n"
+    _write(tmp_path / "bomb.csv.gz", data, gz=True)
+    (tmp_path / "out").mkdir()
+    inputs = [good.name, "bomb.csv.gz"] if command == "compare" else ["bomb.csv.gz"]
+    out = tmp_path / "out" / ("c.html" if command == "compare" else "review.csv")
+    args = [command, *inputs, "-o", os.path.relpath(out, tmp_path), *LOW]
+    result = CliRunner().invoke(main, args)
+    message = _assert_refused(result, out)
+    assert "bomb.csv.gz: line 2 has a cell longer than 64KiB" in message
+
+
 def test_bomb_deep_in_a_streamed_file_names_the_row(tmp_path: Path) -> None:
     # past the first lines the streamed reader checks each batch's cells
     rows = "".join(f"r{i},cat,dog,t\n" for i in range(60_000))
@@ -135,6 +151,15 @@ def test_bomb_in_a_tag_sheet_is_refused(tmp_path: Path) -> None:
     message = _assert_refused(result, out)
     assert message.startswith(f"reportgen: error: {sheet.name}: line 2 ")
     assert "--max-cell-bytes" in message
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "100"])
+def test_a_limit_that_is_no_size_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    path = _write(tmp_path / "preds.csv", (HEADER + ROWS).encode())
+    result, out = _build(tmp_path, path, "--max-cell-bytes", value)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and not out.exists()
+    assert "--max-cell-bytes" in _message(result) and "at least 1KiB" in _message(result)
 
 
 def test_a_raised_limit_reads_the_long_cell(tmp_path: Path) -> None:
