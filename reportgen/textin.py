@@ -261,6 +261,7 @@ def scan_chunks(chunks: Iterable[bytes], fmt: str, where: str) -> bool:
     newlines = 0  # newlines before this chunk (physical lines, in quotes or not)
     last_cell = 0  # absolute position just after the last cell boundary
     last_line = 0  # absolute position just after the last record end
+    line_of = {"cell": 1, "line": 1}  # the line each of those two positions is on
     quoted = 0  # parity of the double quotes seen so far
     controls = False
     for chunk in chunks:
@@ -288,13 +289,19 @@ def scan_chunks(chunks: Iterable[bytes], fmt: str, where: str) -> bool:
                 at = int(edges[-1])
             else:
                 continue
-            at = min(max(at, 0), len(data))
-            line = newlines + int(np.count_nonzero(data[:at] == 10)) + 1
-            raise _too_long(where, what, limit, line, fmt)
+            if at < 0:  # the cell or line began in an earlier chunk
+                line = line_of[what]
+            else:
+                line = newlines + int(np.count_nonzero(data[: min(at, len(data))] == 10)) + 1
+            # a cell still inside quotes at the chunk's end most often has a stray quote
+            raise _too_long(where, what, limit, line, fmt, open_quote=bool(quoted))
+        # the newlines after a chunk's last boundary are few: count those, not the ones before
         if len(bounds):
             last_cell = offset + int(bounds[-1]) + 1
+            line_of["cell"] = newlines + ends - chunk.count(b"\n", int(bounds[-1]) + 1) + 1
         if len(lines):
             last_line = offset + int(lines[-1]) + 1
+            line_of["line"] = newlines + ends - chunk.count(b"\n", int(lines[-1]) + 1) + 1
         newlines += ends
         offset += len(data)
     return controls
@@ -336,9 +343,17 @@ def _edge_bounds(chunk: bytes, sep: bytes | None) -> tuple[np.ndarray, np.ndarra
     return np.unique(np.array(cells, dtype=np.int64)), np.unique(np.array(lines, dtype=np.int64))
 
 
-def _too_long(where: str, what: str, limit: int, line: int, fmt: str) -> ReportgenError:
+def _too_long(
+    where: str, what: str, limit: int, line: int, fmt: str, *, open_quote: bool = False
+) -> ReportgenError:
     """Explain a cell or line over the limit, and how to raise it."""
     cell = max_cell_bytes()
+    stray = (
+        " The cell is inside double quotes that do not close within the limit: if a quote "
+        'there is a stray one, remove it or double it ("").'
+        if open_quote
+        else ""
+    )
     if what == "cell":
         said = f"has a cell longer than {size_text(limit)}, the limit per cell"
     else:
@@ -352,7 +367,7 @@ def _too_long(where: str, what: str, limit: int, line: int, fmt: str) -> Reportg
         "cell far larger than the file looks (a decompression bomb), so cells are bounded. "
         "If the data is meant to be this long, raise the limit with --max-cell-bytes (e.g. "
         f"--max-cell-bytes {raised(cell)}). Lines are counted from 1, the header "
-        "being line 1."
+        f"being line 1.{stray}"
     )
 
 

@@ -116,6 +116,15 @@ def test_bomb_is_refused_by_every_command_that_reads_predictions(
     assert "bomb.csv.gz: line 2 has a cell longer than 64KiB" in message
 
 
+def test_a_stray_quote_that_runs_past_the_limit_is_named(tmp_path: Path) -> None:
+    rows = "".join(f"r{i},cat,dog,t\n" for i in range(20_000))
+    path = _write(tmp_path / "preds.csv", (HEADER + 'a,cat,cat,"oops\n' + rows).encode())
+    result, out = _build(tmp_path, path, *LOW)
+    message = _assert_refused(result, out)
+    assert "line 2 has a cell longer than 64KiB" in message
+    assert "double quotes that do not close" in message
+
+
 def test_bomb_deep_in_a_streamed_file_names_the_row(tmp_path: Path) -> None:
     # past the first lines the streamed reader checks each batch's cells
     rows = "".join(f"r{i},cat,dog,t\n" for i in range(60_000))
