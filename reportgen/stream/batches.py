@@ -95,32 +95,31 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        # every cell read as text, then typed per batch the way pandas types a column;
-        # compressed or not by the content, not the name (pyarrow would go by the name)
-        stream = pa.input_stream(
-            str(source.path), compression="gzip" if is_gzip(source.path) else None
-        )
         # a line longer than a block is refused; with the default batch a block holds two of
         # the longest lines allowed, and a raised --max-cell-bytes raises the block with it
         block = _block_size(batch_rows)
         if max_cell_bytes() > MAX_CELL_BYTES:
             block = max(block, 2 * max_line_bytes())
-        reader = pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(block_size=block, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(delimiter="\t" if source.format == "tsv" else ","),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted,
-                column_types={name: pa.string() for name in wanted},
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-        first = 1
-        for batch in reader:
-            _check_batch(batch, source, first)
-            first += batch.num_rows
-            yield _typed(batch.to_pandas().rename(columns=rename), source.columns)
+        # every cell read as text, then typed per batch the way pandas types a column;
+        # compressed or not by the content, not the name (pyarrow would go by the name)
+        compression = "gzip" if is_gzip(source.path) else None
+        with pa.input_stream(str(source.path), compression=compression) as stream:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=block, encoding="utf8"),
+                parse_options=pacsv.ParseOptions(delimiter="\t" if source.format == "tsv" else ","),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=wanted,
+                    column_types={name: pa.string() for name in wanted},
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            first = 1
+            for batch in reader:
+                _check_batch(batch, source, first)
+                first += batch.num_rows
+                yield _typed(batch.to_pandas().rename(columns=rename), source.columns)
     except ReportgenError:
         raise
     except Exception as exc:  # pyarrow's readers raise their own types
