@@ -10,7 +10,7 @@ from typing import Any
 
 from reportgen.errors import ReportgenError
 from reportgen.tags import normalize_tag
-from reportgen.textin import HEAD, sniff_encoding
+from reportgen.textin import HEAD, refuse_controls, sniff_encoding
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,6 +107,7 @@ def load_playbook(user: str | os.PathLike[str] | None = None) -> list[Entry]:
         raise ReportgenError(f"{where}: not valid TOML: {exc}.") from exc
     except UnicodeDecodeError as exc:
         raise ReportgenError(f"{where}: not UTF-8 text ({exc.reason}).") from exc
+    refuse_controls(data, where)
     mine = _entries(data, path.name, where)
     replaced = {words(e.name) for e in mine}
     return [e for e in entries if words(e.name) not in replaced] + mine

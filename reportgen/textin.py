@@ -523,3 +523,26 @@ def warn_controls(counts: dict[str, int], where: str) -> None:
         f"{parts} are shown as escapes (NUL as \\x00, ESC as \\x1b); a web page or XML file "
         "cannot hold them as they are."
     )
+
+
+def refuse_controls(data: Any, where: str, place: str = "") -> None:
+    """Refuse a control character in any text of a parsed TOML file (config, playbook).
+
+    TOML lets one be written as an escape ("\\u0000"); a hand-written file has no use for
+    one, and the page and XML outputs cannot hold it. The place is named as
+    'reportgen.toml [build] title' or 'playbook.toml [entry] #2 name'.
+    """
+    from reportgen.errors import quoted
+
+    if isinstance(data, str) and has_controls(data):
+        raise ReportgenError(
+            f"{where}{place}: the text {quoted(data)} holds a control character, which a web "
+            "page or XML file cannot hold; remove it."
+        )
+    if isinstance(data, dict):
+        for key, value in data.items():
+            refuse_controls(key, where, place)
+            refuse_controls(value, where, f"{place} {key}" if place else f" [{key}]")
+    elif isinstance(data, list):
+        for i, value in enumerate(data, start=1):
+            refuse_controls(value, where, f"{place} #{i}")

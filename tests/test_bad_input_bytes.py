@@ -381,3 +381,24 @@ def test_a_workbook_named_as_a_tag_sheet_is_named_before_it_is_read(tmp_path: Pa
     result, out = _tagged(tmp_path, b"PK\x03\x04" + b"x" * (1 << 20), "tags.csv")
     message = _assert_refused(result, out)
     assert "zipped workbook" in message
+
+
+def test_control_characters_in_a_config_or_playbook_are_refused(tmp_path: Path) -> None:
+    # TOML writes them as escapes; the title would reach the page and the XML raw
+    preds = _write(tmp_path / "preds.csv", (HEADER + ROWS).encode())
+    _write(tmp_path / "book.toml", b'[[entry]]\nname = "blur"\nexperiments = ["a\\u001bb"]\n')
+    result, out = _build(tmp_path, preds, "--playbook", "book.toml")
+    message = _assert_refused(result, out)
+    assert "book.toml [entry] #1 experiments #1: the text 'a\\x1bb' holds a control" in message
+    _write(tmp_path / "reportgen.toml", b'[build]\ntitle = "bad\\u0000title"\n')
+    result, out = _build(tmp_path, preds)
+    message = _assert_refused(result, out)
+    assert "reportgen.toml [build] title: the text 'bad\\x00title'" in message
+
+
+def test_control_characters_in_column_names_are_shown(tmp_path: Path) -> None:
+    path = _write(tmp_path / "preds.csv", b"y_true,y_pred,re\x1bgion\na,a,x\nb,a,y\n")
+    result, out = _build(tmp_path, path, "--slice-all")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "\x1b" not in page and "re\\x1bgion" in page
