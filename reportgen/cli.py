@@ -48,11 +48,26 @@ def main(ctx: click.Context) -> None:
     """
     # A user reads only our own words on stderr: numpy, pandas, matplotlib and scikit-learn
     # warnings (a RuntimeWarning on a constant column, a UserWarning from a font) are ours to
-    # prevent, not theirs to read. Our warnings are printed, not raised as Python warnings.
-    # Python's -W or PYTHONWARNINGS still shows them, for whoever debugs reportgen.
+    # prevent, not theirs to read. Python's -W or PYTHONWARNINGS still shows them, for whoever
+    # debugs reportgen. The readers' warnings about the input (InputWarning) are ours: printed
+    # as our own lines, once each. Filters and the printer are restored when the command returns.
+    from reportgen.errors import InputWarning
+
+    ctx.with_resource(warnings.catch_warnings())
     if not sys.warnoptions:
-        ctx.with_resource(warnings.catch_warnings())  # restored when the command returns
         warnings.simplefilter("ignore")
+    warnings.simplefilter("always", InputWarning)
+    printed: set[str] = set()
+    shown = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if not issubclass(category, InputWarning):
+            shown(message, category, *args, **kwargs)
+        elif str(message) not in printed:  # a file read twice (streaming) warns once
+            printed.add(str(message))
+            click.echo(f"reportgen: warning: {message}", err=True)
+
+    warnings.showwarning = show
 
 
 @main.command(cls=ConfigCommand)

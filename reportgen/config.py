@@ -96,6 +96,10 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise ReportgenError(f"--config {target}: no such file.") from exc
     except OSError as exc:
         raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
+    from reportgen.textin import HEAD, refuse_controls, sniff_encoding
+
+    # UTF-16 (from Notepad, say) is refused by name
+    sniff_encoding(raw[:HEAD], str(target), sheet=False)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -106,6 +110,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ReportgenError(f"{target}: not valid TOML: {exc}.") from exc
+    refuse_controls(data, str(target))
     table: str | None = None
     if target.name == "pyproject.toml":
         tool = data.get("tool", {})

@@ -30,6 +30,10 @@ class ReportgenError(Exception):
         self.message = message
 
 
+class InputWarning(UserWarning):
+    """The input was read, but not exactly as written (the CLI prints it on stderr)."""
+
+
 def format_rows(rows: list[int], *, limit: int = 5) -> str:
     """Describe 1-based row numbers as 'row 4' or 'rows 4, 78, 151, ... (first 5 shown)'."""
     shown = ", ".join(str(r) for r in rows[:limit])

@@ -26,6 +26,7 @@ from reportgen.table import (
     SourceInfo,
     encode_labels,
 )
+from reportgen.textin import check_cells, scan_file, show_controls, warn_controls
 
 ALIASES = {
     "y_true": ("y_true", "label", "target", "actual", "truth", "ground_truth"),
@@ -88,6 +89,7 @@ def load_predictions(
 ) -> PredictionTable:
     """Load, map and validate predictions from a file path or a DataFrame."""
     options = options or LoadOptions()
+    controls = True  # whether the text may hold control characters (files: found by the scan)
     if isinstance(data, pd.DataFrame):
         frame = data.copy()
         frame.columns = [clean_name(str(c)) for c in frame.columns]
@@ -99,17 +101,32 @@ def load_predictions(
         path = Path(data)
         where = str(data)
         fmt = check_file(path, options.format, where)
+        digest = None
+        if fmt != "parquet":
+            # bounded cells and lines before any parser sees the text (a decompression bomb)
+            scan = scan_file(path, fmt, where)
+            # JSON can write a control character as an escape (\u0000) the scan cannot see
+            digest, controls = scan.sha256, scan.controls or fmt == "jsonl"
         if fmt == "jsonl":
             whole = read_jsonl(path, where)
             columns = _map_columns(list(whole.columns), options, where)
             frame = whole[list(columns.needed())]
+            for name in frame.columns:
+                if not pd.api.types.is_numeric_dtype(frame[name].dtype):
+                    check_cells(frame[name], name, where, np.arange(1, len(frame) + 1))
         else:
             names = read_names(path, fmt, where)
             columns = _map_columns([clean_name(n) for n in names], options, where)
             frame = read_columns(path, fmt, names, columns, where)
         source = SourceInfo(
-            path=path.name, format=fmt, size=path.stat().st_size, sha256=sha256_of(path)
+            path=path.name,
+            format=fmt,
+            size=path.stat().st_size,
+            sha256=digest if digest is not None else sha256_of(path),
         )
+    if controls:
+        frame = frame.copy() if isinstance(data, pd.DataFrame) else frame
+        warn_controls(show_controls(frame, where, (columns.y_true, columns.y_pred)), where)
     return _validate(frame, columns, source, options, where)
 
 

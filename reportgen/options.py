@@ -125,7 +125,34 @@ column_options = stack(
     click.option(
         "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
     ),
+    click.option(
+        "--max-cell-bytes",
+        default=None,
+        expose_value=False,
+        callback=lambda ctx, _param, value: _cell_limit(ctx, value),
+        metavar="SIZE",
+        help="Largest cell a text input may hold, e.g. 16MiB (default: 1MiB; a line may hold "
+        "8 times that). Guards against decompression bombs.",
+    ),
 )
+
+
+def _cell_limit(ctx: click.Context, value: str | None) -> None:
+    """Set the cell limit for this command's readers, and restore it when the command ends."""
+    if value is None:
+        return
+    from reportgen.textin import cell_limit
+
+    try:
+        limit = parse_size(value, where=f"--max-cell-bytes {value}")
+    except ReportgenError:
+        limit = -1
+    if limit < 1024:
+        raise click.BadParameter(
+            f"{value!s} is not a size of at least 1KiB; give bytes or a unit, e.g. 16MiB or 4MB."
+        )
+    ctx.with_resource(cell_limit(limit))
+
 
 config_options = stack(
     click.option(

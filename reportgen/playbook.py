@@ -10,6 +10,7 @@ from typing import Any
 
 from reportgen.errors import ReportgenError
 from reportgen.tags import normalize_tag
+from reportgen.textin import HEAD, refuse_controls, sniff_encoding
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,13 +98,16 @@ def load_playbook(user: str | os.PathLike[str] | None = None) -> list[Entry]:
     where = str(user)
     if not path.is_file():
         raise ReportgenError(f"{where}: no such playbook file (named with --playbook).")
+    raw = path.read_bytes()
+    # UTF-16 (from Notepad, say) is refused by name
+    sniff_encoding(raw[:HEAD], where, sheet=False)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ReportgenError(f"{where}: not valid TOML: {exc}.") from exc
     except UnicodeDecodeError as exc:
         raise ReportgenError(f"{where}: not UTF-8 text ({exc.reason}).") from exc
+    refuse_controls(data, where)
     mine = _entries(data, path.name, where)
     replaced = {words(e.name) for e in mine}
     return [e for e in entries if words(e.name) not in replaced] + mine

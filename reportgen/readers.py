@@ -17,6 +17,7 @@ import pandas as pd
 
 from reportgen.errors import ReportgenError, format_rows
 from reportgen.table import ColumnMap
+from reportgen.textin import check_gzip_name, check_text_head, is_gzip, visible
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 EXTENSIONS = {
@@ -31,11 +32,25 @@ EXTENSIONS = {
 
 
 def clean_name(name: str) -> str:
+    """A column name as messages and the report show it: no byte-order mark, no controls."""
     # a byte-order mark inside a name comes from a file decoded without utf-8-sig upstream
-    return name.replace("\ufeff", "")
+    return visible(name.replace("\ufeff", ""))
 
 
 def check_file(path: Path, fmt: str | None, where: str) -> str:
+    """Check that a prediction file can be read, and return its format.
+
+    Text formats are read by their content: gzip or not by the magic bytes (a plain file
+    named .gz is read with a warning), and anything but UTF-8 is refused here.
+    """
+    found = _check_file(path, fmt, where)
+    if found != "parquet":
+        check_gzip_name(path, where)
+        check_text_head(path, where)
+    return found
+
+
+def _check_file(path: Path, fmt: str | None, where: str) -> str:
     if not path.exists():
         raise ReportgenError(
             f"{where}: no such file. Check the path, or run from the folder it is in."
@@ -74,8 +89,7 @@ def check_file(path: Path, fmt: str | None, where: str) -> str:
 
 def _is_gzip(path: Path) -> bool:
     """Tell gzip from plain text by the magic bytes, so that --format works on any file name."""
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+    return is_gzip(path)
 
 
 def sha256_of(path: Path) -> str:

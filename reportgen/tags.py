@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
+import gzip
 import io
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.errors import ReportgenError, format_rows
+from reportgen.textin import (
+    HEAD,
+    chunk_size,
+    has_controls,
+    max_cell_bytes,
+    open_bytes,
+    raised,
+    scan_chunks,
+    size_text,
+    sniff_encoding,
+    visible,
+    warn_controls,
+)
 
 DEFAULT_SEPARATORS = ";|,"
 ID_ALIASES = ("id", "sample_id", "image_id", "uid")
@@ -172,14 +186,26 @@ def read_tag_sheet(
     )
     # strict: a stray or unclosed quote is an error, not rows silently run together
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    limit = csv.field_size_limit(max_cell_bytes())  # the cell limit, counted in characters
     try:
         records = list(reader)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ReportgenError(
+                f"{where}: line {reader.line_num} has a cell longer than "
+                f"{size_text(max_cell_bytes())}, the limit per cell. If it is meant to be this "
+                f"long, raise the limit with --max-cell-bytes (e.g. --max-cell-bytes "
+                f"{raised(max_cell_bytes())})."
+            ) from exc
         raise ReportgenError(
             f"{where}: could not be read as CSV: line {reader.line_num}: {exc}. Most often a "
             'cell has an unclosed quote or text after its closing quote ("a"b); quote the '
             'whole cell and double the quotes inside it ("a""b").'
         ) from exc
+    finally:
+        csv.field_size_limit(limit)
+    if has_controls(text):
+        records = _visible_records(records, where)
     names = [name.replace("\ufeff", "") for name in records[0]]
     id_col = _find(names, id_column, ID_ALIASES, "id", where)
     if id_col is None and id_fallback is not None and id_fallback in names:
@@ -266,6 +292,19 @@ def read_tag_sheet(
     )
 
 
+def _visible_records(records: list[list[str]], where: str) -> list[list[str]]:
+    """Show control characters as escapes, as the prediction file's are, and say how many."""
+    counts: dict[str, int] = {}
+    names = records[0]
+    for record in records:
+        for i, value in enumerate(record):
+            if has_controls(value):
+                name = names[i] if i < len(names) else f"column {i + 1}"
+                counts[name] = counts.get(name, 0) + 1
+    warn_controls(counts, where)
+    return [[visible(value) for value in record] for record in records]
+
+
 def _keys(tags: list[str]) -> frozenset[str]:
     return frozenset(normalize_tag(t) for t in tags)
 
@@ -286,23 +325,43 @@ def _read_bytes(path: Path, where: str) -> bytes:
     if path.is_dir():
         raise ReportgenError(f"{where}: is a folder, not a tag sheet.")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            start = fh.read(4)
+        # a workbook is named before its bytes are read as lines of text
+        for magic, kind in _WORKBOOKS.items():
+            if start.startswith(magic):
+                raise ReportgenError(
+                    f"{where}: is {kind}, not a CSV file. Save the sheet as 'CSV UTF-8 (Comma "
+                    "delimited)' (Excel) or 'Text CSV' with UTF-8 (LibreOffice) and pass that "
+                    "file."
+                )
+        return _bounded_bytes(path, where)
     except OSError as exc:
         raise ReportgenError(f"{where}: cannot be read ({exc.strerror}).") from exc
-    for magic, kind in _WORKBOOKS.items():
-        if data.startswith(magic):
-            raise ReportgenError(
-                f"{where}: is {kind}, not a CSV file. Save the sheet as 'CSV UTF-8 (Comma "
-                "delimited)' (Excel) or 'Text CSV' with UTF-8 (LibreOffice) and pass that file."
-            )
-    return data
+
+
+def _bounded_bytes(path: Path, where: str) -> bytes:
+    """Read the sheet (gunzipped when its content is gzip), refusing a line over the limit."""
+    parts: list[bytes] = []
+
+    def chunks() -> Iterator[bytes]:
+        with open_bytes(path) as fh:
+            for chunk in iter(lambda: fh.read(chunk_size()), b""):
+                parts.append(chunk)
+                yield chunk
+
+    try:
+        # lines only: the delimiter is not known yet; the csv reader bounds each cell
+        scan_chunks(chunks(), "jsonl", where)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ReportgenError(f"{where}: is a damaged gzip file ({exc}).") from exc
+    return b"".join(parts)
 
 
 def _decode(data: bytes, where: str) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"  # Excel's 'Unicode Text': UTF-16 with a byte-order mark, tabs
-    else:
-        encoding = "utf-8-sig"
+    # UTF-16 with a byte-order mark is Excel's 'Unicode Text' (tabs): read; UTF-32, and
+    # UTF-16 without a mark, are refused with what the file looks like
+    encoding = sniff_encoding(data[:HEAD], where, utf16_bom_ok=True)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

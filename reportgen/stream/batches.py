@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,19 @@ from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions, _map_columns, _validate
 from reportgen.readers import check_file, clean_name, read_names, sha256_of
 from reportgen.table import ColumnMap, PredictionTable, SourceInfo
+from reportgen.textin import (
+    LINE_FACTOR,
+    MAX_CELL_BYTES,
+    is_gzip,
+    max_cell_bytes,
+    max_line_bytes,
+    open_bytes,
+    raised,
+    scan_chunks,
+    show_controls,
+    size_text,
+    warn_controls,
+)
 
 BATCH_ROWS = 262_144
 
@@ -39,6 +53,10 @@ def open_source(path: str | Path, options: LoadOptions, *, digest: bool = True) 
             f"{where}: streaming reads Parquet, CSV and TSV files; JSON Lines is read whole "
             "(leave out --stream, or convert the file to Parquet)."
         )
+    if fmt != "parquet":
+        # the header and the first lines within the limits before pandas reads the header
+        with open_bytes(target) as fh:
+            scan_chunks([fh.read(max_line_bytes() + 1)], fmt, where)
     names = read_names(target, fmt, where)
     original = {clean_name(n): n for n in names}
     columns = _map_columns(list(original), options, where)
@@ -77,27 +95,67 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        # every cell read as text, then typed per batch the way pandas types a column
-        reader = pacsv.open_csv(
-            source.path,
-            read_options=pacsv.ReadOptions(block_size=_block_size(batch_rows), encoding="utf8"),
-            parse_options=pacsv.ParseOptions(delimiter="\t" if source.format == "tsv" else ","),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted,
-                column_types={name: pa.string() for name in wanted},
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-        for batch in reader:
-            yield _typed(batch.to_pandas().rename(columns=rename), source.columns)
+        # a line longer than a block is refused; with the default batch a block holds two of
+        # the longest lines allowed, and a raised --max-cell-bytes raises the block with it
+        block = _block_size(batch_rows)
+        if max_cell_bytes() > MAX_CELL_BYTES:
+            block = max(block, 2 * max_line_bytes())
+        # every cell read as text, then typed per batch the way pandas types a column;
+        # compressed or not by the content, not the name (pyarrow would go by the name)
+        compression = "gzip" if is_gzip(source.path) else None
+        with pa.input_stream(str(source.path), compression=compression) as stream:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=block, encoding="utf8"),
+                parse_options=pacsv.ParseOptions(delimiter="\t" if source.format == "tsv" else ","),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=wanted,
+                    column_types={name: pa.string() for name in wanted},
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            first = 1
+            for batch in reader:
+                _check_batch(batch, source, first)
+                first += batch.num_rows
+                yield _typed(batch.to_pandas().rename(columns=rename), source.columns)
     except ReportgenError:
         raise
     except Exception as exc:  # pyarrow's readers raise their own types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "straddl" in reason:  # a line longer than a block
+            raise ReportgenError(
+                f"{source.where}: holds a line longer than {size_text(block)}, the most a "
+                "streamed read takes (twice the limit per line, which is "
+                f"{LINE_FACTOR} times the cell limit of {size_text(max_cell_bytes())}); reading "
+                "stopped there. A compressed file can hold a line far larger than "
+                "the file looks (a decompression bomb), so lines are bounded. If the data is "
+                "meant to be this long, raise the limit with --max-cell-bytes."
+            ) from exc
         raise ReportgenError(
             f"{source.where}: could not be read as {source.format.upper()} in batches: {reason}"
         ) from exc
+
+
+def _check_batch(batch: Any, source: Source, first: int) -> None:
+    """Refuse a cell over the limit in one batch of text columns (first: its first row)."""
+    import pyarrow.compute as pc
+
+    limit = max_cell_bytes()
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        lengths = pc.binary_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > limit:
+            row = first + int(pc.index(pc.greater(lengths, limit), True).as_py())
+            raise ReportgenError(
+                f"{source.where}: column '{clean_name(name)}' row {row} has a cell longer than "
+                f"{size_text(limit)}, the limit per cell; reading stopped there. A compressed "
+                "file can hold a cell far larger than the file looks (a decompression bomb), "
+                "so cells are bounded. If the data is meant to be this long, raise the limit "
+                f"with --max-cell-bytes (e.g. --max-cell-bytes {raised(limit)}). Rows "
+                "are counted from 1 after the header."
+            )
 
 
 def _block_size(batch_rows: int) -> int:
@@ -127,10 +185,14 @@ def read_batches(
     """Yield each batch as a checked, coded table with the file's own row numbers."""
     first_row = 1
     task = options.task
+    controls: dict[str, int] = {}
     for frame in _frames(source, batch_rows):
         n = len(frame)
         if n == 0:
             continue
+        together = (source.columns.y_true, source.columns.y_pred)
+        for name, count in show_controls(frame, source.where, together).items():
+            controls[name] = controls.get(name, 0) + count
         table = _validate(
             frame,
             source.columns,
@@ -144,6 +206,7 @@ def read_batches(
         task = table.task
         first_row += n
         yield table
+    warn_controls(controls, source.where)
     if first_row == 1:
         raise ReportgenError(
             f"{source.where}: has column names but no rows; there is nothing to report on."
