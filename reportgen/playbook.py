@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportgen.config import parse_toml
 from reportgen.errors import ReportgenError
 from reportgen.tags import normalize_tag
 
@@ -98,13 +99,10 @@ def load_playbook(user: str | os.PathLike[str] | None = None) -> list[Entry]:
     if not path.is_file():
         raise ReportgenError(f"{where}: no such playbook file (named with --playbook).")
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportgenError(f"{where}: not valid TOML: {exc}.") from exc
-    except UnicodeDecodeError as exc:
-        raise ReportgenError(f"{where}: not UTF-8 text ({exc.reason}).") from exc
-    mine = _entries(data, path.name, where)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReportgenError(f"{where}: cannot read: {exc.strerror}.") from exc
+    mine = _entries(parse_toml(raw, where), path.name, where)
     replaced = {words(e.name) for e in mine}
     return [e for e in entries if words(e.name) not in replaced] + mine
 
