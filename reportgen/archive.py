@@ -26,7 +26,48 @@ def _no_constant(name: str) -> Any:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_no_constant)
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        # '[' five thousand times runs the decoder out of stack; no record nests that deep
+        raise ValueError("arrays or objects are nested too deeply to read") from None
+
+
+# The largest file read as a report or record: 40 times the default --max-bytes budget (5 MB),
+# room for a report built with a raised budget and many images. A larger file cannot be one
+# reportgen wrote under any budget it suggests, and reading it whole would take gigabytes.
+MAX_REPORT_BYTES = 200_000_000
+
+
+def read_report_text(path: str | os.PathLike[str]) -> str:
+    """Read a report or record file as text, refusing one larger than MAX_REPORT_BYTES."""
+    target = Path(path)
+    limit = MAX_REPORT_BYTES
+    too_big = (
+        f"{target}: larger than any report reportgen reads ({limit // 1_000_000} MB); "
+        "it is not a report or record reportgen wrote."
+    )
+    try:
+        # the size is asked first, so that a huge file is refused without reading any of it
+        if target.stat().st_size > limit:
+            raise ReportgenError(too_big)
+        # in text mode (newlines as read_text reads them); a device or pipe has no size to
+        # ask, so at most one character past the limit is read
+        with target.open(encoding="utf-8-sig") as fh:
+            text = fh.read(limit + 1)
+    except FileNotFoundError as exc:
+        raise ReportgenError(f"{target}: no such file.") from exc
+    except IsADirectoryError as exc:
+        raise ReportgenError(f"{target}: is a folder, not a report.") from exc
+    except UnicodeDecodeError as exc:
+        raise ReportgenError(
+            f"{target}: not a reportgen report or record: it is not UTF-8 text."
+        ) from exc
+    except OSError as exc:
+        raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
+    if len(text) > limit:
+        raise ReportgenError(too_big)
+    return text
 
 
 def record_from_html(text: str, *, source: str = "the page") -> dict[str, Any]:
@@ -68,19 +109,11 @@ def _checked(record: Any, source: str) -> dict[str, Any]:
 
 def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a record from a report (.html) or a record file written by --json."""
-    target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise ReportgenError(f"{target}: no such file.") from exc
-    except IsADirectoryError as exc:
-        raise ReportgenError(f"{target}: is a folder, not a report.") from exc
-    except UnicodeDecodeError as exc:
-        raise ReportgenError(
-            f"{target}: not a reportgen report or record: it is not UTF-8 text."
-        ) from exc
-    except OSError as exc:
-        raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
+    return _record_of(read_report_text(path), Path(path))
+
+
+def _record_of(text: str, target: Path) -> dict[str, Any]:
+    """The record in a file's text: the whole of a JSON record, or the one a page embeds."""
     if text.lstrip().startswith("{"):
         try:
             return _checked(_loads(text), str(target))
@@ -153,8 +186,8 @@ def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, 
     from reportgen.readers import sha256_of
 
     target = Path(path)
-    record = read_record(target)
-    text = target.read_text(encoding="utf-8-sig")
+    text = read_report_text(target)  # once: the record and the page digest come from it
+    record = _record_of(text, target)
     is_page = not text.lstrip().startswith("{")
     prov = record.get("provenance", {})
     checks: list[tuple[bool, str]] = []
