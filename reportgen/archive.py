@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -122,8 +123,47 @@ def _record_of(text: str, target: Path) -> dict[str, Any]:
     return record_from_html(text, source=str(target))
 
 
+def _first_nonfinite(node: Any, path: str) -> tuple[str, float] | None:
+    """The first NaN or infinity in a record, with its place ('regression.rmse')."""
+    if isinstance(node, float):
+        return None if math.isfinite(node) else (path, node)
+    if isinstance(node, dict):
+        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
+    elif isinstance(node, (list, tuple)):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(node))
+    else:
+        return None
+    for where, value in items:
+        found = _first_nonfinite(value, where)
+        if found is not None:
+            return found
+    return None
+
+
+def require_finite(record: dict[str, Any], *, source: str | None = None) -> None:
+    """Refuse a record holding NaN or infinity: JSON has neither, and no reader could use it.
+
+    Every serialisation of a record (the --json file, the page's copy, the fingerprint) goes
+    through here, so a number out of floating-point range is a message, never a traceback.
+    """
+    found = _first_nonfinite(record, "")
+    if found is None:
+        return
+    where, value = found
+    if source is None:
+        prov = record.get("provenance")
+        given = prov.get("input") if isinstance(prov, dict) else None
+        source = str(given.get("path")) if isinstance(given, dict) and given.get("path") else None
+    raise ReportgenError(
+        f"{source or 'the input'}: the report's {where} came out as {value}: the numbers in "
+        "the file are too large (or too small) for floating-point arithmetic to summarise. "
+        "Rescale the columns (divide them by a power of ten) and build again."
+    )
+
+
 def canonical(record: dict[str, Any]) -> bytes:
     """Serialise a record the one way its fingerprint is taken over."""
+    require_finite(record)
     return json.dumps(
         record, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
     ).encode("utf-8")

@@ -19,6 +19,7 @@ import pandas as pd
 from reportgen.analysis.chance import holm, welch_test
 from reportgen.analysis.error_tree import MAX_RULES, ErrorTree, fit_error_tree
 from reportgen.analysis.regression import RegressionResult, TrendMae, TrendPoint
+from reportgen.analysis.stats import power_of_two_scale
 from reportgen.analysis.slices import (
     MIN_TESTED_ROWS,
     ResidualSlice,
@@ -54,7 +55,11 @@ def trend_mae_test(trend: list[TrendPoint]) -> TrendMae | None:
     low, high = trend[0], trend[-1]
     p = None
     if low.abs_sd is not None and high.abs_sd is not None:
-        p = welch_test(high.n, high.mae, high.abs_sd**2, low.n, low.mae, low.abs_sd**2)
+        # the test is scale-free: residuals near 1e300 are tested in units where squares fit
+        k = power_of_two_scale(np.array([high.mae, low.mae, high.abs_sd, low.abs_sd]))
+        p = welch_test(
+            high.n, high.mae / k, (high.abs_sd / k) ** 2, low.n, low.mae / k, (low.abs_sd / k) ** 2
+        )
     return TrendMae(low_mae=low.mae, high_mae=high.mae, p_value=p)
 
 
