@@ -94,7 +94,6 @@ def find_config(folder: str | os.PathLike[str] = ".") -> Path | None:
     return None
 
 
-
 def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
     """Parse TOML bytes, or refuse naming the file, the line and column, and the problem.
 

@@ -168,19 +168,25 @@ def _check_type(where: str, param: click.Option, item: Any) -> None:
     kind = param.type
     if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
         if isinstance(item, bool) or not isinstance(item, (int, float)):
-            expected = "a whole number" if isinstance(kind, click.types.IntParamType) else "a number"
+            expected = (
+                "a whole number" if isinstance(kind, click.types.IntParamType) else "a number"
+            )
             raise ReportgenError(
                 f"{where}: should be {expected}, not {toml_kind(item)}; write it without quotes."
             )
         return
     if param.is_flag or isinstance(item, str):
         return
-    if param.name == "created" and isinstance(item, (int, datetime.date)) and not isinstance(
-        item, bool
+    if (
+        param.name == "created"
+        and isinstance(item, (int, datetime.date))
+        and not isinstance(item, bool)
     ):
         return  # seconds since 1970, or a TOML date-time
-    if param.name in NUMBER_AS_TEXT and isinstance(item, (int, float)) and not isinstance(
-        item, bool
+    if (
+        param.name in NUMBER_AS_TEXT
+        and isinstance(item, (int, float))
+        and not isinstance(item, bool)
     ):
         return
     raise ReportgenError(f"{where}: should be text in quotes, not {toml_kind(item)}.")

@@ -19,7 +19,6 @@ import pandas as pd
 from reportgen.analysis.chance import holm, welch_test
 from reportgen.analysis.error_tree import MAX_RULES, ErrorTree, fit_error_tree
 from reportgen.analysis.regression import RegressionResult, TrendMae, TrendPoint
-from reportgen.analysis.stats import power_of_two_scale
 from reportgen.analysis.slices import (
     MIN_TESTED_ROWS,
     ResidualSlice,
@@ -27,6 +26,7 @@ from reportgen.analysis.slices import (
     error_slices,
     residual_slices,
 )
+from reportgen.analysis.stats import power_of_two_scale
 
 TREND_MIN_BINS = 4  # fewer prediction bins say nothing about a trend in the error size
 

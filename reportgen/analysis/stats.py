@@ -33,7 +33,6 @@ class Interval:
     high: float
     method: str
 
-
     def scaled(self, factor: float) -> Interval:
         """The same interval in units `factor` times larger (factor > 0)."""
         return Interval(self.low * factor, self.high * factor, self.method)
