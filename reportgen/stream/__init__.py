@@ -213,7 +213,8 @@ class Fold:
         self.sums |= {"zeros": 0, "under": 0, "over": 0, "low": np.inf, "high": -np.inf}
         # residuals and true values near 1e300 are summed divided by a power of two (exact):
         # "abs", "sq" and the moments are in those units, rescaled when a batch needs more
-        self.sums |= {"scale": 1.0, "truth_scale": 1.0}
+        # (0: nothing added yet; any batch's scale, even 2**-996 for values near 1e-300, wins)
+        self.sums |= {"scale": 0.0, "truth_scale": 0.0}
         self.residuals, self.truth = Moments(), Moments()
         # the moments of |r| and r² give the MAE and RMSE intervals of the whole file
         self.absolute, self.squared = Moments(), Moments()
@@ -346,6 +347,9 @@ class Fold:
     def _scale_numbers(self, scale: float, truth_scale: float) -> None:
         """Bring the regression sums to larger units (powers of two), so new batches fit."""
         s = self.sums
+        if scale == 0.0:
+            return  # neither fold has numbers yet
+        # from 0 (nothing added yet) the factor is 0, and the sums it multiplies are 0 too
         f, g = s["scale"] / scale, s["truth_scale"] / truth_scale
         if f != 1.0:
             s["abs"] *= f
