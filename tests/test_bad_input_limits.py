@@ -339,6 +339,32 @@ def test_deeply_nested_json_is_refused_naming_the_file(name: str, text: str, com
     assert name in message and "nested too deeply" in message
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[" * DEEP,
+        '{"y_true": 1, "y_pred": ' + "[" * DEEP + "]" * DEEP + "}",
+    ],
+)
+def test_deeply_nested_json_lines_are_refused_by_line(line: str) -> None:
+    Path("deep.jsonl").write_text('{"y_true": 1, "y_pred": 2}\n' + line + "\n", encoding="utf-8")
+    message = _assert_refused(_run("build", "deep.jsonl", "-o", "out/r.html"))
+    assert "deep.jsonl: line 2 nests arrays or objects too deeply" in message
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+def test_a_size_budget_beyond_floating_point_is_refused(how: str) -> None:
+    _regression(1.0).to_csv("a.csv", index=False)
+    digits = "9" * 400
+    args = ["build", "a.csv", "-o", "out/r.html"]
+    if how == "option":
+        args += ["--max-bytes", digits]
+    else:
+        Path("reportgen.toml").write_text(f'[build]\nmax-bytes = "{digits}"\n', encoding="utf-8")
+    message = _assert_refused(_run(*args))
+    assert "max-bytes" in message and "too large" in message and "0 for no limit" in message
+
+
 # ---------------------------------------------------------------- item 10: huge files
 
 
