@@ -202,6 +202,27 @@ def test_whole_numbers_past_2_to_the_53_stay_numbers_when_streamed() -> None:
     assert _record("out/r.json")["task"] == "regression"
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["memory", "stream"])
+def test_slice_columns_beyond_float32_reach_the_error_tree(stream: bool) -> None:
+    # the tree's library copies values to float32, where 1e300 is infinite and refused
+    rng = np.random.default_rng(0)
+    n = 400
+    truth = rng.integers(0, 3, n)
+    guess = np.where(rng.random(n) < 0.8, truth, rng.integers(0, 3, n))
+    big = rng.uniform(-1.0, 1.0, n) * 1.7e308
+    guess[big > 1.2e308] = (truth[big > 1.2e308] + 1) % 3  # errors where 'big' is large
+    frame = pd.DataFrame({"y_true": truth, "y_pred": guess, "big": big, "tiny": big * 1e-320})
+    frame.to_csv("preds.csv", index=False)
+    args = ["build", "preds.csv", "-o", "out/r.html", "--json", "out/r.json", "--slice-all"]
+    result = _run(*args, *(["--stream"] if stream else []))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    record = _record("out/r.json")
+    assert _finite_everywhere(record)
+    rules = record["slices"]["tree"]["rules"]
+    assert any("big >" in " and ".join(rule["conditions"]) for rule in rules), rules
+
+
 def test_a_record_with_nan_or_infinity_is_refused_by_name() -> None:
     record: dict[str, Any] = {
         "provenance": {"input": {"path": "preds.csv"}},
