@@ -132,9 +132,9 @@ def _fit(x: np.ndarray, y: np.ndarray, *, min_leaf: int, seed: int) -> Fitted:
     t = tree.tree_
     threshold = np.asarray(t.threshold, dtype=np.float64).copy()
     for node in np.flatnonzero(np.asarray(t.children_left) != -1):
-        u = uniques.get(int(t.feature[node]))
-        if u is not None:
-            threshold[node] = u[min(int(np.floor(threshold[node])), u.size - 1)]
+        found = uniques.get(int(t.feature[node]))
+        if found is not None:
+            threshold[node] = found[min(int(np.floor(threshold[node])), found.size - 1)]
     return Fitted(
         feature=np.asarray(t.feature, dtype=np.int64),
         threshold=threshold,
