@@ -113,6 +113,8 @@ def test_regression_metrics_of_extreme_values_equal_sklearns_on_rescaled_values(
     result = _run(*args, *(["--stream"] if stream else []))
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and result.stderr == ""
+    # the page writes them in scientific notation: not 300 digits, nor 0.000000000000
+    assert ("MAE 3.924e+299" if scale == HUGE else "MAE 3.924e\u2212301") in result.stdout
     record = _record("out/r.json")
     assert _finite_everywhere(record)
     reg = record["regression"]
@@ -290,6 +292,21 @@ def test_created_at_the_ends_of_the_range() -> None:
     assert normalize_created("253402300799") == "9999-12-31T23:59:59Z"
     assert normalize_created(-62135596800) == "0001-01-01T00:00:00Z"
     assert normalize_created("0001-01-01") == "0001-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("created", "date"),
+    [
+        ("0001-01-01", "Thu, 01 Jan 1970 00:00:00 +0000"),  # mail readers took 0001 for 2001
+        ("9999-12-31T23:59:59Z", "Fri, 31 Dec 9999 23:59:59 +0000"),
+    ],
+)
+def test_the_email_date_at_the_ends_of_the_range(created: str, date: str) -> None:
+    _regression(1.0).to_csv("a.csv", index=False)
+    args = ["build", "a.csv", "-o", "out/r.html", "--email", "out/r.eml", "--created", created]
+    result = _run(*args, "--to", "a@example.com", "--from", "b@example.com")
+    assert result.exit_code == 0, result.output
+    assert f"\nDate: {date}\n" in Path("out/r.eml").read_text(encoding="utf-8")
 
 
 def test_build_report_from_python_refuses_an_infinite_created() -> None:
