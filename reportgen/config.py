@@ -85,13 +85,27 @@ def find_config(folder: str | os.PathLike[str] = ".") -> Path | None:
             "file, or pass --config FILE or --no-config."
         )
         try:
-            raw = project.read_bytes()
+            raw = read_toml_bytes(project, str(project), after=unread)
         except OSError as exc:
             raise ReportgenError(f"{project}: cannot read: {exc.strerror}{unread}") from exc
         data = parse_toml(raw, str(project), after=unread)
         if isinstance(data.get("tool"), dict) and "reportgen" in data["tool"]:
             return project
     return None
+
+
+# A config or playbook is a few kilobytes; a larger file is refused before it is read whole
+MAX_TOML_BYTES = 10_000_000
+
+
+def read_toml_bytes(path: Path, where: str, *, after: str = ".") -> bytes:
+    """Read a TOML file's bytes, refusing one over MAX_TOML_BYTES unread (OSError passes)."""
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise ReportgenError(
+            f"{where}: larger than any config reportgen reads ({MAX_TOML_BYTES // 1_000_000} "
+            f"MB){after}"
+        )
+    return path.read_bytes()
 
 
 def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
@@ -121,7 +135,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and check a config file's shape (option names are checked per command)."""
     target = Path(path)
     try:
-        raw = target.read_bytes()
+        raw = read_toml_bytes(target, str(target))
     except FileNotFoundError as exc:
         raise ReportgenError(f"--config {target}: no such file.") from exc
     except OSError as exc:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.config import parse_toml
+from reportgen.config import parse_toml, read_toml_bytes
 from reportgen.errors import ReportgenError
 from reportgen.tags import normalize_tag
 
@@ -99,7 +99,7 @@ def load_playbook(user: str | os.PathLike[str] | None = None) -> list[Entry]:
     if not path.is_file():
         raise ReportgenError(f"{where}: no such playbook file (named with --playbook).")
     try:
-        raw = path.read_bytes()
+        raw = read_toml_bytes(path, where)
     except OSError as exc:
         raise ReportgenError(f"{where}: cannot read: {exc.strerror}.") from exc
     mine = _entries(parse_toml(raw, where), path.name, where)

@@ -447,6 +447,17 @@ def test_a_file_larger_than_any_report_is_refused_unread(command: str) -> None:
     assert peak < 50_000_000, peak  # reading it whole took 2-3 GB
 
 
+@pytest.mark.parametrize("how", ["--config", "pyproject", "playbook"])
+def test_a_toml_file_larger_than_any_config_is_refused_unread(how: str) -> None:
+    pd.DataFrame({"y_true": ["a", "b"], "y_pred": ["a", "a"]}).to_csv("a.csv", index=False)
+    name = "pyproject.toml" if how == "pyproject" else "big.toml"
+    _sparse(name)
+    args = ["build", "a.csv", "-o", "out/r.html"]
+    args += {"--config": ["--config", name], "pyproject": [], "playbook": ["--playbook", name]}[how]
+    message = _assert_refused(_run(*args))
+    assert f"{name}: larger than any config reportgen reads (10 MB)" in message
+
+
 def test_the_limit_has_room_above_the_default_budget() -> None:
     from reportgen.budget import DEFAULT_MAX_BYTES
 
