@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import math
 import os
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,7 +16,7 @@ import pandas as pd
 from reportgen.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.config import Config
 from reportgen.deliver import write_atomic
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 from reportgen.kinds import Assembled, Meta
 from reportgen.load import LoadOptions, load_predictions
 from reportgen.record import dumps, evaluation_block
@@ -90,29 +92,48 @@ class Report:
         )
 
 
+# seconds since 1970 that stay within the years a datetime holds (1 to 9999)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_FIRST = int((datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH).total_seconds())
+_LAST = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - _EPOCH).total_seconds())
+
+
 def normalize_created(created: str | int | float | datetime | None) -> str | None:
     """Return the creation time as ISO 8601 UTC, from the argument or SOURCE_DATE_EPOCH."""
+    where = "--created"
     if created is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         if not epoch:
             return None
-        created = epoch
+        created, where = epoch, "SOURCE_DATE_EPOCH"
+    accepted = (
+        "give ISO 8601 (2026-11-22 or 2026-11-22T10:00:00Z) or whole seconds since 1970, "
+        f"from {_FIRST} to {_LAST} (the years 1 to 9999)."
+    )
     if isinstance(created, datetime):
         moment = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
-    elif isinstance(created, (int, float)) or str(created).strip().lstrip("-").isdigit():
-        moment = datetime.fromtimestamp(int(created), tz=timezone.utc)
+    elif isinstance(created, (int, float)) or re.fullmatch(r"-?[0-9]+", str(created).strip()):
+        number = created if isinstance(created, (int, float)) else int(str(created).strip())
+        # compared before any conversion: int(inf) and datetime.fromtimestamp(1e20) would raise
+        if not (isinstance(number, int) or math.isfinite(number)) or not (
+            _FIRST <= number <= _LAST
+        ):
+            raise ReportgenError(f"{where} {quoted(created)} is out of range: {accepted}")
+        moment = _EPOCH + timedelta(seconds=int(number))
     else:
         text = str(created).strip()
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise ReportgenError(
-                f"--created '{text}' is not a date: give ISO 8601 (2026-11-22 or "
-                "2026-11-22T10:00:00Z) or seconds since 1970."
-            ) from exc
+            raise ReportgenError(f"{where} {quoted(text)} is not a date: {accepted}") from exc
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError as exc:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise ReportgenError(f"{where} {quoted(str(created))} is out of range: {accepted}") from exc
+    # %Y writes the year 1 as '1' on some platforms: ISO 8601 wants four digits
+    return f"{moment:%m-%dT%H:%M:%SZ}".join([f"{moment.year:04d}-", ""])
 
 
 def _refuse_on_regression(options: dict[str, object], what: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -26,7 +27,48 @@ def _no_constant(name: str) -> Any:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_no_constant)
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        # '[' five thousand times runs the decoder out of stack; no record nests that deep
+        raise ValueError("arrays or objects are nested too deeply to read") from None
+
+
+# The largest file read as a report or record: 40 times the default --max-bytes budget (5 MB),
+# room for a report built with a raised budget and many images. A larger file cannot be one
+# reportgen wrote under any budget it suggests, and reading it whole would take gigabytes.
+MAX_REPORT_BYTES = 200_000_000
+
+
+def read_report_text(path: str | os.PathLike[str]) -> str:
+    """Read a report or record file as text, refusing one larger than MAX_REPORT_BYTES."""
+    target = Path(path)
+    limit = MAX_REPORT_BYTES
+    too_big = (
+        f"{target}: larger than any report reportgen reads ({limit // 1_000_000} MB); "
+        "it is not a report or record reportgen wrote."
+    )
+    try:
+        # the size is asked first, so that a huge file is refused without reading any of it
+        if target.stat().st_size > limit:
+            raise ReportgenError(too_big)
+        # in text mode (newlines as read_text reads them); a device or pipe has no size to
+        # ask, so at most one character past the limit is read
+        with target.open(encoding="utf-8-sig") as fh:
+            text = fh.read(limit + 1)
+    except FileNotFoundError as exc:
+        raise ReportgenError(f"{target}: no such file.") from exc
+    except IsADirectoryError as exc:
+        raise ReportgenError(f"{target}: is a folder, not a report.") from exc
+    except UnicodeDecodeError as exc:
+        raise ReportgenError(
+            f"{target}: not a reportgen report or record: it is not UTF-8 text."
+        ) from exc
+    except OSError as exc:
+        raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
+    if len(text) > limit:
+        raise ReportgenError(too_big)
+    return text
 
 
 def record_from_html(text: str, *, source: str = "the page") -> dict[str, Any]:
@@ -68,19 +110,11 @@ def _checked(record: Any, source: str) -> dict[str, Any]:
 
 def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a record from a report (.html) or a record file written by --json."""
-    target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise ReportgenError(f"{target}: no such file.") from exc
-    except IsADirectoryError as exc:
-        raise ReportgenError(f"{target}: is a folder, not a report.") from exc
-    except UnicodeDecodeError as exc:
-        raise ReportgenError(
-            f"{target}: not a reportgen report or record: it is not UTF-8 text."
-        ) from exc
-    except OSError as exc:
-        raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
+    return _record_of(read_report_text(path), Path(path))
+
+
+def _record_of(text: str, target: Path) -> dict[str, Any]:
+    """The record in a file's text: the whole of a JSON record, or the one a page embeds."""
     if text.lstrip().startswith("{"):
         try:
             return _checked(_loads(text), str(target))
@@ -89,8 +123,47 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     return record_from_html(text, source=str(target))
 
 
+def _first_nonfinite(node: Any, path: str) -> tuple[str, float] | None:
+    """The first NaN or infinity in a record, with its place ('regression.rmse')."""
+    if isinstance(node, float):
+        return None if math.isfinite(node) else (path, node)
+    if isinstance(node, dict):
+        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
+    elif isinstance(node, (list, tuple)):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(node))
+    else:
+        return None
+    for where, value in items:
+        found = _first_nonfinite(value, where)
+        if found is not None:
+            return found
+    return None
+
+
+def require_finite(record: dict[str, Any], *, source: str | None = None) -> None:
+    """Refuse a record holding NaN or infinity: JSON has neither, and no reader could use it.
+
+    Every serialisation of a record (the --json file, the page's copy, the fingerprint) goes
+    through here, so a number out of floating-point range is a message, never a traceback.
+    """
+    found = _first_nonfinite(record, "")
+    if found is None:
+        return
+    where, value = found
+    if source is None:
+        prov = record.get("provenance")
+        given = prov.get("input") if isinstance(prov, dict) else None
+        source = str(given.get("path")) if isinstance(given, dict) and given.get("path") else None
+    raise ReportgenError(
+        f"{source or 'the input'}: the report's {where} came out as {value}: the numbers in "
+        "the file are too large (or too small) for floating-point arithmetic to summarise. "
+        "Rescale the columns (divide them by a power of ten) and build again."
+    )
+
+
 def canonical(record: dict[str, Any]) -> bytes:
     """Serialise a record the one way its fingerprint is taken over."""
+    require_finite(record)
     return json.dumps(
         record, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
     ).encode("utf-8")
@@ -153,8 +226,8 @@ def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, 
     from reportgen.readers import sha256_of
 
     target = Path(path)
-    record = read_record(target)
-    text = target.read_text(encoding="utf-8-sig")
+    text = read_report_text(target)  # once: the record and the page digest come from it
+    record = _record_of(text, target)
     is_page = not text.lstrip().startswith("{")
     prov = record.get("provenance", {})
     checks: list[tuple[bool, str]] = []

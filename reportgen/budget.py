@@ -33,13 +33,19 @@ def parse_size(text: str | int, *, where: str | None = None) -> int:
     number = float(found.group(1))
     if number < 0:
         raise negative
-    unit = found.group(2) or ""
-    unit = unit if unit.endswith("b") or unit == "" else unit + "b"
-    value = int(number * _UNITS[unit])
+    if number * _UNITS[_unit(found.group(2))] >= 1e18:  # 400 digits are inf as a float
+        raise ReportgenError(f"{where}: too large; give at most 1000000GB, or 0 for no limit.")
+    value = int(number * _UNITS[_unit(found.group(2))])
     if number > 0 and value == 0:
         # 0 means no budget at all: a size that rounds down to it must not turn the limit off
         raise ReportgenError(f"{where}: less than one byte; 0 means no limit.")
     return value
+
+
+def _unit(text: str | None) -> str:
+    """The unit of a size as _UNITS names it: 'm' and 'mb' are 'mb'."""
+    unit = text or ""
+    return unit if unit.endswith("b") or unit == "" else unit + "b"
 
 
 def size_text(n: int) -> str:

@@ -723,6 +723,7 @@ def email_command(
     try:
         from pathlib import Path
 
+        from reportgen.archive import read_report_text
         from reportgen.mail import build_message, message_warnings, write_eml
         from reportgen.mail_smtp import send_message, smtp_settings
 
@@ -733,12 +734,7 @@ def email_command(
             settings = smtp_settings(
                 host=smtp_host, port=smtp_port, starttls=starttls, ssl=ssl, user=smtp_user
             )
-        try:
-            page = Path(report).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ReportgenError(f"{report}: no such file.") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ReportgenError(f"{report}: cannot read it as a report: {exc}.") from exc
+        page = read_report_text(report)  # bounded: a 1 GiB file is refused unread
         message = build_message(
             page, report_name=Path(report).name, to=to, sender=sender, subject=subject
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quoted
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,38 +78,75 @@ def find_config(folder: str | os.PathLike[str] = ".") -> Path | None:
         return own
     project = here / "pyproject.toml"
     if project.is_file():
+        # A pyproject.toml that does not parse may hold our gates: ignoring it would drop them
+        # and let CI pass, so it is refused (issue 14), with the ways round it.
+        unread = (
+            "; reportgen cannot tell whether its [tool.reportgen] table holds gates. Fix the "
+            "file, or pass --config FILE or --no-config."
+        )
         try:
-            data = tomllib.loads(project.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return None  # not ours to judge; someone else's broken pyproject
+            raw = read_toml_bytes(project, str(project), after=unread)
+        except OSError as exc:
+            raise ReportgenError(f"{project}: cannot read: {exc.strerror}{unread}") from exc
+        data = parse_toml(raw, str(project), after=unread)
         if isinstance(data.get("tool"), dict) and "reportgen" in data["tool"]:
             return project
     return None
+
+
+# A config or playbook is a few kilobytes; a larger file is refused before it is read whole
+MAX_TOML_BYTES = 10_000_000
+
+
+def read_toml_bytes(path: Path, where: str, *, after: str = ".") -> bytes:
+    """Read a TOML file's bytes, refusing one over MAX_TOML_BYTES unread (OSError passes)."""
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise ReportgenError(
+            f"{where}: larger than any config reportgen reads ({MAX_TOML_BYTES // 1_000_000} "
+            f"MB){after}"
+        )
+    return path.read_bytes()
+
+
+def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
+    """Parse TOML bytes, or refuse naming the file, the line and column, and the problem.
+
+    after: what the message ends with (default: a full stop).
+    """
+    from reportgen.textin import HEAD, sniff_encoding
+
+    # UTF-16 (from Notepad, say) is refused by name; a UTF-8 byte-order mark is read
+    codec = sniff_encoding(raw[:HEAD], where, sheet=False)
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ReportgenError(
+            f"{where}: not valid TOML: it is not UTF-8 text (byte {exc.start}){after}"
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportgenError(f"{where}: not valid TOML: {exc}{after}") from exc
+    except RecursionError as exc:
+        # a thousand '[' make tomllib recurse past Python's stack limit
+        raise ReportgenError(
+            f"{where}: not valid TOML for reportgen: arrays or tables are nested too deeply "
+            f"to read (hundreds of levels){after}"
+        ) from exc
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and check a config file's shape (option names are checked per command)."""
     target = Path(path)
     try:
-        raw = target.read_bytes()
+        raw = read_toml_bytes(target, str(target))
     except FileNotFoundError as exc:
         raise ReportgenError(f"--config {target}: no such file.") from exc
     except OSError as exc:
         raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
-    from reportgen.textin import HEAD, refuse_controls, sniff_encoding
+    data = parse_toml(raw, str(target))
+    from reportgen.textin import refuse_controls
 
-    # UTF-16 (from Notepad, say) is refused by name
-    sniff_encoding(raw[:HEAD], str(target), sheet=False)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReportgenError(
-            f"{target}: not valid TOML: it is not UTF-8 text (byte {exc.start})."
-        ) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportgenError(f"{target}: not valid TOML: {exc}.") from exc
     refuse_controls(data, str(target))
     table: str | None = None
     if target.name == "pyproject.toml":
@@ -157,11 +194,31 @@ def _check_gates(config: Config, gates: Mapping[str, Any]) -> None:
                 f'{key} = {{ accuracy = 0.9, "recall[tube_defect]" = 0.8 }}.'
             )
         for metric, number in value.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+            # text only for a percentage ("90%"): a number in quotes is a typing slip
+            if isinstance(number, str) and number.strip().endswith("%"):
+                continue
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
                 raise ReportgenError(
-                    f"{config.where('gates', key)}: {metric} should be a number, not "
-                    f"{type(number).__name__}."
+                    f"{config.where('gates', key)}: {metric} should be a number (0.9) or a "
+                    f'percentage in quotes ("90%"), not {toml_kind(number)}.'
                 )
+
+
+def toml_kind(value: Any) -> str:
+    """Name a TOML value's type for messages, with the value: 'text ('5')', 'a table'."""
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"a whole number ({value})"
+    if isinstance(value, float):
+        return f"a number ({quoted(value)})"
+    if isinstance(value, str):
+        return f"text ({quoted(value)})"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"a list ({quoted(value)})"
+    return f"a date or time ({value})"  # TOML's datetime, date and time values
 
 
 def did_you_mean(key: str, known: Iterable[str]) -> str:

@@ -378,6 +378,7 @@ def _validate(
     if task == "regression":
         table.y_true_values = _regression_values(y_true, columns.y_true, row_numbers, where)
         table.y_pred_values = _regression_values(y_pred, columns.y_pred, row_numbers, where)
+        _check_residuals(table.y_true_values, table.y_pred_values, columns, row_numbers, where)
         return table
     table.true_codes, table.pred_codes, table.labels, table.label_kind = encode_labels(
         y_true, y_pred
@@ -402,6 +403,21 @@ def _numbers(values: pd.Series) -> np.ndarray | None:
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.to_numpy(dtype="float64")
     return None
+
+
+def _check_residuals(
+    y_true: np.ndarray, y_pred: np.ndarray, columns: ColumnMap, rows: np.ndarray, where: str
+) -> None:
+    """Refuse rows whose residual is beyond floating point (1.7e308 minus -1.7e308 is inf)."""
+    with np.errstate(over="ignore"):
+        beyond = ~np.isfinite(y_true - y_pred)
+    if beyond.any():
+        found = rows[beyond].tolist()
+        raise ReportgenError(
+            f"{where}: '{columns.y_true}' minus '{columns.y_pred}' is beyond floating-point "
+            f"range (about ±1.8e308) in {format_rows(found)}. Rescale both columns (divide them "
+            "by a power of ten) and build again."
+        )
 
 
 def _detect_task(

@@ -281,7 +281,11 @@ def _date(created: str) -> str:
         return UNDATED
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc))
+    moment = moment.astimezone(timezone.utc)
+    if moment.year < 1900:
+        # RFC 5322 years start at 1900, and mail readers take 0001 for 2001: say undated
+        return UNDATED
+    return format_datetime(moment)
 
 
 def _message_id(record: dict[str, Any], content: str, headers: Sequence[str]) -> str:

@@ -11,7 +11,8 @@ The rule (the README repeats it under "How numbers are written"):
 - Values in the data's units (regression metrics, residuals, true and predicted values): one
   resolution for the whole page, the decimals that give two significant digits of the
   half-width of the headline interval (the MAE's 95% interval), and never fewer than whole
-  units. A page without that interval writes four significant digits.
+  units. A page without that interval writes four significant digits. From 1e15 up, or too
+  small for twelve decimals, four significant digits in scientific notation: 3.924e+299.
 - p-values: three decimals, and '< 0.001' below that.
 - An interval and its point share one format: the same decimals for the point and both ends.
   When the printed ends would be equal although the ends differ, or would not contain the
@@ -70,6 +71,19 @@ def _steady(x: float) -> float:
 def _fixed(x: float, decimals: int) -> str:
     """Write x with these decimals, thousands separators and a true minus sign."""
     return f"{_steady(x):,.{decimals}f}".replace("-", MINUS)
+
+
+# values in data units from 1e15 up, or too small for MAX_UNIT_DECIMALS, are written as
+# 3.861e+299: in fixed decimals one would take a hundred digits and the other read as 0
+SCIENTIFIC_FROM = 1e15
+
+
+def _unit_fixed(x: float, decimals: int) -> str:
+    """Write a value in data units with these decimals, or in scientific notation past them."""
+    tiny = decimals >= MAX_UNIT_DECIMALS and x != 0 and _shown(x, decimals) == 0
+    if math.isfinite(x) and (abs(x) >= SCIENTIFIC_FROM or tiny):
+        return f"{_steady(x):.{PLAIN_DIGITS - 1}e}".replace("-", MINUS)
+    return _fixed(x, decimals)
 
 
 def _shown(x: float, decimals: int) -> float:
@@ -288,14 +302,14 @@ def num(x: float | None, decimals: int | None = None, *, ci: Interval = None) ->
     """Format a value in the data's units: 43.27 -> '43.3' on a page whose resolution is 0.1."""
     if x is None:
         return NONE
-    return _fixed(x, _unit_decimals(x, decimals, ci))
+    return _unit_fixed(x, _unit_decimals(x, decimals, ci))
 
 
 def signed(x: float | None, decimals: int | None = None, *, ci: Interval = None) -> str:
     """Format a residual or a change in data units with its sign: '+2.1' or '−2.1'."""
     if x is None:
         return NONE
-    return _sign(_fixed(x, _unit_decimals(x, decimals, ci)), x)
+    return _sign(_unit_fixed(x, _unit_decimals(x, decimals, ci)), x)
 
 
 def interval_num(
@@ -316,7 +330,7 @@ def interval_num(
     if decimals is None:  # an interval of width zero
         decimals = _significant(max(abs(span[0]), abs(span[1])))
     decimals = fit_decimals(decimals, point, ci)
-    low, high = (_fixed(v, decimals) for v in span)
+    low, high = (_unit_fixed(v, decimals) for v in span)
     if signed:
         low, high = _sign(low, span[0]), _sign(high, span[1])
     return f"{low} to {high}"
@@ -326,5 +340,7 @@ def plain(x: float | None) -> str:
     """Format a number with no page context: up to four significant digits, 30.2 -> '30.2'."""
     if x is None:
         return NONE
-    text = _fixed(x, _significant(x))
+    text = _unit_fixed(x, _significant(x))
+    if "e" in text:
+        return text
     return text.rstrip("0").rstrip(".") if "." in text else text

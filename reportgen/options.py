@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import traceback
@@ -12,7 +13,7 @@ import click
 from click.core import ParameterSource
 
 from reportgen.budget import parse_size
-from reportgen.config import Config, did_you_mean, find_config, load_config
+from reportgen.config import Config, did_you_mean, find_config, load_config, toml_kind
 from reportgen.deliver import STDOUT, Place, check_files, existing_outputs, stale_outputs
 from reportgen.errors import ReportgenError, quoted
 
@@ -195,6 +196,7 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
             isinstance(item, bool) or (isinstance(item, float) and not item.is_integer())
         ):
             raise ReportgenError(f"{where}: should be a whole number, not {quoted(item)}.")
+        _check_type(where, param, item)
     if param.name in PATH_OPTIONS:
         values = [config.resolve(str(v)) for v in values]
     try:
@@ -207,6 +209,40 @@ def _value(config: Config, where: str, param: click.Option, value: Any) -> Any:
     if param.name == "max_bytes":
         parse_size(checked[0], where=f"{where} = {quoted(value)}")
     return checked if param.multiple else checked[0]
+
+
+# text options that may be written as a number or a TOML date: a label, a step, a split name,
+# a size, a creation time; every other text option (title, column, path) takes text only
+NUMBER_AS_TEXT = frozenset({"pos_label", "at_step", "steps", "eval_split", "in_split", "max_bytes"})
+
+
+def _check_type(where: str, param: click.Option, item: Any) -> None:
+    """Refuse a config value of the wrong TOML type: click would quietly turn 5 into '5'."""
+    kind = param.type
+    if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            expected = (
+                "a whole number" if isinstance(kind, click.types.IntParamType) else "a number"
+            )
+            raise ReportgenError(
+                f"{where}: should be {expected}, not {toml_kind(item)}; write it without quotes."
+            )
+        return
+    if param.is_flag or isinstance(item, str):
+        return
+    if (
+        param.name == "created"
+        and isinstance(item, (int, datetime.date))
+        and not isinstance(item, bool)
+    ):
+        return  # seconds since 1970, or a TOML date-time
+    if (
+        param.name in NUMBER_AS_TEXT
+        and isinstance(item, (int, float))
+        and not isinstance(item, bool)
+    ):
+        return
+    raise ReportgenError(f"{where}: should be text in quotes, not {toml_kind(item)}.")
 
 
 def config_defaults(group: click.Group, config: Config) -> dict[str, dict[str, Any]]:

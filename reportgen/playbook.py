@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportgen.config import parse_toml, read_toml_bytes
 from reportgen.errors import ReportgenError
 from reportgen.tags import normalize_tag
-from reportgen.textin import HEAD, refuse_controls, sniff_encoding
+from reportgen.textin import refuse_controls
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,15 +99,11 @@ def load_playbook(user: str | os.PathLike[str] | None = None) -> list[Entry]:
     where = str(user)
     if not path.is_file():
         raise ReportgenError(f"{where}: no such playbook file (named with --playbook).")
-    raw = path.read_bytes()
-    # UTF-16 (from Notepad, say) is refused by name
-    sniff_encoding(raw[:HEAD], where, sheet=False)
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportgenError(f"{where}: not valid TOML: {exc}.") from exc
-    except UnicodeDecodeError as exc:
-        raise ReportgenError(f"{where}: not UTF-8 text ({exc.reason}).") from exc
+        raw = read_toml_bytes(path, where)
+    except OSError as exc:
+        raise ReportgenError(f"{where}: cannot read: {exc.strerror}.") from exc
+    data = parse_toml(raw, where)
     refuse_controls(data, where)
     mine = _entries(data, path.name, where)
     replaced = {words(e.name) for e in mine}

@@ -351,6 +351,12 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
                     f"{where}: line {number} is not valid JSON ({exc.msg} at character "
                     f"{exc.colno}). JSON Lines files hold one JSON object per line."
                 )
+            except RecursionError:  # thousands of '[' run the decoder out of stack
+                return ReportgenError(
+                    f"{where}: line {number} nests arrays or objects too deeply to read. JSON "
+                    'Lines files hold one flat object per line, such as {"y_true": "cat", '
+                    '"y_pred": "dog"}.'
+                )
             if not isinstance(value, dict):
                 return ReportgenError(
                     f"{where}: line {number} holds {_json_kind(value)}, not an object; "

@@ -32,7 +32,7 @@ from reportgen.analysis.slices import (
 from reportgen.analysis.splits import SplitResult, kept_split_classes
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.analysis.thresholds import ThresholdResult
-from reportgen.archive import library_versions
+from reportgen.archive import library_versions, require_finite
 from reportgen.table import PredictionTable
 
 SCHEMA = "reportgen/1"
@@ -237,6 +237,7 @@ def plural_of(n: int, word: str, many: str | None = None) -> str:
 
 def dumps(record: dict[str, Any]) -> str:
     """Serialise the record the same way every time (the --json file and the embedded copy)."""
+    require_finite(record)  # a message naming the number, not json's ValueError
     return json.dumps(record, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen import describe, numbers
+from reportgen.archive import require_finite
 from reportgen.bidi import json_escaped, visible_markup
 from reportgen.budget import size_text
 from reportgen.cells import label_cells
@@ -42,6 +43,7 @@ def templates_dir() -> Path:
 
 def embed_json(record: dict[str, Any]) -> Markup:
     """Serialise data for a <script type="application/json"> element that no text can close."""
+    require_finite(record)
     text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     text = (
         text.replace("&", "\\u0026")

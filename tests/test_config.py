@@ -137,9 +137,12 @@ def test_pyproject_without_our_table_is_ignored() -> None:
     assert _record()["provenance"]["config"] is None
 
 
-def test_someone_elses_broken_pyproject_is_ignored() -> None:
+def test_a_broken_pyproject_is_refused_unless_told_to_ignore_it() -> None:
+    # it may hold our gates: ignoring it would drop them (issue 14 item 13)
     _write("pyproject.toml", "[project\nname = ")
-    result = _build("--y-true", "truth", "--y-pred", "guess")
+    message = _assert_refused(_build("--y-true", "truth", "--y-pred", "guess"))
+    assert "pyproject.toml" in message and "line 1" in message and "--no-config" in message
+    result = _build("--no-config", "--y-true", "truth", "--y-pred", "guess")
     assert result.exit_code == 0, result.output
 
 

@@ -21,7 +21,7 @@ from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.splits import MISSING, split_text
-from reportgen.analysis.stats import Z95, Interval, interval_of
+from reportgen.analysis.stats import Z95, Interval, interval_of, power_of_two_scale
 from reportgen.errors import ReportgenError, as_written
 from reportgen.table import PredictionTable, restrict
 
@@ -619,13 +619,19 @@ def compare_regression(
     """Compare two sets of numeric predictions of the same targets, pairing rows."""
     ra, rb = analyze_regression(y_true, pred_a), analyze_regression(y_true, pred_b)
     res_a, res_b = y_true - pred_a, y_true - pred_b
+    # values near 1e300: the changes' intervals are computed on values divided by a power of
+    # two (exact) and scaled back; ordinary values are not scaled (scale 1)
+    scale = power_of_two_scale(res_a, res_b, y_true)
+    if scale != 1.0:
+        y_true, res_a, res_b = y_true / scale, res_a / scale, res_b / scale
     abs_a, abs_b = np.abs(res_a), np.abs(res_b)
     sq_a, sq_b = res_a**2, res_b**2
     paired = "t interval corrected for skew (Hall 1992) on the paired differences"
 
     def relabel(ci: Interval | None, method: str = paired) -> Interval | None:
-        return None if ci is None else Interval(ci.low, ci.high, method)
+        return None if ci is None else Interval(ci.low * scale, ci.high * scale, method)
 
+    rmse_ci = _rmse_change(sq_a, sq_b)
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
     r2_ci = None
     if ss_tot > 0:
@@ -644,7 +650,9 @@ def compare_regression(
         b=rb,
         n=ra.n,
         mae=RegressionDelta(ra.mae, rb.mae, rb.mae - ra.mae, relabel(interval_of(abs_b - abs_a))),
-        rmse=RegressionDelta(ra.rmse, rb.rmse, rb.rmse - ra.rmse, _rmse_change(sq_a, sq_b)),
+        rmse=RegressionDelta(
+            ra.rmse, rb.rmse, rb.rmse - ra.rmse, None if rmse_ci is None else rmse_ci.scaled(scale)
+        ),
         r2=RegressionDelta(ra.r2, rb.r2, rb.r2 - ra.r2, r2_ci),
         mean_residual=RegressionDelta(
             ra.mean_residual,

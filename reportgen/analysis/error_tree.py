@@ -119,15 +119,31 @@ class Fitted:
 
 
 def _fit(x: np.ndarray, y: np.ndarray, *, min_leaf: int, seed: int) -> Fitted:
-    """Fit the tree; the only place that knows which library grows it."""
+    """Fit the tree; the only place that knows which library grows it.
+
+    The library copies x to float32, where a value past 3.4e38 is infinite and refused: such
+    columns are grown on their ranks (a split depends only on the order), and a threshold
+    between ranks k and k + 1 becomes the k-th distinct value, which splits the rows alike.
+    """
     from sklearn.tree import DecisionTreeClassifier
 
+    f32 = float(np.finfo(np.float32).max) / 2
+    wide = [j for j in range(x.shape[1]) if np.abs(x[:, j]).max(initial=0.0) > f32]
+    uniques = {j: np.unique(x[:, j]) for j in wide}
+    grown = x.copy() if wide else x
+    for j, u in uniques.items():
+        grown[:, j] = np.searchsorted(u, x[:, j])
     tree = DecisionTreeClassifier(max_depth=MAX_DEPTH, min_samples_leaf=min_leaf, random_state=seed)
-    tree.fit(x, y)
+    tree.fit(grown, y)
     t = tree.tree_
+    threshold = np.asarray(t.threshold, dtype=np.float64).copy()
+    for node in np.flatnonzero(np.asarray(t.children_left) != -1):
+        found = uniques.get(int(t.feature[node]))
+        if found is not None:
+            threshold[node] = found[min(int(np.floor(threshold[node])), found.size - 1)]
     return Fitted(
         feature=np.asarray(t.feature, dtype=np.int64),
-        threshold=np.asarray(t.threshold, dtype=np.float64),
+        threshold=threshold,
         left=np.asarray(t.children_left, dtype=np.int64),
         right=np.asarray(t.children_right, dtype=np.int64),
         depth=int(tree.get_depth()),

@@ -26,6 +26,7 @@ from reportgen.analysis.slices import (
     error_slices,
     residual_slices,
 )
+from reportgen.analysis.stats import power_of_two_scale
 
 TREND_MIN_BINS = 4  # fewer prediction bins say nothing about a trend in the error size
 
@@ -54,7 +55,11 @@ def trend_mae_test(trend: list[TrendPoint]) -> TrendMae | None:
     low, high = trend[0], trend[-1]
     p = None
     if low.abs_sd is not None and high.abs_sd is not None:
-        p = welch_test(high.n, high.mae, high.abs_sd**2, low.n, low.mae, low.abs_sd**2)
+        # the test is scale-free: residuals near 1e300 are tested in units where squares fit
+        k = power_of_two_scale(np.array([high.mae, low.mae, high.abs_sd, low.abs_sd]))
+        p = welch_test(
+            high.n, high.mae / k, (high.abs_sd / k) ** 2, low.n, low.mae / k, (low.abs_sd / k) ** 2
+        )
     return TrendMae(low_mae=low.mae, high_mae=high.mae, p_value=p)
 
 

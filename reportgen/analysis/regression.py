@@ -10,7 +10,14 @@ import numpy as np
 
 from reportgen.analysis.chance import welch_test
 from reportgen.analysis.slices import bin_names, readable_edges
-from reportgen.analysis.stats import SKEW_T, Z95, Interval, Moments, skew_t_interval
+from reportgen.analysis.stats import (
+    SKEW_T,
+    Z95,
+    Interval,
+    Moments,
+    power_of_two_scale,
+    skew_t_interval,
+)
 
 TREND_BINS = 20
 TREND_MIN_ROWS = 50  # per bin: fewer rows make a trend of noise
@@ -19,6 +26,10 @@ QQ_POINTS = 199
 # Above this many points the scatters become density plots: size and time stay flat.
 DENSITY_ABOVE = 5000
 RMSE_METHOD = f"square root of the MSE's {SKEW_T}"
+MAPE_OVERFLOW = (
+    "MAPE is left out: the errors are too large beside true values near zero for their ratio "
+    "to fit in floating point."
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,14 @@ def sorted_quantiles(ordered: np.ndarray, probs: np.ndarray) -> np.ndarray:
 
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """R² as scikit-learn computes it, including its finite answers for a constant target."""
+    """R² as scikit-learn computes it, including its finite answers for a constant target.
+
+    Values beyond 1e72 or below 1e-72 are scaled first, so that R² of values near 1e300 is
+    scikit-learn's R² of the same values divided by 1e300 (its own sums would overflow).
+    """
+    scale = power_of_two_scale(y_true, y_pred)
+    if scale != 1.0:
+        y_true, y_pred = y_true / scale, y_pred / scale
     ss_res = float(np.sum((y_true - y_pred) ** 2))
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
     if ss_tot == 0.0:
@@ -95,11 +113,15 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 1.0 - ss_res / ss_tot
 
 
-def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoint]:
+def _trend(
+    y_pred: np.ndarray, residual: np.ndarray, bins: int, scale: float = 1.0
+) -> list[TrendPoint]:
     """Mean residual per quantile bin of the prediction: a smoothed trend line.
 
     Bins are cut at quantiles of the prediction and rows assigned by value, so equal
     predictions always share a bin; the per-bin sums come from bincounts, not a sort.
+    `residual` comes divided by `scale` (a power of two); the residual figures are given back
+    in the data's units.
     """
     count = min(bins, max(1, y_pred.size // TREND_MIN_ROWS))
     edges = np.unique(np.quantile(y_pred, np.linspace(0.0, 1.0, count + 1)))
@@ -109,7 +131,8 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
     codes = np.searchsorted(edges[1:-1], y_pred, side="right")
     k = edges.size - 1
     n = np.bincount(codes, minlength=k)
-    pred_sum = np.bincount(codes, weights=y_pred, minlength=k)
+    pred_scale = power_of_two_scale(y_pred)  # a sum of predictions near 1e308 overflows
+    pred_sum = np.bincount(codes, weights=y_pred / pred_scale, minlength=k) * pred_scale
     res_sum = np.bincount(codes, weights=residual, minlength=k)
     res_sq = np.bincount(codes, weights=residual * residual, minlength=k)
     abs_sum = np.bincount(codes, weights=np.abs(residual), minlength=k)
@@ -139,14 +162,14 @@ def _trend(y_pred: np.ndarray, residual: np.ndarray, bins: int) -> list[TrendPoi
                 pred_low=float(edges[i]),
                 pred_high=float(edges[i + 1]),
                 pred_mean=float(pred_sum[i] / n[i]),
-                mean_residual=float(mean),
-                mean_residual_ci=ci,
-                mae=float(abs_sum[i] / n[i]),
+                mean_residual=float(mean) * scale,
+                mean_residual_ci=None if ci is None else ci.scaled(scale),
+                mae=float(abs_sum[i] / n[i]) * scale,
                 n=int(n[i]),
                 name=names[i],
-                residual_sd=sd,
-                abs_sd=abs_sd,
-                rest_mean_residual=None if rest_mean is None else float(rest_mean),
+                residual_sd=None if sd is None else sd * scale,
+                abs_sd=None if abs_sd is None else abs_sd * scale,
+                rest_mean_residual=None if rest_mean is None else float(rest_mean) * scale,
                 p_value=p,
             )
         )
@@ -161,35 +184,46 @@ def zero_targets_note(zeros: int) -> str:
     )
 
 
-def error_intervals(residual: Moments, absolute: Moments, squared: Moments) -> dict[str, Interval]:
+def error_intervals(
+    residual: Moments, absolute: Moments, squared: Moments, *, scale: float = 1.0
+) -> dict[str, Interval]:
     """The 95% intervals of MAE, mean residual and RMSE from the moments of r, |r| and r².
 
     From moments so that a streamed file, folded in parts, gets the interval of the whole.
+    The moments may be of r / scale (a power of two); the intervals are in r's units.
     """
     intervals: dict[str, Interval] = {}
     mae = skew_t_interval(absolute)
     if mae is not None:
-        intervals["mae"] = mae
+        intervals["mae"] = mae.scaled(scale)
     bias = skew_t_interval(residual)
     if bias is not None:
-        intervals["mean_residual"] = bias
+        intervals["mean_residual"] = bias.scaled(scale)
     mse = skew_t_interval(squared)
     if mse is not None:
         # RMSE is monotone in MSE: the square roots of the ends cover it as often
         intervals["rmse"] = Interval(
-            math.sqrt(max(mse.low, 0.0)), math.sqrt(max(mse.high, 0.0)), RMSE_METHOD
+            math.sqrt(max(mse.low, 0.0)) * scale, math.sqrt(max(mse.high, 0.0)) * scale, RMSE_METHOD
         )
     return intervals
 
 
 def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResult:
-    """Compute the error metrics, their intervals and the residual summaries."""
+    """Compute the error metrics, their intervals and the residual summaries.
+
+    Residuals beyond 1e72 (or below 1e-72) are divided by a power of two before they are
+    squared or summed, and the results multiplied back: values near 1e300 get finite metrics.
+    """
     residual = y_true - y_pred
+    # a power of two: scaling is exact, and ordinary residuals are not scaled at all
+    scale = power_of_two_scale(residual)
+    scaled = residual / scale if scale != 1.0 else residual
     abs_err = np.abs(residual)
+    abs_scaled = np.abs(scaled)
     n = int(residual.size)
-    mse = float(np.mean(residual**2))
+    mse = float(np.mean(scaled**2))  # of the scaled residuals: RMSE is its root times the scale
     intervals = error_intervals(
-        Moments.of(residual), Moments.of(abs_err), Moments.of(residual * residual)
+        Moments.of(scaled), Moments.of(abs_scaled), Moments.of(scaled * scaled), scale=scale
     )
 
     zeros = int(np.count_nonzero(y_true == 0))
@@ -198,46 +232,50 @@ def analyze_regression(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionResu
     else:
         # as scikit-learn: the denominator is floored at machine epsilon
         floor = np.finfo(np.float64).eps
-        mape, mape_note = float(np.mean(abs_err / np.maximum(np.abs(y_true), floor))), None
+        with np.errstate(over="ignore"):  # an error of 1e300 on a true value of 1e-10
+            mape = float(np.mean(abs_err / np.maximum(np.abs(y_true), floor)))
+        mape_note = None
+        if not math.isfinite(mape):
+            mape, mape_note = None, MAPE_OVERFLOW
 
     # the outermost 0.1% on each side would stretch the axis over empty bins: count them apart
-    ordered = np.sort(residual)  # once, for the histogram range and the Q-Q quantiles
+    ordered = np.sort(scaled)  # once, for the histogram range and the Q-Q quantiles
     lo, hi = (float(q) for q in sorted_quantiles(ordered, np.array([0.001, 0.999])))
     if not hi > lo:
-        lo, hi = float(residual.min()), float(residual.max())
+        lo, hi = float(scaled.min()), float(scaled.max())
     try:
         counts, edges = np.histogram(
-            residual, bins=HISTOGRAM_BINS, range=(lo, hi) if hi > lo else None
+            scaled, bins=HISTOGRAM_BINS, range=(lo, hi) if hi > lo else None
         )
     except ValueError:  # a range too narrow for floating point to cut into bins
-        counts, edges = np.histogram(residual, bins=1)
+        counts, edges = np.histogram(scaled, bins=1)
     below, above = (
-        int(np.count_nonzero(residual < edges[0])),
-        int(np.count_nonzero(residual > edges[-1])),
+        int(np.count_nonzero(scaled < edges[0])),
+        int(np.count_nonzero(scaled > edges[-1])),
     )
     probs = (np.arange(1, QQ_POINTS + 1) - 0.5) / QQ_POINTS
-    std = float(residual.std(ddof=1)) if n > 1 else 0.0
+    std = float(scaled.std(ddof=1)) if n > 1 else 0.0
     normal = NormalDist()
     qq_theoretical = [normal.inv_cdf(float(p)) for p in probs]
-    centre = float(residual.mean())
+    centre = float(scaled.mean())
     qq = sorted_quantiles(ordered, probs) - centre
     qq_sample = (qq / std if std > 0 else qq).tolist()
     low = float(min(y_true.min(), y_pred.min()))
     high = float(max(y_true.max(), y_pred.max()))
     return RegressionResult(
         n=n,
-        mae=float(abs_err.mean()),
-        rmse=math.sqrt(mse),
+        mae=float(abs_scaled.mean()) * scale,
+        rmse=math.sqrt(mse) * scale,
         r2=r2_score(y_true, y_pred),
-        median_ae=float(np.median(abs_err)),
+        median_ae=float(np.median(abs_scaled)) * scale,
         max_error=float(abs_err.max()),
-        mean_residual=float(residual.mean()),
-        residual_std=std,
+        mean_residual=centre * scale,
+        residual_std=std * scale,
         mape=mape,
         mape_note=mape_note,
         intervals=intervals,
-        trend=_trend(y_pred, residual, TREND_BINS),
-        histogram_edges=[float(e) for e in edges],
+        trend=_trend(y_pred, scaled, TREND_BINS, scale),
+        histogram_edges=[float(e) * scale for e in edges],
         histogram_counts=[int(c) for c in counts],
         histogram_below=below,
         histogram_above=above,

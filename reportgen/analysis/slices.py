@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail, welch_test
-from reportgen.analysis.stats import Interval, interval_of, wilson_interval
+from reportgen.analysis.stats import Interval, interval_of, power_of_two_scale, wilson_interval
 
 QUANTILE_BINS = 5
 MAX_GROUPS = 20
@@ -209,6 +209,9 @@ def residual_slices(
     report's family is chance's job.
     """
     out = []
+    # residuals beyond 1e72 are summarised divided by a power of two (exact), then scaled back
+    scale = power_of_two_scale(residual)
+    residual = residual / scale if scale != 1.0 else residual
     total, squares, n_all = float(residual.sum()), float((residual**2).sum()), residual.size
     for column in columns:
         grouping = group_rows(frame[column], column)
@@ -226,22 +229,23 @@ def residual_slices(
                 rest_ss = squares - float((r**2).sum()) - rest_n * rest_mean * rest_mean
                 rest_var = max(rest_ss, 0.0) / (rest_n - 1) if rest_n > 1 else 0.0
                 p = welch_test(r.size, float(r.mean()), var, rest_n, rest_mean, rest_var)
+            ci = interval_of(r)
             groups.append(
                 ResidualGroup(
                     value=name,
                     name=grouping.conditions[index],
                     n=int(r.size),
-                    mean_residual=float(r.mean()),
-                    mean_residual_ci=interval_of(r),
-                    mae=float(np.abs(r).mean()),
-                    rmse=float(np.sqrt(np.mean(r**2))),
-                    median=float(median),
-                    q05=float(q05),
-                    q25=float(q25),
-                    q75=float(q75),
-                    q95=float(q95),
-                    residual_sd=None if var is None else math.sqrt(var),
-                    rest_mean_residual=rest_mean,
+                    mean_residual=float(r.mean()) * scale,
+                    mean_residual_ci=None if ci is None else ci.scaled(scale),
+                    mae=float(np.abs(r).mean()) * scale,
+                    rmse=float(np.sqrt(np.mean(r**2))) * scale,
+                    median=float(median) * scale,
+                    q05=float(q05) * scale,
+                    q25=float(q25) * scale,
+                    q75=float(q75) * scale,
+                    q95=float(q95) * scale,
+                    residual_sd=None if var is None else math.sqrt(var) * scale,
+                    rest_mean_residual=None if rest_mean is None else rest_mean * scale,
                     p_value=p,
                 )
             )

@@ -33,6 +33,31 @@ class Interval:
     high: float
     method: str
 
+    def scaled(self, factor: float) -> Interval:
+        """The same interval in units `factor` times larger (factor > 0)."""
+        return Interval(self.low * factor, self.high * factor, self.method)
+
+
+# Values whose magnitude lies outside [2**-240, 2**240] are scaled before squaring: their 4th
+# powers (the kurtosis of an interval) would leave floating-point range. Inside it nothing is
+# scaled, so ordinary numbers are computed exactly as they always were.
+SAFE_EXPONENT = 240
+
+
+def power_of_two_scale(*arrays: np.ndarray) -> float:
+    """A power of two to divide values by so that their squares and 4th powers stay finite.
+
+    1.0 for ordinary magnitudes; dividing by a power of two is exact, so scaled sums and
+    quantiles times the scale equal the unscaled ones wherever those do not overflow.
+    """
+    largest = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if largest == 0.0 or not math.isfinite(largest):
+        return 1.0
+    exponent = math.frexp(largest)[1]  # largest = m * 2**exponent, 0.5 <= m < 1
+    if -SAFE_EXPONENT <= exponent <= SAFE_EXPONENT:
+        return 1.0
+    return math.ldexp(1.0, exponent)
+
 
 # Named in the record beside every interval that skew_t_interval computes.
 SKEW_T = "t interval corrected for skew (Hall 1992), degrees of freedom matched to the kurtosis"
@@ -105,6 +130,13 @@ class Moments:
             + 4.0 * dn * (na * other.m3 - nb * self.m3)
         )
         self.n, self.mean, self.m2, self.m3, self.m4 = n, self.mean + dn * nb, m2, m3, m4
+
+    def rescale(self, factor: float) -> None:
+        """Turn these into the moments of the values times `factor` (a power of two: exact)."""
+        self.mean *= factor
+        self.m2 *= factor**2
+        self.m3 *= factor**3
+        self.m4 *= factor**4
 
     def std(self) -> float:
         """Sample standard deviation (ddof 1)."""

@@ -21,7 +21,7 @@ import pandas as pd
 from reportgen.analysis.calibration import CalibrationSums
 from reportgen.analysis.classification import PairCounts
 from reportgen.analysis.splits import split_text
-from reportgen.analysis.stats import Moments
+from reportgen.analysis.stats import Moments, power_of_two_scale
 from reportgen.analysis.suggestions import CONFIDENT
 from reportgen.errors import ReportgenError, quoted
 from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
@@ -212,6 +212,10 @@ class Fold:
         }
         self.sums: dict[str, Any] = dict.fromkeys(("abs", "sq", "ape", "max"), 0.0)
         self.sums |= {"zeros": 0, "under": 0, "over": 0, "low": np.inf, "high": -np.inf}
+        # residuals and true values near 1e300 are summed divided by a power of two (exact):
+        # "abs", "sq" and the moments are in those units, rescaled when a batch needs more
+        # (0: nothing added yet; any batch's scale, even 2**-996 for values near 1e-300, wins)
+        self.sums |= {"scale": 0.0, "truth_scale": 0.0}
         self.residuals, self.truth = Moments(), Moments()
         # the moments of |r| and r² give the MAE and RMSE intervals of the whole file
         self.absolute, self.squared = Moments(), Moments()
@@ -335,21 +339,44 @@ class Fold:
         for name, idx in pd.Series(np.arange(table.n)).groupby(text).groups.items():
             self.split_mats.setdefault(str(name), PairTally()).add(t[idx], p[idx])
 
+    def _scale_numbers(self, scale: float, truth_scale: float) -> None:
+        """Bring the regression sums to larger units (powers of two), so new batches fit."""
+        s = self.sums
+        if scale == 0.0:
+            return  # neither fold has numbers yet
+        # from 0 (nothing added yet) the factor is 0, and the sums it multiplies are 0 too
+        f, g = s["scale"] / scale, s["truth_scale"] / truth_scale
+        if f != 1.0:
+            s["abs"] *= f
+            s["sq"] *= f * f
+            self.residuals.rescale(f)
+            self.absolute.rescale(f)
+            self.squared.rescale(f * f)
+        if g != 1.0:
+            self.truth.rescale(g)
+        s["scale"], s["truth_scale"] = scale, truth_scale
+
     def _add_numbers(self, table: PredictionTable) -> None:
         assert table.y_true_values is not None and table.y_pred_values is not None
         yt, yp = table.y_true_values, table.y_pred_values
         r = yt - yp
-        a = np.abs(r)
         s = self.sums
-        sq = r * r
-        self.residuals.add(r)
-        self.truth.add(yt)
-        self.absolute.add(a)
+        self._scale_numbers(
+            max(s["scale"], power_of_two_scale(r)), max(s["truth_scale"], power_of_two_scale(yt))
+        )
+        a = np.abs(r)
+        scaled = r / s["scale"]
+        a_scaled = np.abs(scaled)
+        sq = scaled * scaled
+        self.residuals.add(scaled)
+        self.truth.add(yt / s["truth_scale"])
+        self.absolute.add(a_scaled)
         self.squared.add(sq)
-        s["abs"] += float(a.sum())
+        s["abs"] += float(a_scaled.sum())
         s["sq"] += float(sq.sum())
         s["zeros"] += int((yt == 0).sum())
-        s["ape"] += float((a / np.maximum(np.abs(yt), np.finfo(np.float64).eps)).sum())
+        with np.errstate(over="ignore"):  # an error of 1e300 on a true value near zero
+            s["ape"] += float((a / np.maximum(np.abs(yt), np.finfo(np.float64).eps)).sum())
         s["max"] = max(s["max"], float(a.max()))
         s["under"] += int((r > 0).sum())
         s["over"] += int((r < 0).sum())
@@ -406,6 +433,11 @@ class Fold:
         self.conf_n += other.conf_n
         self.confident_wrong += other.confident_wrong
         self.tagged_outside |= other.tagged_outside
+        # both folds in the larger units first
+        scale = max(self.sums["scale"], other.sums["scale"])
+        truth_scale = max(self.sums["truth_scale"], other.sums["truth_scale"])
+        self._scale_numbers(scale, truth_scale)
+        other._scale_numbers(scale, truth_scale)
         for key in ("abs", "sq", "ape", "zeros", "under", "over"):
             self.sums[key] += other.sums[key]
         self.sums["max"] = max(self.sums["max"], other.sums["max"])

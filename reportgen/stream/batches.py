@@ -174,7 +174,13 @@ def _typed(frame: pd.DataFrame, columns: ColumnMap) -> pd.DataFrame:
         numbers = pd.to_numeric(values, errors="coerce")
         if bool((numbers.notna() == present).all()):
             whole = numbers.dropna()
-            is_int = bool((whole == np.round(whole)).all()) and not present.eq(False).any()
+            # beyond 2**53 a float is always 'whole' and int64 wraps past 2**63 (1e300 became
+            # -9223372036854775808): such columns stay floats, as pandas' reader keeps them
+            is_int = (
+                bool((whole == np.round(whole)).all())
+                and bool((whole.abs() <= 2**53).all())
+                and not present.eq(False).any()
+            )
             frame[name] = numbers.astype("int64") if is_int and len(whole) else numbers
     return frame
 

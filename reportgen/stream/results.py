@@ -12,6 +12,7 @@ from reportgen.analysis.classification import ConfidenceSummary, from_counts
 from reportgen.analysis.families import family_slices
 from reportgen.analysis.regression import (
     DENSITY_ABOVE,
+    MAPE_OVERFLOW,
     analyze_regression,
     error_intervals,
     zero_targets_note,
@@ -69,21 +70,29 @@ def regression_exact(read: Streamed) -> regression.Exact:
     base = analyze_regression(sample.y_true_values, sample.y_pred_values)
     s, n = read.regression, read.n
     residual, truth = s["residual"], s["truth"]
+    # the sums are of residuals divided by s["scale"] and true values by s["truth_scale"]
+    scale, truth_scale = s["scale"], s["truth_scale"]
     mse = s["sq"] / n
-    intervals = error_intervals(residual, s["absolute"], s["squared"])
+    intervals = error_intervals(residual, s["absolute"], s["squared"], scale=scale)
     ss_tot = truth.m2
-    r2 = (1.0 if s["sq"] == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - s["sq"] / ss_tot
+    r2 = (
+        (1.0 if s["sq"] == 0.0 else 0.0)
+        if ss_tot == 0.0
+        else 1.0 - s["sq"] / ss_tot * (scale / truth_scale) ** 2
+    )
     zeros = s["zeros"]
     mape, note = (None, zero_targets_note(zeros)) if zeros else (s["ape"] / n, None)
+    if mape is not None and not math.isfinite(mape):
+        mape, note = None, MAPE_OVERFLOW
     result = replace(
         base,
         n=n,
-        mae=s["abs"] / n,
-        rmse=math.sqrt(mse),
+        mae=s["abs"] / n * scale,
+        rmse=math.sqrt(mse) * scale,
         r2=r2,
         max_error=s["max"],
-        mean_residual=residual.mean,
-        residual_std=residual.std(),
+        mean_residual=residual.mean * scale,
+        residual_std=residual.std() * scale,
         mape=mape,
         mape_note=note,
         intervals=intervals,
