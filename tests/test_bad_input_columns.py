@@ -1,0 +1,221 @@
+"""Bad input in the columns themselves (issue 14, items 5, 11 and 12).
+
+- Item 5, cells that are not plain values: Parquet list, struct, map and binary columns and
+  JSON Lines objects and arrays, in every role a column can play (labels, id, split, buckets,
+  step, slices, probabilities; --columns and --sample only show theirs, as JSON), in memory
+  and with --stream, in build, compare and sample-errors.
+- Item 11, duplicate column names: CSV headers (read before pandas renames the second
+  'y_true' to 'y_true.1'), Parquet schemas, DataFrames, JSON Lines keys, and probability
+  columns that name one label twice.
+- Item 12, label spellings: '01' and '1' are two classes, '3' and '3.0' one, in memory and
+  streamed, and probability columns match the labels as written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner, Result
+
+from reportgen.cli import main
+from reportgen.errors import ReportgenError
+from reportgen.load import load_predictions
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # relative paths, as users type them: a word in pytest's folder name cannot pass a check
+    monkeypatch.chdir(tmp_path)
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[Result, Path]:
+    """Run a command whose output is out/report.html (or the -o given)."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir(exist_ok=True)
+    result = CliRunner().invoke(main, list(args))
+    return result, out_dir / "report.html"
+
+
+def _build(tmp_path: Path, data: Path, *args: str) -> tuple[Result, Path]:
+    return _run(tmp_path, "build", data.name, "-o", "out/report.html", *args)
+
+
+def _message(result: Result) -> str:
+    return " ".join(result.stderr.split())
+
+
+def _assert_refused(result: Result, out: Path) -> str:
+    """Exit 2, our own one-paragraph message, no traceback, nothing written."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    message = _message(result)
+    assert message.startswith("reportgen: error: "), message
+    assert not out.exists()
+    assert [p.name for p in out.parent.iterdir()] == []
+    return message
+
+
+def _assert_built(result: Result, out: Path) -> None:
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+BASE: dict[str, Any] = {
+    "id": ["r1", "r2", "r3", "r4"],
+    "y_true": ["cat", "dog", "cat", "dog"],
+    "y_pred": ["cat", "cat", "cat", "dog"],
+}
+
+
+def _parquet(tmp_path: Path, name: str = "preds.parquet", **columns: Any) -> Path:
+    path = tmp_path / name
+    pq.write_table(pa.table({**BASE, **columns}), path)
+    return path
+
+
+def _jsonl(tmp_path: Path, rows: list[dict[str, Any]], name: str = "preds.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------- item 5: lists, structs, maps, bytes
+
+LISTS = [["cat"], ["dog"], ["cat"], ["dog"]]
+STRUCTS = [{"x": 1}, {"x": 2}, {"x": 1}, {"x": 2}]
+MAPS = pa.array([[("k", 1)]] * 4, pa.map_(pa.string(), pa.int64()))
+BINARY = pa.array([b"cat", b"dog", b"cat", b"dog"], pa.binary())
+KINDS = {"list": (LISTS, "a list"), "struct": (STRUCTS, "a struct/object"),
+         "map": (MAPS, "a map"), "binary": (BINARY, "binary")}  # fmt: skip
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("column", ["y_true", "y_pred"])
+def test_label_column_of_containers_or_bytes_is_refused(
+    tmp_path: Path, column: str, kind: str, stream: bool
+) -> None:
+    values, words = KINDS[kind]
+    data = _parquet(tmp_path, **{column: values})
+    result, out = _build(tmp_path, data, *(["--stream"] if stream else []))
+    message = _assert_refused(result, out)
+    assert message.startswith(f"reportgen: error: {data.name}: column '{column}'")
+    assert f"holds {words} in 4 cells (rows 1, 2, 3, 4)" in message
+    assert "takes text, numbers or booleans" in message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(
+    ("column", "args", "role"),
+    [
+        ("id", (), "the id column"),
+        ("split", (), "the split column"),
+        ("buckets", (), "the error-bucket column"),
+        ("epoch", ("--step", "epoch"), "the step column"),
+        ("meta", ("--slice", "meta"), "sliced by with --slice"),
+        ("meta", ("--slice-all",), "sliced by with --slice-all"),
+        ("proba_cat", (), "a probability column"),
+    ],
+)
+def test_grouping_column_of_structs_is_refused(
+    tmp_path: Path, column: str, args: tuple[str, ...], role: str, stream: bool
+) -> None:
+    extra: dict[str, Any] = {column: STRUCTS}
+    if column == "proba_cat":
+        extra["proba_dog"] = [0.5] * 4
+    data = _parquet(tmp_path, **extra)
+    result, out = _build(tmp_path, data, *args, *(["--stream"] if stream else []))
+    message = _assert_refused(result, out)
+    assert f"column '{column}' ({role}) holds a struct/object in 4 cells" in message
+    if column == "meta" and "--slice-all" in args:
+        assert "name the slices with --slice" in message
+
+
+def test_binary_id_is_refused_not_shown_as_python_bytes(tmp_path: Path) -> None:
+    # b'r1' was shown as "b'r1'" and never matched a tag sheet's r1
+    data = _parquet(tmp_path, id=pa.array([b"r1", b"r2", b"r3", b"r4"], pa.binary()))
+    message = _assert_refused(*_build(tmp_path, data))
+    assert "column 'id' (the id column) holds binary" in message
+    assert "decode it to text" in message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_shown_columns_may_hold_structs_and_lists_written_as_json(
+    tmp_path: Path, stream: bool
+) -> None:
+    data = _parquet(tmp_path, meta=STRUCTS, sample=LISTS)
+    result, out = _build(
+        tmp_path, data, "--columns", "meta", "--json", "out/r.json",
+        *(["--stream"] if stream else []),
+    )  # fmt: skip
+    _assert_built(result, out)
+    record = (tmp_path / "out" / "r.json").read_text(encoding="utf-8")
+    assert '{\\"x\\": 2}' in record and '[\\"cat\\"]' in record
+    assert "{'x'" not in record and "array(" not in record
+
+
+def test_shown_column_of_bytes_is_refused(tmp_path: Path) -> None:
+    data = _parquet(tmp_path, meta=BINARY)
+    message = _assert_refused(*_build(tmp_path, data, "--columns", "meta"))
+    assert "column 'meta' (named with --columns) holds binary" in message
+
+
+def test_dictionary_and_date_columns_keep_working(tmp_path: Path) -> None:
+    data = _parquet(
+        tmp_path,
+        y_true=pa.array(BASE["y_true"]).dictionary_encode(),
+        y_pred=pa.array(BASE["y_pred"]).dictionary_encode(),
+        day=pa.array([0, 1, 0, 1], pa.date32()),
+        at=pa.array([0, 1, 0, 1], pa.timestamp("s")),
+    )
+    for stream in ([], ["--stream"]):
+        result, out = _build(tmp_path, data, "--slice", "day", "--slice", "at", *stream)
+        _assert_built(result, out)
+        out.unlink()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"), [({"a": 1}, "a struct/object"), (["cat"], "a list"), ([], "a list")]
+)
+def test_jsonl_objects_and_arrays_in_labels_are_refused(
+    tmp_path: Path, value: Any, words: str
+) -> None:
+    rows = [{"id": i, "y_true": "cat", "y_pred": "cat"} for i in range(4)]
+    rows[2]["y_true"] = value
+    data = _jsonl(tmp_path, rows)
+    message = _assert_refused(*_build(tmp_path, data))
+    assert f"column 'y_true' (the true labels) holds {words} in 1 cell (row 3)" in message
+    assert "Rows are the file's JSON objects" in message
+
+
+def test_jsonl_object_in_slice_is_refused_and_in_columns_shown(tmp_path: Path) -> None:
+    rows = [{"id": i, "y_true": "cat", "y_pred": "dog", "meta": {"k": i}} for i in range(4)]
+    data = _jsonl(tmp_path, rows)
+    message = _assert_refused(*_build(tmp_path, data, "--slice", "meta"))
+    assert "column 'meta' (sliced by with --slice) holds a struct/object" in message
+    _assert_built(*_build(tmp_path, data, "--columns", "meta"))
+
+
+def test_compare_and_sample_errors_refuse_struct_labels(tmp_path: Path) -> None:
+    good = _parquet(tmp_path, name="a.parquet")
+    bad = _parquet(tmp_path, name="b.parquet", y_pred=STRUCTS)
+    result, out = _run(tmp_path, "compare", good.name, bad.name, "-o", "out/report.html")
+    assert "column 'y_pred' (the predicted labels) holds a struct/object" in _assert_refused(
+        result, out
+    )
+    result, out = _run(tmp_path, "sample-errors", bad.name, "-o", "out/report.html")
+    assert "holds a struct/object" in _assert_refused(result, out)
+
+
+def test_dataframe_with_list_labels_is_refused() -> None:
+    frame = pd.DataFrame({"y_true": [[1], [2]], "y_pred": [1, 2]})
+    with pytest.raises(ReportgenError, match=r"column 'y_true' \(the true labels\) holds a list"):
+        load_predictions(frame)
