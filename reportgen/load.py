@@ -19,6 +19,7 @@ from reportgen.readers import (
     read_columns,
     read_jsonl,
     read_names,
+    refuse_duplicate_names,
     sha256_of,
 )
 from reportgen.table import (
@@ -86,9 +87,10 @@ def load_predictions(
     """Load, map and validate predictions from a file path or a DataFrame."""
     options = options or LoadOptions()
     if isinstance(data, pd.DataFrame):
+        where = "the DataFrame"
+        refuse_duplicate_names([str(c) for c in data.columns], where, place="the DataFrame")
         frame = data.copy()
         frame.columns = [clean_name(str(c)) for c in frame.columns]
-        where = "the DataFrame"
         source = SourceInfo(path=None, format=None, size=None, sha256=None)
         columns = _map_columns(list(frame.columns), options, where)
         frame = frame[list(columns.needed())]
@@ -251,7 +253,16 @@ def _find_proba(
     if not used:
         return None, {}
     prefix = used[0]
-    proba = {n[len(prefix) :]: n for n in by_prefix[prefix]}
+    proba: dict[str, str] = {}
+    for n in by_prefix[prefix]:
+        label = n[len(prefix) :]
+        if label in proba:  # 'proba_a' and 'PROBA_a': the default prefixes ignore case
+            raise ReportgenError(
+                f"{where}: two probability columns for label '{label}': '{proba[label]}' and "
+                f"'{n}'; which one was meant cannot be told. Rename or remove one, or name the "
+                "prefix with --proba-prefix (matched exactly)."
+            )
+        proba[label] = n
     return by_prefix[prefix][0][: len(prefix)], proba
 
 

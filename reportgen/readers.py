@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from reportgen.errors import ReportgenError, format_rows
+from reportgen.errors import ReportgenError, format_rows, quoted
 from reportgen.table import ColumnMap
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
+_RENAMED = re.compile(r"\.\d+$")  # how pandas renames the second 'x' of a header: 'x.1'
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -33,6 +35,47 @@ EXTENSIONS = {
 def clean_name(name: str) -> str:
     # a byte-order mark inside a name comes from a file decoded without utf-8-sig upstream
     return name.replace("\ufeff", "")
+
+
+def refuse_duplicate_names(names: list[str], where: str, *, place: str = "the header") -> None:
+    """Refuse a column name given twice: which of the two columns was meant cannot be told.
+
+    Names are compared exactly, as written (pandas would read the second 'y_true' as
+    'y_true.1' and the first would be used without a word); blank names, as spreadsheets leave
+    after the last column, are not names anyone can ask for and are let through.
+    """
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        if clean_name(name).strip():
+            positions.setdefault(clean_name(name), []).append(i)
+    doubled = {n: at for n, at in positions.items() if len(at) > 1}
+    if not doubled:
+        return
+    shown = "; ".join(
+        f"'{n}' {'twice' if len(at) == 2 else f'{len(at)} times'} (columns "
+        f"{', '.join(str(i) for i in at[:-1])} and {at[-1]})"
+        for n, at in list(doubled.items())[:5]
+    )
+    raise ReportgenError(
+        f"{where}: {place} names {'a column' if len(doubled) == 1 else 'columns'} more than "
+        f"once: {shown}, counted from 1. Only one column can go by a name, and which one was "
+        "meant cannot be told; rename or remove the others."
+    )
+
+
+def _raw_header(path: Path, fmt: str) -> list[str]:
+    """The header's names as written, before pandas renames a repeated 'x' to 'x.1'."""
+    first = pd.read_csv(
+        path,
+        sep=_csv_sep(fmt),
+        header=None,
+        nrows=1,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        compression=_compression(path),
+    )
+    return [str(v) for v in first.iloc[0].tolist()] if len(first) else []
 
 
 def check_file(path: Path, fmt: str | None, where: str) -> str:
@@ -140,10 +183,17 @@ def read_names(path: Path, fmt: str, where: str) -> list[str]:
                 encoding="utf-8-sig",
                 compression=_compression(path),
             )
-            return [str(c) for c in head.columns]
+            names = [str(c) for c in head.columns]
+            if any(_RENAMED.search(n) for n in names):  # only a repeated name is renamed
+                refuse_duplicate_names(_raw_header(path, fmt), where)
+            return names
         import pyarrow.parquet as pq
 
-        return [str(n) for n in pq.read_schema(path).names]
+        names = [str(n) for n in pq.read_schema(path).names]
+        refuse_duplicate_names(names, where, place="the schema")
+        return names
+    except ReportgenError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise ReportgenError(f"{where}: the file is empty; expected a header and rows.") from exc
     except UnicodeDecodeError as exc:
@@ -330,8 +380,16 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
             if not line:
                 continue
+            doubled: list[str] = []
+
+            def keys_once(pairs: list[tuple[str, Any]], doubled: list[str] = doubled) -> Any:
+                # the outermost object is hooked last: its repeated keys are what stays here
+                seen: set[str] = set()
+                doubled[:] = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+                return dict(pairs)
+
             try:
-                value = json.loads(line)
+                value = json.loads(line, object_pairs_hook=keys_once)
             except json.JSONDecodeError as exc:
                 return ReportgenError(
                     f"{where}: line {number} is not valid JSON ({exc.msg} at character "
@@ -342,6 +400,13 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
                     f"{where}: line {number} holds {_json_kind(value)}, not an object; "
                     'JSON Lines files hold one object per line, such as {"y_true": "cat", '
                     '"y_pred": "dog"}.'
+                )
+            if doubled:
+                # json.loads keeps the last value and pandas another: refuse, as for a header
+                return ReportgenError(
+                    f"{where}: line {number} gives the key {quoted(doubled[0])} more than once "
+                    "in one object; which value was meant cannot be told. Write each key once "
+                    "per line."
                 )
             if quick:
                 return None

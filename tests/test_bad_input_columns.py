@@ -219,3 +219,103 @@ def test_dataframe_with_list_labels_is_refused() -> None:
     frame = pd.DataFrame({"y_true": [[1], [2]], "y_pred": [1, 2]})
     with pytest.raises(ReportgenError, match=r"column 'y_true' \(the true labels\) holds a list"):
         load_predictions(frame)
+
+
+# ------------------------------------------------------------ item 11: duplicate names
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(
+    ("header", "name", "at"),
+    [
+        ("id,y_true,y_pred,y_true", "y_true", "columns 2 and 4"),
+        ("id,y_true,y_pred,y_pred", "y_pred", "columns 3 and 4"),
+        ("id,y_true,y_pred,id", "id", "columns 1 and 4"),
+        ("id,y_true,y_pred,note,note", "note", "columns 4 and 5"),  # unused, still ambiguous
+        ("id,y_true,y_pred,y_true,y_true", "y_true", "3 times (columns 2, 4 and 5)"),
+    ],
+)
+def test_csv_header_naming_a_column_twice_is_refused(
+    tmp_path: Path, header: str, name: str, at: str, stream: bool
+) -> None:
+    # pandas reads the second 'y_true' as 'y_true.1', and the first was used without a word
+    width = header.count(",") + 1
+    rows = "".join(",".join(["1", "cat", "dog", "cat", "dog"][:width]) + "\n" for _ in range(3))
+    data = tmp_path / "preds.csv"
+    data.write_text(header + "\n" + rows, encoding="utf-8")
+    message = _assert_refused(*_build(tmp_path, data, *(["--stream"] if stream else [])))
+    assert message.startswith(f"reportgen: error: {data.name}: the header names a column")
+    assert f"'{name}'" in message and at in message
+    assert "rename or remove the others" in message
+
+
+def test_a_column_named_like_pandas_renaming_is_not_a_duplicate(tmp_path: Path) -> None:
+    # a file may have a column literally named 'y_true.1'; blank names from spreadsheets too
+    data = tmp_path / "preds.csv"
+    data.write_text("id,y_true,y_pred,y_true.1,,\n1,cat,cat,dog,,\n2,dog,dog,cat,,\n")
+    _assert_built(*_build(tmp_path, data))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_parquet_schema_naming_a_column_twice_is_refused(tmp_path: Path, stream: bool) -> None:
+    data = tmp_path / "preds.parquet"
+    arrays = [pa.array(v) for v in (BASE["id"], BASE["y_true"], BASE["y_pred"], BASE["y_pred"])]
+    pq.write_table(pa.Table.from_arrays(arrays, names=["id", "y_true", "y_pred", "y_true"]), data)
+    args = ["--y-true", "y_true", *(["--stream"] if stream else [])]
+    message = _assert_refused(*_build(tmp_path, data, *args))
+    assert "the schema names a column more than once: 'y_true' twice (columns 2 and 4" in message
+
+
+def test_dataframe_with_two_columns_of_one_name_is_refused() -> None:
+    frame = pd.DataFrame([["cat", "cat", "dog"]], columns=["y_true", "y_pred", "y_true"])
+    with pytest.raises(ReportgenError, match=r"'y_true' twice \(columns 1 and 3"):
+        load_predictions(frame)
+
+
+def test_jsonl_object_with_a_key_twice_is_refused(tmp_path: Path) -> None:
+    # json.loads keeps the last value; the report showed 0% where the first was meant
+    data = tmp_path / "preds.jsonl"
+    data.write_text(
+        '{"id": 1, "y_true": "cat", "y_pred": "cat", "y_true": "dog"}\n'
+        '{"id": 2, "y_true": "dog", "y_pred": "dog", "y_true": "cat"}\n'
+    )
+    message = _assert_refused(*_build(tmp_path, data))
+    assert "line 1 gives the key 'y_true' more than once in one object" in message
+
+
+def test_nested_objects_may_repeat_keys_of_the_row(tmp_path: Path) -> None:
+    rows = [{"id": i, "y_true": "cat", "y_pred": "cat", "meta": {"id": i}} for i in range(3)]
+    _assert_built(*_build(tmp_path, _jsonl(tmp_path, rows)))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_two_probability_columns_for_one_label_are_refused(tmp_path: Path, stream: bool) -> None:
+    # the default prefixes ignore case: proba_cat and PROBA_cat both named label 'cat'
+    data = tmp_path / "preds.csv"
+    data.write_text(
+        "id,y_true,y_pred,proba_cat,PROBA_cat,proba_dog\n"
+        "1,cat,cat,0.9,0.2,0.1\n2,dog,dog,0.2,0.9,0.8\n"
+    )
+    message = _assert_refused(*_build(tmp_path, data, *(["--stream"] if stream else [])))
+    assert "two probability columns for label 'cat': 'proba_cat' and 'PROBA_cat'" in message
+
+
+def test_names_differing_in_case_or_spaces_are_ambiguous_for_detection(tmp_path: Path) -> None:
+    for header in ("id,y_true,y_pred,Y_TRUE", "id,y_true,y_pred, y_true"):
+        data = tmp_path / "preds.csv"
+        data.write_text(header + "\n1,cat,cat,dog\n2,dog,dog,cat\n")
+        message = _assert_refused(*_build(tmp_path, data))
+        assert "could be the true-label column" in message and "--y-true" in message
+        # named exactly, the column is not ambiguous
+        result, out = _build(tmp_path, data, "--y-true", "y_true")
+        _assert_built(result, out)
+        out.unlink()
+
+
+def test_tag_sheet_naming_its_tags_column_twice_is_refused(tmp_path: Path) -> None:
+    from reportgen.tags import read_tag_sheet
+
+    sheet = tmp_path / "tags.csv"
+    sheet.write_text("sample,note,note\nr1,blur,edge\n")
+    with pytest.raises(ReportgenError, match=r"column 'note' 2 times \(columns 2 and 3"):
+        read_tag_sheet(sheet, id_column="sample", buckets_column="note")
