@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, format_rows, quoted
@@ -245,26 +246,67 @@ def _read_parquet(
     return frame
 
 
+# A number as programs write one: no leading zero, no plus sign. Such a label is its number
+# ('3', '3.0' and '3.00' are one label, 3: pandas writes a float column as 3.0); anything else
+# is text, kept as written ('01' and '+1' are codes, not 1). The rule looks at one spelling at
+# a time, so a file read whole and one read in batches agree.
+PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+
+
+def plain_numbers(texts: pd.Series) -> bool:
+    """Tell whether every text (surrounding spaces aside) is a number written plainly."""
+    stripped = texts.astype("str").str.strip()
+    return bool(stripped.str.fullmatch(PLAIN_NUMBER).all())
+
+
 def numeric_categories(values: pd.Series) -> pd.Series:
-    """Give a text categorical numeric categories when every one is a number, as CSV readers do."""
+    """Read a text categorical's plain numbers as numbers (see PLAIN_NUMBER).
+
+    When every category is one, the categories become numbers; otherwise the plain ones are
+    written as labels write numbers (3.0 as '3') and the others kept as they are.
+    """
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values
     categories = values.cat.categories
-    if pd.api.types.is_numeric_dtype(categories.dtype):
+    if pd.api.types.is_numeric_dtype(categories.dtype) or len(categories) == 0:
         return values
-    numbers = pd.to_numeric(pd.Series(categories.astype("str")).str.strip(), errors="coerce")
-    if numbers.isna().any() or len(categories) == 0:
-        return values
-    if numbers.duplicated().any():  # '1' and '1.0': merge them by value
-        codes = values.cat.codes.to_numpy()
-        merged = numbers.to_numpy()[codes]
+    texts = pd.Series(categories.astype("str"))
+    stripped = texts.str.strip()
+    plain = stripped.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(stripped.where(plain), errors="coerce").to_numpy(dtype="float64")
+    plain = plain & np.isfinite(numbers)  # a number past float's range: the text is all there is
+    codes = values.cat.codes.to_numpy()
+    if plain.all():
+        if not pd.Series(numbers).duplicated().any():
+            return values.cat.rename_categories(pd.Index(numbers))
+        merged = numbers[codes]  # '1' and '1.0': one number written two ways
         merged[codes < 0] = float("nan")
         return pd.Series(merged, index=values.index, name=values.name)
-    return values.cat.rename_categories(pd.Index(numbers.to_numpy()))
+    if not plain.any():
+        return values
+    from reportgen.table import label_text
+
+    spelled = [label_text(n) if p else t for n, p, t in zip(numbers, plain, texts, strict=True)]
+    if len(set(spelled)) == len(spelled):
+        return values.cat.rename_categories(spelled)
+    order = list(dict.fromkeys(spelled))
+    position = np.array([order.index(t) for t in spelled] + [-1], dtype=np.int64)
+    merged_codes = position[codes]  # code -1 (empty) picks the last entry, -1
+    return pd.Series(
+        pd.Categorical.from_codes(merged_codes, categories=pd.Index(order, dtype=object)),
+        index=values.index,
+        name=values.name,
+    )
 
 
-def _numeric_at_start(path: Path, sep: str, labels: list[str], rows: int = 2000) -> bool:
-    """Tell whether the label columns start out numeric (regression, or numeric classes)."""
+def _label_dtypes(path: Path, sep: str, labels: list[str], rows: int = 2000) -> dict[str, str]:
+    """Choose how to read the label columns, from their first rows.
+
+    Non-integral numbers in both (a regression) are read as numbers straight away. Otherwise a
+    column is read as categories, and one that starts out numeric first as text: pandas would
+    make '01' and '1' one category, before anyone could see that they are written differently
+    (numeric_categories then decides).
+    """
     try:
         head = pd.read_csv(
             path,
@@ -277,12 +319,19 @@ def _numeric_at_start(path: Path, sep: str, labels: list[str], rows: int = 2000)
             na_values=[""],
         )
     except Exception:
-        return False  # the full read reports what is wrong
-    return all(
-        pd.api.types.is_numeric_dtype(head[c].dtype)
+        return dict.fromkeys(labels, "category")  # the full read reports what is wrong
+    numeric = {
+        c: pd.api.types.is_numeric_dtype(head[c].dtype)
         and not pd.api.types.is_bool_dtype(head[c].dtype)
         for c in labels
-    )
+    }
+    if all(numeric.values()):
+        values = head[labels].to_numpy(dtype="float64")
+        finite = values[np.isfinite(values)]
+        if (finite != np.round(finite)).any():
+            return {}
+    # class labels are few: as categories, a million rows cost a million small codes
+    return {c: "str" if numeric[c] else "category" for c in labels}
 
 
 def _read_delimited(
@@ -295,9 +344,10 @@ def _read_delimited(
     }
     sep = _csv_sep(fmt)
     labels = [original[c] for c in (columns.y_true, columns.y_pred)]
-    if not _numeric_at_start(path, sep, labels):
-        # class labels are few: as categories, a million rows cost a million small codes
-        as_text.update(dict.fromkeys(labels, "category"))
+    as_text.update(_label_dtypes(path, sep, labels))
+    split = [original[c] for c in (columns.split,) if c is not None and original[c] not in as_text]
+    for c in split:
+        as_text[c] = "str"  # split names are read as labels are: '01' stays '01', 1.0 is 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -318,8 +368,10 @@ def _read_delimited(
             raise _too_many_fields(path, sep, len(original), where) from exc
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         raise _too_many_fields(path, sep, len(original), where)
-    for c in (columns.y_true, columns.y_pred):
-        frame[original[c]] = numeric_categories(frame[original[c]])
+    for c in dict.fromkeys([*labels, *split]):
+        if not isinstance(frame[c].dtype, pd.CategoricalDtype) and as_text.get(c) == "str":
+            frame[c] = frame[c].astype("category")
+        frame[c] = numeric_categories(frame[c])
     return frame
 
 

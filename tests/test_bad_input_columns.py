@@ -319,3 +319,103 @@ def test_tag_sheet_naming_its_tags_column_twice_is_refused(tmp_path: Path) -> No
     sheet.write_text("sample,note,note\nr1,blur,edge\n")
     with pytest.raises(ReportgenError, match=r"column 'note' 2 times \(columns 2 and 3"):
         read_tag_sheet(sheet, id_column="sample", buckets_column="note")
+
+
+# ------------------------------------------------------ item 12: how labels are spelled
+
+
+def _record(tmp_path: Path, data: Path, *args: str) -> dict[str, Any]:
+    result, out = _build(tmp_path, data, "--json", "out/r.json", *args)
+    _assert_built(result, out)
+    record: dict[str, Any] = json.loads((tmp_path / "out" / "r.json").read_text("utf-8"))
+    for written in (out, tmp_path / "out" / "r.json"):
+        written.unlink()
+    return record
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_leading_zero_codes_are_not_merged_with_numbers(tmp_path: Path, stream: bool) -> None:
+    # the case: '01' and '1' were one class, and the report said 100% accuracy
+    data = tmp_path / "z.csv"
+    data.write_text("id,y_true,y_pred\n1,01,1\n2,1,1\n3,02,2\n")
+    record = _record(tmp_path, data, *(["--stream"] if stream else []))
+    assert record["classification"]["labels"] == ["01", "02", "1", "2"]
+    assert record["classification"]["errors"] == 2
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_codes_with_leading_zeros_are_shown_as_written(tmp_path: Path, stream: bool) -> None:
+    data = tmp_path / "codes.csv"
+    data.write_text("id,y_true,y_pred\n1,01,01\n2,02,02\n3,02,01\n4,010,010\n")
+    record = _record(tmp_path, data, *(["--stream"] if stream else []))
+    assert record["classification"]["labels"] == ["01", "010", "02"]
+    assert record["classification"]["errors"] == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_float_column_and_an_integer_column_still_agree(tmp_path: Path, stream: bool) -> None:
+    # pandas writes a float column as 3.0: that is the number 3, as the other column says
+    data = tmp_path / "f.csv"
+    data.write_text("id,y_true,y_pred\n1,3.0,3\n2,1.0,1\n3,2.0,1\n4,2,2.0\n")
+    record = _record(tmp_path, data, *(["--stream"] if stream else []))
+    assert record["classification"]["labels"] == ["1", "2", "3"]
+    assert record["classification"]["errors"] == 1
+
+
+def test_a_code_in_a_later_batch_is_kept_apart_as_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportgen.stream.batches
+
+    rows = [f"{i},1,1" for i in range(1, 8)] + ["8,01,1", "9,2,2"]
+    data = tmp_path / "late.csv"
+    data.write_text("id,y_true,y_pred\n" + "\n".join(rows) + "\n")
+    in_memory = _record(tmp_path, data)
+    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 3)
+    streamed = _record(tmp_path, data, "--stream")
+    for record in (in_memory, streamed):
+        assert record["classification"]["labels"] == ["01", "1", "2"]
+        assert record["classification"]["errors"] == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_probability_columns_match_labels_as_written(tmp_path: Path, stream: bool) -> None:
+    data = tmp_path / "p.csv"
+    data.write_text(
+        "id,y_true,y_pred,proba_01,proba_1\n1,01,01,0.8,0.2\n2,1,1,0.3,0.7\n3,01,1,0.4,0.6\n"
+    )
+    record = _record(tmp_path, data, *(["--stream"] if stream else []))
+    assert record["classification"]["labels"] == ["01", "1"]
+    assert record["classification"]["errors"] == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_split_names_are_spelled_as_labels_are(tmp_path: Path, stream: bool) -> None:
+    # split '01' and split '1' were one split; now they are two (1.0 is 1), and
+    # --eval-split 01 finds one
+    data = tmp_path / "s.csv"
+    data.write_text("id,y_true,y_pred,split\n1,a,a,01\n2,b,b,1\n3,a,b,01\n4,b,b,1.0\n")
+    record = _record(tmp_path, data, "--eval-split", "01", *(["--stream"] if stream else []))
+    assert set(record["splits"]["counts"]) == {"01", "1"}
+    assert record["classification"]["n"] == 2
+
+
+def test_compare_joins_float_ids_with_text_ids_as_written(tmp_path: Path) -> None:
+    # Parquet ids 1.0, 2.0 and CSV ids 1, 2 are the same rows ('1.0' != '1' as text)
+    pq.write_table(
+        pa.table({"id": [1.0, 2.0, 3.0], "y_true": ["a", "b", "a"], "y_pred": ["a", "a", "a"]}),
+        tmp_path / "a.parquet",
+    )
+    (tmp_path / "b.csv").write_text("id,y_true,y_pred\n1,a,a\n2,b,b\n3,a,b\n")
+    result, out = _run(tmp_path, "compare", "a.parquet", "b.csv", "-o", "out/report.html")
+    _assert_built(result, out)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_one_spelling_at_a_time_beside_codes(tmp_path: Path, stream: bool) -> None:
+    # beside a code, 3.0 is still the number 3 (one rule per spelling, whatever else is there)
+    data = tmp_path / "m.csv"
+    data.write_text("id,y_true,y_pred\n1,01,01\n2,3.0,3\n3,cat,cat\n4,+1,1\n")
+    record = _record(tmp_path, data, *(["--stream"] if stream else []))
+    assert record["classification"]["labels"] == ["+1", "01", "1", "3", "cat"]
+    assert record["classification"]["errors"] == 1
