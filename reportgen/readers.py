@@ -299,13 +299,18 @@ def numeric_categories(values: pd.Series) -> pd.Series:
     )
 
 
+# as load.MAX_CLASSES_FOR_INTEGERS: more distinct integers than this make a regression target
+_HEAD_CLASSES = 50
+
+
 def _label_dtypes(path: Path, sep: str, labels: list[str], rows: int = 2000) -> dict[str, str]:
     """Choose how to read the label columns, from their first rows.
 
-    Non-integral numbers in both (a regression) are read as numbers straight away. Otherwise a
-    column is read as categories, and one that starts out numeric first as text: pandas would
-    make '01' and '1' one category, before anyone could see that they are written differently
-    (numeric_categories then decides).
+    A regression target (plain numbers in both, a non-integral one or many distinct
+    integers) is read as numbers straight away. Otherwise a column is read as categories,
+    and one that starts out numeric first as text: pandas would make '01' and '1' one
+    category before anyone could see that they are written differently (numeric_categories
+    then decides).
     """
     try:
         head = pd.read_csv(
@@ -313,25 +318,30 @@ def _label_dtypes(path: Path, sep: str, labels: list[str], rows: int = 2000) -> 
             sep=sep,
             nrows=rows,
             usecols=labels,
+            dtype=str,
             encoding="utf-8-sig",
             compression=_compression(path),
             keep_default_na=False,
-            na_values=[""],
         )
     except Exception:
         return dict.fromkeys(labels, "category")  # the full read reports what is wrong
-    numeric = {
-        c: pd.api.types.is_numeric_dtype(head[c].dtype)
-        and not pd.api.types.is_bool_dtype(head[c].dtype)
-        for c in labels
-    }
-    if all(numeric.values()):
-        values = head[labels].to_numpy(dtype="float64")
+    plain: dict[str, bool] = {}
+    numbers: dict[str, bool] = {}  # every cell reads as a number, however written
+    for c in labels:
+        present = head[c][head[c].str.strip() != ""]
+        plain[c] = len(present) > 0 and plain_numbers(present)
+        numbers[c] = bool(pd.to_numeric(present.str.strip(), errors="coerce").notna().all())
+    if all(plain.values()):
+        values = pd.to_numeric(
+            pd.concat([head[c] for c in labels]).str.strip().replace("", None), errors="coerce"
+        ).to_numpy(dtype="float64")
         finite = values[np.isfinite(values)]
-        if (finite != np.round(finite)).any():
+        if (finite != np.round(finite)).any() or len(np.unique(finite)) > _HEAD_CLASSES:
             return {}
-    # class labels are few: as categories, a million rows cost a million small codes
-    return {c: "str" if numeric[c] else "category" for c in labels}
+    # class labels are few: as categories, a million rows cost a million small codes; but
+    # pandas turns categories that all read as numbers into numbers, so such a column is
+    # read as text first
+    return {c: "str" if numbers[c] else "category" for c in labels}
 
 
 def _read_delimited(

@@ -419,3 +419,15 @@ def test_one_spelling_at_a_time_beside_codes(tmp_path: Path, stream: bool) -> No
     record = _record(tmp_path, data, *(["--stream"] if stream else []))
     assert record["classification"]["labels"] == ["+1", "01", "1", "3", "cat"]
     assert record["classification"]["errors"] == 1
+
+
+def test_many_codes_stay_codes_and_many_integers_a_regression(tmp_path: Path) -> None:
+    # more than 50 distinct integers in the first rows read as numbers, unless they are codes
+    codes = tmp_path / "codes.csv"
+    codes.write_text("id,y_true,y_pred\n" + "".join(f"{i},{i:03d},{i:03d}\n" for i in range(1, 61)))
+    record = _record(tmp_path, codes)
+    assert record["task"] == "classification"
+    assert record["classification"]["labels"][:2] == ["001", "002"]
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("id,y_true,y_pred\n" + "".join(f"{i},{i},{i + 1}\n" for i in range(60)))
+    assert _record(tmp_path, numbers)["task"] == "regression"
