@@ -431,3 +431,13 @@ def test_many_codes_stay_codes_and_many_integers_a_regression(tmp_path: Path) ->
     numbers = tmp_path / "numbers.csv"
     numbers.write_text("id,y_true,y_pred\n" + "".join(f"{i},{i},{i + 1}\n" for i in range(60)))
     assert _record(tmp_path, numbers)["task"] == "regression"
+
+
+def test_compare_and_sample_errors_refuse_a_header_naming_a_column_twice(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,y_true,y_pred\n1,cat,cat\n2,dog,cat\n")
+    (tmp_path / "b.csv").write_text("id,y_true,y_pred,y_pred\n1,cat,cat,dog\n2,dog,dog,cat\n")
+    result, out = _run(tmp_path, "compare", "a.csv", "b.csv", "-o", "out/report.html")
+    message = _assert_refused(result, out)
+    assert "b.csv: the header names a column more than once: 'y_pred' twice" in message
+    result, out = _run(tmp_path, "sample-errors", "b.csv", "-o", "out/report.html")
+    assert "'y_pred' twice (columns 3 and 4" in _assert_refused(result, out)
