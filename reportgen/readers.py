@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, format_rows, quoted
-from reportgen.table import ColumnMap
+from reportgen.table import ColumnMap, label_text
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 _RENAMED = re.compile(r"\.\d+$")  # how pandas renames the second 'x' of a header: 'x.1'
@@ -284,16 +284,14 @@ def numeric_categories(values: pd.Series) -> pd.Series:
         return pd.Series(merged, index=values.index, name=values.name)
     if not plain.any():
         return values
-    from reportgen.table import label_text
-
     spelled = [label_text(n) if p else t for n, p, t in zip(numbers, plain, texts, strict=True)]
     if len(set(spelled)) == len(spelled):
         return values.cat.rename_categories(spelled)
-    order = list(dict.fromkeys(spelled))
-    position = np.array([order.index(t) for t in spelled] + [-1], dtype=np.int64)
+    order = {t: i for i, t in enumerate(dict.fromkeys(spelled))}
+    position = np.array([order[t] for t in spelled] + [-1], dtype=np.int64)
     merged_codes = position[codes]  # code -1 (empty) picks the last entry, -1
     return pd.Series(
-        pd.Categorical.from_codes(merged_codes, categories=pd.Index(order, dtype=object)),
+        pd.Categorical.from_codes(merged_codes, categories=pd.Index(list(order), dtype=object)),
         index=values.index,
         name=values.name,
     )
