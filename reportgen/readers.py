@@ -8,18 +8,21 @@ import hashlib
 import io
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from reportgen.errors import ReportgenError, format_rows
-from reportgen.table import ColumnMap
+from reportgen.errors import ReportgenError, format_rows, quoted
+from reportgen.table import ColumnMap, label_text
 from reportgen.textin import check_gzip_name, check_text_head, is_gzip, visible
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
+_RENAMED = re.compile(r"\.\d+$")  # how pandas renames the second 'x' of a header: 'x.1'
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -35,6 +38,47 @@ def clean_name(name: str) -> str:
     """A column name as messages and the report show it: no byte-order mark, no controls."""
     # a byte-order mark inside a name comes from a file decoded without utf-8-sig upstream
     return visible(name.replace("\ufeff", ""))
+
+
+def refuse_duplicate_names(names: list[str], where: str, *, place: str = "the header") -> None:
+    """Refuse a column name given twice: which of the two columns was meant cannot be told.
+
+    Names are compared exactly, as written (pandas would read the second 'y_true' as
+    'y_true.1' and the first would be used without a word); blank names, as spreadsheets leave
+    after the last column, are not names anyone can ask for and are let through.
+    """
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        if clean_name(name).strip():
+            positions.setdefault(clean_name(name), []).append(i)
+    doubled = {n: at for n, at in positions.items() if len(at) > 1}
+    if not doubled:
+        return
+    shown = "; ".join(
+        f"'{n}' {'twice' if len(at) == 2 else f'{len(at)} times'} (columns "
+        f"{', '.join(str(i) for i in at[:-1])} and {at[-1]})"
+        for n, at in list(doubled.items())[:5]
+    )
+    raise ReportgenError(
+        f"{where}: {place} names {'a column' if len(doubled) == 1 else 'columns'} more than "
+        f"once: {shown}, counted from 1. Only one column can go by a name, and which one was "
+        "meant cannot be told; rename or remove the others."
+    )
+
+
+def _raw_header(path: Path, fmt: str) -> list[str]:
+    """The header's names as written, before pandas renames a repeated 'x' to 'x.1'."""
+    first = pd.read_csv(
+        path,
+        sep=_csv_sep(fmt),
+        header=None,
+        nrows=1,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        compression=_compression(path),
+    )
+    return [str(v) for v in first.iloc[0].tolist()] if len(first) else []
 
 
 def check_file(path: Path, fmt: str | None, where: str) -> str:
@@ -154,10 +198,17 @@ def read_names(path: Path, fmt: str, where: str) -> list[str]:
                 encoding="utf-8-sig",
                 compression=_compression(path),
             )
-            return [str(c) for c in head.columns]
+            names = [str(c) for c in head.columns]
+            if any(_RENAMED.search(n) for n in names):  # only a repeated name is renamed
+                refuse_duplicate_names(_raw_header(path, fmt), where)
+            return names
         import pyarrow.parquet as pq
 
-        return [str(n) for n in pq.read_schema(path).names]
+        names = [str(n) for n in pq.read_schema(path).names]
+        refuse_duplicate_names(names, where, place="the schema")
+        return names
+    except ReportgenError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise ReportgenError(f"{where}: the file is empty; expected a header and rows.") from exc
     except UnicodeDecodeError as exc:
@@ -209,44 +260,100 @@ def _read_parquet(
     return frame
 
 
+# A number as programs write one: no leading zero, no plus sign. Such a label is its number
+# ('3', '3.0' and '3.00' are one label, 3: pandas writes a float column as 3.0); anything else
+# is text, kept as written ('01' and '+1' are codes, not 1). The rule looks at one spelling at
+# a time, so a file read whole and one read in batches agree.
+PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+
+
+def plain_numbers(texts: pd.Series) -> bool:
+    """Tell whether every text (surrounding spaces aside) is a number written plainly."""
+    stripped = texts.astype("str").str.strip()
+    return bool(stripped.str.fullmatch(PLAIN_NUMBER).all())
+
+
 def numeric_categories(values: pd.Series) -> pd.Series:
-    """Give a text categorical numeric categories when every one is a number, as CSV readers do."""
+    """Read a text categorical's plain numbers as numbers (see PLAIN_NUMBER).
+
+    When every category is one, the categories become numbers; otherwise the plain ones are
+    written as labels write numbers (3.0 as '3') and the others kept as they are.
+    """
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values
     categories = values.cat.categories
-    if pd.api.types.is_numeric_dtype(categories.dtype):
+    if pd.api.types.is_numeric_dtype(categories.dtype) or len(categories) == 0:
         return values
-    numbers = pd.to_numeric(pd.Series(categories.astype("str")).str.strip(), errors="coerce")
-    if numbers.isna().any() or len(categories) == 0:
-        return values
-    if numbers.duplicated().any():  # '1' and '1.0': merge them by value
-        codes = values.cat.codes.to_numpy()
-        merged = numbers.to_numpy()[codes]
+    texts = pd.Series(categories.astype("str"))
+    stripped = texts.str.strip()
+    plain = stripped.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(stripped.where(plain), errors="coerce").to_numpy(dtype="float64")
+    plain = plain & np.isfinite(numbers)  # a number past float's range: the text is all there is
+    codes = values.cat.codes.to_numpy()
+    if plain.all():
+        if not pd.Series(numbers).duplicated().any():
+            return values.cat.rename_categories(pd.Index(numbers))
+        merged = numbers[codes]  # '1' and '1.0': one number written two ways
         merged[codes < 0] = float("nan")
         return pd.Series(merged, index=values.index, name=values.name)
-    return values.cat.rename_categories(pd.Index(numbers.to_numpy()))
+    if not plain.any():
+        return values
+    spelled = [label_text(n) if p else t for n, p, t in zip(numbers, plain, texts, strict=True)]
+    if len(set(spelled)) == len(spelled):
+        return values.cat.rename_categories(spelled)
+    order = {t: i for i, t in enumerate(dict.fromkeys(spelled))}
+    position = np.array([order[t] for t in spelled] + [-1], dtype=np.int64)
+    merged_codes = position[codes]  # code -1 (empty) picks the last entry, -1
+    return pd.Series(
+        pd.Categorical.from_codes(merged_codes, categories=pd.Index(list(order), dtype=object)),
+        index=values.index,
+        name=values.name,
+    )
 
 
-def _numeric_at_start(path: Path, sep: str, labels: list[str], rows: int = 2000) -> bool:
-    """Tell whether the label columns start out numeric (regression, or numeric classes)."""
+# as load.MAX_CLASSES_FOR_INTEGERS: more distinct integers than this make a regression target
+_HEAD_CLASSES = 50
+
+
+def _label_dtypes(path: Path, sep: str, labels: list[str], rows: int = 2000) -> dict[str, str]:
+    """Choose how to read the label columns, from their first rows.
+
+    A regression target (plain numbers in both, a non-integral one or many distinct
+    integers) is read as numbers straight away. Otherwise a column is read as categories,
+    and one that starts out numeric first as text: pandas would make '01' and '1' one
+    category before anyone could see that they are written differently (numeric_categories
+    then decides).
+    """
     try:
         head = pd.read_csv(
             path,
             sep=sep,
             nrows=rows,
             usecols=labels,
+            dtype=str,
             encoding="utf-8-sig",
             compression=_compression(path),
             keep_default_na=False,
-            na_values=[""],
         )
     except Exception:
-        return False  # the full read reports what is wrong
-    return all(
-        pd.api.types.is_numeric_dtype(head[c].dtype)
-        and not pd.api.types.is_bool_dtype(head[c].dtype)
-        for c in labels
-    )
+        return dict.fromkeys(labels, "category")  # the full read reports what is wrong
+    plain: dict[str, bool] = {}
+    numbers: dict[str, bool] = {}  # every cell reads as a number, however written
+    for c in labels:
+        present = head[c][head[c].str.strip() != ""]
+        plain[c] = len(present) > 0 and plain_numbers(present)
+        numbers[c] = bool(pd.to_numeric(present.str.strip(), errors="coerce").notna().all())
+    if all(plain.values()):
+        values = pd.to_numeric(
+            pd.concat([head[c] for c in labels]).str.strip().replace("", None), errors="coerce"
+        ).to_numpy(dtype="float64")
+        finite = values[np.isfinite(values)]
+        if (finite != np.round(finite)).any() or len(np.unique(finite)) > _HEAD_CLASSES:
+            return {}
+    # class labels are few: as categories, a million rows cost a million small codes; but
+    # pandas turns categories that all read as numbers into numbers, so such a column is
+    # read as text first
+    return {c: "str" if numbers[c] else "category" for c in labels}
 
 
 def _read_delimited(
@@ -259,9 +366,10 @@ def _read_delimited(
     }
     sep = _csv_sep(fmt)
     labels = [original[c] for c in (columns.y_true, columns.y_pred)]
-    if not _numeric_at_start(path, sep, labels):
-        # class labels are few: as categories, a million rows cost a million small codes
-        as_text.update(dict.fromkeys(labels, "category"))
+    as_text.update(_label_dtypes(path, sep, labels))
+    split = [original[c] for c in (columns.split,) if c is not None and original[c] not in as_text]
+    for c in split:
+        as_text[c] = "str"  # split names are read as labels are: '01' stays '01', 1.0 is 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -282,8 +390,10 @@ def _read_delimited(
             raise _too_many_fields(path, sep, len(original), where) from exc
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         raise _too_many_fields(path, sep, len(original), where)
-    for c in (columns.y_true, columns.y_pred):
-        frame[original[c]] = numeric_categories(frame[original[c]])
+    for c in dict.fromkeys([*labels, *split]):
+        if not isinstance(frame[c].dtype, pd.CategoricalDtype) and as_text.get(c) == "str":
+            frame[c] = frame[c].astype("category")
+        frame[c] = numeric_categories(frame[c])
     return frame
 
 
@@ -344,8 +454,16 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
             if not line:
                 continue
+            doubled: list[str] = []
+
+            def keys_once(pairs: list[tuple[str, Any]], doubled: list[str] = doubled) -> Any:
+                # the outermost object is hooked last: its repeated keys are what stays here
+                seen: set[str] = set()
+                doubled[:] = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+                return dict(pairs)
+
             try:
-                value = json.loads(line)
+                value = json.loads(line, object_pairs_hook=keys_once)
             except json.JSONDecodeError as exc:
                 return ReportgenError(
                     f"{where}: line {number} is not valid JSON ({exc.msg} at character "
@@ -362,6 +480,13 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
                     f"{where}: line {number} holds {_json_kind(value)}, not an object; "
                     'JSON Lines files hold one object per line, such as {"y_true": "cat", '
                     '"y_pred": "dog"}.'
+                )
+            if doubled:
+                # json.loads keeps the last value and pandas another: refuse, as for a header
+                return ReportgenError(
+                    f"{where}: line {number} gives the key {quoted(doubled[0])} more than once "
+                    "in one object; which value was meant cannot be told. Write each key once "
+                    "per line."
                 )
             if quick:
                 return None

@@ -230,6 +230,14 @@ def read_tag_sheet(
         )
     if tag_col == id_col:
         raise ReportgenError(f"{where}: column '{id_col}' was named for both the ids and the tags.")
+    for col in (id_col, tag_col):
+        if names.count(col) > 1:  # a name given explicitly (or the fallback) may be repeated
+            places = [str(i) for i, n in enumerate(names, start=1) if n == col]
+            raise ReportgenError(
+                f"{where}: the header has column '{col}' {len(places)} times (columns "
+                f"{', '.join(places[:-1])} and {places[-1]}, counted from 1); which one was "
+                "meant cannot be told. Rename or remove the others."
+            )
     # the marker is optional: a missing or doubled one only means "not known to be random"
     marker_cols = [n for n in names if n.strip().lower() == MARKER_COLUMN]
     marker_col = marker_cols[0] if len(marker_cols) == 1 else None

@@ -23,7 +23,7 @@ from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.splits import MISSING, split_text
 from reportgen.analysis.stats import Z95, Interval, interval_of, power_of_two_scale
 from reportgen.errors import ReportgenError, as_written
-from reportgen.table import PredictionTable, restrict
+from reportgen.table import PredictionTable, label_text, restrict
 
 RESAMPLES = 2000  # paired bootstrap resamples for the classification deltas
 SHOWN_IDS = 5  # ids quoted in a join error
@@ -117,7 +117,16 @@ def _join_keys(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     if numeric(a) and numeric(b):
         return a.to_numpy(), b.to_numpy()
-    return a.astype("str").to_numpy(dtype=object), b.astype("str").to_numpy(dtype=object)
+
+    def text(values: pd.Series) -> np.ndarray:
+        if not numeric(values):
+            return values.astype("str").to_numpy(dtype=object)
+        # a number as labels write it (1.0 is '1'), once per distinct value
+        codes, uniques = pd.factorize(values)
+        texts = np.array([label_text(u) for u in uniques] + [""], dtype=object)
+        return np.asarray(texts[codes])
+
+    return text(a), text(b)
 
 
 def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str]) -> Joined:

@@ -12,7 +12,14 @@ import pandas as pd
 
 from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions, _map_columns, _validate
-from reportgen.readers import check_file, clean_name, read_names, sha256_of
+from reportgen.readers import (
+    check_file,
+    clean_name,
+    numeric_categories,
+    plain_numbers,
+    read_names,
+    sha256_of,
+)
 from reportgen.table import ColumnMap, PredictionTable, SourceInfo
 from reportgen.textin import (
     LINE_FACTOR,
@@ -166,11 +173,16 @@ def _block_size(batch_rows: int) -> int:
 def _typed(frame: pd.DataFrame, columns: ColumnMap) -> pd.DataFrame:
     """Give text columns numbers where every cell is one, as pandas' CSV reader does."""
     keep_text = {columns.id, columns.sample}
+    # labels are numbers only when written plainly, as the in-memory reader decides
+    plain_only = {columns.y_true, columns.y_pred, columns.split}
     for name in frame.columns:
         if name in keep_text:
             continue
         values = frame[name]
         present = values.notna()
+        if name in plain_only and not plain_numbers(values[present]):
+            frame[name] = numeric_categories(values.astype("category"))
+            continue
         numbers = pd.to_numeric(values, errors="coerce")
         if bool((numbers.notna() == present).all()):
             whole = numbers.dropna()

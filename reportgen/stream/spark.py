@@ -24,7 +24,7 @@ import pandas as pd
 
 from reportgen.errors import ReportgenError
 from reportgen.load import LoadOptions, _map_columns, _validate
-from reportgen.readers import clean_name, sha256_of
+from reportgen.readers import clean_name, refuse_duplicate_names, sha256_of
 from reportgen.stream import Fold, Limits, Streamed, narrowed, tag_marks
 from reportgen.stream.batches import Source
 from reportgen.table import SourceInfo
@@ -100,6 +100,7 @@ def read_spark(
         raise ReportgenError(
             f"{where}: Spark could not read it as Parquet: {_reason(exc)}"
         ) from exc
+    refuse_duplicate_names(list(frame.columns), where, place="the schema")
     original = {clean_name(c): c for c in frame.columns}
     columns = _map_columns(list(original), options, where)
     source = Source(Path(paths[0]), "parquet", columns, original, _info(paths), where)
