@@ -266,6 +266,8 @@ def _empty_mask(values: pd.Series) -> np.ndarray:
         # look at the few categories, not the million rows
         codes = values.cat.codes.to_numpy()
         blank = np.asarray(values.cat.categories.astype("str").str.strip() == "", dtype=bool)
+        if len(blank) == 0:  # every cell empty: no category to look up
+            return np.asarray(codes < 0, dtype=bool)
         return np.asarray((codes < 0) | blank[np.maximum(codes, 0)] & (codes >= 0), dtype=bool)
     mask = values.isna().to_numpy()
     if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from reportgen.errors import ReportgenError, format_rows
+from reportgen.errors import ReportgenError, as_written, format_rows
 from reportgen.table import ColumnMap
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -88,7 +88,8 @@ def sha256_of(path: Path) -> str:
 
 def _read_error(where: str, fmt: str, exc: BaseException) -> ReportgenError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {reason}")
+    # a parser's message may quote the file's bytes: show its control characters, not emit them
+    return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {as_written(reason)}")
 
 
 def _csv_sep(fmt: str) -> str:

@@ -251,7 +251,9 @@ def _encode(frame: dict[str, list[Any]], suffix: str) -> bytes:
         rows = _rows(frame)
         return "".join(json.dumps(r) + "\n" for r in rows).encode()
     text = io.StringIO()
-    writer = csv.writer(text, delimiter="\t" if suffix == ".tsv" else ",", lineterminator="\n")
+    # with "\r\n" the writer quotes a value holding either character; with "\n" a bare "\r"
+    # would stay unquoted, and readers take it for the end of a row
+    writer = csv.writer(text, delimiter="\t" if suffix == ".tsv" else ",", lineterminator="\r\n")
     writer.writerow(frame)
     writer.writerows(zip(*frame.values(), strict=True))
     data = text.getvalue().encode()
@@ -660,6 +662,15 @@ def test_random_bytes_in_a_process(suffix: str, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- reproducers found on main
 
 
+def test_read_error_shows_control_characters() -> None:
+    """A parser's message quoting the file's bytes (pyarrow's thrift errors do) stays one line."""
+    from reportgen.readers import _read_error
+
+    exc = _read_error("p.parquet", "parquet", OSError("don't know what type: \x0e\x1b[2J"))
+    assert not CONTROL.search(exc.message), exc.message
+    assert "\\x0e" in exc.message
+
+
 def _jsonl(*rows: dict[str, Any]) -> bytes:
     """JSON Lines bytes of these rows."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
@@ -684,6 +695,10 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         b'y_true,y_pred,"proba_\x1b",prob_x\na,a,1,1\nb,b,0,0\n',
         (),
     ),
+    # new, fixed on this branch: a label column whose every cell is empty was read as a
+    # categorical with no categories, and looking up blank categories raised IndexError
+    ("new-every-predicted-label-empty", "p.csv", b"y_true,y_pred\na,\nb,\n", ()),
+    ("new-every-label-empty-with-split", "p.csv", b"y_true,y_pred,split\r\n\x01|\r\n", ()),
     # 4: dollar signs drawn as mathematics crash matplotlib's parser
     ("item4-label-frac", "p.csv", b"y_true,y_pred\n$\\frac$,$\\frac$\n$\\frac$,$\\frac$\n", ()),
     ("item4-label-caret", "p.csv", b"y_true,y_pred\n$x^$,a\na,$x^$\n", ()),
