@@ -734,6 +734,25 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         _jsonl({"y_true": 1e300, "y_pred": 2.0}, {"y_true": 1e300, "y_pred": 2.0}),
         _REGRESSION,
     ),
+    (
+        "item6-index-from-infinite-residual",
+        "p.jsonl",
+        _jsonl(
+            {"y_true": 1.7976931348623157e308, "y_pred": 5e-324},
+            {"y_true": -1e300, "y_pred": 2025.0},
+        ),
+        _REGRESSION,
+    ),
+    (
+        "item6-singular-residual-fit",
+        "p.jsonl",
+        _jsonl(
+            {"y_true": 1.7976931348623157e308, "y_pred": 0.2},
+            {"y_true": 0.0, "y_pred": 1e300},
+            {"y_true": 97046.0, "y_pred": 1e-300},
+        ),
+        _REGRESSION,
+    ),
     # 15: NUL bytes from the file reach the page raw
     (
         "item15-nul-in-bucket",
