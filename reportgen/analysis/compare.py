@@ -21,7 +21,7 @@ from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.splits import MISSING, split_text
 from reportgen.analysis.stats import Z95, Interval, interval_of
-from reportgen.errors import ReportgenError, as_written, quoted
+from reportgen.errors import ReportgenError, as_written
 from reportgen.table import PredictionTable, restrict
 
 RESAMPLES = 2000  # paired bootstrap resamples for the classification deltas
@@ -95,7 +95,7 @@ def recode(table: PredictionTable, labels: list[str], kind: str) -> PredictionTa
 
 
 def _quote_ids(ids: list[str]) -> str:
-    shown = ", ".join(quoted(i) for i in ids[:SHOWN_IDS])
+    shown = ", ".join(f"'{as_written(i)}'" for i in ids[:SHOWN_IDS])
     return shown + (", …" if len(ids) > SHOWN_IDS else "")
 
 
@@ -217,7 +217,8 @@ def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str
 def _which(a: PredictionTable, method: str, rows: np.ndarray) -> list[str]:
     """Name joined rows for a message: by id, or by row number when joined by order."""
     if method == "id":
-        return [f"id {quoted(k)}" for k in a.frame[a.columns.id].astype("str").to_numpy()[rows]]
+        ids = a.frame[a.columns.id].astype("str").to_numpy()[rows]
+        return [f"id '{as_written(k)}'" for k in ids]
     return [f"row {int(r)}" for r in a.row_numbers[rows]]
 
 
