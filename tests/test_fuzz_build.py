@@ -767,6 +767,17 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         _jsonl({"y_true": "a", "y_pred": "b", "buckets": "\x00"}, {"y_true": "a", "y_pred": "a"}),
         (),
     ),
+    # numpy compares an object array with "\x00" as with "" (it drops trailing NULs): the
+    # split named "\x00" matched no row, and its empty matrix raised ZeroDivisionError
+    (
+        "item15-nul-split-value",
+        "p.jsonl",
+        _jsonl(
+            {"y_true": "q", "y_pred": "a", "split": "\x00"},
+            {"y_true": "q", "y_pred": "b", "split": "dev"},
+        ),
+        (),
+    ),
     ("item15-nul-in-label", "p.jsonl", _jsonl({"y_true": "a\x00b", "y_pred": "a\x00b"}), ()),
     # 16: library warnings on stderr: a glyph the figure font lacks (a C1 control, CJK text)
     ("item16-glyph-c1-control", "p.csv", "y_true,y_pred\n\x8e,\x8e\na,a\n".encode(), ()),
