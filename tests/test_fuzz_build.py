@@ -760,6 +760,15 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         ),
         _REGRESSION,
     ),
+    (
+        "item6-overflow-at-1e135",  # far from the largest float, yet a cube or square overflows
+        "p.jsonl",
+        _jsonl(
+            {"y_true": 6.427145656542979e135, "y_pred": -0.0},
+            {"y_true": -625290.727454463, "y_pred": -1139299440036670.0},
+        ),
+        _REGRESSION,
+    ),
     # 15: NUL bytes from the file reach the page raw
     (
         "item15-nul-in-bucket",
