@@ -185,6 +185,9 @@ def build(
     assert result.exit_code in (0, 2), explain
     assert result.exception is None or isinstance(result.exception, SystemExit), explain
     assert "Traceback" not in result.output, explain
+    # a safety net that turns any exception into exit 2 still names a bug: it must never show
+    assert "internal error" not in result.stderr, explain
+    assert "ran out of memory" not in result.stderr, explain
     for line in result.stderr.split("\n")[:-1]:
         # one paragraph per message: values are shown with control characters made visible
         assert line.startswith("reportgen:"), f"not our own words on stderr: {line!r}\n{explain}"
@@ -671,6 +674,33 @@ def test_random_bytes_in_a_process(suffix: str, tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == [name]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="argv bytes as Linux passes them")
+def test_non_utf8_argument_in_a_process(tmp_path: Path) -> None:
+    """A Latin-1 'café' typed as --model: refused by name with exit 2, before any work."""
+    (tmp_path / "p.csv").write_text("y_true,y_pred\na,a\nb,a\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen",
+            "build",
+            "p.csv",
+            "-o",
+            "out.html",
+            "--model",
+            b"caf\xe9",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C.UTF-8"},
+        capture_output=True,
+        timeout=120,
+    )
+    stderr = done.stderr.decode("utf-8")
+    assert done.returncode == 2, stderr
+    assert stderr.startswith("reportgen: error: --model 'caf\\xe9' is not UTF-8"), stderr
+    assert sorted(os.listdir(tmp_path)) == ["p.csv"]
+
+
 # ---------------------------------------------------------------- reproducers found on main
 
 
@@ -711,6 +741,10 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
     # categorical with no categories, and looking up blank categories raised IndexError
     ("new-every-predicted-label-empty", "p.csv", b"y_true,y_pred\na,\nb,\n", ()),
     ("new-every-label-empty-with-split", "p.csv", b"y_true,y_pred,split\r\n\x01|\r\n", ()),
+    # new, fixed on this branch: command-line text that is not UTF-8 (Python keeps its bytes
+    # as lone surrogates) crashed the page's encoding after all the work; now refused first
+    ("new-non-utf8-option", "p.csv", b"y_true,y_pred\na,a\nb,a\n", ("--model", "caf\udce9")),
+    ("new-non-utf8-title", "p.csv", b"y_true,y_pred\na,a\nb,a\n", ("--title", "\udcff")),
     # 4: dollar signs drawn as mathematics crash matplotlib's parser
     ("item4-label-frac", "p.csv", b"y_true,y_pred\n$\\frac$,$\\frac$\n$\\frac$,$\\frac$\n", ()),
     ("item4-label-caret", "p.csv", b"y_true,y_pred\n$x^$,a\na,$x^$\n", ()),
