@@ -745,6 +745,20 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
     # as lone surrogates) crashed the page's encoding after all the work; now refused first
     ("new-non-utf8-option", "p.csv", b"y_true,y_pred\na,a\nb,a\n", ("--model", "caf\udce9")),
     ("new-non-utf8-title", "p.csv", b"y_true,y_pred\na,a\nb,a\n", ("--title", "\udcff")),
+    # passes on main, failed in a trial merge with i14-bytes (its byte scan lets zlib.error out):
+    # a gzip header followed by data that is not deflate
+    (
+        "merge-corrupt-gzip",
+        "p.csv.gz",
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 16,
+        (),
+    ),
+    (
+        "merge-corrupt-gzip-tsv",
+        "p.tsv",
+        gzip.compress(b"y_true\ty_pred\n", mtime=0)[:12] + b"\xff" * 16,
+        (),
+    ),
     # 4: dollar signs drawn as mathematics crash matplotlib's parser
     ("item4-label-frac", "p.csv", b"y_true,y_pred\n$\\frac$,$\\frac$\n$\\frac$,$\\frac$\n", ()),
     ("item4-label-caret", "p.csv", b"y_true,y_pred\n$x^$,a\na,$x^$\n", ()),
