@@ -753,12 +753,6 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 16,
         (),
     ),
-    (
-        "merge-corrupt-gzip-tsv",
-        "p.tsv",
-        gzip.compress(b"y_true\ty_pred\n", mtime=0)[:12] + b"\xff" * 16,
-        (),
-    ),
     # 4: dollar signs drawn as mathematics crash matplotlib's parser
     ("item4-label-frac", "p.csv", b"y_true,y_pred\n$\\frac$,$\\frac$\n$\\frac$,$\\frac$\n", ()),
     ("item4-label-caret", "p.csv", b"y_true,y_pred\n$x^$,a\na,$x^$\n", ()),
