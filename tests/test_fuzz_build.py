@@ -762,6 +762,9 @@ REPRODUCERS: list[tuple[str, str, bytes, tuple[str, ...]]] = [
         b"y_true,y_pred,meta\n0,0,a\n0,1,a\n1,1,$x^$\n",
         (*_REGRESSION, "--slice", "meta"),
     ),
+    # 5: JSON Lines values that are lists or objects
+    ("item5-jsonl-list-label", "p.jsonl", _jsonl({"y_true": "a", "y_pred": [1, 2]}), ()),
+    ("item5-jsonl-object-label", "p.jsonl", _jsonl({"y_true": {}, "y_pred": "a"}), ()),
     # 6: regression values near the largest float overflow
     (
         "item6-json-out-of-range",
@@ -844,3 +847,13 @@ def test_reproducer(item: str, name: str, data: bytes, args: tuple[str, ...]) ->
     with _folder() as folder:
         (folder / name).write_bytes(data)
         build(folder, name, *args)
+
+
+def test_leading_zero_codes_stay_apart() -> None:
+    """Item 12: '01' and '1' in a text column are two classes, or a warning says they merged."""
+    with _folder() as folder:
+        (folder / "p.csv").write_bytes(b"y_true,y_pred\n01,1\n1,1\n")
+        result = build(folder, "p.csv")
+        assert result.exit_code == 0, result.output
+        labels = _record(folder)["classification"]["labels"]
+        assert len(labels) == 2 or "reportgen: warning:" in result.stderr, labels
