@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reportgen.archive import fingerprint, read_record
 from reportgen.describe import pct, points
-from reportgen.errors import ReportgenError, as_written
+from reportgen.errors import ReportgenError, as_written, quoted
 
 KINDS = ("fail-under", "fail-over", "max-drop")
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold
@@ -282,8 +282,8 @@ def _class_row(block: dict[str, Any], spec: GateSpec, whose: str) -> dict[str, A
             "Gate on accuracy or an average instead, which count every class."
         )
     close = difflib.get_close_matches(str(spec.label), labels, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    shown = ", ".join(f"'{x}'" for x in labels[:LABELS_SHOWN])
+    hint = f" Did you mean {quoted(close[0])}?" if close else ""
+    shown = ", ".join(quoted(x) for x in labels[:LABELS_SHOWN])
     more = f" (first {LABELS_SHOWN} of {len(labels)})" if len(labels) > LABELS_SHOWN else ""
     raise spec.error(f"names no class '{spec.label}' in {whose}.{hint} Its classes: {shown}{more}.")
 

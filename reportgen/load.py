@@ -211,7 +211,7 @@ def _map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMa
 def _list_names(names: Sequence[str], limit: int = 40) -> str:
     if not names:
         return "(none)"
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    shown = ", ".join(quoted(n) for n in names[:limit])
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 
@@ -229,7 +229,7 @@ def _find_column(
     aliases = ALIASES[role]
     matches = [n for n in names if n.strip().lower() in aliases]
     if len(matches) > 1:
-        both = " and ".join(f"'{m}'" for m in matches)
+        both = " and ".join(quoted(m) for m in matches)
         raise ReportgenError(
             f"{where}: both {both} could be the {DESCRIPTION[role]} column. "
             f"Name the right one with {option} COLUMN."
@@ -268,7 +268,9 @@ def _find_proba(
     if len(used) > 1:
         raise ReportgenError(
             f"{where}: probability columns with two prefixes: "
-            + " and ".join(f"'{p}' ({', '.join(by_prefix[p][:3])})" for p in used)
+            + " and ".join(
+                f"{quoted(p)} ({', '.join(map(quoted, by_prefix[p][:3]))})" for p in used
+            )
             + ". Name the right one with --proba-prefix PREFIX."
         )
     if not used:
@@ -297,6 +299,8 @@ def _empty_mask(values: pd.Series) -> np.ndarray:
         # look at the few categories, not the million rows
         codes = values.cat.codes.to_numpy()
         blank = np.asarray(values.cat.categories.astype("str").str.strip() == "", dtype=bool)
+        if len(blank) == 0:  # every cell empty: no category to look up
+            return np.asarray(codes < 0, dtype=bool)
         return np.asarray((codes < 0) | blank[np.maximum(codes, 0)] & (codes >= 0), dtype=bool)
     mask = values.isna().to_numpy()
     if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
@@ -758,7 +762,9 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
         groups: dict[str, list[int]] = {}
         for i in dup_rows:
             groups.setdefault(str(ids.iloc[int(i)]), []).append(int(row_numbers[i]))
-        shown = "; ".join(f"'{k}' ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3])
+        shown = "; ".join(
+            f"{quoted(k)} ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3]
+        )
         raise ReportgenError(
             f"{where}: id column '{col}' has {len(groups)} duplicated "
             f"{'id' if len(groups) == 1 else 'ids'}: {shown}"

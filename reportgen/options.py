@@ -443,7 +443,36 @@ class ConfigCommand(FilesCommand):
             except ReportgenError as exc:
                 click.echo(f"reportgen: error: {exc.message}", err=True)
                 sys.exit(exc.exit_code)
-        return super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, args)
+        try:
+            refuse_undecodable(ctx)
+        except ReportgenError as exc:
+            click.echo(f"reportgen: error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        return rest
+
+
+def refuse_undecodable(ctx: click.Context) -> None:
+    """Refuse command-line text that is not UTF-8, naming the option, before any work.
+
+    Python keeps such bytes of sys.argv as lone surrogates (U+DC80-U+DCFF); carried on, they
+    made the page's UTF-8 encoding fail with a traceback after all the work was done.
+    """
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        for text in value if isinstance(value, (tuple, list)) else (value,):
+            if not isinstance(text, str):
+                continue
+            bad = next((c for c in text if "\udc80" <= c <= "\udcff"), None)
+            if bad is None:
+                continue
+            name = param.opts[0] if isinstance(param, click.Option) else param.name.upper()
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise ReportgenError(
+                f"{name} {quoted(shown)} is not UTF-8 text (it holds the byte "
+                f"0x{ord(bad) - 0xDC00:02x}). Give it in UTF-8: set the terminal's encoding to "
+                "UTF-8, or rename the file."
+            )
 
 
 def current_config() -> Config | None:

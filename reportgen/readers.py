@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import ReportgenError, format_rows, quoted
+from reportgen.errors import ReportgenError, as_written, format_rows, quoted
 from reportgen.table import ColumnMap, label_text
 from reportgen.textin import check_gzip_name, check_text_head, is_gzip, visible
 
@@ -146,7 +146,8 @@ def sha256_of(path: Path) -> str:
 
 def _read_error(where: str, fmt: str, exc: BaseException) -> ReportgenError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {reason}")
+    # a parser's message may quote the file's bytes: show its control characters, not emit them
+    return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {as_written(reason)}")
 
 
 def _csv_sep(fmt: str) -> str:

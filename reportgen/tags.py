@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import ReportgenError, format_rows
+from reportgen.errors import ReportgenError, format_rows, quoted
 from reportgen.textin import (
     HEAD,
     chunk_size,
@@ -279,7 +279,7 @@ def read_tag_sheet(
         )
     if conflicts:
         shown = "; ".join(
-            f"'{k}' ({format_rows(v, limit=3)})" for k, v in list(conflicts.items())[:3]
+            f"{quoted(k)} ({format_rows(v, limit=3)})" for k, v in list(conflicts.items())[:3]
         )
         raise ReportgenError(
             f"{where}: {len(conflicts)} {'id is' if len(conflicts) == 1 else 'ids are'} listed "
@@ -414,7 +414,9 @@ def _find(
     matches = list(dict.fromkeys(n for n in names if n.strip().lower() in aliases))
     if len(matches) > 1 or (matches and names.count(matches[0]) > 1):
         both = (
-            " and ".join(f"'{m}'" for m in matches) if len(matches) > 1 else f"'{matches[0]}' twice"
+            " and ".join(map(quoted, matches))
+            if len(matches) > 1
+            else f"{quoted(matches[0])} twice"
         )
         raise ReportgenError(
             f"{where}: the header has {both}, each could be the {what} column. Name the right "
@@ -426,5 +428,5 @@ def _find(
 def _list_names(names: Sequence[str], limit: int = 40) -> str:
     if not names or names == [""]:
         return "(none)"
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    shown = ", ".join(quoted(n) for n in names[:limit])
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")

@@ -96,7 +96,7 @@ def recode(table: PredictionTable, labels: list[str], kind: str) -> PredictionTa
 
 
 def _quote_ids(ids: list[str]) -> str:
-    shown = ", ".join(f"'{i}'" for i in ids[:SHOWN_IDS])
+    shown = ", ".join(f"'{as_written(i)}'" for i in ids[:SHOWN_IDS])
     return shown + (", …" if len(ids) > SHOWN_IDS else "")
 
 
@@ -227,7 +227,8 @@ def join_tables(a: PredictionTable, b: PredictionTable, *, names: tuple[str, str
 def _which(a: PredictionTable, method: str, rows: np.ndarray) -> list[str]:
     """Name joined rows for a message: by id, or by row number when joined by order."""
     if method == "id":
-        return [f"id '{k}'" for k in a.frame[a.columns.id].astype("str").to_numpy()[rows]]
+        ids = a.frame[a.columns.id].astype("str").to_numpy()[rows]
+        return [f"id '{as_written(k)}'" for k in ids]
     return [f"row {int(r)}" for r in a.row_numbers[rows]]
 
 
