@@ -10,6 +10,7 @@ import json
 import os
 import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,7 @@ import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written, format_rows, quoted
 from reportgen.table import ColumnMap, label_text
-from reportgen.textin import check_gzip_name, check_text_head, is_gzip, visible
+from reportgen.textin import GZIP_ERRORS, check_gzip_name, check_text_head, is_gzip, visible
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 _RENAMED = re.compile(r"\.\d+$")  # how pandas renames the second 'x' of a header: 'x.1'
@@ -176,7 +177,7 @@ def _not_utf8(path: Path, where: str, exc: UnicodeDecodeError) -> ReportgenError
                 break
         else:
             line_no = 0
-    except (OSError, EOFError):
+    except GZIP_ERRORS:
         line_no = 0
     at = f" line {line_no} has the byte 0x{bad.hex()}," if line_no and bad else ""
     return ReportgenError(
@@ -414,7 +415,7 @@ def _too_many_fields(path: Path, sep: str, width: int, where: str) -> ReportgenE
                 number += 1
                 if len(fields) > width and any(f.strip() for f in fields[width:]):
                     rows.append(number)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error):
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error):
         rows = []
     shown = f" ({format_rows(rows)}, counted from 1 after the header)" if rows else ""
     name = "tab" if sep == "\t" else f"'{sep}'"
@@ -491,7 +492,7 @@ def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenE
                 )
             if quick:
                 return None
-    except (OSError, EOFError, UnicodeDecodeError):
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError):
         return None
     return None
 

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import re
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -80,6 +81,10 @@ def size_text(n: int) -> str:
         if n >= size and n % size == 0:
             return f"{n // size}{unit}"
     return f"{n:,} bytes"
+
+
+# What reading a corrupt gzip raises: zlib.error is not an OSError
+GZIP_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 
 
 def is_gzip(path: Path) -> bool:
@@ -177,7 +182,7 @@ def check_text_head(path: Path, where: str) -> None:
     try:
         with open_bytes(path) as fh:
             head = fh.read(HEAD)
-    except (OSError, EOFError):
+    except GZIP_ERRORS:
         return  # a corrupt gzip: the reader says so in its own words
     sniff_encoding(head, where)
 
@@ -235,7 +240,7 @@ def scan_file(path: Path, fmt: str, where: str) -> Scan:
         try:
             size = chunk_size()
             controls = scan_chunks(iter(lambda: source.read(size), b""), fmt, where)
-        except (OSError, EOFError, gzip.BadGzipFile):
+        except GZIP_ERRORS:
             controls = False  # a corrupt gzip: the parser reports it in its own words
         hashing.rest()
     return Scan(hashing.digest.hexdigest(), controls)

@@ -402,3 +402,15 @@ def test_control_characters_in_column_names_are_shown(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "\x1b" not in page and "re\\x1bgion" in page
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_corrupt_gzip_data_is_named(tmp_path: Path, stream: bool) -> None:
+    # a gzip header, then bytes that are no deflate data: zlib.error is not an OSError
+    data = tmp_path / "p.csv.gz"
+    data.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 16)
+    result, out = _build(tmp_path, data, *(["--stream"] if stream else []))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert "p.csv.gz: could not be read as CSV" in said and "internal error" not in said
+    assert not out.exists()

@@ -486,3 +486,42 @@ def test_a_device_without_a_size_is_read_only_up_to_the_limit(
     monkeypatch.setattr(archive, "MAX_REPORT_BYTES", 1_000_000)
     with pytest.raises(ReportgenError, match="larger than any report"):
         read_record("/dev/zero")
+
+
+# The largest floats, found by the fuzz test after the merge: the scale, bin edges and figures
+
+
+def test_the_scale_of_the_largest_float_is_a_float() -> None:
+    from reportgen.analysis.stats import power_of_two_scale
+
+    top = np.array([np.finfo(float).max, -np.finfo(float).max])
+    scale = power_of_two_scale(top)
+    assert math.isfinite(scale)
+    assert np.all(np.abs(top / scale) < 2.0)
+    assert (top / scale * scale == top).all()  # exact: a power of two
+
+
+def test_bin_edges_near_the_largest_float_stay_finite_and_true() -> None:
+    from reportgen.analysis.slices import readable_edges
+
+    values = np.array([0.0, 1.0, 1.7975e308])
+    edges = readable_edges(np.array([0.0, 0.5, 1.7975e308]), values)
+    assert np.all(np.isfinite(edges))
+    assert edges[-1] >= values.max()  # the printed upper edge is not below the largest value
+
+
+def test_residual_figures_draw_values_near_the_largest_float() -> None:
+    from reportgen.analysis.regression import analyze_regression
+    from reportgen.figures.residuals import plot_residual_distribution, plot_residuals
+
+    y_true = np.array([1.0e307, 2.0e307, 0.0, 5.0e306])
+    y_pred = np.array([0.0, 1.5e307, 1.0e307, 5.0e306])
+    result = analyze_regression(y_true, y_pred)
+    for fig in (plot_residuals(result, y_true, y_pred), plot_residual_distribution(result)):
+        fig.canvas.draw()  # a singular transform or an endless tick range raised here
+        xlabel = fig.axes[0].get_xlabel()
+        assert "(×1e307)" in xlabel or "(×1e306)" in xlabel, xlabel
+    # ordinary values keep their plain labels
+    plain = analyze_regression(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0]))
+    fig = plot_residuals(plain, np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0]))
+    assert fig.axes[0].get_xlabel() == "Predicted"

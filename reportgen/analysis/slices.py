@@ -81,11 +81,14 @@ def _shortest_in(candidates: list[float], low: float, high: float) -> float:
     for digits in range(4, 18):
         for c in candidates:
             x = float(f"{c:.{digits}g}")
+            if math.isinf(x) != math.isinf(c):  # 1.7975e308 rounds up past the largest float
+                continue
             # one unit of the last digit either way, when rounding crossed a bound
-            unit = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1) if x else 0.0
+            finite = x and math.isfinite(x)
+            unit = 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1) if finite else 0.0
             for y in (x, x - unit, x + unit):
                 y = float(f"{y:.{digits}g}")
-                if low < y <= high:
+                if low < y <= high and math.isinf(y) == math.isinf(c):
                     return y
     return candidates[-1]
 

@@ -56,7 +56,9 @@ def power_of_two_scale(*arrays: np.ndarray) -> float:
     exponent = math.frexp(largest)[1]  # largest = m * 2**exponent, 0.5 <= m < 1
     if -SAFE_EXPONENT <= exponent <= SAFE_EXPONENT:
         return 1.0
-    return math.ldexp(1.0, exponent)
+    # 2**(exponent - 1), not 2**exponent: the largest float has exponent 1024, and 2**1024
+    # overflows; the scaled values then lie below 2 in magnitude
+    return math.ldexp(1.0, exponent - 1)
 
 
 # Named in the record beside every interval that skew_t_interval computes.

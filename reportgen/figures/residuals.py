@@ -3,6 +3,8 @@ distribution and a normal Q-Q plot; density plots once points are too many to dr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
@@ -77,9 +79,26 @@ def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     ax.scatter(x, y, s=10, color=POINT, alpha=alpha, linewidths=0, rasterized=True)
 
 
+def _unit(*values: np.ndarray | list[float] | tuple[float, ...]) -> tuple[float, str]:
+    """A power of ten to draw values in when they are too large or small for axis arithmetic.
+
+    Axis limits with margins overflow near 1e308 (a singular transform) and tick spacing
+    underflows near 1e-308; (1.0, "") for every ordinary magnitude.
+    """
+    flat = [np.abs(np.asarray(v, dtype=float)) for v in values]
+    finite = [a[np.isfinite(a)] for a in flat if a.size]
+    largest = max((float(a.max()) for a in finite if a.size), default=0.0)
+    if largest == 0.0 or 1e-100 <= largest <= 1e100:
+        return 1.0, ""
+    k = max(math.floor(math.log10(largest)), -300)
+    return 10.0**k, f" (×1e{k})".replace("-", "−")
+
+
 def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
     """Draw residuals against predictions with a trend, beside predicted against actual."""
     residual = y_true - y_pred
+    unit, times = _unit(y_true, y_pred, residual)
+    y_true, y_pred, residual = y_true / unit, y_pred / unit, residual / unit
     with figure_style():
         fig = new_figure(10.0, 4.4, fixed=True)
         left, right = fig.subplots(1, 2)
@@ -101,8 +120,8 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
         left.axhline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero residual")
         trend = result.trend
         left.plot(
-            [t.pred_mean for t in trend],
-            [t.mean_residual for t in trend],
+            [t.pred_mean / unit for t in trend],
+            [t.mean_residual / unit for t in trend],
             color=TREND,
             linewidth=2.0,
             marker="o",
@@ -110,16 +129,16 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
             label="mean residual per prediction bin",
             path_effects=[Stroke(linewidth=4.0, foreground="white"), Normal()],
         )
-        left.set_xlabel("Predicted")
-        left.set_ylabel("Residual (true − predicted)")
+        left.set_xlabel(f"Predicted{times}")
+        left.set_ylabel(f"Residual (true − predicted){times}")
         left.set_title(f"Residuals vs predicted\n{what}", fontsize=10)
         left.legend(loc="best", fontsize=8, frameon=False)
 
         draw(right, y_true, y_pred)
-        low, high = result.y_range
+        low, high = (v / unit for v in result.y_range)
         right.plot([low, high], [low, high], color=TREND, linewidth=1.5, label="perfect prediction")
-        right.set_xlabel("Actual (true)")
-        right.set_ylabel("Predicted")
+        right.set_xlabel(f"Actual (true){times}")
+        right.set_ylabel(f"Predicted{times}")
         right.set_title(f"Predicted vs actual\n{what}", fontsize=10)
         right.legend(loc="upper left", fontsize=8, frameon=False)
         for axis in (left, right):
@@ -134,16 +153,17 @@ def plot_residual_distribution(result: RegressionResult) -> Figure:
         fig = new_figure(10.0, 3.8, fixed=True)
         hist, qq = fig.subplots(1, 2)
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
-        edges = np.asarray(result.histogram_edges)
+        unit, times = _unit(result.histogram_edges, [result.mean_residual])
+        edges = np.asarray(result.histogram_edges) / unit
         hist.stairs(result.histogram_counts, edges, fill=True, color=POINT, alpha=0.85)
         hist.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
         hist.axvline(
-            result.mean_residual,
+            result.mean_residual / unit,
             color=TREND,
             linewidth=1.5,
             label=f"mean {result.mean_residual:.3g}",
         )
-        hist.set_xlabel("Residual (true − predicted)")
+        hist.set_xlabel(f"Residual (true − predicted){times}")
         hist.set_ylabel("Rows")
         outside = result.histogram_below + result.histogram_above
         hist.set_title(

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, as_written
 from reportgen.load import LoadOptions, _map_columns, _validate
 from reportgen.readers import (
     check_file,
@@ -22,6 +22,7 @@ from reportgen.readers import (
 )
 from reportgen.table import ColumnMap, PredictionTable, SourceInfo
 from reportgen.textin import (
+    GZIP_ERRORS,
     LINE_FACTOR,
     MAX_CELL_BYTES,
     is_gzip,
@@ -62,8 +63,15 @@ def open_source(path: str | Path, options: LoadOptions, *, digest: bool = True) 
         )
     if fmt != "parquet":
         # the header and the first lines within the limits before pandas reads the header
-        with open_bytes(target) as fh:
-            scan_chunks([fh.read(max_line_bytes() + 1)], fmt, where)
+        try:
+            with open_bytes(target) as fh:
+                head = fh.read(max_line_bytes() + 1)
+        except GZIP_ERRORS as exc:
+            raise ReportgenError(
+                f"{where}: could not be read as {fmt.upper()}: its gzip data is corrupt "
+                f"({as_written(str(exc) or type(exc).__name__)})."
+            ) from exc
+        scan_chunks([head], fmt, where)
     names = read_names(target, fmt, where)
     original = {clean_name(n): n for n in names}
     columns = _map_columns(list(original), options, where)
