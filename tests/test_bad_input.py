@@ -1,4 +1,23 @@
-"""Bad input on the command line: exit code 2, a clear message, no traceback, no file left."""
+"""Bad input on the command line: exit code 2, a clear message, no traceback, no file left.
+
+This file holds the first round: missing, unreadable and malformed files, columns that are
+missing or ambiguous, empty cells, probabilities, ids, regression values, outputs. The
+hostile-input round (issue 14) is organised by class, one file each:
+
+- data loss (items 1-3, stale outputs): tests/test_bad_input_data_loss.py
+- text drawn and shown as typed: dollar signs, bidi controls, our words only (4, 16, 17):
+  tests/test_bad_input_text.py
+- cells that are not plain values, duplicate names, label spellings (5, 11, 12):
+  tests/test_bad_input_columns.py
+- numbers, dates and nesting past what arithmetic or a parser holds; bounded report
+  reading (6, 7, 10): tests/test_bad_input_limits.py
+- config files that cannot be trusted (13): tests/test_bad_input_config.py
+- many labels (8): tests/test_bad_input_resources.py
+- the bytes of user files: bombs, gzip, encodings, control characters (9, 14, 15, 16):
+  tests/test_bad_input_bytes.py
+- all of it at random (Hypothesis: bytes, CSV shapes, label strings, regression values), with
+  the reproducers it found: tests/test_fuzz_build.py
+"""
 
 from __future__ import annotations
 
