@@ -33,6 +33,14 @@ from click.testing import CliRunner, Result
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.load import load_predictions
+from tests.refusals import assert_refused
+from tests.refusals import build_in as _build
+from tests.refusals import message as _message
+
+
+def _assert_refused(result: Result, out: Path) -> str:
+    """Refused as every bad input is; click's usage errors count too in this file."""
+    return assert_refused(result, out, usage=True)
 
 
 @pytest.fixture(autouse=True)
@@ -42,38 +50,9 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _build(tmp_path: Path, data: Path | str, *args: str) -> tuple[Result, Path]:
-    out_dir = tmp_path / "out"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / "report.html"
-    relative = os.path.relpath(data, tmp_path)
-    result = CliRunner().invoke(main, ["build", relative, "-o", "out/report.html", *args])
-    return result, out
-
-
-def _message(result: Result) -> str:
-    """The error message on stderr, joined into one line."""
-    return " ".join(result.stderr.split())
-
-
 def _says(path: Path) -> str:
     """How a message about an input file in tmp_path begins: it names the file first."""
     return f"reportgen: error: {path.name}: "
-
-
-def _assert_refused(result: Result, out: Path) -> str:
-    """Check the shape every bad input shares, and return the message for specific checks."""
-    assert result.exit_code == 2, result.output
-    # sys.exit(2) from our own handler, not an exception that escaped and was caught by click
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    message = _message(result)
-    assert message.startswith("reportgen: error: ") or message.startswith("Usage:"), message
-    assert not out.exists()
-    leftovers = [p.name for p in out.parent.iterdir()]
-    assert leftovers == [], leftovers
-    return message
 
 
 def _csv(tmp_path: Path, frame: pd.DataFrame, name: str = "preds.csv") -> Path:

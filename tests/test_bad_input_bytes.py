@@ -30,6 +30,9 @@ from reportgen.cli import main
 from reportgen.errors import InputWarning, ReportgenError
 from reportgen.load import load_predictions
 from reportgen.textin import MAX_CELL_BYTES
+from tests.refusals import assert_refused as _assert_refused
+from tests.refusals import build_in as _build
+from tests.refusals import message as _message
 
 HEADER = "id,y_true,y_pred,text\n"
 ROWS = "a,cat,cat,one\nb,dog,cat,two\nc,cat,cat,three\nd,dog,dog,four\n"
@@ -39,31 +42,6 @@ ROWS = "a,cat,cat,one\nb,dog,cat,two\nc,cat,cat,three\nd,dog,dog,four\n"
 def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # paths are passed relative to tmp_path, so the test's folder name cannot satisfy a check
     monkeypatch.chdir(tmp_path)
-
-
-def _build(tmp_path: Path, data: Path | str, *args: str) -> tuple[Result, Path]:
-    out_dir = tmp_path / "out"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / "report.html"
-    relative = os.path.relpath(data, tmp_path)
-    result = CliRunner().invoke(main, ["build", relative, "-o", "out/report.html", *args])
-    return result, out
-
-
-def _message(result: Result) -> str:
-    return " ".join(result.stderr.split())
-
-
-def _assert_refused(result: Result, out: Path) -> str:
-    """Exit 2 from our own handler, one message, no traceback, no file left."""
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    message = _message(result)
-    assert message.startswith("reportgen: error: "), message
-    assert not out.exists()
-    assert [p.name for p in out.parent.iterdir()] == []
-    return message
 
 
 def _write(path: Path, data: bytes, *, gz: bool = False) -> Path:

@@ -26,6 +26,7 @@ from click.testing import CliRunner, Result
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.load import load_predictions
+from tests.refusals import assert_refused as _assert_refused
 
 
 @pytest.fixture(autouse=True)
@@ -44,23 +45,6 @@ def _run(tmp_path: Path, *args: str) -> tuple[Result, Path]:
 
 def _build(tmp_path: Path, data: Path, *args: str) -> tuple[Result, Path]:
     return _run(tmp_path, "build", data.name, "-o", "out/report.html", *args)
-
-
-def _message(result: Result) -> str:
-    return " ".join(result.stderr.split())
-
-
-def _assert_refused(result: Result, out: Path) -> str:
-    """Exit 2, our own one-paragraph message, no traceback, nothing written."""
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    message = _message(result)
-    assert message.startswith("reportgen: error: "), message
-    assert not out.exists()
-    assert [p.name for p in out.parent.iterdir()] == []
-    return message
 
 
 def _assert_built(result: Result, out: Path) -> None:

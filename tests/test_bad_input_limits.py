@@ -37,6 +37,7 @@ from reportgen.archive import MAX_REPORT_BYTES, read_record, require_finite
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.record import dumps
+from tests.refusals import assert_refused as _assert_refused
 
 HUGE = 1e300
 TINY = 1e-300
@@ -52,22 +53,6 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env)
-
-
-def _message(result: Result) -> str:
-    return " ".join(result.stderr.split())
-
-
-def _assert_refused(result: Result) -> str:
-    """Exit 2 from our own handler, one message, nothing on stdout, nothing left in out/."""
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    message = _message(result)
-    assert message.startswith("reportgen: error: "), message
-    assert list(Path("out").iterdir()) == []
-    return message
 
 
 def _regression(scale: float, *, n: int = 300, seed: int = 0) -> pd.DataFrame:

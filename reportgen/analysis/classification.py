@@ -328,21 +328,8 @@ def top_confusions(
     """Rank the off-diagonal cells by count, largest first (ties in label order)."""
     off = cm.copy()
     np.fill_diagonal(off, 0)
-    errors = int(off.sum())
     rows, cols = np.nonzero(off)
-    counts = off[rows, cols]
-    order = np.lexsort((cols, rows, -counts))[:limit]
-    support = cm.sum(axis=1)
-    return [
-        Confusion(
-            true=labels[int(rows[i])],
-            pred=labels[int(cols[i])],
-            count=int(counts[i]),
-            share_of_errors=int(counts[i]) / errors,
-            share_of_true=int(counts[i]) / int(support[rows[i]]),
-        )
-        for i in order
-    ]
+    return _ranked(rows, cols, off[rows, cols], cm.sum(axis=1), labels, limit)
 
 
 def _top_from_pairs(
@@ -351,9 +338,20 @@ def _top_from_pairs(
     """Rank the error pairs by count, largest first (ties in label order), from sparse counts."""
     off = pairs.true != pairs.pred
     rows, cols, counts = pairs.true[off], pairs.pred[off], pairs.count[off]
+    return _ranked(rows, cols, counts, pairs.support(), labels, limit)
+
+
+def _ranked(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    counts: np.ndarray,
+    support: np.ndarray,
+    labels: list[str],
+    limit: int,
+) -> list[Confusion]:
+    """The error pairs (true code, predicted code, count), largest first, ties in label order."""
     errors = int(counts.sum())
     order = np.lexsort((cols, rows, -counts))[:limit]
-    support = pairs.support()
     return [
         Confusion(
             true=labels[int(rows[i])],

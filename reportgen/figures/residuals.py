@@ -196,15 +196,16 @@ def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None
             ax = fig.add_subplot()
         else:
             fig = ax.get_figure()  # type: ignore[assignment]
+        unit, times = _unit([v for g in groups for v in (g.q05, g.q95, g.mean_residual)])
         stats = [
             {
                 "label": g.value if len(g.value) <= 40 else g.value[:39] + "…",
-                "whislo": g.q05,
-                "q1": g.q25,
-                "med": g.median,
-                "q3": g.q75,
-                "whishi": g.q95,
-                "mean": g.mean_residual,
+                "whislo": g.q05 / unit,
+                "q1": g.q25 / unit,
+                "med": g.median / unit,
+                "q3": g.q75 / unit,
+                "whishi": g.q95 / unit,
+                "mean": g.mean_residual / unit,
                 "fliers": [],
             }
             for g in groups
@@ -228,7 +229,7 @@ def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None
         )
         ax.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0)
         ax.invert_yaxis()
-        ax.set_xlabel("Residual (true − predicted); box 25–75%, whiskers 5–95%, ◆ mean")
+        ax.set_xlabel(f"Residual (true − predicted){times}; box 25–75%, whiskers 5–95%, ◆ mean")
         ax.set_title(f"Residuals by {residual_slice.column} ({residual_slice.kind})")
         ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
         ax.set_axisbelow(True)
