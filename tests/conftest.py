@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every machine and every run, so that a fresh
+# machine's CI cannot fail on an example no one has seen (a random draw found a last-bit R²
+# underflow only in CI). REPORTGEN_HYPOTHESIS=explore draws fresh examples to look for more.
+settings.register_profile("reportgen", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("REPORTGEN_HYPOTHESIS", "reportgen"))
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS = ROOT / "examples" / "digits" / "predictions.csv"

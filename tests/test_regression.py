@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,32 @@ TOL = 1e-9
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
+def r2_reference(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """scikit-learn's R², or the exact one where scikit-learn's own sums underflow.
+
+    R² is scale-free, so scikit-learn sees the data times a power of two (exact). Where a sum
+    of squares is still below the normal floats (residuals of 1e-42 against deviations of
+    1e-179), its float sums lose it and reportgen's, each scaled apart, do not: there the
+    reference is R² in exact rational arithmetic (below -1.8e308 it is -inf).
+    """
+    top = float(np.max(np.abs(np.concatenate([y_true, y_pred])), initial=0.0))
+    shift = -math.frexp(top)[1] if top > 0 else 0
+    t, p = np.ldexp(y_true, shift), np.ldexp(y_pred, shift)
+    exact_t, exact_p = [Fraction(float(v)) for v in t], [Fraction(float(v)) for v in p]
+    mean = sum(exact_t, Fraction(0)) / len(exact_t)
+    ss_tot = sum(((v - mean) ** 2 for v in exact_t), Fraction(0))
+    ss_res = sum(((a - b) ** 2 for a, b in zip(exact_t, exact_p, strict=True)), Fraction(0))
+    tiny = Fraction(np.finfo(float).tiny) * 2**40 * len(exact_t)  # what underflows is negligible
+    if (ss_tot == 0 or ss_tot > tiny) and (ss_res == 0 or ss_res > tiny):
+        return float(metrics.r2_score(t, p))
+    if ss_tot == 0:
+        return 1.0 if ss_res == 0 else 0.0
+    try:
+        return float(1 - ss_res / ss_tot)
+    except OverflowError:
+        return -math.inf
+
+
 def check_against_sklearn(y_true: np.ndarray, y_pred: np.ndarray) -> None:
     result = analyze_regression(y_true, y_pred)
     assert result.mae == pytest.approx(
@@ -33,12 +60,7 @@ def check_against_sklearn(y_true: np.ndarray, y_pred: np.ndarray) -> None:
     assert result.rmse == pytest.approx(
         metrics.root_mean_squared_error(y_true, y_pred), rel=TOL, abs=TOL
     )
-    # R² is scale-free: compare with scikit-learn's on the data times a power of two (exact),
-    # since its squares underflow on values like 1e-187 where reportgen's rescaled sums do not
-    top = float(np.max(np.abs(np.concatenate([y_true, y_pred])), initial=0.0))
-    scale = 2.0 ** -math.floor(math.log2(top)) if top > 0 else 1.0
-    reference = metrics.r2_score(y_true * scale, y_pred * scale)
-    assert result.r2 == pytest.approx(reference, rel=1e-7, abs=1e-7)
+    assert result.r2 == pytest.approx(r2_reference(y_true, y_pred), rel=1e-7, abs=1e-7)
     assert result.median_ae == pytest.approx(
         metrics.median_absolute_error(y_true, y_pred), rel=TOL, abs=TOL
     )
@@ -55,6 +77,8 @@ def check_against_sklearn(y_true: np.ndarray, y_pred: np.ndarray) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(finite, finite), min_size=2, max_size=60))
 @example([(0.0, 0.0), (0.0, 1.8028772614845244e-187)])  # scikit-learn's squares underflow
+@example([(0.0, 4.39411187652704e-42), (7.896001765030465e-179, 0.0)])  # its total sum too
+@example([(0.0, 0.0), (0.0, 2.2250738585e-313)])  # subnormal: no power of two overflows
 def test_metrics_match_sklearn(pairs: list[tuple[float, float]]) -> None:
     y_true = np.array([t for t, _ in pairs])
     y_pred = np.array([p for _, p in pairs])

@@ -106,11 +106,22 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     scale = power_of_two_scale(y_true, y_pred)
     if scale != 1.0:
         y_true, y_pred = y_true / scale, y_pred / scale
-    ss_res = float(np.sum((y_true - y_pred) ** 2))
-    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+    residual = y_true - y_pred
+    deviation = y_true - y_true.mean()
+    # residuals and deviations may differ by hundreds of orders of magnitude (1e-42 against
+    # 1e-179): each sum of squares gets its own power of two, so neither underflows to zero
+    s_res, s_tot = power_of_two_scale(residual), power_of_two_scale(deviation)
+    ss_res = float(np.sum((residual / s_res) ** 2))
+    ss_tot = float(np.sum((deviation / s_tot) ** 2))
     if ss_tot == 0.0:
         return 1.0 if ss_res == 0.0 else 0.0
-    return 1.0 - ss_res / ss_tot
+    # (s_res / s_tot) ** 2 may overflow where the ratio itself does not: add the exponents
+    shift = 2 * (math.frexp(s_res)[1] - math.frexp(s_tot)[1])
+    try:
+        ratio = math.ldexp(ss_res / ss_tot, shift)
+    except OverflowError:
+        ratio = math.inf  # R² below -1.8e308: the record refuses it by name
+    return 1.0 - ratio
 
 
 def _trend(
