@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from reportgen import __version__
-from reportgen.deliver import Delivery
+from reportgen.deliver import Delivery, tell
 from reportgen.errors import ReportgenError
 from reportgen.options import (
     IMAGE_FOLDER,
@@ -65,7 +65,7 @@ def main(ctx: click.Context) -> None:
             shown(message, category, *args, **kwargs)
         elif str(message) not in printed:  # a file read twice (streaming) warns once
             printed.add(str(message))
-            click.echo(f"reportgen: warning: {message}", err=True)
+            tell(f"reportgen: warning: {message}")
 
     warnings.showwarning = show
 
@@ -300,7 +300,7 @@ def _done(delivery: Delivery) -> None:
     for line in delivery.written:
         say(line)
     for warning in delivery.warnings:
-        click.echo(f"reportgen: warning: {warning}", err=True)
+        tell(f"reportgen: warning: {warning}")
 
 
 def _fail(exc: ReportgenError, written: Sequence[str] = ()) -> NoReturn:
@@ -427,7 +427,7 @@ def sample_errors_command(
                     f"--eval-split {eval_split} and --in-split {in_split} name different "
                     "splits; --in-split is the old name of --eval-split: give only that."
                 )
-            click.echo("reportgen: --in-split is now called --eval-split.", err=True)
+            tell("reportgen: --in-split is now called --eval-split.")
             eval_split = in_split
         from reportgen.load import LoadOptions, load_predictions
         from reportgen.review import sample_errors, write_review_sheet
@@ -448,11 +448,10 @@ def sample_errors_command(
     if sample.evaluation.rule in ("dev", "test", "not-train"):
         from reportgen.describe import default_reason
 
-        click.echo(
+        tell(
             f"reportgen: the errors{sample.where()} were chosen by default"
             f"{default_reason(sample.evaluation.rule)}, as build chooses the rows it describes; "
-            "--eval-split names another split, or all for every row.",
-            err=True,
+            "--eval-split names another split, or all for every row."
         )
 
 
@@ -751,4 +750,4 @@ def email_command(
     for line in done:
         say(line)
     for warning in warnings:
-        click.echo(f"reportgen: warning: {warning}", err=True)
+        tell(f"reportgen: warning: {warning}")

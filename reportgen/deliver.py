@@ -96,6 +96,18 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     return target, False
 
 
+def tell(line: str) -> None:
+    """Print one of our lines on stderr, bidirectional controls from user text made visible.
+
+    A label or file name holding U+202E would otherwise reverse the rest of the terminal line.
+    """
+    import click
+
+    from reportgen.bidi import visible
+
+    click.echo(visible(line), err=True)
+
+
 def check_writable(path: str | os.PathLike[str]) -> Path:
     """Fail early, before any work, when an output cannot be written where it is named."""
     if str(path) == STDOUT:
@@ -429,7 +441,6 @@ class Delivery:
 
     def gate_exit(self, report: Report) -> int:
         """Print one line per gate; 1 when one failed, else 0."""
-        import click
 
         gates = report.record.get("gates")
         if not gates:
@@ -437,5 +448,5 @@ class Delivery:
         from reportgen.gates import reason_lines
 
         for line in reason_lines(gates):
-            click.echo(f"reportgen: {line}", err=True)
+            tell(f"reportgen: {line}")
         return 0 if gates["passed"] else 1

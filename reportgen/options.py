@@ -14,7 +14,7 @@ from click.core import ParameterSource
 
 from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config, toml_kind
-from reportgen.deliver import STDOUT, Place, check_files, existing_outputs, stale_outputs
+from reportgen.deliver import STDOUT, Place, check_files, existing_outputs, stale_outputs, tell
 from reportgen.errors import ReportgenError, quoted
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -360,15 +360,12 @@ def say(line: str) -> None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error, name the outputs left from an earlier run, and exit with code."""
-    click.echo(f"reportgen: error: {message}", err=True)
+    tell(f"reportgen: error: {message}")
     ctx = click.get_current_context(silent=True)
     before = ctx.find_root().meta.get("reportgen.before") if ctx else None
     if before:
         for path in stale_outputs(before):
-            click.echo(
-                f"reportgen: {path} was left as it was: it is from an earlier run, not this one.",
-                err=True,
-            )
+            tell(f"reportgen: {path} was left as it was: it is from an earlier run, not this one.")
     sys.exit(code)
 
 
@@ -441,13 +438,13 @@ class ConfigCommand(FilesCommand):
                     ctx.default_map = {**(ctx.default_map or {}), **defaults}
                 ctx.meta["reportgen.config"] = config
             except ReportgenError as exc:
-                click.echo(f"reportgen: error: {exc.message}", err=True)
+                tell(f"reportgen: error: {exc.message}")
                 sys.exit(exc.exit_code)
         rest = super().parse_args(ctx, args)
         try:
             refuse_undecodable(ctx)
         except ReportgenError as exc:
-            click.echo(f"reportgen: error: {exc.message}", err=True)
+            tell(f"reportgen: error: {exc.message}")
             sys.exit(exc.exit_code)
         return rest
 

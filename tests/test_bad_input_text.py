@@ -437,3 +437,19 @@ def test_compare_findings_quote_labels_as_written(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     findings = " ".join(record["summary"]["findings"])
     assert "predicts 'a\\b', 'it's', which" in findings, findings
+
+
+@pytest.mark.parametrize("where", ["gate", "input-warning"])
+def test_messages_on_stderr_show_bidirectional_controls(where: str) -> None:
+    # an error or warning that echoes user text must not let U+202E reverse the terminal line
+    rlo = "\u202e"
+    Path("p.csv").write_text(f"id,y_true,y_pred\n1,a{rlo}b,a\n2,a,a\n", encoding="utf-8")
+    if where == "gate":
+        args = ["build", "p.csv", "-o", "r.html", "--fail-under", f"accuracy:class=a{rlo}b:0.9"]
+    else:  # a plain file named .gz is read with a warning naming it
+        Path(f"p{rlo}.csv.gz").write_bytes(Path("p.csv").read_bytes())
+        args = ["build", f"p{rlo}.csv.gz", "-o", "r.html"]
+    result = CliRunner().invoke(main, args)
+    assert result.stderr.startswith("reportgen: "), result.stderr
+    assert rlo not in result.stderr
+    assert "<U+202E>" in result.stderr
