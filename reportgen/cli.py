@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from reportgen import __version__
-from reportgen.deliver import Delivery, tell
+from reportgen.deliver import Delivery, output_name, tell
 from reportgen.errors import ReportgenError
 from reportgen.options import (
     IMAGE_FOLDER,
@@ -444,7 +444,7 @@ def sample_errors_command(
         write_review_sheet(table, sample, output)
     except ReportgenError as exc:
         fail(exc.message, exc.exit_code)
-    say(f"wrote {'standard output' if output == '-' else output}: {sample.describe()}")
+    say(f"wrote {output_name(output)}: {sample.describe()}")
     if sample.evaluation.rule in ("dev", "test", "not-train"):
         from reportgen.describe import default_reason
 
@@ -628,7 +628,7 @@ def extract_command(report: str, output: str | None) -> None:
     except ReportgenError as exc:
         fail(exc.message, exc.exit_code)
     if output is not None:
-        say(f"wrote {'standard output' if output == '-' else output}: the record (JSON)")
+        say(f"wrote {output_name(output)}: the record (JSON)")
 
 
 @main.command("verify")
@@ -739,8 +739,7 @@ def email_command(
         )
         if output is not None:
             write_eml(message, output)
-            where = "standard output" if output == "-" else output
-            done.append(f"wrote {where}: the email, the report attached")
+            done.append(f"wrote {output_name(output)}: the email, the report attached")
             warnings = message_warnings(message, output)
         if settings is not None:
             accepted = send_message(message, settings)

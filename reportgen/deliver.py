@@ -96,6 +96,11 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     return target, False
 
 
+def output_name(path: str) -> str:
+    """An output as the 'wrote' lines name it: its path, or 'standard output' for -."""
+    return "standard output" if path == STDOUT else path
+
+
 def tell(line: str) -> None:
     """Print one of our lines on stderr, bidirectional controls from user text made visible.
 
@@ -303,17 +308,18 @@ def check_files(outputs: Sequence[Place], inputs: Sequence[Place]) -> None:
         check_writable(target.path)
 
 
+def _state(path: str) -> tuple[int, int, int] | None:
+    """A regular file's inode, size and modification time (None for anything else)."""
+    try:
+        now = os.stat(path)
+    except OSError:
+        return None
+    return (now.st_ino, now.st_size, now.st_mtime_ns) if stat.S_ISREG(now.st_mode) else None
+
+
 def stale_outputs(before: dict[str, tuple[int, int, int]]) -> list[str]:
     """The outputs still as they were before the run (same file, size and time): not from it."""
-    left = []
-    for path, was in before.items():
-        try:
-            now = os.stat(path)
-        except OSError:
-            continue
-        if (now.st_ino, now.st_size, now.st_mtime_ns) == was:
-            left.append(path)
-    return left
+    return [path for path, was in before.items() if _state(path) == was]
 
 
 def existing_outputs(outputs: Sequence[Place]) -> dict[str, tuple[int, int, int]]:
@@ -322,12 +328,9 @@ def existing_outputs(outputs: Sequence[Place]) -> dict[str, tuple[int, int, int]
     for place in outputs:
         if place.path == STDOUT or place.option.startswith("$"):
             continue  # standard output; an appended job summary is not replaced by a run
-        try:
-            now = os.stat(place.path)
-        except OSError:
-            continue
-        if stat.S_ISREG(now.st_mode):
-            found[place.path] = (now.st_ino, now.st_size, now.st_mtime_ns)
+        state = _state(place.path)
+        if state is not None:
+            found[place.path] = state
     return found
 
 
@@ -436,12 +439,10 @@ class Delivery:
             self._wrote(self.pdf, "the report as PDF")
 
     def _wrote(self, path: str, what: str, *, verb: str = "wrote") -> None:
-        where = "standard output" if path == STDOUT else path
-        self.written.append(f"{verb} {where}: {what}")
+        self.written.append(f"{verb} {output_name(path)}: {what}")
 
     def gate_exit(self, report: Report) -> int:
         """Print one line per gate; 1 when one failed, else 0."""
-
         gates = report.record.get("gates")
         if not gates:
             return 0

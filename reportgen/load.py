@@ -481,7 +481,6 @@ def _roles(columns: ColumnMap, options: LoadOptions) -> dict[str, tuple[str, str
         how = "--slice-all" if col not in options.slices else "--slice"
         roles[col] = (f"sliced by with {how}", "text, numbers, booleans or dates", False)
     grouped: tuple[tuple[str | None, str], ...] = (
-        (columns.buckets, "the error-bucket column"),
         (columns.split, "the split column"),
         (options.step, "the step column"),
     )

@@ -14,7 +14,15 @@ from click.core import ParameterSource
 
 from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config, toml_kind
-from reportgen.deliver import STDOUT, Place, check_files, existing_outputs, stale_outputs, tell
+from reportgen.deliver import (
+    STDOUT,
+    Place,
+    check_files,
+    existing_outputs,
+    os_words,
+    stale_outputs,
+    tell,
+)
 from reportgen.errors import ReportgenError, quoted
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -397,8 +405,6 @@ class ReportgenGroup(click.Group):
             raise
         except OSError as exc:
             # a file-system failure our own code did not expect: still a message, exit 2
-            from reportgen.deliver import os_words
-
             where = f"{exc.filename}: " if exc.filename else ""
             fail(f"{where}{os_words(exc)}.")
         except ReportgenError as exc:
@@ -438,14 +444,12 @@ class ConfigCommand(FilesCommand):
                     ctx.default_map = {**(ctx.default_map or {}), **defaults}
                 ctx.meta["reportgen.config"] = config
             except ReportgenError as exc:
-                tell(f"reportgen: error: {exc.message}")
-                sys.exit(exc.exit_code)
+                fail(exc.message, exc.exit_code)
         rest = super().parse_args(ctx, args)
         try:
             refuse_undecodable(ctx)
         except ReportgenError as exc:
-            tell(f"reportgen: error: {exc.message}")
-            sys.exit(exc.exit_code)
+            fail(exc.message, exc.exit_code)
         return rest
 
 

@@ -109,7 +109,7 @@ def _check_file(path: Path, fmt: str | None, where: str) -> str:
             raise ReportgenError(
                 f"{where}: unknown format '{fmt}'; --format takes one of {', '.join(FORMATS)}."
             )
-        if fmt == "parquet" and _is_gzip(path):
+        if fmt == "parquet" and is_gzip(path):
             raise ReportgenError(
                 f"{where}: gzip-compressed Parquet is not supported; Parquet compresses itself."
             )
@@ -132,11 +132,6 @@ def _check_file(path: Path, fmt: str | None, where: str) -> str:
     )
 
 
-def _is_gzip(path: Path) -> bool:
-    """Tell gzip from plain text by the magic bytes, so that --format works on any file name."""
-    return is_gzip(path)
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -156,11 +151,11 @@ def _csv_sep(fmt: str) -> str:
 
 
 def _compression(path: Path) -> Literal["gzip"] | None:
-    return "gzip" if _is_gzip(path) else None
+    return "gzip" if is_gzip(path) else None
 
 
 def _binary_lines(path: Path) -> Iterator[bytes]:
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rb") as fh:
         yield from fh
 
@@ -404,7 +399,7 @@ def _too_many_fields(path: Path, sep: str, width: int, where: str) -> ReportgenE
     rows: list[int] = []
     try:
         with io.TextIOWrapper(
-            gzip.open(path, "rb") if _is_gzip(path) else path.open("rb"), encoding="utf-8-sig"
+            gzip.open(path, "rb") if is_gzip(path) else path.open("rb"), encoding="utf-8-sig"
         ) as text:
             reader = csv.reader(text, delimiter=sep)
             next(reader, None)

@@ -18,11 +18,11 @@ from reportgen.textin import (
     HEAD,
     chunk_size,
     has_controls,
+    limit_text,
     max_cell_bytes,
     open_bytes,
     raised,
     scan_chunks,
-    size_text,
     sniff_encoding,
     visible,
     warn_controls,
@@ -193,7 +193,7 @@ def read_tag_sheet(
         if "field larger than field limit" in str(exc):
             raise ReportgenError(
                 f"{where}: line {reader.line_num} has a cell longer than "
-                f"{size_text(max_cell_bytes())}, the limit per cell. If it is meant to be this "
+                f"{limit_text(max_cell_bytes())}, the limit per cell. If it is meant to be this "
                 f"long, raise the limit with --max-cell-bytes (e.g. --max-cell-bytes "
                 f"{raised(max_cell_bytes())})."
             ) from exc

@@ -75,7 +75,7 @@ def raised(limit: int) -> str:
     return f"{-(-limit * 16 // (1 << 20))}MiB"
 
 
-def size_text(n: int) -> str:
+def limit_text(n: int) -> str:
     """Write a byte count the way the option takes it: 1MiB, 64KiB, 1500 bytes."""
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size and n % size == 0:
@@ -360,12 +360,12 @@ def _too_long(
         else ""
     )
     if what == "cell":
-        said = f"has a cell longer than {size_text(limit)}, the limit per cell"
+        said = f"has a cell longer than {limit_text(limit)}, the limit per cell"
     else:
         kind = "a JSON record" if fmt == "jsonl" else "a line"
         said = (
-            f"holds {kind} longer than {size_text(limit)}, the limit per line "
-            f"({LINE_FACTOR} times the cell limit of {size_text(cell)})"
+            f"holds {kind} longer than {limit_text(limit)}, the limit per line "
+            f"({LINE_FACTOR} times the cell limit of {limit_text(cell)})"
         )
     return ReportgenError(
         f"{where}: line {line} {said}; reading stopped there. A compressed file can hold a "
@@ -383,7 +383,7 @@ def check_cells(values: Iterable[Any], column: str, where: str, rows: np.ndarray
         if isinstance(value, str) and len(value) * 4 > limit and len(value.encode()) > limit:
             raise ReportgenError(
                 f"{where}: column '{column}' row {int(rows[i])} has a cell longer than "
-                f"{size_text(limit)}, the limit per cell. If the data is meant to be this "
+                f"{limit_text(limit)}, the limit per cell. If the data is meant to be this "
                 f"long, raise the limit with --max-cell-bytes (e.g. --max-cell-bytes "
                 f"{raised(limit)})."
             )

@@ -26,13 +26,13 @@ from reportgen.textin import (
     LINE_FACTOR,
     MAX_CELL_BYTES,
     is_gzip,
+    limit_text,
     max_cell_bytes,
     max_line_bytes,
     open_bytes,
     raised,
     scan_chunks,
     show_controls,
-    size_text,
     warn_controls,
 )
 
@@ -141,9 +141,9 @@ def _frames(source: Source, batch_rows: int) -> Iterator[pd.DataFrame]:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "straddl" in reason:  # a line longer than a block
             raise ReportgenError(
-                f"{source.where}: holds a line longer than {size_text(block)}, the most a "
+                f"{source.where}: holds a line longer than {limit_text(block)}, the most a "
                 "streamed read takes (twice the limit per line, which is "
-                f"{LINE_FACTOR} times the cell limit of {size_text(max_cell_bytes())}); reading "
+                f"{LINE_FACTOR} times the cell limit of {limit_text(max_cell_bytes())}); reading "
                 "stopped there. A compressed file can hold a line far larger than "
                 "the file looks (a decompression bomb), so lines are bounded. If the data is "
                 "meant to be this long, raise the limit with --max-cell-bytes."
@@ -165,7 +165,7 @@ def _check_batch(batch: Any, source: Source, first: int) -> None:
             row = first + int(pc.index(pc.greater(lengths, limit), True).as_py())
             raise ReportgenError(
                 f"{source.where}: column '{clean_name(name)}' row {row} has a cell longer than "
-                f"{size_text(limit)}, the limit per cell; reading stopped there. A compressed "
+                f"{limit_text(limit)}, the limit per cell; reading stopped there. A compressed "
                 "file can hold a cell far larger than the file looks (a decompression bomb), "
                 "so cells are bounded. If the data is meant to be this long, raise the limit "
                 f"with --max-cell-bytes (e.g. --max-cell-bytes {raised(limit)}). Rows "
