@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.config import Config
-from reportgen.deliver import write_atomic
+from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
+from reportgen.deliver.files import write_atomic
 from reportgen.errors import ReportgenError, quoted
-from reportgen.kinds import Assembled, Meta
-from reportgen.load import LoadOptions, load_predictions
-from reportgen.record import dumps, evaluation_block
+from reportgen.read.load import LoadOptions, load_predictions
+from reportgen.read.table import PredictionTable
+from reportgen.record import Assembled, Meta
+from reportgen.record.blocks import dumps, evaluation_block
 from reportgen.render import Section
-from reportgen.table import PredictionTable
 
 if TYPE_CHECKING:
     from reportgen.analysis.evaluation import Evaluation
@@ -50,12 +50,12 @@ class Report:
 
     def to_html(self) -> str:
         """Render the self-contained HTML page."""
-        from reportgen.archive import fingerprint
+        from reportgen.deliver.archive import fingerprint
 
         prov = self.record["provenance"]
         if self._html is None or fingerprint(self.record) != prov.get("fingerprint"):
-            from reportgen.archive import seal
-            from reportgen.budget import fit
+            from reportgen.deliver.archive import seal
+            from reportgen.deliver.budget import fit
             from reportgen.render import render_html
 
             def render() -> str:
@@ -151,7 +151,7 @@ def _other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[
     """Name, size and SHA-256 of the other files that changed the numbers."""
     from pathlib import Path
 
-    from reportgen.readers import sha256_of
+    from reportgen.read.readers import sha256_of
 
     out = []
     for role, value in files.items():
@@ -183,7 +183,7 @@ def _at_step(
 
     from reportgen.analysis.evaluation import evaluated_rows
     from reportgen.analysis.evolution import analyze_evolution, step_codes
-    from reportgen.table import restrict
+    from reportgen.read.table import restrict
 
     if table.task != "classification":
         raise ReportgenError(
@@ -296,10 +296,10 @@ def build_report(
         )
     created_at = normalize_created(created)
     if image_root is not None:
-        from reportgen.images import check_root
+        from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    from reportgen.stream import should_stream
+    from reportgen.read.stream import should_stream
 
     streamed = None
     if stream and isinstance(data, pd.DataFrame):
@@ -319,7 +319,7 @@ def build_report(
                 f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
                 "COLUMN."
             )
-        from reportgen.stream.build import read_for_report
+        from reportgen.read.stream.build import read_for_report
 
         table, streamed = read_for_report(
             data,
@@ -374,7 +374,7 @@ def build_report(
         whole = table
         table = evaluated_rows(table, evaluation)
         if tags is not None and table.n < whole.n:
-            from reportgen.table import restrict
+            from reportgen.read.table import restrict
 
             # the sheet may name rows of other splits: they are counted apart, not as unknown
             kept = np.zeros(whole.n, dtype=bool)
@@ -424,13 +424,13 @@ def build_report(
             },
             "classification reports, and this is a regression file",
         )
-        from reportgen.kinds import regression
+        from reportgen.record import regression
 
         exact_r = None if streamed is None else streamed[0]
         assert exact_r is None or isinstance(exact_r, regression.Exact)
         assembled = regression.assemble(table, meta, max_samples=max_samples, exact=exact_r)
     else:
-        from reportgen.kinds import classification
+        from reportgen.record import classification
 
         loop = classification.LoopOptions(
             tags=None if tags is None else str(tags),
@@ -579,7 +579,7 @@ def compare_reports(
     )
     created_at = normalize_created(created)
     if image_root is not None:
-        from reportgen.images import check_root
+        from reportgen.read.images import check_root
 
         check_root(str(image_root))
     from reportgen.analysis.compare import evaluated_rows, join_tables
@@ -624,7 +624,7 @@ def compare_reports(
             "image_root": base(image_root),
         },
     )
-    from reportgen.kinds import compare
+    from reportgen.record import compare
 
     settings = compare.CompareOptions(
         names=names,

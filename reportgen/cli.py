@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from reportgen import __version__
-from reportgen.deliver import Delivery, output_name, tell
+from reportgen.deliver.files import Delivery, output_name, tell
 from reportgen.errors import ReportgenError
 from reportgen.options import (
     IMAGE_FOLDER,
@@ -276,7 +276,7 @@ def build(
             max_bytes=delivery.max_bytes,
             **options,
         )
-        from reportgen.describe import in_sentence
+        from reportgen.words.describe import in_sentence
 
         headline = ", ".join(
             f"{in_sentence(card['label'])} {card['value']}"
@@ -429,8 +429,8 @@ def sample_errors_command(
                 )
             tell("reportgen: --in-split is now called --eval-split.")
             eval_split = in_split
-        from reportgen.load import LoadOptions, load_predictions
-        from reportgen.review import sample_errors, write_review_sheet
+        from reportgen.deliver.review import sample_errors, write_review_sheet
+        from reportgen.read.load import LoadOptions, load_predictions
 
         load = LoadOptions(format=fmt, id=id_col, split=split_column, **options)
         try:
@@ -446,7 +446,7 @@ def sample_errors_command(
         fail(exc.message, exc.exit_code)
     say(f"wrote {output_name(output)}: {sample.describe()}")
     if sample.evaluation.rule in ("dev", "test", "not-train"):
-        from reportgen.describe import default_reason
+        from reportgen.words.describe import default_reason
 
         tell(
             f"reportgen: the errors{sample.where()} were chosen by default"
@@ -619,9 +619,9 @@ def compare_command(
 def extract_command(report: str, output: str | None) -> None:
     """Print the record embedded in a REPORT (.html) as JSON, as --json writes it."""
     try:
-        from reportgen.archive import read_record
-        from reportgen.deliver import write_atomic
-        from reportgen.record import dumps
+        from reportgen.deliver.archive import read_record
+        from reportgen.deliver.files import write_atomic
+        from reportgen.record.blocks import dumps
 
         text = dumps(read_record(report))
         write_atomic("-" if output is None else output, text)
@@ -649,7 +649,7 @@ def verify_command(report: str, inputs: tuple[str, ...]) -> None:
     after the report was written; it is a checksum, not a signature.
     """
     try:
-        from reportgen.archive import verify
+        from reportgen.deliver.archive import verify
 
         checks = verify(report, list(inputs))
     except ReportgenError as exc:
@@ -722,9 +722,9 @@ def email_command(
     try:
         from pathlib import Path
 
-        from reportgen.archive import read_report_text
-        from reportgen.mail import build_message, message_warnings, write_eml
-        from reportgen.mail_smtp import send_message, smtp_settings
+        from reportgen.deliver.archive import read_report_text
+        from reportgen.deliver.mail import build_message, message_warnings, write_eml
+        from reportgen.deliver.smtp import send_message, smtp_settings
 
         if output is None and not send:
             raise ReportgenError("say what to do with the message: -o FILE.eml, --send, or both.")

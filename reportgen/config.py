@@ -113,7 +113,7 @@ def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
 
     after: what the message ends with (default: a full stop).
     """
-    from reportgen.textin import HEAD, sniff_encoding
+    from reportgen.read.textin import HEAD, sniff_encoding
 
     # UTF-16 (from Notepad, say) is refused by name; a UTF-8 byte-order mark is read
     codec = sniff_encoding(raw[:HEAD], where, sheet=False)
@@ -145,7 +145,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except OSError as exc:
         raise ReportgenError(f"{target}: cannot read: {exc.strerror}.") from exc
     data = parse_toml(raw, str(target))
-    from reportgen.textin import refuse_controls
+    from reportgen.read.textin import refuse_controls
 
     refuse_controls(data, str(target))
     table: str | None = None

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from reportgen.archive import fingerprint, read_record
-from reportgen.describe import pct, points
+from reportgen.deliver.archive import fingerprint, read_record
 from reportgen.errors import ReportgenError, as_written, quoted
+from reportgen.words.describe import pct, points
 
 KINDS = ("fail-under", "fail-over", "max-drop")
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold
@@ -354,7 +354,7 @@ def _baseline_block(baseline: dict[str, Any], source: str | None) -> dict[str, A
         "created": (baseline.get("provenance") or {}).get("created"),
     }
     if source is not None and Path(source).is_file():
-        from reportgen.readers import sha256_of
+        from reportgen.read.readers import sha256_of
 
         block["sha256"] = sha256_of(Path(source))
     return block

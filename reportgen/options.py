@@ -12,9 +12,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 from click.core import ParameterSource
 
-from reportgen.budget import parse_size
 from reportgen.config import Config, did_you_mean, find_config, load_config, toml_kind
-from reportgen.deliver import (
+from reportgen.deliver.budget import parse_size
+from reportgen.deliver.files import (
     STDOUT,
     Place,
     check_files,
@@ -150,7 +150,7 @@ def _cell_limit(ctx: click.Context, value: str | None) -> None:
     """Set the cell limit for this command's readers, and restore it when the command ends."""
     if value is None:
         return
-    from reportgen.textin import cell_limit
+    from reportgen.read.textin import cell_limit
 
     try:
         limit = parse_size(value, where=f"--max-cell-bytes {value}")
@@ -323,7 +323,7 @@ def _param_name(ctx: click.Context, param: click.Parameter, config: Config | Non
 
 def command_files(ctx: click.Context) -> tuple[list[Place], list[Place]]:
     """Every file a command is about to write, and every file (or folder) it reads."""
-    from reportgen.ci import SUMMARY_VARIABLE
+    from reportgen.deliver.ci import SUMMARY_VARIABLE
 
     config = ctx.meta.get("reportgen.config")
     config = config if isinstance(config, Config) else None

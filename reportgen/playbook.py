@@ -10,8 +10,8 @@ from typing import Any
 
 from reportgen.config import parse_toml, read_toml_bytes
 from reportgen.errors import ReportgenError
-from reportgen.tags import normalize_tag
-from reportgen.textin import refuse_controls
+from reportgen.read.tags import normalize_tag
+from reportgen.read.textin import refuse_controls
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import reportgen
-from reportgen.archive import (
+from reportgen.cli import main
+from reportgen.deliver.archive import (
     fingerprint,
     library_versions,
     page_digest,
@@ -23,9 +24,8 @@ from reportgen.archive import (
     seal,
     verify,
 )
-from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.record import dumps
+from reportgen.record.blocks import dumps
 from reportgen.render import embed_json
 from tests.conftest import DIGITS, ROOT, embedded_record
 from tests.example_reports import EXAMPLES

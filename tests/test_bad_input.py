@@ -32,7 +32,7 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.load import load_predictions
+from reportgen.read.load import load_predictions
 from tests.refusals import assert_refused
 from tests.refusals import build_in as _build
 from tests.refusals import message as _message

@@ -28,8 +28,8 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import InputWarning, ReportgenError
-from reportgen.load import load_predictions
-from reportgen.textin import MAX_CELL_BYTES
+from reportgen.read.load import load_predictions
+from reportgen.read.textin import MAX_CELL_BYTES
 from tests.refusals import assert_refused as _assert_refused
 from tests.refusals import build_in as _build
 from tests.refusals import message as _message

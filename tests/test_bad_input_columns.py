@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.load import load_predictions
+from reportgen.read.load import load_predictions
 from tests.refusals import assert_refused as _assert_refused
 
 
@@ -297,7 +297,7 @@ def test_names_differing_in_case_or_spaces_are_ambiguous_for_detection(tmp_path:
 
 
 def test_tag_sheet_naming_its_tags_column_twice_is_refused(tmp_path: Path) -> None:
-    from reportgen.tags import read_tag_sheet
+    from reportgen.read.tags import read_tag_sheet
 
     sheet = tmp_path / "tags.csv"
     sheet.write_text("sample,note,note\nr1,blur,edge\n")
@@ -349,13 +349,13 @@ def test_a_float_column_and_an_integer_column_still_agree(tmp_path: Path, stream
 def test_a_code_in_a_later_batch_is_kept_apart_as_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reportgen.stream.batches
+    import reportgen.read.stream.batches
 
     rows = [f"{i},1,1" for i in range(1, 8)] + ["8,01,1", "9,2,2"]
     data = tmp_path / "late.csv"
     data.write_text("id,y_true,y_pred\n" + "\n".join(rows) + "\n")
     in_memory = _record(tmp_path, data)
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 3)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 3)
     streamed = _record(tmp_path, data, "--stream")
     for record in (in_memory, streamed):
         assert record["classification"]["labels"] == ["01", "1", "2"]

@@ -85,10 +85,10 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     for target in (
         "reportgen.api.build_report",
         "reportgen.api.compare_reports",
-        "reportgen.load.load_predictions",
-        "reportgen.archive.read_record",
-        "reportgen.archive.verify",
-        "reportgen.mail.build_message",
+        "reportgen.read.load.load_predictions",
+        "reportgen.deliver.archive.read_record",
+        "reportgen.deliver.archive.verify",
+        "reportgen.deliver.mail.build_message",
     ):
         monkeypatch.setattr(target, worked)
 
@@ -445,7 +445,7 @@ def test_disk_full_is_a_message_and_the_old_file_stays(
     args: list[str], failing: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Path(failing).write_text("from an earlier run", encoding="utf-8")
-    monkeypatch.setattr("reportgen.deliver._write_fd", _no_space)
+    monkeypatch.setattr("reportgen.deliver.files._write_fd", _no_space)
     result = _run(*args)
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit), repr(result.exception)
@@ -473,7 +473,7 @@ def test_a_later_output_that_fails_lists_the_earlier_ones(
             raise OSError(errno.EIO, "Input/output error")
         replace(src, dst)
 
-    monkeypatch.setattr("reportgen.deliver.os.replace", flaky)
+    monkeypatch.setattr("reportgen.deliver.files.os.replace", flaky)
     result = _run(
         "build", "p.csv", "-o", "r2.html", "--summary-md", "s.md", "--junit", "j.xml",
         "--email", "m.eml",
@@ -497,7 +497,7 @@ def test_a_read_only_file_system_is_a_message(monkeypatch: pytest.MonkeyPatch) -
     def read_only(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr("reportgen.deliver.tempfile.mkstemp", read_only)
+    monkeypatch.setattr("reportgen.deliver.files.tempfile.mkstemp", read_only)
     result = _run("build", "p.csv", "-o", "r2.html")
     assert result.exit_code == 2, result.output
     assert result.stderr == (
@@ -610,7 +610,7 @@ def test_no_stale_note_without_an_earlier_file_or_after_a_gate() -> None:
 
 def test_the_library_writer_replaces_a_file_whole() -> None:
     # the library's writer: a new file, and over an old one, atomically
-    from reportgen.deliver import write_atomic
+    from reportgen.deliver.files import write_atomic
 
     write_atomic("x.txt", "one")
     write_atomic("x.txt", "two")

@@ -33,10 +33,10 @@ from sklearn.metrics import (
 )
 
 from reportgen.api import build_report, normalize_created
-from reportgen.archive import MAX_REPORT_BYTES, read_record, require_finite
 from reportgen.cli import main
+from reportgen.deliver.archive import MAX_REPORT_BYTES, read_record, require_finite
 from reportgen.errors import ReportgenError
-from reportgen.record import dumps
+from reportgen.record.blocks import dumps
 from tests.refusals import assert_refused as _assert_refused
 
 HUGE = 1e300
@@ -224,7 +224,7 @@ def test_a_record_with_nan_or_infinity_is_refused_by_name() -> None:
     record["x"] = [0.5, math.nan]
     with pytest.raises(ReportgenError, match=r"x\[1\] came out as nan"):
         require_finite(record)
-    from reportgen.archive import canonical
+    from reportgen.deliver.archive import canonical
     from reportgen.render import embed_json
 
     for serialise in (canonical, embed_json):
@@ -444,14 +444,14 @@ def test_a_toml_file_larger_than_any_config_is_refused_unread(how: str) -> None:
 
 
 def test_the_limit_has_room_above_the_default_budget() -> None:
-    from reportgen.budget import DEFAULT_MAX_BYTES
+    from reportgen.deliver.budget import DEFAULT_MAX_BYTES
 
     assert MAX_REPORT_BYTES >= 40 * DEFAULT_MAX_BYTES
 
 
 def test_a_file_at_the_limit_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     # the limit is on size, not on content: a record just under it reads; one byte over does not
-    import reportgen.archive as archive
+    import reportgen.deliver.archive as archive
 
     text = json.dumps({"schema": "reportgen/1", "provenance": {}})
     Path("r.json").write_text(text, encoding="utf-8")
@@ -466,7 +466,7 @@ def test_a_file_at_the_limit_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_device_without_a_size_is_read_only_up_to_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import reportgen.archive as archive
+    import reportgen.deliver.archive as archive
 
     monkeypatch.setattr(archive, "MAX_REPORT_BYTES", 1_000_000)
     with pytest.raises(ReportgenError, match="larger than any report"):

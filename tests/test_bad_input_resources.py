@@ -35,8 +35,8 @@ from reportgen.analysis.classification import (
     kept_classes,
 )
 from reportgen.cli import main
-from reportgen.record import classification_block
-from reportgen.stream.fold import PairTally
+from reportgen.read.stream.fold import PairTally
+from reportgen.record.blocks import classification_block
 
 RECORD = re.compile(r'<script type="application/json" id="reportgen-data">(.*?)</script>', re.S)
 
@@ -357,7 +357,7 @@ def test_probability_matrix_of_many_labels_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: bool
 ) -> None:
     # rows x labels probabilities, where most labels have no column: refused before allocating
-    import reportgen.load as load
+    import reportgen.read.load as load
 
     monkeypatch.setattr(load, "MAX_PROBA_CELLS", 1_000)
     frame = _frame(200, 40)

@@ -26,9 +26,9 @@ from click.testing import CliRunner, Result
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from reportgen.archive import record_from_html
 from reportgen.bidi import CONTROLS, has_controls, visible
 from reportgen.cli import main
+from reportgen.deliver.archive import record_from_html
 from reportgen.figures import svg as svg_module
 from reportgen.figures.svg import ReportFigure, figure_to_svg, new_figure
 

@@ -20,13 +20,13 @@ from scipy.stats import binomtest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
 import reportgen
-import reportgen.stream.batches
+import reportgen.read.stream.batches
 from reportgen.analysis.classification import analyze_classification
 from reportgen.analysis.suggestions import MIN_RECALL_KEPT, threshold_suggestions
-from reportgen.ci import summary_markdown
 from reportgen.cli import main
-from reportgen.describe import bucket_pairs
-from reportgen.mail import build_message
+from reportgen.deliver.ci import summary_markdown
+from reportgen.deliver.mail import build_message
+from reportgen.words.describe import bucket_pairs
 from tests.example_reports import EXAMPLES
 
 
@@ -354,7 +354,7 @@ def test_threshold_within_the_relative_limit_says_what_the_limit_is() -> None:
 def test_sampled_suggestions_say_so_and_confident_errors_count_every_row(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 53)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 53)
     data = EXAMPLES["inspection"]["data"]
     whole = reportgen.build_report(data, eval_split="all").record
     report = reportgen.build_report(data, stream=True, sample_rows=300, eval_split="all")
@@ -382,7 +382,7 @@ def test_sampled_suggestions_say_so_and_confident_errors_count_every_row(
 def test_sampled_probability_sum_check_names_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     # train has no 'severe_tube_defect', whose column the row sums then leave out: the check
     # runs on the analysis sample, and the sentence counts the sample's rows, not the file's
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     data = EXAMPLES["inspection"]["data"]
     whole = reportgen.build_report(data, eval_split="train").record["calibration"]
     report = reportgen.build_report(data, stream=True, sample_rows=50, eval_split="train")
@@ -417,8 +417,8 @@ def test_tags_on_no_error_keep_the_buckets_section_with_its_warnings(tmp_path: P
 def test_estimated_ceiling_interval_covers_the_true_ceiling() -> None:
     """Coverage by simulation: stratified review samples of a finite set of errors."""
     from reportgen.analysis.buckets import Tags, analyze_buckets
+    from reportgen.deliver.review import allocate
     from reportgen.playbook import load_playbook
-    from reportgen.review import allocate
 
     rng = np.random.default_rng(2024)
     n, errors = 1000, 300

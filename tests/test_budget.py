@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import reportgen
-from reportgen.budget import DEFAULT_MAX_BYTES, DROPPED, fit, parse_size, size_text
 from reportgen.cli import main
+from reportgen.deliver.budget import DEFAULT_MAX_BYTES, DROPPED, fit, parse_size, size_text
 from reportgen.errors import ReportgenError
 from tests.conftest import DIGITS, embedded_record
 from tests.example_reports import EXAMPLES, build

@@ -15,8 +15,8 @@ import xmlschema
 from click.testing import CliRunner
 
 import reportgen
-from reportgen.ci import append_step_summary, junit_xml, md, summary_markdown
 from reportgen.cli import main
+from reportgen.deliver.ci import append_step_summary, junit_xml, md, summary_markdown
 from reportgen.errors import ReportgenError
 from reportgen.gates import evaluate_gates, parse_gate
 from tests.conftest import ROOT

@@ -26,7 +26,7 @@ from reportgen.api import compare_reports
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
 from reportgen.figures.compare import improvement, plot_confusion_difference
-from reportgen.load import load_predictions
+from reportgen.read.load import load_predictions
 from tests.conftest import ROOT, embedded_record
 
 INSPECTION = ROOT / "examples" / "inspection"
@@ -504,7 +504,7 @@ def test_compare_help_is_fast_and_lists_the_options() -> None:
 def test_bucket_counts_are_the_tagged_rows_each_model_gets_wrong(
     example: reportgen.Report,
 ) -> None:
-    from reportgen.tags import normalize_tag, split_tags
+    from reportgen.read.tags import normalize_tag, split_tags
 
     sheet = pd.read_csv(INSPECTION / "review.csv", encoding="utf-8-sig")
     dark = {

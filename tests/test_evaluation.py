@@ -19,10 +19,10 @@ from sklearn.metrics import (
 )
 
 import reportgen
-import reportgen.stream.batches
+import reportgen.read.stream.batches
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.tags import read_tag_sheet
+from reportgen.read.tags import read_tag_sheet
 from tests.conftest import ROOT, embedded_record
 from tests.test_stream import differences
 
@@ -319,7 +319,7 @@ def test_streamed_record_equals_in_memory(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 23)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 23)
     path = tmp_path / "p.csv"
     frame(splits, rows=50).to_csv(path, index=False)
     want = reportgen.build_report(path, **options).record
@@ -330,7 +330,7 @@ def test_streamed_record_equals_in_memory(
 def test_streamed_steps_follow_the_evaluated_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 29)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 29)
     df = frame(["train", "dev", "test"], rows=30)
     path = tmp_path / "p.csv"
     pd.concat([df.assign(step=s) for s in (1, 2, 3)], ignore_index=True).to_csv(path, index=False)
@@ -343,7 +343,7 @@ def test_streamed_steps_follow_the_evaluated_rows(
 def test_streamed_regression_equals_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 37)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 37)
     path = tmp_path / "p.csv"
     regression_frame(["train", "dev", "test"]).to_csv(path, index=False)
     want = reportgen.build_report(path).record
@@ -453,7 +453,7 @@ def test_sheet_ids_of_other_splits_are_counted_apart_not_as_unknown(
     tmp_path: Path, stream: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the inspection sheet was drawn from the dev split; the report on test names those rows
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 97)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 97)
     data = ROOT / "examples" / "inspection" / "predictions.csv"
     sheet = ROOT / "examples" / "inspection" / "review.csv"
     record = reportgen.build_report(data, tags=sheet, eval_split="test", stream=stream).record

@@ -23,7 +23,7 @@ from reportgen.figures.evolution import (
     plot_evolution,
     plot_step_confusions,
 )
-from reportgen.table import encode_labels
+from reportgen.read.table import encode_labels
 from tests.conftest import ROOT, embedded_record
 
 TRAINING = ROOT / "examples" / "digits_training" / "predictions.csv"

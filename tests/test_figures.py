@@ -10,7 +10,7 @@ import pandas as pd
 from reportgen.analysis.classification import analyze_classification
 from reportgen.figures.confusion import choose_classes, plot_confusion_matrix
 from reportgen.figures.svg import clean_svg, figure_to_svg
-from reportgen.table import encode_labels
+from reportgen.read.table import encode_labels
 
 
 def result_for(y_true: list[str], y_pred: list[str]):  # type: ignore[no-untyped-def]

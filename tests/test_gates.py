@@ -26,7 +26,7 @@ from sklearn.metrics import (
 
 import reportgen
 from reportgen.analysis.classification import analyze_classification
-from reportgen.archive import fingerprint
+from reportgen.deliver.archive import fingerprint
 from reportgen.errors import ReportgenError
 from reportgen.gates import (
     METRICS,
@@ -38,9 +38,9 @@ from reportgen.gates import (
     parse_gate,
     reason_lines,
 )
-from reportgen.readers import sha256_of
-from reportgen.record import classification_block
-from reportgen.table import encode_labels
+from reportgen.read.readers import sha256_of
+from reportgen.read.table import encode_labels
+from reportgen.record.blocks import classification_block
 from tests.conftest import ROOT
 
 TOL = 1e-12

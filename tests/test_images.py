@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from reportgen import images
 from reportgen.errors import ReportgenError
-from reportgen.images import ImageLoader, ImageProblem, Thumbnail, check_root
+from reportgen.read import images
+from reportgen.read.images import ImageLoader, ImageProblem, Thumbnail, check_root
 
 MARKER = "PLANTED-METADATA-7f3a"
 

@@ -13,8 +13,8 @@ import pytest
 
 import reportgen
 from reportgen.errors import ReportgenError
-from reportgen.load import ALIASES, LoadOptions, load_predictions
-from reportgen.table import PredictionTable
+from reportgen.read.load import ALIASES, LoadOptions, load_predictions
+from reportgen.read.table import PredictionTable
 
 Y_TRUE = ["cat", "dog", "bird", "cat", "dog", "cat"]
 Y_PRED = ["cat", "cat", "bird", "dog", "dog", "cat"]

@@ -22,11 +22,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 import reportgen
-from reportgen.archive import record_from_html
+from reportgen.deliver.archive import record_from_html
+from reportgen.deliver.mail import UNDATED, build_message, message_warnings, write_eml
+from reportgen.deliver.smtp import SmtpSettings, send_message, smtp_settings
 from reportgen.errors import ReportgenError
-from reportgen.mail import UNDATED, build_message, message_warnings, write_eml
-from reportgen.mail_figures import compact, confusion_png, png_size, uses_compact
-from reportgen.mail_smtp import SmtpSettings, send_message, smtp_settings
+from reportgen.figures.email import compact, confusion_png, png_size, uses_compact
 from tests.conftest import DIGITS as DIGITS_CSV
 from tests.example_reports import EXAMPLES, build
 

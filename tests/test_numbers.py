@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import numbers as n
+from reportgen.words import numbers as n
 
 MINUS = "\u2212"
 

@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, classification_report, confusion_mat
 
 from reportgen.analysis.classification import analyze_classification
 from reportgen.analysis.stats import wilson_interval
-from reportgen.table import encode_labels
+from reportgen.read.table import encode_labels
 
 TOL = 1e-12
 pytestmark = pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")

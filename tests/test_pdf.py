@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 import reportgen
+from reportgen.deliver.pdf import find_chromium, write_pdf
 from reportgen.errors import ReportgenError
-from reportgen.pdf import find_chromium, write_pdf
 from tests import browser as b
 from tests.conftest import DIGITS
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn import metrics
 
 import reportgen
-from reportgen.cells import label_cells
+from reportgen.read.cells import label_cells
 from tests.conftest import ROOT
 from tests.example_reports import EXAMPLES, build
 

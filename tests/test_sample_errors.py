@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
+from reportgen.deliver.review import allocate, sample_errors, write_review_sheet
 from reportgen.errors import ReportgenError
-from reportgen.load import LoadOptions, load_predictions
-from reportgen.review import allocate, sample_errors, write_review_sheet
-from reportgen.table import PredictionTable
-from reportgen.tags import Sampling, read_tag_sheet
+from reportgen.read.load import LoadOptions, load_predictions
+from reportgen.read.table import PredictionTable
+from reportgen.read.tags import Sampling, read_tag_sheet
 from tests.conftest import DIGITS
 
 BOM = codecs.BOM_UTF8

@@ -14,8 +14,8 @@ from reportgen.analysis import error_tree
 from reportgen.analysis.compare import sample_positions
 from reportgen.analysis.samples import confusion_strips, misclassified_samples
 from reportgen.analysis.sampling import bottom_k, row_keys
-from reportgen.load import load_predictions
-from reportgen.table import PredictionTable, restrict
+from reportgen.read.load import load_predictions
+from reportgen.read.table import PredictionTable, restrict
 
 ROWS = np.arange(1, 10_001)
 

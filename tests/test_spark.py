@@ -39,7 +39,7 @@ def spark() -> Iterator[Any]:
             pytest.fail("Java is not installed; CI must run the Spark engine's tests")
         pytest.skip("Spark needs Java 17 or newer")
     os.environ["REPORTGEN_SPARK_MASTER"] = "local[2]"
-    from reportgen.stream.spark import session
+    from reportgen.read.stream.spark import session
 
     active = session()
     yield active
@@ -138,7 +138,7 @@ def test_without_pyspark_the_message_says_how_to_install_it(
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", refuse)
-    from reportgen.stream.spark import session
+    from reportgen.read.stream.spark import session
 
     with pytest.raises(ReportgenError, match=r"pip install 'reportgen\[spark\]'"):
         session()

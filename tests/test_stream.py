@@ -29,11 +29,11 @@ from sklearn.metrics import (
 )
 
 import reportgen
-import reportgen.stream.batches
+import reportgen.read.stream.batches
 from reportgen.cli import main
 from reportgen.errors import ReportgenError
-from reportgen.load import LoadOptions
-from reportgen.stream.batches import open_source, read_batches
+from reportgen.read.load import LoadOptions
+from reportgen.read.stream.batches import open_source, read_batches
 from tests.example_reports import EXAMPLES
 
 PARITY = [n for n in EXAMPLES if n not in ("digits-training", "inspection-compare")]
@@ -118,7 +118,7 @@ def message(result: Result) -> str:
 def test_streamed_record_equals_in_memory(
     name: str, batch_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", batch_rows)
     record = streamed(name).record
     assert record["stream"]["batch_rows"] == batch_rows
     assert record["stream"]["sampled"] is False
@@ -139,7 +139,7 @@ def test_streamed_record_equals_in_memory(
 def test_step_streamed_equals_in_memory(
     options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 97)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 97)
     data = EXAMPLES["digits-training"]["data"]
     want = reportgen.build_report(data, step="step", **options).record
     got = reportgen.build_report(data, step="step", stream=True, **options).record
@@ -171,7 +171,7 @@ def test_streamed_parquet_equals_in_memory_parquet(
     path = tmp_path / "predictions.parquet"
     pd.read_csv(spec["data"]).to_parquet(path, row_group_size=100)
     whole = reportgen.build_report(path, **spec["options"]).record
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 37)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 37)
     record = reportgen.build_report(path, stream=True, **spec["options"]).record
     assert record["provenance"]["input"]["format"] == "parquet"
     assert record["stream"]["sampled"] is False
@@ -211,7 +211,7 @@ def _at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
 def test_sampled_classification_keeps_counts_exact(
     batch_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", batch_rows)
     whole = in_memory("inspection")
     report = streamed("inspection", sample_rows=100)
     record = report.record
@@ -244,7 +244,7 @@ REGRESSION_EXACT = ["n", "mae", "rmse", "r2", "max_error", "mean_residual", "int
 
 
 def test_sampled_regression_keeps_error_sums_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 37)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 37)
     whole = in_memory("diabetes")
     record = streamed("diabetes", sample_rows=100).record
     assert record["stream"]["sampled"] is True
@@ -316,7 +316,7 @@ def test_generated_file_metrics_match_sklearn(
     y_true, y_pred = _generated(kind)
     path = _labels_file(tmp_path, y_true, y_pred)
     whole = reportgen.build_report(path).record
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 200)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 200)
     batches = list(read_batches(open_source(path, LoadOptions()), LoadOptions(), batch_rows=200))
     assert len(batches) >= 3
     assert len(batches[0].labels) == 3  # the late labels are discovered in later batches
@@ -351,7 +351,7 @@ def test_label_column_turning_to_text_in_a_late_batch(
     y_pred[rng.random(3000) < 0.2] = "2"
     path = _labels_file(tmp_path, y_true, y_pred)
     whole = reportgen.build_report(path).record
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 64)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 64)
     source = open_source(path, LoadOptions())
     batches = list(read_batches(source, LoadOptions(), batch_rows=64))
     assert len(batches) > 3
@@ -375,7 +375,7 @@ def test_bad_cell_in_a_late_batch_names_the_file_row(
     y_pred[3999] = None  # data row 4,000 (counted from 1 after the header)
     path = _labels_file(tmp_path, y_true, y_pred)
     assert path.read_text().splitlines()[4000].endswith(",")  # line 4,001 with the header
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 1000)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 1000)
     out_whole, out_stream = tmp_path / "whole.html", tmp_path / "stream.html"
     whole = invoke("build", path, "--no-stream", "-o", out_whole)
     result = invoke("build", path, "--stream", "-o", out_stream)
@@ -416,7 +416,7 @@ def test_stream_refuses_a_dataframe() -> None:
 
 @pytest.mark.parametrize("split", ["test", "dev", "train"])
 def test_eval_split_streamed_equals_in_memory(split: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 53)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 53)
     spec = EXAMPLES["inspection"]
     options = {"tags": spec["options"]["tags"], "eval_split": split}
     want = reportgen.build_report(spec["data"], **options).record
@@ -452,7 +452,7 @@ def test_calibration_is_exact_when_sampled(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     frame = pd.read_csv(EXAMPLES[name]["data"], keep_default_na=False, na_values=[""])
     if drop is not None:
         frame = frame.drop(columns=[drop])
@@ -466,7 +466,7 @@ def test_calibration_is_exact_when_sampled(
 
 
 def test_categorical_slices_are_exact_when_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     data = EXAMPLES["inspection"]["data"]
     options: dict[str, Any] = {"slices": ["camera", "split"]}
     want = reportgen.build_report(data, **options).record
@@ -478,7 +478,7 @@ def test_categorical_slices_are_exact_when_sampled(monkeypatch: pytest.MonkeyPat
 
 
 def test_numeric_slices_come_from_the_sample_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     data = EXAMPLES["inspection"]["data"]
     got = reportgen.build_report(data, stream=True, sample_rows=30, slices=["brightness"]).record
     assert "slices" in got["stream"]["from_sample"]
@@ -504,9 +504,9 @@ def test_files_over_the_threshold_stream_unless_json_lines(
 ) -> None:
     import gzip
 
-    import reportgen.stream
+    import reportgen.read.stream
 
-    monkeypatch.setattr(reportgen.stream, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(reportgen.read.stream, "STREAM_ABOVE", 0)
     csv_path = tmp_path / "p.csv.gz"
     csv_path.write_bytes(gzip.compress(Path(EXAMPLES["cancer"]["data"]).read_bytes()))
     auto = reportgen.build_report(csv_path).record
@@ -527,7 +527,7 @@ def test_files_over_the_threshold_stream_unless_json_lines(
 def test_binary_thresholds_are_exact_when_sampled(
     pos_label: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     data = EXAMPLES["cancer"]["data"]
     want = reportgen.build_report(data, pos_label=pos_label).record
     got = reportgen.build_report(data, stream=True, sample_rows=30, pos_label=pos_label).record
@@ -542,7 +542,7 @@ def test_binary_thresholds_are_exact_when_sampled(
 def test_only_sections_the_report_has_are_named_as_sampled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reportgen.stream.batches, "BATCH_ROWS", 41)
+    monkeypatch.setattr(reportgen.read.stream.batches, "BATCH_ROWS", 41)
     frame = pd.read_csv(EXAMPLES["cancer"]["data"])[["id", "y_true", "y_pred"]]
     got = reportgen.build_report(frame.pipe(_saved), stream=True, sample_rows=30)
     assert got.record["stream"]["sampled"] is True

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import ReportgenError
-from reportgen.tags import (
+from reportgen.read.tags import (
     DEFAULT_SEPARATORS,
     Sampling,
     TagSheet,

@@ -12,8 +12,8 @@ import numpy as np
 from reportgen.analysis.stats import wilson_interval
 from reportgen.errors import ReportgenError
 from reportgen.playbook import Entry, match
-from reportgen.table import PredictionTable
-from reportgen.tags import normalize_tag, read_tag_sheet, split_tags
+from reportgen.read.table import PredictionTable
+from reportgen.read.tags import normalize_tag, read_tag_sheet, split_tags
 
 # The second bucket is highlighted with the first only when it is at least this large
 # relative to it: otherwise the first is clearly the one to address.

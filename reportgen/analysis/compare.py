@@ -23,7 +23,7 @@ from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.analysis.splits import MISSING, split_text
 from reportgen.analysis.stats import Z95, Interval, interval_of, power_of_two_scale
 from reportgen.errors import ReportgenError, as_written
-from reportgen.table import PredictionTable, label_text, restrict
+from reportgen.read.table import PredictionTable, label_text, restrict
 
 RESAMPLES = 2000  # paired bootstrap resamples for the classification deltas
 SHOWN_IDS = 5  # ids quoted in a join error

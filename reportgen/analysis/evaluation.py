@@ -11,7 +11,7 @@ import pandas as pd
 from reportgen.analysis.splits import MISSING, split_order, split_text
 from reportgen.analysis.suggestions import TRAIN_NAMES
 from reportgen.errors import ReportgenError
-from reportgen.table import PredictionTable, restrict
+from reportgen.read.table import PredictionTable, restrict
 
 DEV_NAMES = ("dev", "val", "valid", "validation")
 TEST_NAMES = ("test",)

@@ -11,7 +11,7 @@ import pandas as pd
 from reportgen.analysis import classification
 from reportgen.analysis.classification import confusion_matrix, from_matrix
 from reportgen.errors import ReportgenError
-from reportgen.table import label_text
+from reportgen.read.table import label_text
 
 MAX_CHOSEN = 6  # confusion matrices side by side stay legible up to this many
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis.sampling import bottom_k, row_keys
-from reportgen.table import PredictionTable
+from reportgen.read.table import PredictionTable
 
 MAX_TEXT = 200
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from reportgen.analysis.classification import PairCounts, from_counts
 from reportgen.analysis.suggestions import RARER_FACTOR, TRAIN_NAMES
-from reportgen.table import factorize, label_text
+from reportgen.read.table import factorize, label_text
 
 ORDER = ("train", "training", "trn", "val", "valid", "validation", "dev", "test", "holdout")
 MISSING = "(missing)"  # the split of a row whose split cell is empty

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reportgen.analysis.classification import ClassificationResult
-from reportgen.numbers import pct, score
+from reportgen.words.numbers import pct, score
 
 if TYPE_CHECKING:
     from reportgen.analysis.splits import SplitResult

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
 from reportgen.figures.svg import figure_style, new_figure
-from reportgen.numbers import pct
+from reportgen.words.numbers import pct
 
 BLUE = "#0b5cad"
 ORANGE = "#d55e00"

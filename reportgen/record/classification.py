@@ -21,16 +21,11 @@ from reportgen.analysis.samples import (
 from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.splits import SplitResult
 from reportgen.analysis.thresholds import ThresholdResult
-from reportgen.describe import classification_findings, classification_headline
-from reportgen.images import ImageLoader
-from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
-from reportgen.kinds.probabilities import (
-    probability_analyses,
-    probability_figures,
-    probability_sections,
-)
 from reportgen.playbook import load_playbook
-from reportgen.record import (
+from reportgen.read.images import ImageLoader
+from reportgen.read.table import PredictionTable
+from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
+from reportgen.record.blocks import (
     base_record,
     buckets_block,
     calibration_block,
@@ -42,8 +37,13 @@ from reportgen.record import (
     suggestions_block,
     thresholds_block,
 )
+from reportgen.record.probabilities import (
+    probability_analyses,
+    probability_figures,
+    probability_sections,
+)
 from reportgen.render import Section
-from reportgen.table import PredictionTable
+from reportgen.words.describe import classification_findings, classification_headline
 
 TOP_CONFUSIONS_SHOWN = 20
 STRIPS = 5  # confusions shown with examples

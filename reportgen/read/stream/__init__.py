@@ -24,10 +24,10 @@ from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments, power_of_two_scale
 from reportgen.analysis.suggestions import CONFIDENT
 from reportgen.errors import ReportgenError, quoted
-from reportgen.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
-from reportgen.stream.batches import Source, open_source, read_batches
-from reportgen.stream.fold import Keep, Labels, PairTally, ValueCounts, keyed
-from reportgen.table import ColumnMap, PredictionTable, restrict
+from reportgen.read.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
+from reportgen.read.stream.batches import Source, open_source, read_batches
+from reportgen.read.stream.fold import Keep, Labels, PairTally, ValueCounts, keyed
+from reportgen.read.table import ColumnMap, PredictionTable, restrict
 
 SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
@@ -105,7 +105,7 @@ def read_streamed(
     just the labels and the split column and counts the rows of each split (no rows at all
     when there is no split column).
     """
-    from reportgen.stream import batches as batching
+    from reportgen.read.stream import batches as batching
 
     source = open_source(os.fspath(path), options, digest=not splits_only)
     if splits_only:
@@ -137,7 +137,7 @@ def narrowed(source: Source) -> Source:
 
 def label_text_of(value: Any) -> str:
     """A step value as text, the same for 5, 5.0 and '5'."""
-    from reportgen.table import label_text
+    from reportgen.read.table import label_text
 
     if isinstance(value, str):
         try:
@@ -151,7 +151,7 @@ def tag_marks(tag_sheet: tuple[str, str] | None, id_column: str | None) -> Marks
     """What a tag sheet joins on (id or row) and the values it names."""
     if tag_sheet is None:
         return None
-    from reportgen.tags import read_tag_sheet
+    from reportgen.read.tags import read_tag_sheet
 
     sheet = read_tag_sheet(tag_sheet[0], separators=tag_sheet[1], id_fallback=id_column)
     return (sheet.id_column, set(sheet.ids))

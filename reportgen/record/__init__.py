@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.images import ImageLoader, Thumbnail
+from reportgen.read.images import ImageLoader, Thumbnail
 from reportgen.render import Section
 
 

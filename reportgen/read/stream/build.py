@@ -11,11 +11,11 @@ import pandas as pd
 from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
-from reportgen.load import LoadOptions
-from reportgen.table import PredictionTable
+from reportgen.read.load import LoadOptions
+from reportgen.read.table import PredictionTable
 
 if TYPE_CHECKING:
-    from reportgen.stream import Streamed
+    from reportgen.read.stream import Streamed
 
 
 def read_for_report(
@@ -41,11 +41,11 @@ def read_for_report(
     """
     from reportgen.analysis.evaluation import ALL, choose_evaluation
     from reportgen.analysis.splits import MISSING, splits_from_matrices
-    from reportgen.kinds.classification import STRIP_ERRORS
-    from reportgen.kinds.regression import LARGEST_ERRORS
-    from reportgen.stream import SAMPLE_ROWS, read_streamed
-    from reportgen.stream.batches import BATCH_ROWS
-    from reportgen.stream.results import classification_exact, regression_exact
+    from reportgen.read.stream import SAMPLE_ROWS, read_streamed
+    from reportgen.read.stream.batches import BATCH_ROWS
+    from reportgen.read.stream.results import classification_exact, regression_exact
+    from reportgen.record.classification import STRIP_ERRORS
+    from reportgen.record.regression import LARGEST_ERRORS
 
     limit = SAMPLE_ROWS if sample_rows is None else sample_rows
     if limit < 1:
@@ -72,8 +72,8 @@ def read_for_report(
             data, options, step, evaluated, seed, steps, at_step, engine
         )
     if engine == "spark":
-        from reportgen.stream import Limits
-        from reportgen.stream.spark import read_spark
+        from reportgen.read.stream import Limits
+        from reportgen.read.stream.spark import read_spark
 
         limits = Limits(limit, max_samples, STRIP_ERRORS, min(LARGEST_ERRORS, max_samples))
         read = read_spark(
@@ -176,11 +176,11 @@ def _first_pass(data: str | os.PathLike[str], options: LoadOptions, engine: str)
     """
     from dataclasses import replace
 
-    from reportgen.stream import Limits, read_streamed
+    from reportgen.read.stream import Limits, read_streamed
 
     options = replace(options, step=None)  # the step column is not read in this pass
     if engine == "spark":
-        from reportgen.stream.spark import read_spark
+        from reportgen.read.stream.spark import read_spark
 
         return read_spark(
             [os.fspath(data)], options, seed=0, limits=Limits(0, 0, 0, 0), splits_only=True
@@ -221,11 +221,11 @@ def _stream_steps(
 
     from reportgen.analysis import classification
     from reportgen.analysis.evolution import evolution_from_matrices, step_codes, too_many_for_steps
-    from reportgen.stream import read_streamed
+    from reportgen.read.stream import read_streamed
 
     if engine == "spark":
-        from reportgen.stream import Limits
-        from reportgen.stream.spark import read_spark
+        from reportgen.read.stream import Limits
+        from reportgen.read.stream.spark import read_spark
 
         first = read_spark(
             [os.fspath(data)],

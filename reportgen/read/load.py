@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written, format_rows, quoted
-from reportgen.readers import (
+from reportgen.read.readers import (
     check_file,
     clean_name,
     read_columns,
@@ -22,13 +22,13 @@ from reportgen.readers import (
     refuse_duplicate_names,
     sha256_of,
 )
-from reportgen.table import (
+from reportgen.read.table import (
     ColumnMap,
     PredictionTable,
     SourceInfo,
     encode_labels,
 )
-from reportgen.textin import check_cells, scan_file, show_controls, warn_controls
+from reportgen.read.textin import check_cells, scan_file, show_controls, warn_controls
 
 ALIASES = {
     "y_true": ("y_true", "label", "target", "actual", "truth", "ground_truth"),
@@ -657,7 +657,7 @@ def _confidence(
             "a probability column; name the prefix with --proba-prefix if it is another one."
         )
     if len(frame) * len(labels) > MAX_PROBA_CELLS and len(labels) > 2 * len(columns.proba):
-        from reportgen.budget import size_text
+        from reportgen.deliver.budget import size_text
 
         raise ReportgenError(
             f"{where}: {len(frame):,} rows and {len(labels):,} labels make a probability "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.errors import ReportgenError, format_rows, quoted
-from reportgen.textin import (
+from reportgen.read.textin import (
     HEAD,
     chunk_size,
     has_controls,

@@ -6,8 +6,8 @@ from typing import Any
 
 from reportgen.analysis.calibration import CalibrationResult, analyze_calibration
 from reportgen.analysis.thresholds import BinaryThresholds, ThresholdResult, analyze_thresholds
+from reportgen.read.table import PredictionTable
 from reportgen.render import Section
-from reportgen.table import PredictionTable
 
 CALIBRATION_LEAD = (
     "Whether the probabilities can be taken at their word: of the rows given about 0.8, about "

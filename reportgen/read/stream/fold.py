@@ -10,7 +10,7 @@ import pandas as pd
 
 from reportgen.analysis.classification import PairCounts
 from reportgen.analysis.sampling import row_keys
-from reportgen.table import PredictionTable, label_text
+from reportgen.read.table import PredictionTable, label_text
 
 
 @dataclass

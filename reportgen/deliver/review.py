@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.evaluation import Evaluation, choose_rows
-from reportgen.deliver import write_atomic
+from reportgen.deliver.files import write_atomic
 from reportgen.errors import ReportgenError
-from reportgen.table import PredictionTable, label_text
-from reportgen.tags import (
+from reportgen.read.table import PredictionTable, label_text
+from reportgen.read.tags import (
     BUCKET_ALIASES,
     ID_ALIASES,
     MARKER_COLUMN,

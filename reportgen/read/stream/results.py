@@ -19,8 +19,8 @@ from reportgen.analysis.regression import (
 )
 from reportgen.analysis.slices import FEW_VALUES, SliceResult
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
-from reportgen.kinds import classification, regression
-from reportgen.stream import Streamed
+from reportgen.read.stream import Streamed
+from reportgen.record import classification, regression
 
 
 def classification_exact(read: Streamed, *, pos_label: str | None = None) -> classification.Exact:
@@ -40,7 +40,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
         calibration = read.calibration.result(read.labels, pos_label)
         if not read.calibration.deviation_exact(read.labels):
             # row sums over the report's labels only: from the analysis sample
-            from reportgen.kinds.probabilities import probability_analyses
+            from reportgen.record.probabilities import probability_analyses
 
             assert read.sample is not None
             sampled, _ = probability_analyses(read.sample, pos_label)

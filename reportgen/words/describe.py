@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.numbers import (
+from reportgen.words.numbers import (
     count,
     interval_num,
     interval_pct,
@@ -16,7 +16,7 @@ from reportgen.numbers import (
     signed,
 )
 
-__all__ = [  # the formatters live in reportgen.numbers; these names stay importable from here
+__all__ = [  # the formatters live in reportgen.words.numbers; these names stay importable from here
     "count",
     "interval_num",
     "interval_pct",

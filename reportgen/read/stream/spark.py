@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError
-from reportgen.load import LoadOptions, _map_columns, _validate
-from reportgen.readers import clean_name, refuse_duplicate_names, sha256_of
-from reportgen.stream import Fold, Limits, Streamed, narrowed, tag_marks
-from reportgen.stream.batches import Source
-from reportgen.table import SourceInfo
+from reportgen.read.load import LoadOptions, _map_columns, _validate
+from reportgen.read.readers import clean_name, refuse_duplicate_names, sha256_of
+from reportgen.read.stream import Fold, Limits, Streamed, narrowed, tag_marks
+from reportgen.read.stream.batches import Source
+from reportgen.read.table import SourceInfo
 
 INSTALL = "pip install 'reportgen[spark]' (PySpark, with Java 17 or newer)"
 _FILE, _INDEX = "_reportgen_file", "_reportgen_row_index"
@@ -127,7 +127,7 @@ def read_spark(
     task = options.task
     if task == "auto":  # the first rows decide, as for the local reader
         first = sorted(counts)[0]
-        from reportgen.stream import batches as batching
+        from reportgen.read.stream import batches as batching
 
         rows = batching.BATCH_ROWS  # the local reader's first batch
         head = data.where(F.col(_FILE) == first).orderBy(_INDEX).limit(rows).toPandas()

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from reportgen.deliver import check_writable, write_bytes_atomic
+from reportgen.deliver.files import check_writable, write_bytes_atomic
 from reportgen.errors import ReportgenError
 
 ENV_VAR = "REPORTGEN_CHROMIUM"

@@ -223,7 +223,7 @@ def seal(page: str, record: dict[str, Any]) -> str:
 
 def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, str]]:
     """Check a report's record and page against their seals and, given files, its inputs."""
-    from reportgen.readers import sha256_of
+    from reportgen.read.readers import sha256_of
 
     target = Path(path)
     text = read_report_text(target)  # once: the record and the page digest come from it

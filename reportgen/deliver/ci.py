@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from reportgen.bidi import visible
-from reportgen.describe import bucket_basis, count, pct, plural
 from reportgen.errors import ReportgenError
+from reportgen.words.describe import bucket_basis, count, pct, plural
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 BUCKETS_SHOWN = 3

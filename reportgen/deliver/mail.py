@@ -17,15 +17,15 @@ from typing import Any
 import css_inline
 import jinja2
 
-from reportgen import mail_figures as mf
-from reportgen.archive import fingerprint, record_from_html
 from reportgen.bidi import visible, visible_markup
-from reportgen.deliver import write_bytes_atomic
-from reportgen.describe import bucket_basis, count, in_sentence, n_classes, plural
+from reportgen.deliver.archive import fingerprint, record_from_html
+from reportgen.deliver.files import write_bytes_atomic
 from reportgen.errors import ReportgenError, quoted
+from reportgen.figures import email as mf
 from reportgen.gates import shown_values
-from reportgen.numbers import units_of
 from reportgen.render import environment, templates_dir
+from reportgen.words.describe import bucket_basis, count, in_sentence, n_classes, plural
+from reportgen.words.numbers import units_of
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
 MAX_SHORT = 10  # confusions, buckets, largest errors

@@ -119,7 +119,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> list[str]:
     sender, recipients = _envelope(message)
     if settings.user and settings.password is None:
         raise ReportgenError("an SMTP user needs a password: set REPORTGEN_SMTP_PASSWORD.")
-    from reportgen.mail import UNDATED
+    from reportgen.deliver.mail import UNDATED
 
     outgoing = copy.deepcopy(message)
     if "Date" not in outgoing:

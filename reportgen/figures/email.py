@@ -14,8 +14,8 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from reportgen.describe import count, n_classes, pct, plural, signed
 from reportgen.figures.svg import figure_style, new_figure
+from reportgen.words.describe import count, n_classes, pct, plural, signed
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision

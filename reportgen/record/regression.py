@@ -11,12 +11,17 @@ from reportgen.analysis.families import regression_tests
 from reportgen.analysis.regression import RegressionResult, analyze_regression
 from reportgen.analysis.samples import largest_errors
 from reportgen.analysis.slices import ResidualSlice
-from reportgen.describe import regression_findings, regression_headline
-from reportgen.kinds import Assembled, Meta, provenance_section
-from reportgen.numbers import units_of
-from reportgen.record import base_record, regression_block, residual_slices_block, samples_block
+from reportgen.read.table import PredictionTable
+from reportgen.record import Assembled, Meta, provenance_section
+from reportgen.record.blocks import (
+    base_record,
+    regression_block,
+    residual_slices_block,
+    samples_block,
+)
 from reportgen.render import Section
-from reportgen.table import PredictionTable
+from reportgen.words.describe import regression_findings, regression_headline
+from reportgen.words.numbers import units_of
 
 LARGEST_ERRORS = 20
 

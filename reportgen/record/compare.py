@@ -28,10 +28,14 @@ from reportgen.analysis.compare import (
     sample_positions,
 )
 from reportgen.analysis.samples import MAX_TEXT
-from reportgen.describe import plural
-from reportgen.images import ImageLoader
-from reportgen.kinds import Assembled, Meta, attach_thumbnails, provenance_section
-from reportgen.numbers import (
+from reportgen.read.images import ImageLoader
+from reportgen.read.table import PredictionTable
+from reportgen.read.tags import normalize_tag
+from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
+from reportgen.record.blocks import classification_block, regression_block
+from reportgen.render import Section
+from reportgen.words.describe import plural
+from reportgen.words.numbers import (
     count,
     interval_num,
     interval_points,
@@ -45,10 +49,6 @@ from reportgen.numbers import (
     signed_score,
     units_of,
 )
-from reportgen.record import classification_block, regression_block
-from reportgen.render import Section
-from reportgen.table import PredictionTable
-from reportgen.tags import normalize_tag
 
 LARGEST_CHANGES = 20
 MATRIX_TABLE_LIMIT = 40
@@ -648,7 +648,7 @@ def regression_sections(record: dict[str, Any]) -> list[Section]:
 
 def base_record(joined: Joined, meta: Meta, names: tuple[str, str]) -> dict[str, Any]:
     """Start the record: names and the provenance of both inputs (the candidate's as input)."""
-    from reportgen.record import base_record as single
+    from reportgen.record.blocks import base_record as single
 
     record = single(
         joined.b, title=meta.title, model=meta.model, created=meta.created, options=meta.options
@@ -663,7 +663,7 @@ def base_record(joined: Joined, meta: Meta, names: tuple[str, str]) -> dict[str,
 
 
 def _tags(table: PredictionTable, sheet: str | None, separators: str) -> Tags | None:
-    from reportgen.kinds.classification import LoopOptions, collect_tags
+    from reportgen.record.classification import LoopOptions, collect_tags
 
     return collect_tags(table, LoopOptions(tags=sheet, separators=separators))
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written, format_rows, quoted
-from reportgen.table import ColumnMap, label_text
-from reportgen.textin import GZIP_ERRORS, check_gzip_name, check_text_head, is_gzip, visible
+from reportgen.read.table import ColumnMap, label_text
+from reportgen.read.textin import GZIP_ERRORS, check_gzip_name, check_text_head, is_gzip, visible
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 _RENAMED = re.compile(r"\.\d+$")  # how pandas renames the second 'x' of a header: 'x.1'

@@ -32,8 +32,8 @@ from reportgen.analysis.slices import (
 from reportgen.analysis.splits import SplitResult, kept_split_classes
 from reportgen.analysis.suggestions import Suggestion
 from reportgen.analysis.thresholds import ThresholdResult
-from reportgen.archive import library_versions, require_finite
-from reportgen.table import PredictionTable
+from reportgen.deliver.archive import library_versions, require_finite
+from reportgen.read.table import PredictionTable
 
 SCHEMA = "reportgen/1"
 
@@ -431,7 +431,7 @@ def evaluation_block(
 
     A comparison passes each file's split column (`split_columns`) and the two `names`.
     """
-    from reportgen.describe import evaluation_words
+    from reportgen.words.describe import evaluation_words
 
     block: dict[str, Any] = {
         "column": evaluation.column,

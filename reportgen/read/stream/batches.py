@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written
-from reportgen.load import LoadOptions, _map_columns, _validate
-from reportgen.readers import (
+from reportgen.read.load import LoadOptions, _map_columns, _validate
+from reportgen.read.readers import (
     check_file,
     clean_name,
     numeric_categories,
@@ -20,8 +20,8 @@ from reportgen.readers import (
     read_names,
     sha256_of,
 )
-from reportgen.table import ColumnMap, PredictionTable, SourceInfo
-from reportgen.textin import (
+from reportgen.read.table import ColumnMap, PredictionTable, SourceInfo
+from reportgen.read.textin import (
     GZIP_ERRORS,
     LINE_FACTOR,
     MAX_CELL_BYTES,

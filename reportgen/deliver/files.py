@@ -367,7 +367,7 @@ class Delivery:
         if (self.to or self.sender or self.subject) and self.email is None:
             raise ReportgenError("--to, --from and --subject fill in --email FILE.eml; add it.")
         if self.report_url is not None:
-            from reportgen.ci import check_report_url
+            from reportgen.deliver.ci import check_report_url
 
             check_report_url(self.report_url)
             if self.summary_md is None:
@@ -380,7 +380,7 @@ class Delivery:
                 "output; give -o a file name."
             )
         if self.pdf is not None:
-            from reportgen.pdf import INSTALL_HINT, find_chromium
+            from reportgen.deliver.pdf import INSTALL_HINT, find_chromium
 
             if find_chromium() is None:
                 raise ReportgenError(
@@ -402,7 +402,7 @@ class Delivery:
             self._wrote(self.json_path, "the record (JSON)")
         record = report.record
         if self.summary_md is not None:
-            from reportgen.ci import SUMMARY_VARIABLE, append_step_summary, summary_markdown
+            from reportgen.deliver.ci import SUMMARY_VARIABLE, append_step_summary, summary_markdown
 
             text = summary_markdown(
                 record, report_name=self.report_name, report_url=self.report_url
@@ -413,14 +413,14 @@ class Delivery:
             if step is not None:
                 self._wrote(step, f"the job summary (${SUMMARY_VARIABLE})", verb="appended")
         if self.junit is not None:
-            from reportgen.ci import junit_xml
-            from reportgen.describe import plural
+            from reportgen.deliver.ci import junit_xml
+            from reportgen.words.describe import plural
 
             write_atomic(self.junit, junit_xml(record))
             cases = len((record.get("gates") or {}).get("items") or [])
             self._wrote(self.junit, f"the gates as JUnit XML ({plural(cases, 'test case')})")
         if self.email is not None:
-            from reportgen.mail import build_message, message_warnings, write_eml
+            from reportgen.deliver.mail import build_message, message_warnings, write_eml
 
             message = build_message(
                 report.to_html(),
@@ -433,7 +433,7 @@ class Delivery:
             self._wrote(self.email, "the email, the report attached")
             self.warnings += message_warnings(message, self.email)
         if self.pdf is not None:
-            from reportgen.pdf import write_pdf
+            from reportgen.deliver.pdf import write_pdf
 
             write_pdf(self.output, self.pdf)
             self._wrote(self.pdf, "the report as PDF")

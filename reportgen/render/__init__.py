@@ -11,11 +11,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from reportgen import describe, numbers
-from reportgen.archive import require_finite
 from reportgen.bidi import json_escaped, visible_markup
-from reportgen.budget import size_text
-from reportgen.cells import label_cells
+from reportgen.deliver.archive import require_finite
+from reportgen.deliver.budget import size_text
+from reportgen.read.cells import label_cells
+from reportgen.words import describe, numbers
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Section:
 
 def templates_dir() -> Path:
     """Find the templates: inside the installed package, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the reportgen package
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / "report.html.j2").is_file():
             return candidate

@@ -1,0 +1,1 @@
+"""Reading prediction files into a validated table: in memory, streamed or with Spark."""

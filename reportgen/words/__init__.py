@@ -1,0 +1,1 @@
+"""Words on the page: headlines, findings and section prose, and how numbers are written."""
