@@ -1,0 +1,325 @@
+"""build_report: one prediction file in, one Report out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.api.common import gates_block, normalize_created, other_inputs, refuse_on_regression
+from reportgen.config import Config
+from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
+from reportgen.errors import ReportgenError
+from reportgen.read.load import LoadOptions, load_predictions
+from reportgen.read.table import PredictionTable
+from reportgen.record import Assembled, Meta
+from reportgen.record.blocks import evaluation_block
+from reportgen.report import Report
+
+if TYPE_CHECKING:
+    from reportgen.analysis.evaluation import Evaluation
+    from reportgen.analysis.evolution import EvolutionResult
+    from reportgen.gates import GateSpec
+
+
+def _at_step(
+    table: PredictionTable,
+    column: str,
+    steps: Sequence[str],
+    at_step: str | int | float | None,
+    evaluation: Evaluation,
+    *,
+    keep: bool,
+) -> tuple[PredictionTable, EvolutionResult]:
+    """Analyse the evolution over steps, then keep the rows of the step the report shows."""
+    from dataclasses import replace
+
+    from reportgen.analysis.evaluation import evaluated_rows
+    from reportgen.analysis.evolution import analyze_evolution, step_codes
+    from reportgen.read.table import restrict
+
+    if table.task != "classification":
+        raise ReportgenError(
+            f"--step {column}: training evolution applies to classification files, and this is "
+            "a regression file; leave --step out, or pass --task classification if the numbers "
+            "are class labels."
+        )
+    # the evolution follows the evaluated rows, as the rest of the report does
+    rows = evaluated_rows(table, evaluation)
+    evolution = analyze_evolution(
+        rows.frame[column],
+        rows.true_codes,
+        rows.pred_codes,
+        rows.labels,
+        column=column,
+        steps=[str(v) for v in steps],
+        at_step=None if at_step is None else str(at_step),
+    )
+    codes, names = step_codes(table.frame[column])
+    shown = restrict(table, codes == names.index(evolution.shown_step))
+    if keep:
+        return shown, evolution
+    # the step column was loaded only for this; within one step it says nothing
+    extra = tuple(c for c in shown.columns.extra if c != column)
+    columns = replace(shown.columns, extra=extra)
+    return replace(shown, columns=columns, frame=shown.frame[columns.shown()]), evolution
+
+
+def build_report(
+    data: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    y_true: str | None = None,
+    y_pred: str | None = None,
+    proba_prefix: str | None = None,
+    id: str | None = None,
+    sample: str | None = None,
+    buckets: str | None = None,
+    split: str | None = None,
+    tags: str | os.PathLike[str] | None = None,
+    tag_separators: str = ";|,",
+    playbook: str | os.PathLike[str] | None = None,
+    image_root: str | os.PathLike[str] | None = None,
+    columns: Sequence[str] = (),
+    slices: Sequence[str] = (),
+    slice_all: bool = False,
+    eval_split: str | None = None,
+    pos_label: str | None = None,
+    task: str = "auto",
+    dropna: bool = False,
+    format: str | None = None,
+    step: str | None = None,
+    steps: Sequence[str | int | float] = (),
+    at_step: str | int | float | None = None,
+    max_samples: int = 50,
+    seed: int = 0,
+    title: str | None = None,
+    model: str | None = None,
+    created: str | int | float | datetime | None = None,
+    fail_under: Mapping[str, float | str] | None = None,
+    fail_over: Mapping[str, float | str] | None = None,
+    max_drop: Mapping[str, float | str] | None = None,
+    gates: Sequence[GateSpec] = (),
+    baseline: str | os.PathLike[str] | dict[str, Any] | None = None,
+    max_bytes: int | str = DEFAULT_MAX_BYTES,
+    config: Config | None = None,
+    stream: bool | None = None,
+    sample_rows: int | None = None,
+    engine: str = "local",
+) -> Report:
+    """Load predictions from a file path or DataFrame and build the report.
+
+    Column arguments name the input columns; None means auto-detect (see the README).
+    `step` names an epoch or step column (several predictions per sample): the evolution
+    section follows every step, and the rest of the report shows `at_step` (default: the
+    last); `steps` picks the steps whose confusion matrices are drawn (default: first, best,
+    last). Gates: `fail_under` ({"accuracy": 0.9, "recall[cat]": 0.8}) for metrics where higher
+    is better, `fail_over` ({"mae": 3.5}) where lower is better, `max_drop` against a
+    `baseline` record (a dict, a report or a --json file), or parsed `gates`;
+    `report.record["gates"]` says which failed. `max_bytes` is the page's size budget (0:
+    none). `config` is the Config the options came from, kept in the provenance. Raises
+    ReportgenError with a readable message for bad input. `stream` reads the file in batches
+    (None: when it is larger than 1 GB); `sample_rows` bounds the analysis sample a streamed
+    build computes quantile-based sections from. `engine="spark"` folds Parquet data (a file,
+    a folder or any URI Spark reads) with PySpark instead, always streamed.
+    """
+    if task not in ("auto", "classification", "regression"):
+        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
+    if max_samples < 0:
+        raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
+    options = LoadOptions(
+        format=format,
+        y_true=y_true,
+        y_pred=y_pred,
+        proba_prefix=proba_prefix,
+        id=id,
+        sample=sample,
+        buckets=buckets,
+        split=split,
+        columns=tuple(columns),
+        slices=tuple(slices),
+        slice_all=slice_all,
+        task=task,
+        dropna=dropna,
+        step=step,
+    )
+    if step is None and (steps or at_step is not None):
+        raise ReportgenError(
+            f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
+            "COLUMN."
+        )
+    created_at = normalize_created(created)
+    if image_root is not None:
+        from reportgen.read.images import check_root
+
+        check_root(str(image_root))
+    from reportgen.read.stream import should_stream
+
+    streamed = None
+    if stream and isinstance(data, pd.DataFrame):
+        raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
+    if engine not in ("local", "spark"):
+        raise ReportgenError(f"engine must be local or spark, not '{engine}'.")
+    if engine == "spark" and (isinstance(data, pd.DataFrame) or stream is False):
+        raise ReportgenError(
+            "--engine spark reads Parquet files in parts; it cannot take a DataFrame or "
+            "--no-stream."
+        )
+    if not isinstance(data, pd.DataFrame) and (
+        engine == "spark" or should_stream(data, stream, format)
+    ):
+        if step is None and (steps or at_step is not None):
+            raise ReportgenError(
+                f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
+                "COLUMN."
+            )
+        from reportgen.read.stream.build import read_for_report
+
+        table, streamed = read_for_report(
+            data,
+            options,
+            step,
+            eval_split,
+            tags,
+            tag_separators,
+            max_samples,
+            seed,
+            sample_rows,
+            engine,
+            pos_label,
+            [str(v) for v in steps],
+            None if at_step is None else str(at_step),
+        )
+    else:
+        table = load_predictions(data, options)
+    evolution = None if streamed is None else streamed[3]
+    from reportgen.analysis.evaluation import choose_rows, evaluated_rows, recount_rows
+
+    evaluation = choose_rows(table, eval_split) if streamed is None else streamed[4]
+    if streamed is None and step is not None:
+        named = table.columns
+        keep = step in columns or step in (
+            named.id,
+            named.sample,
+            named.buckets,
+            named.split,
+            *named.slices,
+        )
+        table, evolution = _at_step(
+            table, step, [str(v) for v in steps], at_step, evaluation, keep=keep
+        )
+        evaluation = recount_rows(evaluation, table)
+    splits = None
+    if streamed is not None:
+        splits = streamed[1]
+    elif table.task == "classification" and table.columns.split is not None:
+        from reportgen.analysis.splits import analyze_splits
+
+        # the split check looks at every split, whatever the report is restricted to
+        splits = analyze_splits(
+            table.frame[table.columns.split],
+            table.true_codes,
+            table.pred_codes,
+            table.labels,
+            evaluated=evaluation.splits,
+        )
+    others = None
+    if streamed is None:
+        whole = table
+        table = evaluated_rows(table, evaluation)
+        if tags is not None and table.n < whole.n:
+            from reportgen.read.table import restrict
+
+            # the sheet may name rows of other splits: they are counted apart, not as unknown
+            kept = np.zeros(whole.n, dtype=bool)
+            kept[np.searchsorted(whole.row_numbers, table.row_numbers)] = True
+            others = restrict(whole, ~kept)
+    if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
+        raise ReportgenError(
+            f"--pos-label {pos_label}: a positive class applies to files with two labels; this "
+            f"one has {len(table.labels)} ({', '.join(table.labels[:10])})."
+        )
+    name = table.source.path or "DataFrame"
+    meta = Meta(
+        title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
+        model=model,
+        created=created_at,
+        options={
+            "format": format,
+            "task": task,
+            "dropna": dropna,
+            "max_samples": max_samples,
+            "seed": seed,
+            "eval_split": eval_split,
+            "pos_label": pos_label,
+            **(
+                {}
+                if evolution is None
+                else {
+                    "step": step,
+                    "steps": [str(v) for v in steps] or None,
+                    "at_step": None if at_step is None else str(at_step),
+                }
+            ),
+            "tags": None if tags is None else os.path.basename(str(tags)),
+            "tag_separators": tag_separators,
+            "playbook": None if playbook is None else os.path.basename(str(playbook)),
+            "image_root": None if image_root is None else os.path.basename(str(image_root)),
+        },
+    )
+    assembled: Assembled
+    if table.task == "regression":
+        refuse_on_regression(
+            {
+                "--tags": tags,
+                "--buckets": buckets,
+                "--playbook": playbook,
+                "--image-root": image_root,
+            },
+            "classification reports, and this is a regression file",
+        )
+        from reportgen.record import regression
+
+        exact_r = None if streamed is None else streamed[0]
+        assert exact_r is None or isinstance(exact_r, regression.Exact)
+        assembled = regression.assemble(table, meta, max_samples=max_samples, exact=exact_r)
+    else:
+        from reportgen.record import classification
+
+        loop = classification.LoopOptions(
+            tags=None if tags is None else str(tags),
+            separators=tag_separators,
+            playbook=None if playbook is None else str(playbook),
+            image_root=None if image_root is None else str(image_root),
+            evaluated=evaluation.key,
+            others=others,
+        )
+        assembled = classification.assemble(
+            table,
+            meta,
+            max_samples=max_samples,
+            seed=seed,
+            loop=loop,
+            splits=splits,
+            pos_label=pos_label,
+            evolution=evolution,
+            exact=None if streamed is None else streamed[0],
+        )
+    record = assembled.record
+    if streamed is not None:
+        record["stream"] = streamed[2]
+    record["provenance"]["other_inputs"] = other_inputs({"tags": tags, "playbook": playbook})
+    record["provenance"]["config"] = None if config is None else config.provenance()
+    record["provenance"]["evaluation"] = evaluation_block(evaluation)
+    if fail_under or fail_over or max_drop or gates or baseline is not None:
+        record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, baseline)
+    return Report(
+        record,
+        assembled.figures,
+        assembled.sections,
+        assembled.thumbnails,
+        max_bytes=parse_size(max_bytes),
+    )

@@ -1,0 +1,119 @@
+"""What the entry points share: the creation time, refused options, other inputs, gates."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from reportgen.errors import ReportgenError, quoted
+
+if TYPE_CHECKING:
+    from reportgen.gates import GateSpec
+
+
+# seconds since 1970 that stay within the years a datetime holds (1 to 9999)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_FIRST = int((datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH).total_seconds())
+_LAST = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - _EPOCH).total_seconds())
+
+
+def normalize_created(created: str | int | float | datetime | None) -> str | None:
+    """Return the creation time as ISO 8601 UTC, from the argument or SOURCE_DATE_EPOCH."""
+    where = "--created"
+    if created is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if not epoch:
+            return None
+        created, where = epoch, "SOURCE_DATE_EPOCH"
+    accepted = (
+        "give ISO 8601 (2026-11-22 or 2026-11-22T10:00:00Z) or whole seconds since 1970, "
+        f"from {_FIRST} to {_LAST} (the years 1 to 9999)."
+    )
+    if isinstance(created, datetime):
+        moment = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    elif isinstance(created, (int, float)) or re.fullmatch(r"-?[0-9]+", str(created).strip()):
+        number = created if isinstance(created, (int, float)) else int(str(created).strip())
+        # compared before any conversion: int(inf) and datetime.fromtimestamp(1e20) would raise
+        if not (isinstance(number, int) or math.isfinite(number)) or not (
+            _FIRST <= number <= _LAST
+        ):
+            raise ReportgenError(f"{where} {quoted(created)} is out of range: {accepted}")
+        moment = _EPOCH + timedelta(seconds=int(number))
+    else:
+        text = str(created).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ReportgenError(f"{where} {quoted(text)} is not a date: {accepted}") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError as exc:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise ReportgenError(f"{where} {quoted(str(created))} is out of range: {accepted}") from exc
+    # %Y writes the year 1 as '1' on some platforms: ISO 8601 wants four digits
+    return f"{moment:%m-%dT%H:%M:%SZ}".join([f"{moment.year:04d}-", ""])
+
+
+def refuse_on_regression(options: dict[str, object], what: str) -> None:
+    """Refuse options that only mean something for class labels, naming the ones given."""
+    unused = [name for name, value in options.items() if value is not None]
+    if unused:
+        raise ReportgenError(
+            f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to {what}; "
+            f"leave {'it' if len(unused) == 1 else 'them'} out, or pass --task classification "
+            "if the numbers are class labels."
+        )
+
+
+def other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of the other files that changed the numbers."""
+    from pathlib import Path
+
+    from reportgen.read.readers import sha256_of
+
+    out = []
+    for role, value in files.items():
+        if value is None:
+            continue
+        path = Path(value)
+        out.append(
+            {
+                "role": role,
+                "path": path.name,
+                "size": path.stat().st_size,
+                "sha256": sha256_of(path),
+            }
+        )
+    return out
+
+
+def gates_block(
+    record: dict[str, Any],
+    fail_under: Mapping[str, float | str] | None,
+    fail_over: Mapping[str, float | str] | None,
+    max_drop: Mapping[str, float | str] | None,
+    gates: Sequence[GateSpec],
+    baseline: str | os.PathLike[str] | dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check the gates against the record (and the baseline's record for --max-drop)."""
+    from reportgen.gates import evaluate_gates, gate_spec, load_baseline
+
+    specs = [*gates] + [
+        gate_spec(kind, key, value)
+        for kind, table in (
+            ("fail-under", fail_under),
+            ("fail-over", fail_over),
+            ("max-drop", max_drop),
+        )
+        for key, value in (table or {}).items()
+    ]
+    source = None
+    if baseline is not None and not isinstance(baseline, dict):
+        source = str(baseline)
+        baseline = load_baseline(baseline)
+    return evaluate_gates(record, specs, baseline=baseline, baseline_source=source)
