@@ -16,12 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import reportgen
-from reportgen.analysis.compare import (
-    compare_classification,
-    compare_regression,
-    join_tables,
-    mcnemar,
-)
+from reportgen.analysis.compare import compare_classification, compare_regression
+from reportgen.analysis.compare_join import join_tables
+from reportgen.analysis.compare_stats import mcnemar
 from reportgen.api import compare_reports
 from reportgen.cli import main
 from reportgen.errors import ReportgenError

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportgen.analysis import error_tree
-from reportgen.analysis.compare import sample_positions
+from reportgen.analysis.compare_rows import sample_positions
 from reportgen.analysis.samples import confusion_strips, misclassified_samples
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.read.load import load_predictions

@@ -187,7 +187,8 @@ def confusion_matrix(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: i
     return np.bincount(flat, minlength=n_labels * n_labels).reshape(n_labels, n_labels)
 
 
-def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Divide elementwise, giving 0 where the denominator is 0."""
     # scikit-learn's zero_division=0: a metric with an empty denominator is 0
     out = np.zeros(num.shape, dtype=np.float64)
     np.divide(num, den, out=out, where=den != 0)
@@ -271,10 +272,10 @@ def _result(
     """Compute per-class metrics and averages from the true positives and the sums."""
     k = len(labels)
     n = int(support.sum())
-    precision = _divide(tp.astype(np.float64), predicted.astype(np.float64))
-    recall = _divide(tp.astype(np.float64), support.astype(np.float64))
+    precision = divide_or_zero(tp.astype(np.float64), predicted.astype(np.float64))
+    recall = divide_or_zero(tp.astype(np.float64), support.astype(np.float64))
     # F1 as scikit-learn computes it: 2 tp / (2 tp + fp + fn) = 2 tp / (support + predicted)
-    f1 = _divide(2.0 * tp, (support + predicted).astype(np.float64))
+    f1 = divide_or_zero(2.0 * tp, (support + predicted).astype(np.float64))
     correct = int(tp.sum())
 
     per_class = [

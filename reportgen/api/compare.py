@@ -105,7 +105,7 @@ def compare_reports(
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    from reportgen.analysis.compare import evaluated_rows, join_tables
+    from reportgen.analysis.compare_join import evaluated_rows, join_tables
 
     joined = join_tables(
         load_predictions(baseline, options), load_predictions(candidate, options), names=names

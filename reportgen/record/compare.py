@@ -14,19 +14,21 @@ from reportgen.analysis.compare import (
     ClassDelta,
     ClassificationComparison,
     Delta,
-    Joined,
-    PairedTable,
-    PairedTest,
     RegressionComparison,
     RegressionDelta,
     compare_buckets,
     compare_classification,
     compare_regression,
     keep_tags,
+)
+from reportgen.analysis.compare_join import Joined
+from reportgen.analysis.compare_rows import (
+    PairedTable,
     largest_changes,
     paired_rows,
     sample_positions,
 )
+from reportgen.analysis.compare_stats import PairedTest
 from reportgen.analysis.samples import MAX_TEXT
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
