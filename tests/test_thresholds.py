@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 from sklearn import metrics
 
+from reportgen.analysis.curves import MAX_CURVE_POINTS, binary_counts, downsample
+from reportgen.analysis.positive_class import resolve_pos_label
 from reportgen.analysis.thresholds import (
-    MAX_CURVE_POINTS,
     TARGET_PRECISIONS,
     TARGET_RECALLS,
     BinaryThresholds,
@@ -23,9 +24,6 @@ from reportgen.analysis.thresholds import (
     analyze_binary_thresholds,
     analyze_ovr,
     analyze_thresholds,
-    binary_counts,
-    downsample,
-    resolve_pos_label,
 )
 from reportgen.errors import ReportgenError
 from reportgen.figures.thresholds import (

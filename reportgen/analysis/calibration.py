@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis.classification import SMALL_SUPPORT
-from reportgen.analysis.thresholds import positive_score, resolve_pos_label
+from reportgen.analysis.positive_class import positive_score, resolve_pos_label, score_source
 
 N_BINS = 10
 BINNING = (
@@ -196,11 +196,7 @@ def analyze_calibration_shape(
     }
     if len(labels) == 2:
         pos = resolve_pos_label(labels, pos_label)
-        source = (
-            "its probability column"
-            if pos in present
-            else f"1 − the probability of '{labels[1 - pos]}'"
-        )
+        source = score_source(labels, pos, present)
         return common | {
             "target": "positive-class",
             "pos_label": labels[pos],

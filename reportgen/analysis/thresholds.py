@@ -1,10 +1,5 @@
-"""Decision thresholds: precision-recall and ROC curves, the current operating point, and what
-other thresholds would cost; one-vs-rest precision-recall for multiclass probabilities.
-
-The curves come from one sort of the scores and cumulative sums over their distinct values
-(scikit-learn's ``_binary_clf_curve``); AUC and average precision are computed on the full
-curves, and only the points stored for drawing are thinned out.
-"""
+"""Decision thresholds: the current operating point of a binary task, what other thresholds
+would cost, and its curves; one-vs-rest precision-recall for multiclass probabilities."""
 
 from __future__ import annotations
 
@@ -12,63 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.errors import ReportgenError
+from reportgen.analysis.curves import (
+    Curve,
+    average_precision,
+    binary_counts,
+    precision_recall_curve,
+    roc_auc,
+    roc_curve,
+)
+from reportgen.analysis.positive_class import positive_score, resolve_pos_label
 
-MAX_CURVE_POINTS = 200
 TARGET_PRECISIONS = (0.8, 0.9, 0.95, 0.99)
 TARGET_RECALLS = (0.8, 0.9, 0.95, 0.99)
 OVR_CLASSES = 4
-# labels that name the positive class of a binary task when --pos-label is not given
-POSITIVE_NAMES = ("1", "true", "yes", "positive", "pos")
 DEFAULT_THRESHOLD = 0.5
-
-
-def resolve_pos_label(labels: list[str], pos_label: str | None) -> int:
-    """Return the positive class's index: pos_label if given, else the documented default.
-
-    The default is the first label (in label order) named 1, true, yes, positive or pos, in any
-    case; failing that the second label, as scikit-learn takes 1 of {0, 1}.
-    """
-    if pos_label is not None:
-        if pos_label not in labels:
-            shown = ", ".join(f"'{lab}'" for lab in labels[:20])
-            raise ReportgenError(
-                f"--pos-label '{pos_label}' is not one of the labels in the file ({shown}"
-                f"{', …' if len(labels) > 20 else ''}). Name the positive class exactly as "
-                "it is written in the label columns."
-            )
-        return labels.index(pos_label)
-    for i, lab in enumerate(labels):
-        if lab.strip().lower() in POSITIVE_NAMES:
-            return i
-    return 1 if len(labels) > 1 else 0
-
-
-def positive_score(
-    proba: np.ndarray, pos: int, present: list[int], labels: list[str]
-) -> tuple[np.ndarray, str]:
-    """Return the positive-class probability of a binary task and where it comes from.
-
-    Without a column for the positive class, 1 minus the other class's probability.
-    """
-    if pos in present:
-        return np.asarray(proba[:, pos], dtype=np.float64), "its probability column"
-    neg = 1 - pos
-    if neg in present:
-        return 1.0 - np.asarray(proba[:, neg], dtype=np.float64), (
-            f"1 − the probability of '{labels[neg]}'"
-        )
-    raise ValueError("a binary task needs a probability column for one of its two labels")
-
-
-@dataclass(frozen=True)
-class Curve:
-    """Points of a curve kept for drawing, in order of decreasing threshold."""
-
-    x: list[float]
-    y: list[float]
-    threshold: list[float | None]  # None for the point where nothing is predicted positive
-    points: int  # points on the full curve: how many were thinned out is points - len(x)
 
 
 @dataclass(frozen=True)
@@ -159,66 +111,6 @@ class OvrThresholds:
 
 
 ThresholdResult = BinaryThresholds | OvrThresholds
-
-
-def binary_counts(
-    is_pos: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return true and false positives at every distinct score, highest threshold first.
-
-    weights: how many rows each row stands for (rows with equal values summed up).
-
-    Value sorts instead of an argsort and a gather (several times faster): the rows at or
-    above each distinct score follow from where its run starts in the sorted scores, and the
-    positives at or above it from counting each positive's run and summing from the top.
-    """
-    if weights is not None:
-        values, where = np.unique(score, return_inverse=True)
-        total = np.bincount(where, weights=weights, minlength=values.size)[::-1]
-        hits = np.bincount(where, weights=weights * is_pos, minlength=values.size)[::-1]
-        tps_w = np.rint(np.cumsum(hits)).astype(np.int64)
-        return tps_w, np.rint(np.cumsum(total)).astype(np.int64) - tps_w, values[::-1]
-    ordered = np.sort(score)
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    values = ordered[starts]
-    at_or_above = (score.size - starts)[::-1]
-    run = np.searchsorted(values, np.sort(score[is_pos]))
-    tps = np.cumsum(np.bincount(run, minlength=values.size)[::-1])
-    return tps, at_or_above - tps, values[::-1]
-
-
-def roc_auc(tps: np.ndarray, fps: np.ndarray) -> float:
-    """Area under the ROC curve by trapezoids over the full curve (exact in counts)."""
-    p, n = int(tps[-1]), int(fps[-1])
-    t = np.concatenate(([0], tps)).astype(np.float64)
-    f = np.concatenate(([0], fps)).astype(np.float64)
-    return float(np.sum(np.diff(f) * (t[1:] + t[:-1])) / (2.0 * p * n))
-
-
-def average_precision(tps: np.ndarray, fps: np.ndarray) -> float:
-    """Average precision as scikit-learn defines it: sum of precision times recall gained."""
-    recall = tps / tps[-1]
-    precision = tps / (tps + fps)
-    return float(max(0.0, np.sum(np.diff(recall, prepend=0.0) * precision)))
-
-
-def downsample(x: np.ndarray, y: np.ndarray, limit: int = MAX_CURVE_POINTS) -> np.ndarray:
-    """Pick at most limit points evenly spaced along the curve's length; keep both ends."""
-    m = x.size
-    if m <= limit:
-        return np.arange(m)
-    length = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
-    targets = np.linspace(0.0, length[-1], limit)
-    idx = np.clip(np.searchsorted(length, targets), 0, m - 1)
-    idx[0], idx[-1] = 0, m - 1
-    return np.unique(idx)
-
-
-def _curve(x: np.ndarray, y: np.ndarray, threshold: np.ndarray) -> Curve:
-    """Thin a curve whose first point has no threshold (nothing predicted positive)."""
-    keep = downsample(x, y)
-    thresholds: list[float | None] = [None if i == 0 else float(threshold[i - 1]) for i in keep]
-    return Curve(x[keep].tolist(), y[keep].tolist(), thresholds, int(x.size))
 
 
 def _point(
@@ -361,9 +253,7 @@ def analyze_binary_thresholds(
         )
     else:
         ap = average_precision(tps, fps)
-        recall = np.concatenate(([0.0], tps / positives))
-        precision = np.concatenate(([1.0], tps / (tps + fps)))
-        pr = _curve(recall, precision, thr)
+        pr = precision_recall_curve(tps, fps, thr)
         found = candidates(tps, fps, thr, current.point)
         if negatives == 0:
             undefined = (
@@ -372,9 +262,7 @@ def analyze_binary_thresholds(
             )
         else:
             auc = roc_auc(tps, fps)
-            fpr = np.concatenate(([0.0], fps / negatives))
-            tpr = np.concatenate(([0.0], tps / positives))
-            roc = _curve(fpr, tpr, thr)
+            roc = roc_curve(tps, fps, thr)
     return BinaryThresholds(
         kind="binary",
         pos_label=pos_name,
@@ -441,8 +329,6 @@ def analyze_ovr(
     for i in chosen:
         is_pos = true_codes == i
         tps, fps, thr = binary_counts(is_pos, np.asarray(proba[:, i], dtype=np.float64))
-        recall = np.concatenate(([0.0], tps / tps[-1]))
-        precision = np.concatenate(([1.0], tps / (tps + fps)))
         classes.append(
             OvrClass(
                 label=labels[i],
@@ -453,7 +339,7 @@ def analyze_ovr(
                 average_precision=average_precision(tps, fps),
                 precision=float(tp[i] / predicted[i]) if predicted[i] else None,
                 recall=float(tp[i] / support[i]),
-                curve=_curve(recall, precision, thr),
+                curve=precision_recall_curve(tps, fps, thr),
             )
         )
     return OvrThresholds(
