@@ -14,7 +14,7 @@ bin and 0 to the first, exactly as ``calibration_curve(..., strategy="uniform")`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
@@ -86,31 +86,52 @@ class CalibrationResult:
     sum_checked_rows: int | None = None
 
 
+class Target(NamedTuple):
+    """What a calibration result calibrates and how its scores are defined, in words."""
+
+    target: str  # "positive-class" or "top-label"
+    pos_label: str | None
+    probability: str
+    event: str
+    brier_definition: str
+    log_loss_definition: str
+
+
 def bin_index(p: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     """Return each probability's bin, cutting exactly where calibration_curve cuts."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     return np.searchsorted(edges[1:-1], p)
 
 
-def reliability_bins(
+def binned_sums(
     p: np.ndarray, event: np.ndarray, n_bins: int = N_BINS, *, ids: np.ndarray | None = None
-) -> tuple[list[CalibrationBin], float, float]:
-    """Bin probabilities; return the bins, the expected and the maximum calibration error.
+) -> np.ndarray:
+    """Per bin: rows, sum of p and events (3 x n_bins), which add up over parts of a file.
 
     ids: the bins of p when already known.
     """
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
     ids = bin_index(p, n_bins) if ids is None else ids
-    count = np.bincount(ids, minlength=n_bins)
-    sums = np.bincount(ids, weights=p, minlength=n_bins)
-    events = np.bincount(ids, weights=event.astype(np.float64), minlength=n_bins)
+    return np.stack(
+        [
+            np.bincount(ids, minlength=n_bins).astype(np.float64),
+            np.bincount(ids, weights=p, minlength=n_bins),
+            np.bincount(ids, weights=event.astype(np.float64), minlength=n_bins),
+        ]
+    )
+
+
+def bins_from_sums(sums: np.ndarray) -> tuple[list[CalibrationBin], float, float]:
+    """Return the reliability bins, the expected and the maximum calibration error of sums."""
+    count, total, events = sums
+    n_bins = int(count.size)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
     n = int(count.sum())
     bins: list[CalibrationBin] = []
     ece = 0.0
     mce = 0.0
     for i in range(n_bins):  # over the bins, not the rows
         c = int(count[i])
-        mean_pred = float(sums[i] / c) if c else None
+        mean_pred = float(total[i] / c) if c else None
         observed = float(events[i] / c) if c else None
         gap = None if mean_pred is None or observed is None else observed - mean_pred
         if gap is not None:
@@ -121,7 +142,7 @@ def reliability_bins(
                 low=float(edges[i]),
                 high=float(edges[i + 1]),
                 count=c,
-                events=int(events[i]),
+                events=int(np.rint(events[i])),
                 mean_predicted=mean_pred,
                 observed=observed,
                 gap=gap,
@@ -129,6 +150,33 @@ def reliability_bins(
             )
         )
     return bins, ece, mce
+
+
+def reliability_bins(
+    p: np.ndarray, event: np.ndarray, n_bins: int = N_BINS, *, ids: np.ndarray | None = None
+) -> tuple[list[CalibrationBin], float, float]:
+    """Bin probabilities; return the bins, the expected and the maximum calibration error.
+
+    ids: the bins of p when already known.
+    """
+    return bins_from_sums(binned_sums(p, event, n_bins, ids=ids))
+
+
+def histogram_from_counts(counts: np.ndarray) -> ConfidenceHistogram:
+    """Return the confidence histogram of (bins, 2) counts of correct and wrong predictions."""
+    totals = counts.sum(axis=0)
+    shares = np.divide(
+        counts, totals, out=np.zeros(counts.shape, dtype=np.float64), where=totals > 0
+    )
+    return ConfidenceHistogram(
+        edges=[float(e) for e in np.linspace(0.0, 1.0, counts.shape[0] + 1)],
+        correct=[int(np.rint(c)) for c in counts[:, 0]],
+        wrong=[int(np.rint(w)) for w in counts[:, 1]],
+        n_correct=int(np.rint(totals[0])),
+        n_wrong=int(np.rint(totals[1])),
+        correct_share=shares[:, 0].tolist(),
+        wrong_share=shares[:, 1].tolist(),
+    )
 
 
 def confidence_histogram(
@@ -141,20 +189,7 @@ def confidence_histogram(
     """Count correct and wrong predictions per confidence bin in one bincount."""
     ids = bin_index(confidence, n_bins) if ids is None else ids
     counts = np.bincount(ids * 2 + ~correct, minlength=2 * n_bins).reshape(n_bins, 2)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    totals = counts.sum(axis=0)
-    shares = np.divide(
-        counts, totals, out=np.zeros(counts.shape, dtype=np.float64), where=totals > 0
-    )
-    return ConfidenceHistogram(
-        edges=[float(e) for e in edges],
-        correct=counts[:, 0].tolist(),
-        wrong=counts[:, 1].tolist(),
-        n_correct=int(totals[0]),
-        n_wrong=int(totals[1]),
-        correct_share=shares[:, 0].tolist(),
-        wrong_share=shares[:, 1].tolist(),
-    )
+    return histogram_from_counts(counts)
 
 
 def binary_log_loss(event: np.ndarray, p: np.ndarray) -> float:
@@ -185,46 +220,39 @@ def sum_deviation(proba: np.ndarray) -> tuple[int, float]:
     return int(np.count_nonzero(deviation > SUM_ATOL + SUM_RTOL)), float(deviation.max())
 
 
-def analyze_calibration_shape(
-    labels: list[str], pos_label: str | None, present: list[int]
-) -> dict[str, object]:
-    """What a calibration result calibrates and how, in words: the fields that are not numbers."""
-    common: dict[str, object] = {
-        "binning": BINNING,
-        "n_bins": N_BINS,
-        "small_bin_below": SMALL_SUPPORT,
-    }
+def describe_target(labels: list[str], pos_label: str | None, present: list[int]) -> Target:
+    """Say what a calibration result calibrates and how its scores are defined."""
     if len(labels) == 2:
         pos = resolve_pos_label(labels, pos_label)
         source = score_source(labels, pos, present)
-        return common | {
-            "target": "positive-class",
-            "pos_label": labels[pos],
-            "probability": f"predicted probability of '{labels[pos]}' ({source})",
-            "event": f"the true label is '{labels[pos]}'",
-            "brier_definition": (
+        return Target(
+            target="positive-class",
+            pos_label=labels[pos],
+            probability=f"predicted probability of '{labels[pos]}' ({source})",
+            event=f"the true label is '{labels[pos]}'",
+            brier_definition=(
                 f"mean of (p - y)^2 with p the probability of '{labels[pos]}' and y 1 when it "
                 "is the true label (0 best, 1 worst); scikit-learn's brier_score_loss"
             ),
-            "log_loss_definition": (
+            log_loss_definition=(
                 "mean of -ln(probability given to the true label), from p and 1 - p, each "
                 "clipped to [eps, 1 - eps]; scikit-learn's log_loss"
             ),
-        }
-    return common | {
-        "target": "top-label",
-        "pos_label": None,
-        "probability": "confidence: the predicted label's probability",
-        "event": "the prediction is correct",
-        "brier_definition": (
+        )
+    return Target(
+        target="top-label",
+        pos_label=None,
+        probability="confidence: the predicted label's probability",
+        event="the prediction is correct",
+        brier_definition=(
             "mean over rows of the sum over classes of (p_k - y_k)^2, y one-hot (0 best, "
             "2 worst); scikit-learn's brier_score_loss with labels (not halved for 3+ classes)"
         ),
-        "log_loss_definition": (
+        log_loss_definition=(
             "mean of -ln(probability given to the true label), clipped to [eps, 1 - eps] and "
             "not renormalised; scikit-learn's log_loss with labels"
         ),
-    }
+    )
 
 
 def _why_not(labels: list[str], present: list[int]) -> str:
@@ -236,6 +264,51 @@ def _why_not(labels: list[str], present: list[int]) -> str:
         f"Brier score and log loss need a probability for every class; "
         f"{len(missing)} {'class has' if len(missing) == 1 else 'classes have'} no "
         f"probability column ({shown})."
+    )
+
+
+def calibration_result(
+    labels: list[str],
+    pos_label: str | None,
+    present: list[int],
+    *,
+    n: int,
+    binned: np.ndarray,
+    brier: float | None,
+    log_loss: float | None,
+    not_summing: int | None,
+    largest: float | None,
+    histogram: ConfidenceHistogram,
+) -> CalibrationResult:
+    """Assemble a result from the binned sums and scores, in memory or added up over parts.
+
+    binned: `binned_sums` of what is calibrated (the positive-class probability of a binary
+    task, else the top-label confidence); present: the label indices with a column.
+    """
+    words = describe_target(labels, pos_label, present)
+    bins, ece, mce = bins_from_sums(binned)
+    # a binary task needs one column; a multiclass one every column for Brier and log loss
+    complete = len(labels) == 2 or len(present) == len(labels)
+    return CalibrationResult(
+        target=words.target,
+        pos_label=words.pos_label,
+        probability=words.probability,
+        event=words.event,
+        n=n,
+        binning=BINNING,
+        n_bins=N_BINS,
+        bins=bins,
+        ece=ece,
+        mce=mce,
+        brier=brier,
+        brier_definition=words.brier_definition,
+        log_loss=log_loss,
+        log_loss_definition=words.log_loss_definition,
+        not_computed=None if complete else _why_not(labels, present),
+        rows_not_summing_to_one=not_summing,
+        largest_sum_deviation=largest,
+        small_bin_below=SMALL_SUPPORT,
+        confidence_histogram=histogram,
     )
 
 
@@ -266,213 +339,26 @@ def analyze_calibration(
     histogram = confidence_histogram(confidence, correct, ids=confidence_bins)
     full = len(present) == k
     not_summing, largest = sum_deviation(proba) if full else (None, None)
-    base: dict[str, Any] = analyze_calibration_shape(labels, pos_label, present)
     if k == 2:
         pos = resolve_pos_label(labels, pos_label)
         p, _source = positive_score(proba, pos, present, labels)
         event = true_codes == pos
-        bins, ece, mce = reliability_bins(p, event)
-        return CalibrationResult(
-            **base,
-            n=n,
-            bins=bins,
-            ece=ece,
-            mce=mce,
-            brier=float(np.mean(np.square(p - event))),
-            log_loss=binary_log_loss(event, p),
-            not_computed=None,
-            rows_not_summing_to_one=not_summing,
-            largest_sum_deviation=largest,
-            confidence_histogram=histogram,
-        )
-    bins, ece, mce = reliability_bins(confidence, correct, ids=confidence_bins)
-    return CalibrationResult(
-        **base,
+        binned = binned_sums(p, event)
+        brier: float | None = float(np.mean(np.square(p - event)))
+        log_loss: float | None = binary_log_loss(event, p)
+    else:
+        binned = binned_sums(confidence, correct, ids=confidence_bins)
+        brier = multiclass_brier(true_codes, proba) if full else None
+        log_loss = multiclass_log_loss(true_codes, proba) if full else None
+    return calibration_result(
+        labels,
+        pos_label,
+        present,
         n=n,
-        bins=bins,
-        ece=ece,
-        mce=mce,
-        brier=multiclass_brier(true_codes, proba) if full else None,
-        log_loss=multiclass_log_loss(true_codes, proba) if full else None,
-        not_computed=None if full else _why_not(labels, present),
-        rows_not_summing_to_one=not_summing,
-        largest_sum_deviation=largest,
-        confidence_histogram=histogram,
+        binned=binned,
+        brier=brier,
+        log_loss=log_loss,
+        not_summing=not_summing,
+        largest=largest,
+        histogram=histogram,
     )
-
-
-def _binned(p: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """Per bin: count, sum of p, events (3 x N_BINS), for adding up over parts."""
-    ids = bin_index(p)
-    return np.stack(
-        [
-            np.bincount(ids, minlength=N_BINS).astype(np.float64),
-            np.bincount(ids, weights=p, minlength=N_BINS),
-            np.bincount(ids, weights=event.astype(np.float64), minlength=N_BINS),
-        ]
-    )
-
-
-def _bins_from(sums: np.ndarray) -> tuple[list[CalibrationBin], float, float]:
-    """Reliability bins, ECE and MCE from added-up counts and sums."""
-    edges = np.linspace(0.0, 1.0, N_BINS + 1)
-    count, total, events = sums
-    n = int(count.sum())
-    bins, ece, mce = [], 0.0, 0.0
-    for i in range(N_BINS):
-        c = int(count[i])
-        mean_pred = float(total[i] / c) if c else None
-        observed = float(events[i] / c) if c else None
-        gap = None if mean_pred is None or observed is None else observed - mean_pred
-        if gap is not None:
-            ece += c / n * abs(gap)
-            mce = max(mce, abs(gap))
-        bins.append(
-            CalibrationBin(
-                low=float(edges[i]),
-                high=float(edges[i + 1]),
-                count=c,
-                events=int(np.rint(events[i])),
-                mean_predicted=mean_pred,
-                observed=observed,
-                gap=gap,
-                small=0 < c < SMALL_SUPPORT,
-            )
-        )
-    return bins, ece, mce
-
-
-class CalibrationSums:
-    """The additive counts and sums behind a calibration result, for a file read in parts.
-
-    Every orientation a result may need is kept: the top-label confidence against
-    correctness, and for each label with a column its probability (and 1 minus it) against
-    the label being (not being) the true one; the label order is only known at the end.
-    """
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.top = np.zeros((3, N_BINS))
-        self.label: dict[str, np.ndarray] = {}
-        self.complement: dict[str, np.ndarray] = {}
-        self.brier: dict[str, float] = {}
-        self.loss: dict[str, float] = {}
-        self.squares: dict[str, float] = {}  # per label, the sum of its probabilities squared
-        self.truth = np.zeros(2)  # sums of the true label's probability, and of -ln of it
-        self.not_summing = 0
-        self.largest = 0.0
-
-    def add(
-        self,
-        is_true: dict[str, np.ndarray],
-        proba: dict[str, np.ndarray],
-        confidence: np.ndarray,
-        correct: np.ndarray,
-    ) -> None:
-        """Add a part: per label with a column its probabilities and where it is the truth."""
-        self.n += int(confidence.size)
-        self.top += _binned(confidence, correct)
-        for label, p in proba.items():
-            event = is_true[label]
-            self.label[label] = self.label.get(label, 0) + _binned(p, event)
-            self.complement[label] = self.complement.get(label, 0) + _binned(1.0 - p, ~event)
-            self.brier[label] = self.brier.get(label, 0.0) + float(np.square(p - event).sum())
-            chosen = np.clip(np.where(event, p, 1.0 - p), EPS, 1.0 - EPS)
-            self.loss[label] = self.loss.get(label, 0.0) + float(-np.log(chosen).sum())
-        columns = np.column_stack(list(proba.values())) if proba else np.zeros((0, 0))
-        if proba:
-            truth = sum(np.where(is_true[lab], p, 0.0) for lab, p in proba.items())
-            for label, p in proba.items():
-                self.squares[label] = self.squares.get(label, 0.0) + float(np.square(p).sum())
-            self.truth += (
-                float(np.sum(truth)),
-                float(-np.log(np.clip(truth, EPS, 1.0 - EPS)).sum()),
-            )
-            deviation = np.abs(columns.sum(axis=1) - 1.0)
-            self.not_summing += int(np.count_nonzero(deviation > SUM_ATOL + SUM_RTOL))
-            self.largest = max(self.largest, float(deviation.max(initial=0.0)))
-
-    def merge(self, other: CalibrationSums) -> None:
-        """Add another part's sums."""
-        self.n += other.n
-        self.top += other.top
-        for mine, theirs in ((self.label, other.label), (self.complement, other.complement)):
-            for key, value in theirs.items():
-                mine[key] = mine.get(key, 0) + value
-        pairs = ((self.brier, other.brier), (self.loss, other.loss), (self.squares, other.squares))
-        for mine_f, theirs_f in pairs:
-            for key, number in theirs_f.items():
-                mine_f[key] = mine_f.get(key, 0.0) + number
-        self.truth += other.truth
-        self.not_summing += other.not_summing
-        self.largest = max(self.largest, other.largest)
-
-    def deviation_exact(self, labels: list[str]) -> bool:
-        """Whether the row sums were taken over exactly the report's labels' columns."""
-        return set(self.label) == set(labels)
-
-    def result(self, labels: list[str], pos_label: str | None) -> CalibrationResult:
-        """The calibration result analyze_calibration gives on the same rows.
-
-        When the report leaves out labels that have columns (--eval-split), the counts of rows
-        not summing to one are over every column; `deviation_exact` says so.
-        """
-        k = len(labels)
-        present = [i for i, lab in enumerate(labels) if lab in self.label]
-        full = len(present) == k
-        top = self.top
-        correct = top[2]
-        wrong = top[0] - top[2]
-        totals = np.array([correct.sum(), wrong.sum()])
-        counts = np.stack([correct, wrong], axis=1)
-        shares = np.divide(
-            counts, totals, out=np.zeros(counts.shape, dtype=np.float64), where=totals > 0
-        )
-        histogram = ConfidenceHistogram(
-            edges=[float(e) for e in np.linspace(0.0, 1.0, N_BINS + 1)],
-            correct=[int(np.rint(c)) for c in correct],
-            wrong=[int(np.rint(w)) for w in wrong],
-            n_correct=int(np.rint(totals[0])),
-            n_wrong=int(np.rint(totals[1])),
-            correct_share=shares[:, 0].tolist(),
-            wrong_share=shares[:, 1].tolist(),
-        )
-        not_summing, largest = (self.not_summing, self.largest) if full else (None, None)
-        base: dict[str, Any] = analyze_calibration_shape(labels, pos_label, present)
-        if k == 2:
-            pos = resolve_pos_label(labels, pos_label)
-            own = labels[pos] in self.label
-            name = labels[pos] if own else labels[1 - pos]
-            sums = self.label[name] if own else self.complement[name]
-            bins, ece, mce = _bins_from(sums)
-            return CalibrationResult(
-                **base,
-                n=self.n,
-                bins=bins,
-                ece=ece,
-                mce=mce,
-                brier=self.brier[name] / self.n,
-                log_loss=self.loss[name] / self.n,
-                not_computed=None,
-                rows_not_summing_to_one=not_summing,
-                largest_sum_deviation=largest,
-                confidence_histogram=histogram,
-            )
-        bins, ece, mce = _bins_from(top)
-        # over the report's labels: --eval-split may leave some of the file's out
-        squares = sum(self.squares[lab] for lab in labels) if full else 0.0
-        brier = float((squares - 2.0 * self.truth[0] + self.n) / self.n) if full else None
-        loss = float(self.truth[1] / self.n) if full else None
-        return CalibrationResult(
-            **base,
-            n=self.n,
-            bins=bins,
-            ece=ece,
-            mce=mce,
-            brier=brier,
-            log_loss=loss,
-            not_computed=None if full else _why_not(labels, present),
-            rows_not_summing_to_one=not_summing,
-            largest_sum_deviation=largest,
-            confidence_histogram=histogram,
-        )

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.calibration import CalibrationSums
+from reportgen.analysis.calibration_sums import CalibrationSums
 from reportgen.analysis.classification import PairCounts
 from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments, power_of_two_scale
