@@ -487,7 +487,7 @@ def test_the_scale_of_the_largest_float_is_a_float() -> None:
 
 
 def test_bin_edges_near_the_largest_float_stay_finite_and_true() -> None:
-    from reportgen.analysis.slices import readable_edges
+    from reportgen.analysis.grouping import readable_edges
 
     values = np.array([0.0, 1.0, 1.7975e308])
     edges = readable_edges(np.array([0.0, 0.5, 1.7975e308]), values)

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from sklearn import metrics
 
 import reportgen
+from reportgen.analysis.grouping import group_rows
 from reportgen.analysis.regression import DENSITY_ABOVE, analyze_regression
-from reportgen.analysis.slices import group_rows, residual_slices
+from reportgen.analysis.slices import residual_slices
 from reportgen.figures.residuals import plot_residual_slice, plot_residuals
 from tests.conftest import ROOT, embedded_record
 

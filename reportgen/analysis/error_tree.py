@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail
+from reportgen.analysis.grouping import number_text
 from reportgen.analysis.sampling import bottom_k, row_keys
-from reportgen.analysis.slices import number_text
 from reportgen.analysis.stats import wilson_interval
 
 MAX_DEPTH = 3

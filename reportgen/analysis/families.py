@@ -73,7 +73,7 @@ def regression_family(slices: list[ResidualSlice], trend: list[TrendPoint]) -> R
     adjusted = holm([*group_p, *bin_p, *mae_p])
     at = iter(adjusted)
     out_slices = [
-        replace(s, groups=[replace(g, p_adjusted=next(at)) for g in s.groups]) for s in slices
+        s.with_groups([replace(g, p_adjusted=next(at)) for g in s.groups]) for s in slices
     ]
     out_trend = [replace(t, p_adjusted=next(at)) for t in bins]
     out_mae = None if mae is None else replace(mae, p_adjusted=next(at))

@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 
 from reportgen.analysis.chance import welch_test
-from reportgen.analysis.slices import bin_names, readable_edges
+from reportgen.analysis.grouping import bin_names, readable_edges
 from reportgen.analysis.stats import (
     SKEW_T,
     Z95,

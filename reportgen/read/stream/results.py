@@ -10,6 +10,7 @@ import pandas as pd
 
 from reportgen.analysis.classification import ConfidenceSummary, from_counts
 from reportgen.analysis.families import family_slices
+from reportgen.analysis.grouping import FEW_VALUES
 from reportgen.analysis.regression import (
     DENSITY_ABOVE,
     MAPE_OVERFLOW,
@@ -17,7 +18,7 @@ from reportgen.analysis.regression import (
     error_intervals,
     zero_targets_note,
 )
-from reportgen.analysis.slices import FEW_VALUES, SliceResult
+from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
 from reportgen.read.stream import Streamed
 from reportgen.record import classification, regression
