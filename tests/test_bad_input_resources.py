@@ -27,13 +27,13 @@ from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
 from reportgen.analysis import classification, splits, suggestions
 from reportgen.analysis.classification import (
-    PairCounts,
     analyze_classification,
     confusion_matrix,
     from_matrix,
     from_pairs,
     kept_classes,
 )
+from reportgen.analysis.confusion_counts import PairCounts
 from reportgen.cli import main
 from reportgen.read.stream.fold import PairTally
 from reportgen.record.blocks import classification_block

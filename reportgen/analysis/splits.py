@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import PairCounts, from_counts
+from reportgen.analysis.classification import from_counts
+from reportgen.analysis.confusion_counts import PairCounts
 from reportgen.analysis.suggestions import RARER_FACTOR, TRAIN_NAMES
 from reportgen.read.table import factorize, label_text
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.calibration_sums import CalibrationSums
-from reportgen.analysis.classification import PairCounts
+from reportgen.analysis.confusion_counts import PairCounts
 from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments, power_of_two_scale
 from reportgen.analysis.suggestions import CONFIDENT

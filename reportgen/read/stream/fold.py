@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.classification import PairCounts
+from reportgen.analysis.confusion_counts import PairCounts
 from reportgen.analysis.sampling import row_keys
 from reportgen.read.table import PredictionTable, label_text
 
