@@ -14,7 +14,7 @@ bin and 0 to the first, exactly as ``calibration_curve(..., strategy="uniform")`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TypedDict
 
 import numpy as np
 
@@ -86,13 +86,16 @@ class CalibrationResult:
     sum_checked_rows: int | None = None
 
 
-class Target(NamedTuple):
-    """What a calibration result calibrates and how its scores are defined, in words."""
+class Target(TypedDict):
+    """What a calibration result calibrates and how, in words: its fields that are not numbers."""
 
     target: str  # "positive-class" or "top-label"
     pos_label: str | None
     probability: str
     event: str
+    binning: str
+    n_bins: int
+    small_bin_below: int
     brier_definition: str
     log_loss_definition: str
 
@@ -225,34 +228,40 @@ def describe_target(labels: list[str], pos_label: str | None, present: list[int]
     if len(labels) == 2:
         pos = resolve_pos_label(labels, pos_label)
         source = score_source(labels, pos, present)
-        return Target(
-            target="positive-class",
-            pos_label=labels[pos],
-            probability=f"predicted probability of '{labels[pos]}' ({source})",
-            event=f"the true label is '{labels[pos]}'",
-            brier_definition=(
+        return {
+            "target": "positive-class",
+            "pos_label": labels[pos],
+            "probability": f"predicted probability of '{labels[pos]}' ({source})",
+            "event": f"the true label is '{labels[pos]}'",
+            "binning": BINNING,
+            "n_bins": N_BINS,
+            "small_bin_below": SMALL_SUPPORT,
+            "brier_definition": (
                 f"mean of (p - y)^2 with p the probability of '{labels[pos]}' and y 1 when it "
                 "is the true label (0 best, 1 worst); scikit-learn's brier_score_loss"
             ),
-            log_loss_definition=(
+            "log_loss_definition": (
                 "mean of -ln(probability given to the true label), from p and 1 - p, each "
                 "clipped to [eps, 1 - eps]; scikit-learn's log_loss"
             ),
-        )
-    return Target(
-        target="top-label",
-        pos_label=None,
-        probability="confidence: the predicted label's probability",
-        event="the prediction is correct",
-        brier_definition=(
+        }
+    return {
+        "target": "top-label",
+        "pos_label": None,
+        "probability": "confidence: the predicted label's probability",
+        "event": "the prediction is correct",
+        "binning": BINNING,
+        "n_bins": N_BINS,
+        "small_bin_below": SMALL_SUPPORT,
+        "brier_definition": (
             "mean over rows of the sum over classes of (p_k - y_k)^2, y one-hot (0 best, "
             "2 worst); scikit-learn's brier_score_loss with labels (not halved for 3+ classes)"
         ),
-        log_loss_definition=(
+        "log_loss_definition": (
             "mean of -ln(probability given to the true label), clipped to [eps, 1 - eps] and "
             "not renormalised; scikit-learn's log_loss with labels"
         ),
-    )
+    }
 
 
 def _why_not(labels: list[str], present: list[int]) -> str:
@@ -274,40 +283,33 @@ def calibration_result(
     *,
     n: int,
     binned: np.ndarray,
-    brier: float | None,
-    log_loss: float | None,
-    not_summing: int | None,
-    largest: float | None,
+    scores: tuple[float, float] | None,
+    deviation: tuple[int, float] | None,
     histogram: ConfidenceHistogram,
 ) -> CalibrationResult:
     """Assemble a result from the binned sums and scores, in memory or added up over parts.
 
     binned: `binned_sums` of what is calibrated (the positive-class probability of a binary
-    task, else the top-label confidence); present: the label indices with a column.
+    task, else the top-label confidence); present: the label indices with a column;
+    scores: Brier score and log loss; deviation: rows not summing to one and the largest
+    deviation (None without every label's column).
     """
-    words = describe_target(labels, pos_label, present)
     bins, ece, mce = bins_from_sums(binned)
+    brier, log_loss = (None, None) if scores is None else scores
+    not_summing, largest = (None, None) if deviation is None else deviation
     # a binary task needs one column; a multiclass one every column for Brier and log loss
     complete = len(labels) == 2 or len(present) == len(labels)
     return CalibrationResult(
-        target=words.target,
-        pos_label=words.pos_label,
-        probability=words.probability,
-        event=words.event,
+        **describe_target(labels, pos_label, present),
         n=n,
-        binning=BINNING,
-        n_bins=N_BINS,
         bins=bins,
         ece=ece,
         mce=mce,
         brier=brier,
-        brier_definition=words.brier_definition,
         log_loss=log_loss,
-        log_loss_definition=words.log_loss_definition,
         not_computed=None if complete else _why_not(labels, present),
         rows_not_summing_to_one=not_summing,
         largest_sum_deviation=largest,
-        small_bin_below=SMALL_SUPPORT,
         confidence_histogram=histogram,
     )
 
@@ -338,27 +340,28 @@ def analyze_calibration(
     confidence_bins = bin_index(confidence)
     histogram = confidence_histogram(confidence, correct, ids=confidence_bins)
     full = len(present) == k
-    not_summing, largest = sum_deviation(proba) if full else (None, None)
+    deviation = sum_deviation(proba) if full else None
     if k == 2:
         pos = resolve_pos_label(labels, pos_label)
         p, _source = positive_score(proba, pos, present, labels)
         event = true_codes == pos
         binned = binned_sums(p, event)
-        brier: float | None = float(np.mean(np.square(p - event)))
-        log_loss: float | None = binary_log_loss(event, p)
+        scores: tuple[float, float] | None = (
+            float(np.mean(np.square(p - event))),
+            binary_log_loss(event, p),
+        )
     else:
         binned = binned_sums(confidence, correct, ids=confidence_bins)
-        brier = multiclass_brier(true_codes, proba) if full else None
-        log_loss = multiclass_log_loss(true_codes, proba) if full else None
+        scores = None
+        if full:  # the columns a file lacks are never read
+            scores = (multiclass_brier(true_codes, proba), multiclass_log_loss(true_codes, proba))
     return calibration_result(
         labels,
         pos_label,
         present,
         n=n,
         binned=binned,
-        brier=brier,
-        log_loss=log_loss,
-        not_summing=not_summing,
-        largest=largest,
+        scores=scores,
+        deviation=deviation,
         histogram=histogram,
     )

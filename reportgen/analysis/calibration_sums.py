@@ -99,29 +99,31 @@ class CalibrationSums:
         top = self.top
         # top: rows, sum of confidence, correct predictions per bin
         histogram = histogram_from_counts(np.stack([top[2], top[0] - top[2]], axis=1))
-        not_summing, largest = (self.not_summing, self.largest) if full else (None, None)
         if k == 2:
             pos = resolve_pos_label(labels, pos_label)
             own = labels[pos] in self.label
             name = labels[pos] if own else labels[1 - pos]
             binned = self.label[name] if own else self.complement[name]
-            brier: float | None = self.brier[name] / self.n
-            loss: float | None = self.loss[name] / self.n
+            scores: tuple[float, float] | None = (
+                self.brier[name] / self.n,
+                self.loss[name] / self.n,
+            )
         else:
             binned = top
-            # over the report's labels: --eval-split may leave some of the file's out
-            squares = sum(self.squares[lab] for lab in labels) if full else 0.0
-            brier = float((squares - 2.0 * self.truth[0] + self.n) / self.n) if full else None
-            loss = float(self.truth[1] / self.n) if full else None
+            scores = None
+            if full:
+                # over the report's labels: --eval-split may leave some of the file's out
+                squares = sum(self.squares[lab] for lab in labels)
+                brier = float((squares - 2.0 * self.truth[0] + self.n) / self.n)
+                scores = (brier, float(self.truth[1] / self.n))
+        deviation = (self.not_summing, self.largest) if full else None
         return calibration_result(
             labels,
             pos_label,
             present,
             n=self.n,
             binned=binned,
-            brier=brier,
-            log_loss=loss,
-            not_summing=not_summing,
-            largest=largest,
+            scores=scores,
+            deviation=deviation,
             histogram=histogram,
         )
