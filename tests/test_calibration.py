@@ -21,6 +21,7 @@ from reportgen.analysis.calibration import (
     bin_index,
     reliability_bins,
 )
+from reportgen.analysis.calibration_sums import CalibrationSums
 from reportgen.figures.calibration import describe_calibration, plot_calibration
 from reportgen.render import Section, environment
 
@@ -188,6 +189,60 @@ def test_multiclass_without_every_column_leaves_brier_and_log_loss_out() -> None
     assert result.not_computed is not None and "'c'" in result.not_computed
     assert result.rows_not_summing_to_one is None
     assert result.ece > 0
+
+
+def flat(value: Any, path: str = "") -> dict[str, Any]:
+    """Flatten a nested record block into path -> leaf, for comparing numbers approximately."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in flat(item, f"{path}.{key}").items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in flat(item, f"{path}[{i}]").items()}
+    return {path: value}
+
+
+@pytest.mark.parametrize(
+    ("labels", "columns", "pos_label"),
+    [
+        (["0", "1"], [0, 1], None),
+        (["0", "1"], [0], None),  # no column for the positive class: 1 minus the other's
+        (["0", "1"], [1], "0"),
+        (["a", "b", "c"], [0, 1, 2], None),
+        (["a", "b", "c"], [0, 2], None),  # Brier score and log loss left out
+    ],
+)
+def test_sums_added_over_parts_give_the_in_memory_result(
+    labels: list[str], columns: list[int], pos_label: str | None
+) -> None:
+    rng = np.random.default_rng(7)
+    n, k = 300, len(labels)
+    proba = rng.dirichlet(np.ones(k), size=n)
+    y = rng.integers(0, k, n)
+    pred = np.where(rng.random(n) < 0.7, proba.argmax(axis=1), y)
+    confidence = proba[np.arange(n), pred]
+    want = analyze_calibration(
+        y, pred, labels, proba, confidence=confidence, columns_present=columns, pos_label=pos_label
+    )
+    parts = []
+    for rows in np.array_split(np.arange(n), 3):
+        part = CalibrationSums()
+        part.add(
+            {labels[i]: y[rows] == i for i in columns},
+            {labels[i]: proba[rows, i] for i in columns},
+            confidence[rows],
+            y[rows] == pred[rows],
+        )
+        parts.append(part)
+    summed = parts[0]
+    for part in parts[1:]:
+        summed.merge(part)
+    got, expected = flat(asdict(summed.result(labels, pos_label))), flat(asdict(want))
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, float):
+            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+        else:
+            assert got[key] == value, key
+    assert (want.brier is None) == (len(labels) > 2 and len(columns) < len(labels))
 
 
 def test_unnormalised_rows_are_counted_and_used_as_given_like_sklearn() -> None:
