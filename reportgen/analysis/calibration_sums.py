@@ -27,6 +27,7 @@ class CalibrationSums:
     """
 
     def __init__(self) -> None:
+        """Start with nothing added."""
         self.n = 0
         self.top = np.zeros((3, N_BINS))
         self.label: dict[str, np.ndarray] = {}

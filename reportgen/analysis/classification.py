@@ -318,6 +318,7 @@ def kept_classes(result: ClassificationResult) -> list[int]:
 def _confidence_summary(
     true_codes: np.ndarray, pred_codes: np.ndarray, confidence: np.ndarray | None
 ) -> ConfidenceSummary | None:
+    """Average the confidence of correct and of wrong predictions (None without confidence)."""
     if confidence is None:
         return None
     right = true_codes == pred_codes

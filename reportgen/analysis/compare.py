@@ -73,14 +73,17 @@ class ClassificationComparison:
 
     @property
     def fixed(self) -> int:
+        """Rows A got wrong and B right."""
         return self.test.b
 
     @property
     def broken(self) -> int:
+        """Rows A got right and B wrong."""
         return self.test.c
 
     @property
     def both_wrong_different(self) -> int:
+        """Rows both got wrong with different predictions."""
         return self.both_wrong - self.both_wrong_same
 
 

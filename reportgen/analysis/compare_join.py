@@ -82,6 +82,7 @@ def recode(table: PredictionTable, labels: list[str], kind: str) -> PredictionTa
 
 
 def _quote_ids(ids: list[str]) -> str:
+    """Quote the first few ids for a message."""
     shown = ", ".join(f"'{as_written(i)}'" for i in ids[:SHOWN_IDS])
     return shown + (", …" if len(ids) > SHOWN_IDS else "")
 

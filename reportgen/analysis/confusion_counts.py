@@ -39,6 +39,7 @@ class PairCounts:
 
     @classmethod
     def _from_cells(cls, cells: np.ndarray, counts: np.ndarray, k: int) -> PairCounts:
+        """Split flat cell numbers (true * k + predicted) into pairs; drop empty cells."""
         keep = counts != 0
         cells, counts = cells[keep], counts[keep]
         return cls(k, cells // max(k, 1), cells % max(k, 1), counts)

@@ -184,6 +184,7 @@ def group_rows(values: pd.Series, column: str, weights: np.ndarray | None = None
 
 
 def _scalar_text(value: object) -> str:
+    """Write a category as text: a whole float without its '.0'."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)

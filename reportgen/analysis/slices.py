@@ -152,6 +152,7 @@ def _error_groups(
     overall: float,
     weights: np.ndarray | None = None,
 ) -> list[ErrorGroup]:
+    """Count rows and errors per group; the groups with rows, untested."""
     k = len(names)
     w = np.ones(codes.size) if weights is None else weights.astype(np.float64)
     n = np.rint(np.bincount(codes, weights=w, minlength=k)).astype(np.int64)
@@ -179,6 +180,7 @@ def _error_groups(
 
 
 def _with_tests(groups: list[ErrorGroup], rows: int, errors: int, share: float) -> list[ErrorGroup]:
+    """Test each group's errors against its share of all errors; adjust with Holm."""
     p_values = [hypergeom_tail(g.errors, g.n, errors, rows) for g in groups]
     adjusted = holm(p_values, share=share)
     return [

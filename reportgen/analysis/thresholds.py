@@ -116,6 +116,7 @@ ThresholdResult = BinaryThresholds | OvrThresholds
 def _point(
     threshold: float | None, tp: int, fp: int, positives: int, negatives: int
 ) -> OperatingPoint:
+    """The operating point of tp true and fp false positives among the rows."""
     return OperatingPoint(
         threshold=threshold,
         tp=tp,
