@@ -14,6 +14,7 @@ from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
 from reportgen.figures.residuals import count_label, histogram2d
 from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
+from reportgen.words.numbers import signed_count
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
 # and neither end is red or green. Purple: the candidate does better; orange: worse.
@@ -27,10 +28,6 @@ DENSITY_BINS = 80
 
 def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-def _signed(value: int) -> str:
-    return f"+{value:,}" if value > 0 else f"−{-value:,}"
 
 
 def improvement(difference: np.ndarray) -> np.ndarray:
@@ -109,7 +106,7 @@ def plot_confusion_difference(
                 ax.text(
                     j,
                     i,
-                    _signed(value),
+                    signed_count(value),
                     ha="center",
                     va="center",
                     fontsize=size,
@@ -324,11 +321,14 @@ def regression_figures(
     pred_b: np.ndarray,
     *,
     names: tuple[str, str],
-    density: bool,
-) -> dict[str, str]:
-    """Draw the regression comparison's figure; return its SVG by figure id."""
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Draw the regression comparison's figure; return its SVG and what the record says."""
+    from reportgen.analysis.regression import DENSITY_ABOVE
+
     a, b = names
-    return {
+    # past DENSITY_ABOVE rows the scatter becomes a 2-D histogram: points would be too many
+    density = y_true.size > DENSITY_ABOVE
+    figures = {
         "paired-errors": figure_to_svg(
             plot_paired_errors(y_true, pred_a, pred_b, names=names, density=density),
             fig_id="paired",
@@ -341,3 +341,4 @@ def regression_figures(
             ),
         )
     }
+    return figures, {"paired_errors": {"density": density, "points": int(y_true.size)}}
