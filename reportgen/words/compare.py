@@ -303,7 +303,7 @@ def slice_findings(block: ComparisonSlicesBlock | None) -> list[str]:
     measure = block["measure"]
     what = "error rate" if measure == "error_rate" else "mean absolute error"
     moved = ("fixed", "broken") if measure == "error_rate" else ("closer", "further off")
-    test = "McNemar exact" if measure == "error_rate" else "exact sign test"
+    test = "McNemar exact test" if measure == "error_rate" else "exact sign test"
     if tested == 0:
         return [
             f"No slice has the {block['min_tested_rows']} rows a test needs, so no slice's "
@@ -326,8 +326,8 @@ def slice_findings(block: ComparisonSlicesBlock | None) -> list[str]:
         out.append(
             f"In the slice {item['name']} ({plural(item['n'], 'row')}) the {what} {way} "
             f"{_slice_change(item, measure)}: {count(item['better'])} {moved[0]}, "
-            f"{count(item['worse'])} {moved[1]}; {test} adjusted over "
-            f"{plural(tested, 'slice')}, {p_words(item['p_adjusted'])}."
+            f"{count(item['worse'])} {moved[1]} ({test}, Holm-adjusted over "
+            f"{plural(tested, 'slice')}: {p_words(item['p_adjusted'])})."
         )
     if len(found) > len(named):
         out.append(
