@@ -81,8 +81,10 @@ def _column_changes(
     k = len(grouping.names)
     codes = grouping.codes
     n = np.bincount(codes, minlength=k)
-    sum_a = np.bincount(codes, weights=loss_a, minlength=k)
-    sum_b = np.bincount(codes, weights=loss_b, minlength=k)
+    # each row's share of its slice's mean, summed: a sum of errors near 1e308 would overflow
+    per_row = 1.0 / n[codes]
+    mean_a = np.bincount(codes, weights=loss_a * per_row, minlength=k)
+    mean_b = np.bincount(codes, weights=loss_b * per_row, minlength=k)
     better = np.bincount(codes, weights=loss_b < loss_a, minlength=k)
     worse = np.bincount(codes, weights=loss_b > loss_a, minlength=k)
     changes = []
@@ -96,8 +98,8 @@ def _column_changes(
                 value=grouping.names[i],
                 name=grouping.conditions[i],
                 n=int(n[i]),
-                a=float(sum_a[i] / n[i]),
-                b=float(sum_b[i] / n[i]),
+                a=float(mean_a[i]),
+                b=float(mean_b[i]),
                 better=int(better[i]),
                 worse=int(worse[i]),
                 p_value=mcnemar(int(better[i]), int(worse[i])).exact_p if tested else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +24,8 @@ from reportgen.record.blocks import evaluation_block
 from reportgen.report import Report
 
 if TYPE_CHECKING:
+    from reportgen.analysis.compare import Joined
+    from reportgen.analysis.evaluation import Evaluation
     from reportgen.gates import GateSpec
 
 Source = str | os.PathLike[str] | pd.DataFrame
@@ -60,6 +62,43 @@ def _names(
 def _base(value: PathLike | None) -> str | None:
     """A file's name without its folders, as the provenance shows options."""
     return None if value is None else os.path.basename(str(value))
+
+
+def _read(
+    baseline: Source,
+    candidate: Source,
+    options: LoadOptions,
+    names: tuple[str, str],
+    eval_split: str | None,
+) -> tuple[Joined, Evaluation, tuple[str | None, str | None]]:
+    """Read both files, join their rows and keep the evaluated ones, as build would."""
+    from reportgen.analysis.compare import evaluated_rows, join_tables
+
+    joined = join_tables(
+        load_predictions(baseline, options), load_predictions(candidate, options), names=names
+    )
+    # every comparison number describes the evaluated rows only, as build's do
+    joined, evaluation, splits = evaluated_rows(
+        joined, names=names, requested=eval_split, named=options.split
+    )
+    return joined, evaluation, splits.columns
+
+
+def _provenance(
+    record: dict[str, Any],
+    names: tuple[str, str],
+    sheets: tuple[PathLike | None, PathLike | None],
+    config: Config | None,
+) -> None:
+    """Name the tag sheets and the config file the comparison was built with."""
+    sheet_a, sheet_b = sheets
+    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
+    record["provenance"]["other_inputs"] = other_inputs(
+        {"Tag sheet (both)": sheet_a}
+        if shared
+        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
+    )
+    record["provenance"]["config"] = None if config is None else config.provenance()
 
 
 def compare_reports(
@@ -127,8 +166,7 @@ def compare_reports(
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
     names = _names(baseline, candidate, name_a, name_b)
-    sheet_a = tags_a if tags_a is not None else tags
-    sheet_b = tags_b if tags_b is not None else tags
+    sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)
     options = LoadOptions(
         format=format,
         y_true=y_true,
@@ -150,15 +188,7 @@ def compare_reports(
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    from reportgen.analysis.compare import evaluated_rows, join_tables
-
-    joined = join_tables(
-        load_predictions(baseline, options), load_predictions(candidate, options), names=names
-    )
-    # every comparison number describes the evaluated rows only, as build's do
-    joined, evaluation, splits = evaluated_rows(
-        joined, names=names, requested=eval_split, named=split
-    )
+    joined, evaluation, split_columns = _read(baseline, candidate, options, names, eval_split)
     if joined.a.task == "regression":
         refuse_on_regression(
             {
@@ -182,8 +212,8 @@ def compare_reports(
             "max_samples": max_samples,
             "seed": seed,
             "eval_split": eval_split,
-            "tags_a": _base(sheet_a),
-            "tags_b": _base(sheet_b),
+            "tags_a": _base(sheets[0]),
+            "tags_b": _base(sheets[1]),
             "tag_separators": tag_separators,
             "image_root": _base(image_root),
         },
@@ -194,8 +224,8 @@ def compare_reports(
         names=names,
         max_samples=max_samples,
         seed=seed,
-        tags_a=None if sheet_a is None else str(sheet_a),
-        tags_b=None if sheet_b is None else str(sheet_b),
+        tags_a=None if sheets[0] is None else str(sheets[0]),
+        tags_b=None if sheets[1] is None else str(sheets[1]),
         separators=tag_separators,
         image_root=None if image_root is None else str(image_root),
         slices=bool(slices) or slice_all,
@@ -205,15 +235,9 @@ def compare_reports(
     else:
         assembled = compare.assemble_classification(joined, meta, settings)
     record = assembled.record
-    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
-    record["provenance"]["other_inputs"] = other_inputs(
-        {"Tag sheet (both)": sheet_a}
-        if shared
-        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
-    )
-    record["provenance"]["config"] = None if config is None else config.provenance()
+    _provenance(record, names, sheets, config)
     record["provenance"]["evaluation"] = evaluation_block(
-        evaluation, split_columns=splits.columns, names=names
+        evaluation, split_columns=split_columns, names=names
     )
     if fail_under or fail_over or max_drop or gates:
         # a comparison record is gated on its candidate; --max-drop on its own baseline side
