@@ -38,6 +38,7 @@ from reportgen.record.compare_types import (
     McNemarBlock,
     PairedBlock,
     PairedRowBlock,
+    PairedTestBlock,
     RegressionComparisonBlock,
     RegressionDeltaBlock,
     SignTestBlock,
@@ -129,28 +130,19 @@ def _class_row(row: ClassDelta, predicted_a: int, predicted_b: int) -> ClassRow:
     }
 
 
+def _p_values(test: PairedTest, text: str) -> PairedTestBlock:
+    """A paired test's exact and mid p-values, and what the test is."""
+    return {"exact_p": test.exact_p, "mid_p": test.mid_p, "words_use": "exact_p", "test": text}
+
+
 def _mcnemar_block(test: PairedTest) -> McNemarBlock:
     """McNemar's exact test of fixed against broken rows."""
-    return {
-        "fixed": test.b,
-        "broken": test.c,
-        "exact_p": test.exact_p,
-        "mid_p": test.mid_p,
-        "words_use": "exact_p",
-        "test": MCNEMAR_TEXT,
-    }
+    return {"fixed": test.b, "broken": test.c, **_p_values(test, MCNEMAR_TEXT)}
 
 
 def _sign_test_block(test: PairedTest) -> SignTestBlock:
     """The exact sign test of rows closer against rows further off."""
-    return {
-        "shrank": test.b,
-        "grew": test.c,
-        "exact_p": test.exact_p,
-        "mid_p": test.mid_p,
-        "words_use": "exact_p",
-        "test": SIGN_TEST_TEXT,
-    }
+    return {"shrank": test.b, "grew": test.c, **_p_values(test, SIGN_TEST_TEXT)}
 
 
 def _share(part: int, n: int) -> float:

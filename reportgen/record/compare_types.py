@@ -52,26 +52,27 @@ class CountDelta(TypedDict):
     delta: int
 
 
-class McNemarBlock(TypedDict):
+class PairedTestBlock(TypedDict):
+    """A paired exact test's p-values, which one the words use, and what it is."""
+
+    exact_p: float
+    mid_p: float
+    words_use: str
+    test: str
+
+
+class McNemarBlock(PairedTestBlock):
     """McNemar's exact test on the rows whose correctness changed."""
 
     fixed: int
     broken: int
-    exact_p: float
-    mid_p: float
-    words_use: str
-    test: str
 
 
-class SignTestBlock(TypedDict):
+class SignTestBlock(PairedTestBlock):
     """The exact sign test on the rows whose absolute error changed."""
 
     shrank: int
     grew: int
-    exact_p: float
-    mid_p: float
-    words_use: str
-    test: str
 
 
 class JoinBlock(TypedDict):
