@@ -186,7 +186,8 @@ def test_regression_slices_compare_mean_absolute_errors() -> None:
     pred_b = pred_a + np.where(site == "south", rng.normal(0, 15, n), 0.0)
     a = pd.DataFrame({"id": range(n), "y_true": y, "y_pred": pred_a, "site": site})
     b = a.assign(y_pred=pred_b)
-    record = compare_reports(a, b, slices=["site"]).record
+    report = compare_reports(a, b, slices=["site"])
+    record = report.record
     block = record["comparison_slices"]
     assert block["measure"] == "mae"
     err_a, err_b = np.abs(y - pred_a), np.abs(y - pred_b)
@@ -201,3 +202,5 @@ def test_regression_slices_compare_mean_absolute_errors() -> None:
         assert item["p_value"] == pytest.approx(p, rel=1e-9)
     assert block["items"][0]["value"] == "south" and block["items"][0]["significant"]
     assert any("In the slice site = south" in f for f in record["summary"]["findings"])
+    html = report.to_html()
+    assert '<section id="slices"' in html and '<th scope="col" class="num">Closer</th>' in html
