@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
@@ -14,6 +12,7 @@ from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
 from reportgen.figures.residuals import count_label, histogram2d
 from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
+from reportgen.record.compare_types import ClassificationFigures, RegressionFigures
 from reportgen.words.numbers import signed_count
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
@@ -274,7 +273,7 @@ def plot_paired_errors(
 
 def classification_figures(
     comparison: ClassificationComparison, *, names: tuple[str, str]
-) -> tuple[dict[str, str], dict[str, Any]]:
+) -> tuple[dict[str, str], ClassificationFigures]:
     """Draw the classifier comparison's figures; return their SVG and what the record says."""
     view = choose_changed_classes(comparison)
     k = len(comparison.a.labels)
@@ -302,7 +301,7 @@ def classification_figures(
             ),
         ),
     }
-    info = {
+    info: ClassificationFigures = {
         "confusion_difference": {
             "labels_shown": view.labels,
             "truncated": view.truncated,
@@ -321,7 +320,7 @@ def regression_figures(
     pred_b: np.ndarray,
     *,
     names: tuple[str, str],
-) -> tuple[dict[str, str], dict[str, Any]]:
+) -> tuple[dict[str, str], RegressionFigures]:
     """Draw the regression comparison's figure; return its SVG and what the record says."""
     from reportgen.analysis.regression import DENSITY_ABOVE
 

@@ -29,7 +29,7 @@ from reportgen.analysis.samples import MAX_TEXT
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
 from reportgen.read.tags import normalize_tag
-from reportgen.record import Assembled, Meta, attach_thumbnails
+from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.record.compare_blocks import (
     buckets_block,
     comparison_block,
@@ -212,14 +212,15 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
         record["images"] = asdict(images.summary())
     record["samples"] = {"fixed": tables[0], "broken": tables[1]}
 
-    figures, record["figures"] = classification_figures(comp, names=names)
+    figures, drawn = classification_figures(comp, names=names)
+    record["figures"] = drawn
     if slices is not None:
         record["comparison_slices"] = slices
     record["summary"] = {
         "headline": words.classification_headline(c),
         "findings": words.classification_findings(c, words.slice_findings(slices)),
     }
-    sections = classification_sections(record)
+    sections = classification_sections(c, drawn, slices, provenance_section(record))
     record["sections"] = [s.id for s in sections]
     return Assembled(record, figures, sections, thumbnails)
 
@@ -255,6 +256,6 @@ def assemble_regression(joined: Joined, meta: Meta, options: CompareOptions) -> 
             "headline": words.regression_headline(c),
             "findings": words.regression_findings(c, samples, words.slice_findings(slices)),
         }
-    sections = regression_sections(record)
+    sections = regression_sections(c, slices, provenance_section(record))
     record["sections"] = [s.id for s in sections]
     return Assembled(record, figures, sections)

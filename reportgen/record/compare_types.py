@@ -213,6 +213,42 @@ class RegressionComparisonBlock(TypedDict):
     b: MetricsBlock
 
 
+class ConfusionDifferenceFigure(TypedDict):
+    """What the confusion-matrix difference figure shows."""
+
+    labels_shown: list[str]
+    truncated: bool
+    values: str
+    shading: str
+    colormap: str
+
+
+class F1ChangeFigure(TypedDict):
+    """What the F1-per-class figure shows."""
+
+    classes: int
+
+
+class ClassificationFigures(TypedDict):
+    """record["figures"] of a classifier comparison."""
+
+    confusion_difference: ConfusionDifferenceFigure
+    f1_change: F1ChangeFigure
+
+
+class PairedErrorsFigure(TypedDict):
+    """What the paired-errors figure shows."""
+
+    density: bool  # a 2-D histogram rather than points
+    points: int
+
+
+class RegressionFigures(TypedDict):
+    """record["figures"] of a regression comparison."""
+
+    paired_errors: PairedErrorsFigure
+
+
 class InputBlock(TypedDict):
     """One compared file's identity, as provenance.inputs lists it."""
 

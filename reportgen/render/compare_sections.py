@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from reportgen.record import provenance_section
+from reportgen.record.compare_types import (
+    ClassificationComparisonBlock,
+    ClassificationFigures,
+    ComparisonSlicesBlock,
+    RegressionComparisonBlock,
+)
 from reportgen.render import Section
 
 MATRIX_TABLE_LIMIT = 40
@@ -23,19 +27,18 @@ class PartialSection(Section):
         return f"sections/{self.partial or self.id}.html.j2"
 
 
-def _provenance(record: dict[str, Any]) -> Section:
+def compare_provenance(base: Section) -> Section:
     """The closing section, drawn by the comparison's own partial (it lists both inputs)."""
-    base = provenance_section(record)
     return PartialSection(
         base.id, base.title, base.lead, base.context, partial="compare-provenance"
     )
 
 
-def _slices(record: dict[str, Any], measure: str) -> list[Section]:
+def _slices(slices: ComparisonSlicesBlock | None, names: list[str], measure: str) -> list[Section]:
     """The per-slice changes, when slices were asked for."""
-    if record.get("comparison_slices") is None:
+    if slices is None:
         return []
-    name_a, name_b = record["comparison"]["names"]
+    name_a, name_b = names
     return [
         PartialSection(
             "slices",
@@ -49,11 +52,15 @@ def _slices(record: dict[str, Any], measure: str) -> list[Section]:
     ]
 
 
-def classification_sections(record: dict[str, Any]) -> list[Section]:
+def classification_sections(
+    c: ClassificationComparisonBlock,
+    figures: ClassificationFigures,
+    slices: ComparisonSlicesBlock | None,
+    provenance: Section,
+) -> list[Section]:
     """The sections of a classifier comparison, in reading order."""
-    c = record["comparison"]
     name_a, name_b = c["names"]
-    fig = record["figures"]["confusion_difference"]
+    fig = figures["confusion_difference"]
     k = len(c["labels"])
     shown = (
         f"Showing the {len(fig['labels_shown'])} classes whose counts changed most, of {k}; the "
@@ -84,7 +91,7 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
                 "table_limit": MATRIX_TABLE_LIMIT,
             },
         ),
-        *_slices(record, "error rate"),
+        *_slices(slices, c["names"], "error rate"),
         Section(
             "compare-flips",
             "Fixed and broken samples",
@@ -102,13 +109,15 @@ def classification_sections(record: dict[str, Any]) -> list[Section]:
                 "should shrink, and the others should not grow.",
             )
         )
-    sections.append(_provenance(record))
+    sections.append(compare_provenance(provenance))
     return sections
 
 
-def regression_sections(record: dict[str, Any]) -> list[Section]:
+def regression_sections(
+    c: RegressionComparisonBlock, slices: ComparisonSlicesBlock | None, provenance: Section
+) -> list[Section]:
     """The sections of a regression comparison, in reading order."""
-    name_a, name_b = record["comparison"]["names"]
+    name_a, name_b = c["names"]
     return [
         Section("comparison", "Comparison", ""),
         Section(
@@ -117,12 +126,12 @@ def regression_sections(record: dict[str, Any]) -> list[Section]:
             f"Each row's absolute error under {name_a} against under {name_b}: points below the "
             f"diagonal are rows {name_b} predicts more closely.",
         ),
-        *_slices(record, "mean absolute error"),
+        *_slices(slices, c["names"], "mean absolute error"),
         Section(
             "compare-changes",
             "Rows whose error changed most",
             f"The rows where {name_b}'s absolute error grew most, and where it shrank most, "
             f"against {name_a}: the first places to look for what the change did.",
         ),
-        _provenance(record),
+        compare_provenance(provenance),
     ]
