@@ -204,3 +204,16 @@ def test_regression_slices_compare_mean_absolute_errors() -> None:
     assert any("In the slice site = south" in f for f in record["summary"]["findings"])
     html = report.to_html()
     assert '<section id="slices"' in html and '<th scope="col" class="num">Closer</th>' in html
+
+
+def test_slices_too_small_to_test_are_shown_and_not_stated() -> None:
+    a, b = _pair(30, seed=4)
+    a = a.assign(camera=[f"cam_{i % 5}" for i in range(30)])  # 6 rows each: below 10
+    record = compare_reports(a, b.assign(camera=a.camera), slices=["camera"]).record
+    block = record["comparison_slices"]
+    assert block["tested"] == 0 and len(block["items"]) == 5
+    assert all(item["p_value"] is None for item in block["items"])
+    assert (
+        "No slice has the 10 rows a test needs, so no slice's change is stated; the slice table "
+        "is exploratory." in record["summary"]["findings"]
+    )
