@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reportgen.api.common import normalize_created, other_inputs, refuse_on_regression
+from reportgen.api.common import (
+    gates_block,
+    normalize_created,
+    other_inputs,
+    refuse_on_regression,
+)
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
@@ -17,11 +23,16 @@ from reportgen.record import Meta
 from reportgen.record.blocks import evaluation_block
 from reportgen.report import Report
 
+if TYPE_CHECKING:
+    from reportgen.analysis.compare_join import Joined
+    from reportgen.analysis.evaluation import Evaluation
+    from reportgen.gates import GateSpec
 
-def _default_names(
-    baseline: str | os.PathLike[str] | pd.DataFrame,
-    candidate: str | os.PathLike[str] | pd.DataFrame,
-) -> tuple[str, str]:
+Source = str | os.PathLike[str] | pd.DataFrame
+PathLike = str | os.PathLike[str]
+
+
+def _default_names(baseline: Source, candidate: Source) -> tuple[str, str]:
     """Name the two sides by their file names, with as many folders as it takes to tell apart."""
     from pathlib import Path
 
@@ -35,9 +46,64 @@ def _default_names(
     return f"{Path(baseline).name} (baseline)", f"{Path(candidate).name} (candidate)"
 
 
+def _names(
+    baseline: Source, candidate: Source, name_a: str | None, name_b: str | None
+) -> tuple[str, str]:
+    """The two models' names: as given, else from their files; never the same."""
+    default_a, default_b = _default_names(baseline, candidate)
+    names = (name_a or default_a, name_b or default_b)
+    if names[0] == names[1]:
+        raise ReportgenError(
+            f"--name-a and --name-b are both '{names[0]}'; give the two models different names."
+        )
+    return names
+
+
+def _base(value: PathLike | None) -> str | None:
+    """A file's name without its folders, as the provenance shows options."""
+    return None if value is None else os.path.basename(str(value))
+
+
+def _read(
+    baseline: Source,
+    candidate: Source,
+    options: LoadOptions,
+    names: tuple[str, str],
+    eval_split: str | None,
+) -> tuple[Joined, Evaluation, tuple[str | None, str | None]]:
+    """Read both files, join their rows and keep the evaluated ones, as build would."""
+    from reportgen.analysis.compare_join import evaluated_rows, join_tables
+
+    joined = join_tables(
+        load_predictions(baseline, options), load_predictions(candidate, options), names=names
+    )
+    # every comparison number describes the evaluated rows only, as build's do
+    joined, evaluation, splits = evaluated_rows(
+        joined, names=names, requested=eval_split, named=options.split
+    )
+    return joined, evaluation, splits.columns
+
+
+def _provenance(
+    record: dict[str, Any],
+    names: tuple[str, str],
+    sheets: tuple[PathLike | None, PathLike | None],
+    config: Config | None,
+) -> None:
+    """Name the tag sheets and the config file the comparison was built with."""
+    sheet_a, sheet_b = sheets
+    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
+    record["provenance"]["other_inputs"] = other_inputs(
+        {"Tag sheet (both)": sheet_a}
+        if shared
+        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
+    )
+    record["provenance"]["config"] = None if config is None else config.provenance()
+
+
 def compare_reports(
-    baseline: str | os.PathLike[str] | pd.DataFrame,
-    candidate: str | os.PathLike[str] | pd.DataFrame,
+    baseline: Source,
+    candidate: Source,
     *,
     name_a: str | None = None,
     name_b: str | None = None,
@@ -49,12 +115,14 @@ def compare_reports(
     buckets: str | None = None,
     split: str | None = None,
     eval_split: str | None = None,
-    tags: str | os.PathLike[str] | None = None,
-    tags_a: str | os.PathLike[str] | None = None,
-    tags_b: str | os.PathLike[str] | None = None,
+    tags: PathLike | None = None,
+    tags_a: PathLike | None = None,
+    tags_b: PathLike | None = None,
     tag_separators: str = ";|,",
-    image_root: str | os.PathLike[str] | None = None,
+    image_root: PathLike | None = None,
     columns: Sequence[str] = (),
+    slices: Sequence[str] = (),
+    slice_all: bool = False,
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -62,6 +130,10 @@ def compare_reports(
     seed: int = 0,
     title: str | None = None,
     created: str | int | float | datetime | None = None,
+    fail_under: Mapping[str, float | str] | None = None,
+    fail_over: Mapping[str, float | str] | None = None,
+    max_drop: Mapping[str, float | str] | None = None,
+    gates: Sequence[GateSpec] = (),
     max_bytes: int | str = DEFAULT_MAX_BYTES,
     config: Config | None = None,
 ) -> Report:
@@ -72,20 +144,29 @@ def compare_reports(
     in either file or in both when they agree row by row) the comparison describes the rows
     build would: `eval_split` names a split, or "all"; by default the dev split, else test,
     else every split but train. `tags` applies one tag sheet to both sides; `tags_a` and
-    `tags_b` give each its own. Raises ReportgenError with a readable message for bad input.
+    `tags_b` give each its own.
+
+    `slices` names metadata columns (each file must have them; `slice_all`: every other column
+    of either file, a column both have read from the baseline's): the report gains a section
+    `slices` with each slice's error rate (regression: mean absolute error) for both models
+    and the change, worst first, each tested paired (McNemar's exact test; for regression the
+    exact sign test on the absolute errors) with Holm's adjustment over every slice tested;
+    `report.record["comparison_slices"]` holds it, and a finding names a slice only when its
+    adjusted p is below 5%.
+
+    Gates, as build_report's, check the candidate: `fail_under` ({"accuracy": 0.9}) for
+    metrics where higher is better, `fail_over` ({"mae": 3.5}) where lower is better, or
+    parsed `gates`. `max_drop` ({"accuracy": 0.01}) compares the candidate with the baseline
+    side of this comparison: a gate fails when the metric worsens by more than it allows (the
+    change of the metric itself, b - a, whether or not the change is significant).
+    `report.record["gates"]` says which failed. Raises ReportgenError for bad input.
     """
     if task not in ("auto", "classification", "regression"):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
-    default_a, default_b = _default_names(baseline, candidate)
-    names = (name_a or default_a, name_b or default_b)
-    if names[0] == names[1]:
-        raise ReportgenError(
-            f"--name-a and --name-b are both '{names[0]}'; give the two models different names."
-        )
-    sheet_a = tags_a if tags_a is not None else tags
-    sheet_b = tags_b if tags_b is not None else tags
+    names = _names(baseline, candidate, name_a, name_b)
+    sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)
     options = LoadOptions(
         format=format,
         y_true=y_true,
@@ -97,6 +178,8 @@ def compare_reports(
         split=split,
         split_optional=True,
         columns=tuple(columns),
+        slices=tuple(slices),
+        slice_all=slice_all,
         task=task,
         dropna=dropna,
     )
@@ -105,15 +188,7 @@ def compare_reports(
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    from reportgen.analysis.compare_join import evaluated_rows, join_tables
-
-    joined = join_tables(
-        load_predictions(baseline, options), load_predictions(candidate, options), names=names
-    )
-    # every comparison number describes the evaluated rows only, as build's do
-    joined, evaluation, splits = evaluated_rows(
-        joined, names=names, requested=eval_split, named=split
-    )
+    joined, evaluation, split_columns = _read(baseline, candidate, options, names, eval_split)
     if joined.a.task == "regression":
         refuse_on_regression(
             {
@@ -125,10 +200,6 @@ def compare_reports(
             },
             "classification comparisons, and these are regression files",
         )
-
-    def base(value: str | os.PathLike[str] | None) -> str | None:
-        return None if value is None else os.path.basename(str(value))
-
     meta = Meta(
         title=title or f"{names[1]} against {names[0]}: comparison",
         model=names[1],
@@ -141,10 +212,10 @@ def compare_reports(
             "max_samples": max_samples,
             "seed": seed,
             "eval_split": eval_split,
-            "tags_a": base(sheet_a),
-            "tags_b": base(sheet_b),
+            "tags_a": _base(sheets[0]),
+            "tags_b": _base(sheets[1]),
             "tag_separators": tag_separators,
-            "image_root": base(image_root),
+            "image_root": _base(image_root),
         },
     )
     from reportgen.record import compare
@@ -153,27 +224,26 @@ def compare_reports(
         names=names,
         max_samples=max_samples,
         seed=seed,
-        tags_a=None if sheet_a is None else str(sheet_a),
-        tags_b=None if sheet_b is None else str(sheet_b),
+        tags_a=None if sheets[0] is None else str(sheets[0]),
+        tags_b=None if sheets[1] is None else str(sheets[1]),
         separators=tag_separators,
         image_root=None if image_root is None else str(image_root),
+        slices=bool(slices) or slice_all,
     )
     if joined.a.task == "regression":
         assembled = compare.assemble_regression(joined, meta, settings)
     else:
         assembled = compare.assemble_classification(joined, meta, settings)
-    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
-    assembled.record["provenance"]["other_inputs"] = other_inputs(
-        {"Tag sheet (both)": sheet_a}
-        if shared
-        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
+    record = assembled.record
+    _provenance(record, names, sheets, config)
+    record["provenance"]["evaluation"] = evaluation_block(
+        evaluation, split_columns=split_columns, names=names
     )
-    assembled.record["provenance"]["config"] = None if config is None else config.provenance()
-    assembled.record["provenance"]["evaluation"] = evaluation_block(
-        evaluation, split_columns=splits.columns, names=names
-    )
+    if fail_under or fail_over or max_drop or gates:
+        # a comparison record is gated on its candidate; --max-drop on its own baseline side
+        record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, None)
     return Report(
-        assembled.record,
+        record,
         assembled.figures,
         assembled.sections,
         assembled.thumbnails,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
@@ -14,6 +12,8 @@ from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
 from reportgen.figures.residuals import count_label, histogram2d
 from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
+from reportgen.record.compare_types import ClassificationFigures, RegressionFigures
+from reportgen.words.numbers import signed_count
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
 # and neither end is red or green. Purple: the candidate does better; orange: worse.
@@ -27,10 +27,6 @@ DENSITY_BINS = 80
 
 def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-def _signed(value: int) -> str:
-    return f"+{value:,}" if value > 0 else f"−{-value:,}"
 
 
 def improvement(difference: np.ndarray) -> np.ndarray:
@@ -109,7 +105,7 @@ def plot_confusion_difference(
                 ax.text(
                     j,
                     i,
-                    _signed(value),
+                    signed_count(value),
                     ha="center",
                     va="center",
                     fontsize=size,
@@ -277,7 +273,7 @@ def plot_paired_errors(
 
 def classification_figures(
     comparison: ClassificationComparison, *, names: tuple[str, str]
-) -> tuple[dict[str, str], dict[str, Any]]:
+) -> tuple[dict[str, str], ClassificationFigures]:
     """Draw the classifier comparison's figures; return their SVG and what the record says."""
     view = choose_changed_classes(comparison)
     k = len(comparison.a.labels)
@@ -305,7 +301,7 @@ def classification_figures(
             ),
         ),
     }
-    info = {
+    info: ClassificationFigures = {
         "confusion_difference": {
             "labels_shown": view.labels,
             "truncated": view.truncated,
@@ -324,11 +320,14 @@ def regression_figures(
     pred_b: np.ndarray,
     *,
     names: tuple[str, str],
-    density: bool,
-) -> dict[str, str]:
-    """Draw the regression comparison's figure; return its SVG by figure id."""
+) -> tuple[dict[str, str], RegressionFigures]:
+    """Draw the regression comparison's figure; return its SVG and what the record says."""
+    from reportgen.analysis.regression import DENSITY_ABOVE
+
     a, b = names
-    return {
+    # past DENSITY_ABOVE rows the scatter becomes a 2-D histogram: points would be too many
+    density = y_true.size > DENSITY_ABOVE
+    figures = {
         "paired-errors": figure_to_svg(
             plot_paired_errors(y_true, pred_a, pred_b, names=names, density=density),
             fig_id="paired",
@@ -341,3 +340,4 @@ def regression_figures(
             ),
         )
     }
+    return figures, {"paired_errors": {"density": density, "points": int(y_true.size)}}
