@@ -24,10 +24,11 @@ from reportgen.analysis.splits import split_text
 from reportgen.analysis.stats import Moments, power_of_two_scale
 from reportgen.analysis.suggestions import CONFIDENT
 from reportgen.errors import ReportgenError, quoted
-from reportgen.read.load import MAX_CLASSES_FOR_INTEGERS, LoadOptions
+from reportgen.read.load import LoadOptions
 from reportgen.read.stream.batches import Source, open_source, read_batches
 from reportgen.read.stream.fold import Keep, Labels, PairTally, ValueCounts, keyed
 from reportgen.read.table import ColumnMap, PredictionTable, restrict
+from reportgen.read.validate import MAX_CLASSES_FOR_INTEGERS
 
 SAMPLE_ROWS = 1_000_000
 STREAM_ABOVE = 1_000_000_000  # bytes: larger files are streamed unless told otherwise
