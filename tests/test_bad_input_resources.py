@@ -35,7 +35,7 @@ from reportgen.analysis.classification import (
     kept_classes,
 )
 from reportgen.cli import main
-from reportgen.read.stream.fold import PairTally
+from reportgen.read.stream.tallies import PairTally
 from reportgen.record.blocks import classification_block
 
 RECORD = re.compile(r'<script type="application/json" id="reportgen-data">(.*?)</script>', re.S)

@@ -26,8 +26,12 @@ from reportgen.errors import ReportgenError
 from reportgen.read.columns import map_columns
 from reportgen.read.load import LoadOptions
 from reportgen.read.readers import clean_name, refuse_duplicate_names, sha256_of
-from reportgen.read.stream import Fold, Limits, Streamed, narrowed, tag_marks
+from reportgen.read.stream import narrowed
 from reportgen.read.stream.batches import Source
+from reportgen.read.stream.finish import finish
+from reportgen.read.stream.fold import Fold
+from reportgen.read.stream.streamed import Limits, Streamed
+from reportgen.read.stream.tagged import tag_marks
 from reportgen.read.table import SourceInfo
 from reportgen.read.validate import validate_frame
 
@@ -161,7 +165,7 @@ def read_spark(
         if found:
             raise ReportgenError(found.group(1).strip()) from None
         raise ReportgenError(f"{where}: the Spark job failed: {_reason(exc)}") from exc
-    return merged.finish(source, options)
+    return finish(merged, source, options)
 
 
 def _part(part: pd.DataFrame, source: Source, options: LoadOptions, offsets: dict[str, int]) -> Any:
