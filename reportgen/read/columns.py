@@ -56,10 +56,7 @@ def map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap
     extra: list[str] = []
     for col in options.columns:
         if col not in names:
-            raise ReportgenError(
-                f"{where}: no column '{col}' (named with --columns). "
-                f"The file has columns: {list_names(names)}."
-            )
+            raise no_such_column(col, "--columns", names, where)
         if col not in taken and col not in extra:
             extra.append(col)
     y_true, y_pred = found["y_true"], found["y_pred"]
@@ -67,10 +64,7 @@ def map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap
     slices: list[str] = []
     for col in options.slices:
         if col not in names:
-            raise ReportgenError(
-                f"{where}: no column '{col}' (named with --slice). "
-                f"The file has columns: {list_names(names)}."
-            )
+            raise no_such_column(col, "--slice", names, where)
         if col in (y_true, y_pred):
             raise ReportgenError(
                 f"{where}: --slice {col} names the {'true' if col == y_true else 'predicted'} "
@@ -81,10 +75,7 @@ def map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap
     step = options.step
     if step is not None:
         if step not in names:
-            raise ReportgenError(
-                f"{where}: no column '{step}' (named with --step). "
-                f"The file has columns: {list_names(names)}."
-            )
+            raise no_such_column(step, "--step", names, where)
         if step in (y_true, y_pred) or step in proba.values():
             raise ReportgenError(
                 f"{where}: --step {step} names a label or probability column; name the column "
@@ -114,6 +105,14 @@ def map_columns(names: list[str], options: LoadOptions, where: str) -> ColumnMap
     )
 
 
+def no_such_column(name: str, option: str, names: Sequence[str], where: str) -> ReportgenError:
+    """Say that the column an option names is not in the file, and list the ones that are."""
+    return ReportgenError(
+        f"{where}: no column '{name}' (named with {option}). "
+        f"The file has columns: {list_names(names)}."
+    )
+
+
 def list_names(names: Sequence[str], limit: int = 40) -> str:
     """List column names for a message, the first `limit` of them."""
     if not names:
@@ -129,10 +128,7 @@ def _find_column(
     if explicit is not None:
         if explicit in names:
             return explicit
-        raise ReportgenError(
-            f"{where}: no column '{explicit}' (named with {option}). "
-            f"The file has columns: {list_names(names)}."
-        )
+        raise no_such_column(explicit, option, names, where)
     aliases = ALIASES[role]
     matches = [n for n in names if n.strip().lower() in aliases]
     if len(matches) > 1:
