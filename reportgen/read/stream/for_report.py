@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
@@ -36,21 +37,11 @@ def read_for_report(data: str | os.PathLike[str], options: ReadOptions) -> ReadR
     if limit < 1:
         raise ReportgenError(f"--sample-rows must be 1 or more, not {limit}.")
     load, eval_split, step = options.load, options.eval_split, options.load.step
-    default = None
-    evaluated = None if eval_split in (None, ALL) else frozenset({eval_split})
-    if eval_split is None:
-        first = _first_pass(data, load, options.engine)
-        if first.source.columns.split is not None:
-            counts = dict(first.split_rows)
-            empty = counts.pop(MISSING, 0)
-            default = choose_evaluation(
-                counts,
-                empty,
-                column=first.source.columns.split,
-                requested=None,
-                where=first.source.info.path or "",
-            )
-            evaluated = default.chosen()
+    default = None if eval_split is not None else _default_evaluation(data, load, options.engine)
+    if default is not None:
+        evaluated = default.chosen()
+    else:
+        evaluated = None if eval_split in (None, ALL) else frozenset({eval_split})
     evolution, only = None, None
     if step is not None:
         evolution, only = _stream_steps(data, options, step, evaluated)
@@ -179,14 +170,31 @@ def _stream_block(
     )
 
 
-def _first_pass(data: str | os.PathLike[str], load: LoadOptions, engine: str) -> Streamed:
-    """Count each split's rows over the labels and the split column alone (none without one).
+def _default_evaluation(
+    data: str | os.PathLike[str], load: LoadOptions, engine: str
+) -> Evaluation | None:
+    """Choose the evaluated splits as in memory, from a first pass counting each split's rows.
 
-    Over every step's rows: the evaluated splits are chosen before the step is.
+    The pass reads the labels and the split column alone (no rows at all without one), over
+    every step's rows: the evaluated splits are chosen before the step is.
     """
+    from reportgen.analysis.evaluation import choose_evaluation
+    from reportgen.analysis.splits import MISSING
+
     # the step column is not read in this pass
-    return _pass(
+    first = _pass(
         data, replace(load, step=None), engine, seed=0, limits=NOTHING_KEPT, splits_only=True
+    )
+    if first.source.columns.split is None:
+        return None
+    counts = dict(first.split_rows)
+    empty = counts.pop(MISSING, 0)
+    return choose_evaluation(
+        counts,
+        empty,
+        column=first.source.columns.split,
+        requested=None,
+        where=first.source.info.path or "",
     )
 
 
