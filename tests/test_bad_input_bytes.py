@@ -1,7 +1,7 @@
 """The bytes of user files: issue 14, items 9, 14, 15 and the UTF-16 part of 16.
 
 Class: every reader of user bytes (predictions in memory and with --stream, tag sheets, the
-playbook, the config) takes the bytes apart the same way (reportgen/textin.py):
+playbook, the config) takes the bytes apart the same way (reportgen/read/textin.py and scan.py):
 
 - 9: cells and lines are bounded (--max-cell-bytes), so a small .gz cannot expand into
   gigabytes: CSV, TSV and JSON Lines, plain and gzip, in memory and streamed, tag sheets;

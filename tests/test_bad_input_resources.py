@@ -35,7 +35,7 @@ from reportgen.analysis.classification import (
 )
 from reportgen.analysis.confusion_counts import PairCounts
 from reportgen.cli import main
-from reportgen.read.stream.fold import PairTally
+from reportgen.read.stream.tallies import PairTally
 from reportgen.record.blocks import classification_block
 
 RECORD = re.compile(r'<script type="application/json" id="reportgen-data">(.*?)</script>', re.S)
@@ -357,9 +357,9 @@ def test_probability_matrix_of_many_labels_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: bool
 ) -> None:
     # rows x labels probabilities, where most labels have no column: refused before allocating
-    import reportgen.read.load as load
+    import reportgen.read.proba_columns as proba_columns
 
-    monkeypatch.setattr(load, "MAX_PROBA_CELLS", 1_000)
+    monkeypatch.setattr(proba_columns, "MAX_PROBA_CELLS", 1_000)
     frame = _frame(200, 40)
     frame["y_pred"] = np.where(np.arange(200) % 2 == 0, "c000", "c001")
     frame["proba_c000"] = np.where(frame["y_pred"] == "c000", 0.8, 0.2)

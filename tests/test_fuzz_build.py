@@ -706,9 +706,9 @@ def test_non_utf8_argument_in_a_process(tmp_path: Path) -> None:
 
 def test_read_error_shows_control_characters() -> None:
     """A parser's message quoting the file's bytes (pyarrow's thrift errors do) stays one line."""
-    from reportgen.read.readers import _read_error
+    from reportgen.read.readers import read_error
 
-    exc = _read_error("p.parquet", "parquet", OSError("don't know what type: \x0e\x1b[2J"))
+    exc = read_error("p.parquet", "parquet", OSError("don't know what type: \x0e\x1b[2J"))
     assert not CONTROL.search(exc.message), exc.message
     assert "\\x0e" in exc.message
 

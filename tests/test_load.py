@@ -13,7 +13,8 @@ import pytest
 
 import reportgen
 from reportgen.errors import ReportgenError
-from reportgen.read.load import ALIASES, LoadOptions, load_predictions
+from reportgen.read.columns import ALIASES
+from reportgen.read.load import LoadOptions, load_predictions
 from reportgen.read.table import PredictionTable
 
 Y_TRUE = ["cat", "dog", "bird", "cat", "dog", "cat"]

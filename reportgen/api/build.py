@@ -7,66 +7,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from reportgen.api.common import gates_block, normalize_created, other_inputs, refuse_on_regression
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
-from reportgen.read.load import LoadOptions, load_predictions
-from reportgen.read.table import PredictionTable
+from reportgen.read.load import LoadOptions
+from reportgen.read.predictions import read_predictions
+from reportgen.read.result import ReadOptions
 from reportgen.record import Assembled, Meta
 from reportgen.record.blocks import evaluation_block
 from reportgen.report import Report
 
 if TYPE_CHECKING:
-    from reportgen.analysis.evaluation import Evaluation
-    from reportgen.analysis.evolution import EvolutionResult
     from reportgen.gates import GateSpec
-
-
-def _at_step(
-    table: PredictionTable,
-    column: str,
-    steps: Sequence[str],
-    at_step: str | int | float | None,
-    evaluation: Evaluation,
-    *,
-    keep: bool,
-) -> tuple[PredictionTable, EvolutionResult]:
-    """Analyse the evolution over steps, then keep the rows of the step the report shows."""
-    from dataclasses import replace
-
-    from reportgen.analysis.evaluation import evaluated_rows
-    from reportgen.analysis.evolution import analyze_evolution, step_codes
-    from reportgen.read.table import restrict
-
-    if table.task != "classification":
-        raise ReportgenError(
-            f"--step {column}: training evolution applies to classification files, and this is "
-            "a regression file; leave --step out, or pass --task classification if the numbers "
-            "are class labels."
-        )
-    # the evolution follows the evaluated rows, as the rest of the report does
-    rows = evaluated_rows(table, evaluation)
-    evolution = analyze_evolution(
-        rows.frame[column],
-        rows.true_codes,
-        rows.pred_codes,
-        rows.labels,
-        column=column,
-        steps=[str(v) for v in steps],
-        at_step=None if at_step is None else str(at_step),
-    )
-    codes, names = step_codes(table.frame[column])
-    shown = restrict(table, codes == names.index(evolution.shown_step))
-    if keep:
-        return shown, evolution
-    # the step column was loaded only for this; within one step it says nothing
-    extra = tuple(c for c in shown.columns.extra if c != column)
-    columns = replace(shown.columns, extra=extra)
-    return replace(shown, columns=columns, frame=shown.frame[columns.shown()]), evolution
 
 
 def build_report(
@@ -130,7 +85,7 @@ def build_report(
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
-    options = LoadOptions(
+    load = LoadOptions(
         format=format,
         y_true=y_true,
         y_pred=y_pred,
@@ -146,102 +101,29 @@ def build_report(
         dropna=dropna,
         step=step,
     )
-    if step is None and (steps or at_step is not None):
-        raise ReportgenError(
-            f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
-            "COLUMN."
-        )
+    options = ReadOptions(
+        load=load,
+        eval_split=eval_split,
+        steps=tuple(str(v) for v in steps),
+        at_step=None if at_step is None else str(at_step),
+        tags=None if tags is None else str(tags),
+        tag_separators=tag_separators,
+        pos_label=pos_label,
+        max_samples=max_samples,
+        seed=seed,
+        stream=stream,
+        sample_rows=sample_rows,
+        engine=engine,
+    )
     created_at = normalize_created(created)
     if image_root is not None:
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    from reportgen.read.stream import should_stream
-
-    streamed = None
-    if stream and isinstance(data, pd.DataFrame):
-        raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
-    if engine not in ("local", "spark"):
-        raise ReportgenError(f"engine must be local or spark, not '{engine}'.")
-    if engine == "spark" and (isinstance(data, pd.DataFrame) or stream is False):
-        raise ReportgenError(
-            "--engine spark reads Parquet files in parts; it cannot take a DataFrame or "
-            "--no-stream."
-        )
-    if not isinstance(data, pd.DataFrame) and (
-        engine == "spark" or should_stream(data, stream, format)
-    ):
-        if step is None and (steps or at_step is not None):
-            raise ReportgenError(
-                f"{'--steps' if steps else '--at-step'} needs a step column; name it with --step "
-                "COLUMN."
-            )
-        from reportgen.read.stream.build import read_for_report
-
-        table, streamed = read_for_report(
-            data,
-            options,
-            step,
-            eval_split,
-            tags,
-            tag_separators,
-            max_samples,
-            seed,
-            sample_rows,
-            engine,
-            pos_label,
-            [str(v) for v in steps],
-            None if at_step is None else str(at_step),
-        )
-    else:
-        table = load_predictions(data, options)
-    evolution = None if streamed is None else streamed[3]
-    from reportgen.analysis.evaluation import choose_rows, evaluated_rows, recount_rows
-
-    evaluation = choose_rows(table, eval_split) if streamed is None else streamed[4]
-    if streamed is None and step is not None:
-        named = table.columns
-        keep = step in columns or step in (
-            named.id,
-            named.sample,
-            named.buckets,
-            named.split,
-            *named.slices,
-        )
-        table, evolution = _at_step(
-            table, step, [str(v) for v in steps], at_step, evaluation, keep=keep
-        )
-        evaluation = recount_rows(evaluation, table)
-    splits = None
-    if streamed is not None:
-        splits = streamed[1]
-    elif table.task == "classification" and table.columns.split is not None:
-        from reportgen.analysis.splits import analyze_splits
-
-        # the split check looks at every split, whatever the report is restricted to
-        splits = analyze_splits(
-            table.frame[table.columns.split],
-            table.true_codes,
-            table.pred_codes,
-            table.labels,
-            evaluated=evaluation.splits,
-        )
-    others = None
-    if streamed is None:
-        whole = table
-        table = evaluated_rows(table, evaluation)
-        if tags is not None and table.n < whole.n:
-            from reportgen.read.table import restrict
-
-            # the sheet may name rows of other splits: they are counted apart, not as unknown
-            kept = np.zeros(whole.n, dtype=bool)
-            kept[np.searchsorted(whole.row_numbers, table.row_numbers)] = True
-            others = restrict(whole, ~kept)
-    if pos_label is not None and table.task == "classification" and len(table.labels) != 2:
-        raise ReportgenError(
-            f"--pos-label {pos_label}: a positive class applies to files with two labels; this "
-            f"one has {len(table.labels)} ({', '.join(table.labels[:10])})."
-        )
+    read = read_predictions(data, options)
+    # the names the record assembly below reads
+    table, evaluation, splits = read.table, read.evaluation, read.splits
+    evolution, others = read.evolution, read.others
     name = table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
@@ -283,11 +165,14 @@ def build_report(
         )
         from reportgen.record import regression
 
-        exact_r = None if streamed is None else streamed[0]
+        exact_r = read.exact
         assert exact_r is None or isinstance(exact_r, regression.Exact)
         assembled = regression.assemble(table, meta, max_samples=max_samples, exact=exact_r)
     else:
         from reportgen.record import classification
+
+        exact_c = read.exact
+        assert exact_c is None or isinstance(exact_c, classification.Exact)
 
         loop = classification.LoopOptions(
             tags=None if tags is None else str(tags),
@@ -306,11 +191,11 @@ def build_report(
             splits=splits,
             pos_label=pos_label,
             evolution=evolution,
-            exact=None if streamed is None else streamed[0],
+            exact=exact_c,
         )
     record = assembled.record
-    if streamed is not None:
-        record["stream"] = streamed[2]
+    if read.stream is not None:
+        record["stream"] = read.stream
     record["provenance"]["other_inputs"] = other_inputs({"tags": tags, "playbook": playbook})
     record["provenance"]["config"] = None if config is None else config.provenance()
     record["provenance"]["evaluation"] = evaluation_block(evaluation)

@@ -1,1 +1,11 @@
-"""Reading prediction files into a validated table: in memory, streamed or with Spark."""
+"""Reading prediction files into a validated table: in memory, streamed or with Spark.
+
+The entry point is `predictions.read_predictions(data, ReadOptions) -> ReadResult`
+(result.py); it picks `in_memory.read_in_memory` or `stream.for_report.read_for_report`.
+
+One file, whole: load.py (LoadOptions, load_predictions) finds the columns (columns.py),
+reads the bytes (readers.py for CSV/TSV/Parquet, jsonl.py; scan.py and textin.py bound and
+decode them first), then checks and codes the table (validate.py, with nested_cells.py,
+proba_columns.py and plain_numbers.py) into a PredictionTable (table.py). steps.py picks the
+rows of one step; tags.py and sheet_text.py read tag sheets; images.py reads thumbnails.
+"""

@@ -6,20 +6,20 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import os
 import re
 import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import ReportgenError, as_written, format_rows, quoted
-from reportgen.read.table import ColumnMap, label_text
+from reportgen.errors import ReportgenError, as_written, format_rows
+from reportgen.read.plain_numbers import numeric_categories, plain_numbers
+from reportgen.read.table import ColumnMap
 from reportgen.read.textin import GZIP_ERRORS, check_gzip_name, check_text_head, is_gzip, visible
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
@@ -77,7 +77,7 @@ def _raw_header(path: Path, fmt: str) -> list[str]:
         dtype=str,
         keep_default_na=False,
         encoding="utf-8-sig",
-        compression=_compression(path),
+        compression=compression_of(path),
     )
     return [str(v) for v in first.iloc[0].tolist()] if len(first) else []
 
@@ -140,7 +140,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_error(where: str, fmt: str, exc: BaseException) -> ReportgenError:
+def read_error(where: str, fmt: str, exc: BaseException) -> ReportgenError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     # a parser's message may quote the file's bytes: show its control characters, not emit them
     return ReportgenError(f"{where}: could not be read as {fmt.upper()}: {as_written(reason)}")
@@ -150,21 +150,21 @@ def _csv_sep(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
 
-def _compression(path: Path) -> Literal["gzip"] | None:
+def compression_of(path: Path) -> Literal["gzip"] | None:
     return "gzip" if is_gzip(path) else None
 
 
-def _binary_lines(path: Path) -> Iterator[bytes]:
+def binary_lines(path: Path) -> Iterator[bytes]:
     opener = gzip.open if is_gzip(path) else open
     with opener(path, "rb") as fh:
         yield from fh
 
 
-def _not_utf8(path: Path, where: str, exc: UnicodeDecodeError) -> ReportgenError:
+def not_utf8(path: Path, where: str, exc: UnicodeDecodeError) -> ReportgenError:
     """Explain a decoding failure with the line it happened on (found by a second, slow pass)."""
     line_no, bad = 0, exc.object[exc.start : exc.start + 1]
     try:
-        for line_no, line in enumerate(_binary_lines(path), start=1):  # noqa: B007
+        for line_no, line in enumerate(binary_lines(path), start=1):  # noqa: B007
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as inner:
@@ -193,7 +193,7 @@ def read_names(path: Path, fmt: str, where: str) -> list[str]:
                 sep=_csv_sep(fmt),
                 nrows=0,
                 encoding="utf-8-sig",
-                compression=_compression(path),
+                compression=compression_of(path),
             )
             names = [str(c) for c in head.columns]
             if any(_RENAMED.search(n) for n in names):  # only a repeated name is renamed
@@ -209,9 +209,9 @@ def read_names(path: Path, fmt: str, where: str) -> list[str]:
     except pd.errors.EmptyDataError as exc:
         raise ReportgenError(f"{where}: the file is empty; expected a header and rows.") from exc
     except UnicodeDecodeError as exc:
-        raise _not_utf8(path, where, exc) from exc
+        raise not_utf8(path, where, exc) from exc
     except Exception as exc:  # pyarrow and the parsers raise their own types
-        raise _read_error(where, fmt, exc) from exc
+        raise read_error(where, fmt, exc) from exc
 
 
 def read_columns(
@@ -227,9 +227,9 @@ def read_columns(
     except ReportgenError:
         raise
     except UnicodeDecodeError as exc:
-        raise _not_utf8(path, where, exc) from exc
+        raise not_utf8(path, where, exc) from exc
     except Exception as exc:
-        raise _read_error(where, fmt, exc) from exc
+        raise read_error(where, fmt, exc) from exc
     frame.columns = [clean_name(str(c)) for c in frame.columns]
     return frame[needed]
 
@@ -257,58 +257,7 @@ def _read_parquet(
     return frame
 
 
-# A number as programs write one: no leading zero, no plus sign. Such a label is its number
-# ('3', '3.0' and '3.00' are one label, 3: pandas writes a float column as 3.0); anything else
-# is text, kept as written ('01' and '+1' are codes, not 1). The rule looks at one spelling at
-# a time, so a file read whole and one read in batches agree.
-PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
-
-
-def plain_numbers(texts: pd.Series) -> bool:
-    """Tell whether every text (surrounding spaces aside) is a number written plainly."""
-    stripped = texts.astype("str").str.strip()
-    return bool(stripped.str.fullmatch(PLAIN_NUMBER).all())
-
-
-def numeric_categories(values: pd.Series) -> pd.Series:
-    """Read a text categorical's plain numbers as numbers (see PLAIN_NUMBER).
-
-    When every category is one, the categories become numbers; otherwise the plain ones are
-    written as labels write numbers (3.0 as '3') and the others kept as they are.
-    """
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        return values
-    categories = values.cat.categories
-    if pd.api.types.is_numeric_dtype(categories.dtype) or len(categories) == 0:
-        return values
-    texts = pd.Series(categories.astype("str"))
-    stripped = texts.str.strip()
-    plain = stripped.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
-    numbers = pd.to_numeric(stripped.where(plain), errors="coerce").to_numpy(dtype="float64")
-    plain = plain & np.isfinite(numbers)  # a number past float's range: the text is all there is
-    codes = values.cat.codes.to_numpy()
-    if plain.all():
-        if not pd.Series(numbers).duplicated().any():
-            return values.cat.rename_categories(pd.Index(numbers))
-        merged = numbers[codes]  # '1' and '1.0': one number written two ways
-        merged[codes < 0] = float("nan")
-        return pd.Series(merged, index=values.index, name=values.name)
-    if not plain.any():
-        return values
-    spelled = [label_text(n) if p else t for n, p, t in zip(numbers, plain, texts, strict=True)]
-    if len(set(spelled)) == len(spelled):
-        return values.cat.rename_categories(spelled)
-    order = {t: i for i, t in enumerate(dict.fromkeys(spelled))}
-    position = np.array([order[t] for t in spelled] + [-1], dtype=np.int64)
-    merged_codes = position[codes]  # code -1 (empty) picks the last entry, -1
-    return pd.Series(
-        pd.Categorical.from_codes(merged_codes, categories=pd.Index(list(order), dtype=object)),
-        index=values.index,
-        name=values.name,
-    )
-
-
-# as load.MAX_CLASSES_FOR_INTEGERS: more distinct integers than this make a regression target
+# as validate.MAX_CLASSES_FOR_INTEGERS: more distinct integers than this make a regression target
 _HEAD_CLASSES = 50
 
 
@@ -329,7 +278,7 @@ def _label_dtypes(path: Path, sep: str, labels: list[str], rows: int = 2000) -> 
             usecols=labels,
             dtype=str,
             encoding="utf-8-sig",
-            compression=_compression(path),
+            compression=compression_of(path),
             keep_default_na=False,
         )
     except Exception:
@@ -374,7 +323,7 @@ def _read_delimited(
                 path,
                 sep=sep,
                 encoding="utf-8-sig",
-                compression=_compression(path),
+                compression=compression_of(path),
                 keep_default_na=False,
                 na_values=[""],
                 dtype=as_text,
@@ -420,86 +369,3 @@ def _too_many_fields(path: Path, sep: str, width: int, where: str) -> ReportgenE
         f"{name} without quotes around it; quote such values (or remove the stray separators) "
         "so that every row has one value per column."
     )
-
-
-def read_jsonl(path: Path, where: str) -> pd.DataFrame:
-    if path.stat().st_size == 0:
-        raise ReportgenError(
-            f"{where}: the file is empty (0 bytes); expected one JSON object per line."
-        )
-    try:
-        frame = pd.read_json(
-            path, lines=True, dtype=False, compression=_compression(path), encoding="utf-8-sig"
-        )
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, where, exc) from exc
-    except Exception as exc:
-        raise _jsonl_problem(path, where) or _read_error(where, "jsonl", exc) from exc
-    if frame.shape[1] == 0:
-        raise ReportgenError(f"{where}: the file is empty; expected one JSON object per line.")
-    problem = _jsonl_problem(path, where, quick=True)
-    if problem is not None:
-        raise problem
-    frame.columns = [clean_name(str(c)) for c in frame.columns]
-    return frame
-
-
-def _jsonl_problem(path: Path, where: str, *, quick: bool = False) -> ReportgenError | None:
-    """Find the first line that is not a JSON object (quick: look at the first line only)."""
-    try:
-        for number, raw in enumerate(_binary_lines(path), start=1):
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
-            if not line:
-                continue
-            doubled: list[str] = []
-
-            def keys_once(pairs: list[tuple[str, Any]], doubled: list[str] = doubled) -> Any:
-                # the outermost object is hooked last: its repeated keys are what stays here
-                seen: set[str] = set()
-                doubled[:] = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
-                return dict(pairs)
-
-            try:
-                value = json.loads(line, object_pairs_hook=keys_once)
-            except json.JSONDecodeError as exc:
-                return ReportgenError(
-                    f"{where}: line {number} is not valid JSON ({exc.msg} at character "
-                    f"{exc.colno}). JSON Lines files hold one JSON object per line."
-                )
-            except RecursionError:  # thousands of '[' run the decoder out of stack
-                return ReportgenError(
-                    f"{where}: line {number} nests arrays or objects too deeply to read. JSON "
-                    'Lines files hold one flat object per line, such as {"y_true": "cat", '
-                    '"y_pred": "dog"}.'
-                )
-            if not isinstance(value, dict):
-                return ReportgenError(
-                    f"{where}: line {number} holds {_json_kind(value)}, not an object; "
-                    'JSON Lines files hold one object per line, such as {"y_true": "cat", '
-                    '"y_pred": "dog"}.'
-                )
-            if doubled:
-                # json.loads keeps the last value and pandas another: refuse, as for a header
-                return ReportgenError(
-                    f"{where}: line {number} gives the key {quoted(doubled[0])} more than once "
-                    "in one object; which value was meant cannot be told. Write each key once "
-                    "per line."
-                )
-            if quick:
-                return None
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError):
-        return None
-    return None
-
-
-def _json_kind(value: Any) -> str:
-    """Name a parsed JSON value the way JSON does."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array"

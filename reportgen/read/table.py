@@ -120,6 +120,13 @@ def restrict(table: PredictionTable, mask: np.ndarray) -> PredictionTable:
     return replace(table, **kept)
 
 
+def without_column(table: PredictionTable, column: str) -> PredictionTable:
+    """The table without one of its extra columns (one read only to choose rows)."""
+    extra = tuple(c for c in table.columns.extra if c != column)
+    columns = replace(table.columns, extra=extra)
+    return replace(table, columns=columns, frame=table.frame[columns.shown()])
+
+
 def label_text(value: Any) -> str:
     """Show a label the way users wrote it: 3 as '3', 0.5 as '0.5'."""
     if isinstance(value, (bool, np.bool_)):

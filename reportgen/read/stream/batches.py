@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written
-from reportgen.read.load import LoadOptions, _map_columns, _validate
+from reportgen.read.columns import map_columns
+from reportgen.read.load import LoadOptions
+from reportgen.read.plain_numbers import numeric_categories, plain_numbers
 from reportgen.read.readers import (
     check_file,
     clean_name,
-    numeric_categories,
-    plain_numbers,
     read_names,
     sha256_of,
 )
+from reportgen.read.scan import scan_chunks
 from reportgen.read.table import ColumnMap, PredictionTable, SourceInfo
 from reportgen.read.textin import (
     GZIP_ERRORS,
@@ -31,10 +32,10 @@ from reportgen.read.textin import (
     max_line_bytes,
     open_bytes,
     raised,
-    scan_chunks,
     show_controls,
     warn_controls,
 )
+from reportgen.read.validate import validate_frame
 
 BATCH_ROWS = 262_144
 
@@ -74,7 +75,7 @@ def open_source(path: str | Path, options: LoadOptions, *, digest: bool = True) 
         scan_chunks([head], fmt, where)
     names = read_names(target, fmt, where)
     original = {clean_name(n): n for n in names}
-    columns = _map_columns(list(original), options, where)
+    columns = map_columns(list(original), options, where)
     info = SourceInfo(
         path=target.name,
         format=fmt,
@@ -219,7 +220,7 @@ def read_batches(
         together = (source.columns.y_true, source.columns.y_pred)
         for name, count in show_controls(frame, source.where, together).items():
             controls[name] = controls.get(name, 0) + count
-        table = _validate(
+        table = validate_frame(
             frame,
             source.columns,
             source.info,

@@ -20,7 +20,7 @@ from reportgen.analysis.regression import (
 )
 from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
-from reportgen.read.stream import Streamed
+from reportgen.read.stream.streamed import Streamed
 from reportgen.record import classification, regression
 
 

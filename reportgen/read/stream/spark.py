@@ -23,11 +23,17 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError
-from reportgen.read.load import LoadOptions, _map_columns, _validate
+from reportgen.read.columns import map_columns
+from reportgen.read.load import LoadOptions
 from reportgen.read.readers import clean_name, refuse_duplicate_names, sha256_of
-from reportgen.read.stream import Fold, Limits, Streamed, narrowed, tag_marks
+from reportgen.read.stream import narrowed
 from reportgen.read.stream.batches import Source
+from reportgen.read.stream.finish import finish
+from reportgen.read.stream.fold import Fold
+from reportgen.read.stream.streamed import Limits, Streamed
+from reportgen.read.stream.tagged import tag_marks
 from reportgen.read.table import SourceInfo
+from reportgen.read.validate import validate_frame
 
 INSTALL = "pip install 'reportgen[spark]' (PySpark, with Java 17 or newer)"
 _FILE, _INDEX = "_reportgen_file", "_reportgen_row_index"
@@ -102,7 +108,7 @@ def read_spark(
         ) from exc
     refuse_duplicate_names(list(frame.columns), where, place="the schema")
     original = {clean_name(c): c for c in frame.columns}
-    columns = _map_columns(list(original), options, where)
+    columns = map_columns(list(original), options, where)
     source = Source(Path(paths[0]), "parquet", columns, original, _info(paths), where)
     if splits_only:
         source = narrowed(source)
@@ -159,7 +165,7 @@ def read_spark(
         if found:
             raise ReportgenError(found.group(1).strip()) from None
         raise ReportgenError(f"{where}: the Spark job failed: {_reason(exc)}") from exc
-    return merged.finish(source, options)
+    return finish(merged, source, options)
 
 
 def _part(part: pd.DataFrame, source: Source, options: LoadOptions, offsets: dict[str, int]) -> Any:
@@ -168,7 +174,7 @@ def _part(part: pd.DataFrame, source: Source, options: LoadOptions, offsets: dic
     rows = files + part[_INDEX].to_numpy(dtype=np.int64) + 1
     cells = part.drop(columns=[_FILE, _INDEX])
     cells.columns = [clean_name(str(c)) for c in cells.columns]
-    return _validate(
+    return validate_frame(
         cells.reset_index(drop=True),
         source.columns,
         source.info,
