@@ -35,6 +35,11 @@ class Config:
     table: str | None  # "tool.reportgen" inside pyproject.toml, None for reportgen.toml
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     size: int | None = None  # bytes read; None: ask the file system
+    # set by reportgen.load_config for one command: its Python function's keyword arguments
+    # (options) and the outputs the CLI would write (outputs), as the file sets them
+    command: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -135,7 +140,7 @@ def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
         ) from exc
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
+def read_config(path: str | os.PathLike[str]) -> Config:
     """Read and check a config file's shape (option names are checked per command)."""
     target = Path(path)
     try:
