@@ -6,7 +6,7 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from reportgen.errors import ReportgenError, as_written
@@ -227,7 +227,8 @@ def parse_gate_line(text: str) -> GateSpec:
         kind = "max-drop"
     else:
         kind = "fail-under" if found["op"] == ">=" else "fail-over"
-    return gate_spec(kind, found["key"], found["value"], where="--gate")
+    spec = gate_spec(kind, found["key"], found["value"], where="--gate")
+    return replace(spec, text=text.strip())  # messages echo the gate as the user wrote it
 
 
 def gate_specs(
