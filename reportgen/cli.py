@@ -71,20 +71,11 @@ def main(ctx: click.Context) -> None:
 
 def _delivery(options: dict[str, Any], output: str, **given: Any) -> Delivery:
     """Take the delivery options out of a command's keyword arguments, checked together."""
+    from dataclasses import fields
+
     from reportgen.api.deliver import Delivery
 
-    names = [
-        "json_path",
-        "summary_md",
-        "junit",
-        "email",
-        "to",
-        "sender",
-        "subject",
-        "pdf",
-        "report_url",
-        "max_bytes",
-    ]
+    names = {f.name for f in fields(Delivery) if f.init and f.name not in ("output", "written")}
     taken = {name: options.pop(name) for name in names if name in options}
     delivery = Delivery(output, **taken, **given, written=written_lines())
     delivery.check()
@@ -99,6 +90,18 @@ def _gates(options: dict[str, Any]) -> None:
     specs = gate_specs(current_config(), **given)
     if specs:
         options["gates"] = specs
+
+
+def _about(report: Report) -> str:
+    """What the 'wrote' line says of a built report: its rows and first headline numbers."""
+    from reportgen.words.describe import in_sentence
+
+    record = report.record
+    cards = record["summary"]["headline"][:3]
+    headline = ", ".join(f"{in_sentence(card['label'])} {card['value']}" for card in cards)
+    evaluation = record["provenance"].get("evaluation") or {}
+    rows = evaluation["text"] if evaluation.get("column") else None
+    return f"{rows or format(record['provenance']['input']['rows'], ',') + ' rows'}, {headline}"
 
 
 def _finish(delivery: Delivery, report: Report) -> None:
@@ -124,39 +127,21 @@ def _finish(delivery: Delivery, report: Report) -> None:
 @baseline_option
 @delivery_options
 @config_options
-def build(
-    predictions: str, output: str, fmt: str | None, id_col: str | None, **options: Any
-) -> None:
+def build(predictions: str, output: str, **options: Any) -> None:
     """Build an HTML report from a PREDICTIONS file (CSV, TSV, Parquet or JSON Lines).
 
     Gates (--fail-under, --fail-over, --max-drop, --gate, or [gates] in the config file) still
     write the report, print one line per gate and make the exit code 1 when one fails.
     """
     from reportgen.api import build_report
-    from reportgen.words.describe import in_sentence
 
     delivery = _delivery(options, output)
     found = current_config()
     if options["baseline"] is None and found is not None:
         options["baseline"] = found.baseline()
     _gates(options)
-    report = build_report(
-        predictions,
-        format=fmt,
-        id=id_col,
-        config=found,
-        max_bytes=delivery.max_bytes,
-        **options,
-    )
-    record = report.record
-    headline = ", ".join(
-        f"{in_sentence(card['label'])} {card['value']}"
-        for card in record["summary"]["headline"][:3]
-    )
-    evaluation = record["provenance"].get("evaluation") or {}
-    rows = evaluation["text"] if evaluation.get("column") else None
-    rows = rows or f"{record['provenance']['input']['rows']:,} rows"
-    delivery.write(report, about=f"{rows}, {headline}")
+    report = build_report(predictions, config=found, max_bytes=delivery.max_bytes, **options)
+    delivery.write(report, about=_about(report))
     _finish(delivery, report)
 
 
@@ -200,8 +185,6 @@ def compare_command(
     baseline: str,
     candidate: str,
     output: str,
-    fmt: str | None,
-    id_col: str | None,
     model: tuple[str, ...],
     **options: Any,
 ) -> None:
@@ -229,8 +212,6 @@ def compare_command(
     report = compare_reports(
         baseline,
         candidate,
-        format=fmt,
-        id=id_col,
         config=current_config(),
         max_bytes=delivery.max_bytes,
         **options,
@@ -246,9 +227,7 @@ def compare_command(
 @evaluation_options(tasks=("classification",))
 @sample_options(default=100, draws=True)
 @config_options
-def sample_errors_command(
-    predictions: str, output: str, fmt: str | None, id_col: str | None, **options: Any
-) -> None:
+def sample_errors_command(predictions: str, output: str, **options: Any) -> None:
     """Write a seeded random sample of the errors in PREDICTIONS as a review sheet.
 
     The draw is stratified by (true, predicted) pair, from the rows a report describes (see
@@ -258,7 +237,7 @@ def sample_errors_command(
     """
     from reportgen.api import sample_errors
 
-    sheet = sample_errors(predictions, format=fmt, id=id_col, **options)
+    sheet = sample_errors(predictions, **options)
     sheet.save(output)
     say(f"wrote {output_name(output)}: {sheet.describe()}")
     if sheet.sample.evaluation.rule in ("dev", "test", "not-train"):

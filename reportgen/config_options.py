@@ -154,10 +154,6 @@ def config_defaults(group: click.Group, config: Config) -> dict[str, dict[str, A
     return maps
 
 
-# click's parameter names that the Python functions spell differently
-PYTHON_NAMES = {"fmt": "format", "id_col": "id"}
-
-
 def _python_function(command: str) -> Callable[..., Any]:
     """The Python function a command calls."""
     from reportgen import api
@@ -201,7 +197,6 @@ def load_config(path: str | os.PathLike[str] | None = None, command: str = "buil
     from reportgen.cli import main
 
     values = config_defaults(main, config).get(command, {})
-    values = {PYTHON_NAMES.get(key, key): value for key, value in values.items()}
     if command == "compare":
         from reportgen.options import model_names
 

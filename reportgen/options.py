@@ -127,7 +127,6 @@ def _cell_limit(ctx: click.Context, value: str | None) -> None:
 column_options = stack(
     click.option(
         "--format",
-        "fmt",
         type=click.Choice(FORMATS),
         default=None,
         help="Input format (default: from the file name).",
@@ -147,9 +146,7 @@ column_options = stack(
         default=None,
         help="Prefix of per-class probability columns (default: proba_, prob_, score_).",
     ),
-    click.option(
-        "--id", "id_col", default=None, help="Id column (default: id, sample_id, image_id, uid)."
-    ),
+    click.option("--id", default=None, help="Id column (default: id, sample_id, image_id, uid)."),
     click.option(
         "--sample",
         default=None,
