@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -12,11 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import ReportgenError, quoted
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_NAME = "reportgen.toml"
 # tables a config may hold: [columns] applies to every command that reads predictions
@@ -35,6 +28,11 @@ class Config:
     table: str | None  # "tool.reportgen" inside pyproject.toml, None for reportgen.toml
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     size: int | None = None  # bytes read; None: ask the file system
+    # set by reportgen.load_config for one command: its Python function's keyword arguments
+    # (options) and the outputs the CLI would write (outputs), as the file sets them
+    command: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -113,6 +111,12 @@ def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
 
     after: what the message ends with (default: a full stop).
     """
+    # here, not at the top: `reportgen --help` reads no TOML
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     from reportgen.read.textin import HEAD, sniff_encoding
 
     # UTF-16 (from Notepad, say) is refused by name; a UTF-8 byte-order mark is read
@@ -135,8 +139,10 @@ def parse_toml(raw: bytes, where: str, *, after: str = ".") -> dict[str, Any]:
         ) from exc
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
+def read_config(path: str | os.PathLike[str]) -> Config:
     """Read and check a config file's shape (option names are checked per command)."""
+    import hashlib
+
     target = Path(path)
     try:
         raw = read_toml_bytes(target, str(target))
@@ -223,5 +229,7 @@ def toml_kind(value: Any) -> str:
 
 def did_you_mean(key: str, known: Iterable[str]) -> str:
     """Suggest the closest known name, as ' (did you mean 'x'?)', or nothing."""
+    import difflib
+
     close = difflib.get_close_matches(key.replace("_", "-"), list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -261,8 +261,8 @@ def test_every_option_that_names_a_file_is_checked() -> None:
     # every command is a FilePath (input, output or the image folder) or is listed here
     not_files = {
         "at_step", "buckets", "columns", "created", "dropna", "engine", "eval_split",
-        "fail_over", "fail_under", "fmt", "id_col", "in_split", "max_bytes", "max_cell_bytes",
-        "max_drop",
+        "fail_over", "fail_under", "format", "gate", "id", "in_split", "max_bytes",
+        "max_cell_bytes", "max_drop",
         "max_samples", "model", "n", "name_a", "name_b", "no_config", "pos_label",
         "proba_prefix", "report_url", "sample", "sample_rows", "seed", "send", "sender",
         "slice_all", "slices", "smtp_host", "smtp_port", "smtp_user", "split", "split_column",

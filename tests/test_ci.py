@@ -18,7 +18,8 @@ import reportgen
 from reportgen.cli import main
 from reportgen.deliver.ci import append_step_summary, junit_xml, md, summary_markdown
 from reportgen.errors import ReportgenError
-from reportgen.gates import evaluate_gates, parse_gate
+from reportgen.gate_checks import evaluate_gates
+from reportgen.gates import parse_gate
 from tests.conftest import ROOT
 
 # the JUnit schema Jenkins and Surefire follow; tests/data/README.md says where it comes from

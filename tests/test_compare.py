@@ -494,8 +494,9 @@ def test_compare_help_is_fast_and_lists_the_options() -> None:
     )
     heavy, _, text = out.stdout.partition("\n")
     assert heavy == ""
-    for option in ("--name-a", "--name-b", "--y-true", "--id", "--tags", "--max-samples", "--json"):
+    for option in ("--model", "--slice", "--gate", "--y-true", "--id", "--tags", "--max-samples"):
         assert option in text
+    assert "--name-a" not in text  # the old name of --model still works, unlisted
 
 
 def test_bucket_counts_are_the_tagged_rows_each_model_gets_wrong(

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
-from reportgen.config import find_config, load_config
+from reportgen.config import find_config, read_config
 from reportgen.errors import ReportgenError
 from tests.conftest import DIGITS, embedded_record
 
@@ -620,12 +620,12 @@ def test_mistakes_in_other_commands_are_refused_before_any_output() -> None:
     assert "[build] max-sample" in message
 
 
-def test_load_config_from_python(tmp_path: Path) -> None:
+def test_read_config_from_python(tmp_path: Path) -> None:
     path = _write(tmp_path / "reportgen.toml", COLUMNS + '[build]\nimage-root = "imgs"\n')
-    config = load_config(path)
+    config = read_config(path)
     assert config.tables["columns"]["y-true"] == "truth"
     assert config.resolve("imgs") == str(tmp_path / "imgs")
     assert config.resolve("/abs/imgs") == "/abs/imgs"
     assert config.where("build", "image-root") == f"{path} [build] image-root"
     with pytest.raises(ReportgenError, match=r"nope\.toml: no such file"):
-        load_config(tmp_path / "nope.toml")
+        read_config(tmp_path / "nope.toml")

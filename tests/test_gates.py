@@ -28,16 +28,8 @@ import reportgen
 from reportgen.analysis.classification import analyze_classification
 from reportgen.deliver.archive import fingerprint
 from reportgen.errors import ReportgenError
-from reportgen.gates import (
-    METRICS,
-    GateSpec,
-    evaluate_gates,
-    gate_spec,
-    load_baseline,
-    metric_value,
-    parse_gate,
-    reason_lines,
-)
+from reportgen.gate_checks import evaluate_gates, load_baseline, metric_value, reason_lines
+from reportgen.gates import METRICS, GateSpec, gate_spec, parse_gate
 from reportgen.read.readers import sha256_of
 from reportgen.read.table import encode_labels
 from reportgen.record.blocks import classification_block

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
-from reportgen.deliver.review import allocate, sample_errors, write_review_sheet
+from reportgen.deliver.review import allocate, draw_errors, write_review_sheet
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
 from reportgen.read.table import PredictionTable
@@ -99,20 +99,20 @@ def test_allocation_never_exceeds_a_stratum() -> None:
 
 
 def test_sample_is_reproducible(digits: PredictionTable) -> None:
-    first = sample_errors(digits, n=30, seed=4)
-    again = sample_errors(digits, n=30, seed=4)
+    first = draw_errors(digits, n=30, seed=4)
+    again = draw_errors(digits, n=30, seed=4)
     assert first.positions.tolist() == again.positions.tolist()
 
 
 def test_another_seed_draws_other_rows(digits: PredictionTable) -> None:
-    a = sample_errors(digits, n=30, seed=0).positions.tolist()
-    b = sample_errors(digits, n=30, seed=1).positions.tolist()
+    a = draw_errors(digits, n=30, seed=0).positions.tolist()
+    b = draw_errors(digits, n=30, seed=1).positions.tolist()
     assert a != b
     assert len(a) == len(b) == 30
 
 
 def test_sample_holds_distinct_errors_in_file_order(digits: PredictionTable) -> None:
-    sample = sample_errors(digits, n=40, seed=0)
+    sample = draw_errors(digits, n=40, seed=0)
     positions = sample.positions
     assert positions.tolist() == sorted(set(positions.tolist()))
     assert (digits.true_codes[positions] != digits.pred_codes[positions]).all()
@@ -120,7 +120,7 @@ def test_sample_holds_distinct_errors_in_file_order(digits: PredictionTable) -> 
 
 
 def test_strata_describe_the_draw(digits: PredictionTable) -> None:
-    sample = sample_errors(digits, n=40, seed=0)
+    sample = draw_errors(digits, n=40, seed=0)
     assert len(sample.strata) == DIGITS_PAIRS
     assert sum(s.errors for s in sample.strata) == DIGITS_ERRORS
     drawn = _pairs(digits, sample.positions)
@@ -133,18 +133,18 @@ def test_strata_describe_the_draw(digits: PredictionTable) -> None:
 
 def test_a_pair_with_half_the_errors_gets_half_the_sample() -> None:
     table = _errors_table({("a", "b"): 100, ("b", "a"): 60, ("a", "c"): 40})
-    sample = sample_errors(table, n=20, seed=0)
+    sample = draw_errors(table, n=20, seed=0)
     assert _pairs(table, sample.positions) == {("a", "b"): 10, ("b", "a"): 6, ("a", "c"): 4}
 
 
 def test_every_pair_is_represented_when_n_allows(digits: PredictionTable) -> None:
-    sample = sample_errors(digits, n=DIGITS_PAIRS, seed=0)
+    sample = draw_errors(digits, n=DIGITS_PAIRS, seed=0)
     drawn = _pairs(digits, sample.positions)
     assert len(drawn) == DIGITS_PAIRS and set(drawn.values()) == {1}
 
 
 def test_n_larger_than_the_errors_takes_them_all(digits: PredictionTable) -> None:
-    sample = sample_errors(digits, n=500, seed=0)
+    sample = draw_errors(digits, n=500, seed=0)
     wrong = np.flatnonzero(digits.true_codes != digits.pred_codes)
     assert sample.positions.tolist() == wrong.tolist()
     assert sample.sampling.n == DIGITS_ERRORS and not sample.sampling.stratified
@@ -155,7 +155,7 @@ def test_n_larger_than_the_errors_takes_them_all(digits: PredictionTable) -> Non
 
 def test_describe(digits: PredictionTable) -> None:
     expected = f"20 of {DIGITS_ERRORS} errors, stratified by {DIGITS_PAIRS} confusion pairs, seed 3"
-    assert sample_errors(digits, n=20, seed=3).describe() == expected
+    assert draw_errors(digits, n=20, seed=3).describe() == expected
 
 
 def _split_table() -> PredictionTable:
@@ -180,7 +180,7 @@ def _split_table() -> PredictionTable:
 
 def test_restricted_to_one_split() -> None:
     table = _split_table()
-    sample = sample_errors(table, n=10, seed=0, eval_split="test")
+    sample = draw_errors(table, n=10, seed=0, eval_split="test")
     ids = table.frame["id"].to_numpy()[sample.positions].tolist()
     assert ids == ["r0", "r2", "r7"]  # the errors of 'test' only
     assert sample.sampling.split == "test" and sample.sampling.total_errors == 3
@@ -189,13 +189,13 @@ def test_restricted_to_one_split() -> None:
 
 def test_numeric_split_values_compare_as_text() -> None:
     frame = pd.DataFrame({"y_true": ["a", "a", "b"], "y_pred": ["b", "b", "a"], "split": [1, 2, 1]})
-    sample = sample_errors(load_predictions(frame), n=5, seed=0, eval_split="1")
+    sample = draw_errors(load_predictions(frame), n=5, seed=0, eval_split="1")
     assert sample.positions.tolist() == [0, 2]
 
 
 def test_split_value_that_does_not_occur() -> None:
     with pytest.raises(ReportgenError) as info:
-        sample_errors(_split_table(), n=5, seed=0, eval_split="tset")
+        draw_errors(_split_table(), n=5, seed=0, eval_split="tset")
     message = info.value.message
     assert "split column 'split'" in message and "'tset'" in message
     assert "'test' (5 rows), 'train' (4 rows), 'val' (3 rows)" in message
@@ -203,48 +203,48 @@ def test_split_value_that_does_not_occur() -> None:
 
 def test_split_without_a_split_column(digits: PredictionTable) -> None:
     with pytest.raises(ReportgenError) as info:
-        sample_errors(digits, n=5, seed=0, eval_split="test")
+        draw_errors(digits, n=5, seed=0, eval_split="test")
     assert "no split column" in info.value.message and "--split" in info.value.message
     assert info.value.message.startswith("predictions.csv: ")
 
 
 def test_split_without_errors() -> None:
     with pytest.raises(ReportgenError, match="no errors in split 'train'"):
-        sample_errors(_split_table(), n=5, seed=0, eval_split="train")
+        draw_errors(_split_table(), n=5, seed=0, eval_split="train")
 
 
 def test_no_errors_at_all() -> None:
     frame = pd.DataFrame({"y_true": ["a", "b"], "y_pred": ["a", "b"]})
     with pytest.raises(ReportgenError, match="no errors in the file"):
-        sample_errors(load_predictions(frame), n=5, seed=0)
+        draw_errors(load_predictions(frame), n=5, seed=0)
 
 
 def test_regression_is_refused() -> None:
     table = load_predictions(DIABETES)
     assert table.task == "regression"
     with pytest.raises(ReportgenError, match="sample-errors needs class labels"):
-        sample_errors(table, n=5, seed=0)
+        draw_errors(table, n=5, seed=0)
 
 
 @pytest.mark.parametrize(("n", "seed", "word"), [(0, 0, "sample size"), (5, -1, "seed")])
 def test_bad_n_or_seed(digits: PredictionTable, n: int, seed: int, word: str) -> None:
     with pytest.raises(ReportgenError, match=word):
-        sample_errors(digits, n=n, seed=seed)
+        draw_errors(digits, n=n, seed=seed)
 
 
 # ---------------------------------------------------------------- the sheet
 
 
 def test_sheet_bytes_are_deterministic(digits: PredictionTable, tmp_path: Path) -> None:
-    write_review_sheet(digits, sample_errors(digits, n=25, seed=2), "a.csv")
-    write_review_sheet(digits, sample_errors(digits, n=25, seed=2), "b.csv")
-    write_review_sheet(digits, sample_errors(digits, n=25, seed=3), "c.csv")
+    write_review_sheet(digits, draw_errors(digits, n=25, seed=2), "a.csv")
+    write_review_sheet(digits, draw_errors(digits, n=25, seed=2), "b.csv")
+    write_review_sheet(digits, draw_errors(digits, n=25, seed=3), "c.csv")
     a, b, c = ((tmp_path / f"{x}.csv").read_bytes() for x in "abc")
     assert a == b and a != c
 
 
 def test_sheet_layout(digits: PredictionTable, tmp_path: Path) -> None:
-    sample = sample_errors(digits, n=5, seed=0)
+    sample = draw_errors(digits, n=5, seed=0)
     write_review_sheet(digits, sample, "review.csv")
     data = (tmp_path / "review.csv").read_bytes()
     # the digits example has an image column: the sample reference comes before the tags
@@ -278,7 +278,7 @@ def test_formula_cells_are_guarded(tmp_path: Path) -> None:
         }
     )
     table = load_predictions(frame)
-    write_review_sheet(table, sample_errors(table, n=5, seed=0), "review.csv")
+    write_review_sheet(table, draw_errors(table, n=5, seed=0), "review.csv")
     raw = (tmp_path / "review.csv").read_bytes().decode("utf-8-sig")
     rows = _sheet_rows(tmp_path / "review.csv")
     assert rows[0] == ["id", "true", "predicted", "text", "buckets", "notes", "review_sample"]
@@ -292,7 +292,7 @@ def test_sheet_without_ids_names_file_rows(tmp_path: Path) -> None:
     path = tmp_path / "preds.csv"
     path.write_text("y_true,y_pred\na,b\n,a\na,a\nb,a\n", encoding="utf-8")
     table = load_predictions(path, LoadOptions(dropna=True))
-    write_review_sheet(table, sample_errors(table, n=5, seed=0), "review.csv")
+    write_review_sheet(table, draw_errors(table, n=5, seed=0), "review.csv")
     rows = _sheet_rows(tmp_path / "review.csv")
     assert rows[0][:3] == ["row", "true", "predicted"]
     assert [r[0] for r in rows[1:]] == ["1", "4"]  # the file's rows, the dropped one skipped
@@ -301,11 +301,11 @@ def test_sheet_without_ids_names_file_rows(tmp_path: Path) -> None:
 def test_sample_column_keeps_its_name_unless_it_would_be_misread(tmp_path: Path) -> None:
     frame = pd.DataFrame({"y_true": ["a"], "y_pred": ["b"], "uid": ["x"], "caption": ["hi"]})
     table = load_predictions(frame, LoadOptions(id="uid", sample="caption"))
-    write_review_sheet(table, sample_errors(table, n=1, seed=0), "a.csv")
+    write_review_sheet(table, draw_errors(table, n=1, seed=0), "a.csv")
     assert _sheet_rows(tmp_path / "a.csv")[0][:4] == ["id", "true", "predicted", "caption"]
     frame = pd.DataFrame({"y_true": ["a"], "y_pred": ["b"], "tags": ["x"]})
     table = load_predictions(frame, LoadOptions(sample="tags"))
-    write_review_sheet(table, sample_errors(table, n=1, seed=0), "b.csv")
+    write_review_sheet(table, draw_errors(table, n=1, seed=0), "b.csv")
     header = _sheet_rows(tmp_path / "b.csv")[0]
     assert header[:4] == ["row", "true", "predicted", "sample"] and header.count("buckets") == 1
 
@@ -331,7 +331,7 @@ def _save(rows: list[list[str]], path: Path, *, delimiter: str) -> None:
 def test_filled_sheet_comes_back_as_tags(
     digits: PredictionTable, tmp_path: Path, delimiter: str
 ) -> None:
-    sample = sample_errors(digits, n=12, seed=5)
+    sample = draw_errors(digits, n=12, seed=5)
     write_review_sheet(digits, sample, "review.csv")
     rows = _sheet_rows(tmp_path / "review.csv")
     tags = ["blur; thin stroke", "", "Label noise", "rare|blur", *["dark"] * 8]
@@ -356,7 +356,7 @@ def test_round_trip_keeps_guarded_ids_and_the_split(tmp_path: Path) -> None:
         }
     )
     table = load_predictions(frame)
-    sample = sample_errors(table, n=10, seed=0, eval_split="test")
+    sample = draw_errors(table, n=10, seed=0, eval_split="test")
     write_review_sheet(table, sample, "review.csv")
     rows = _sheet_rows(tmp_path / "review.csv")
     _save(_fill(rows, ["x", "y", "z"]), tmp_path / "filled.csv", delimiter=";")
@@ -369,7 +369,7 @@ def test_round_trip_keeps_guarded_ids_and_the_split(tmp_path: Path) -> None:
 def test_rows_without_ids_round_trip(tmp_path: Path) -> None:
     frame = pd.DataFrame({"y_true": ["a", "a", "b"], "y_pred": ["b", "a", "a"]})
     table = load_predictions(frame)
-    write_review_sheet(table, sample_errors(table, n=10, seed=0), "review.csv")
+    write_review_sheet(table, draw_errors(table, n=10, seed=0), "review.csv")
     sheet = read_tag_sheet("review.csv")
     assert sheet.id_column == "row" and sheet.ids == ["1", "3"]
 
@@ -409,7 +409,7 @@ def test_cli_writes_the_sheet_and_says_so(out_dir: Path) -> None:
 
 def test_cli_matches_the_library(digits: PredictionTable, tmp_path: Path, out_dir: Path) -> None:
     assert _run(str(DIGITS), "-n", "15", "-o", "out/cli.csv").exit_code == 0
-    write_review_sheet(digits, sample_errors(digits, n=15, seed=0), "lib.csv")
+    write_review_sheet(digits, draw_errors(digits, n=15, seed=0), "lib.csv")
     assert (out_dir / "cli.csv").read_bytes() == (tmp_path / "lib.csv").read_bytes()
 
 

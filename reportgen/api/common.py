@@ -101,7 +101,8 @@ def gates_block(
     baseline: str | os.PathLike[str] | dict[str, Any] | None,
 ) -> dict[str, Any]:
     """Check the gates against the record (and the baseline's record for --max-drop)."""
-    from reportgen.gates import evaluate_gates, gate_spec, load_baseline
+    from reportgen.gate_checks import evaluate_gates, load_baseline
+    from reportgen.gates import gate_spec
 
     specs = [*gates] + [
         gate_spec(kind, key, value)

@@ -22,7 +22,7 @@ from reportgen.deliver.archive import fingerprint, record_from_html
 from reportgen.deliver.files import write_bytes_atomic
 from reportgen.errors import ReportgenError, quoted
 from reportgen.figures import email as mf
-from reportgen.gates import shown_values
+from reportgen.gate_checks import shown_values
 from reportgen.render import environment, templates_dir
 from reportgen.words.describe import bucket_basis, count, in_sentence, n_classes, plural
 from reportgen.words.numbers import units_of

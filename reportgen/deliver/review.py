@@ -95,7 +95,7 @@ def allocate(sizes: np.ndarray, n: int) -> np.ndarray:
     return np.asarray(take, dtype=np.int64)
 
 
-def sample_errors(
+def draw_errors(
     table: PredictionTable, *, n: int, seed: int, eval_split: str | None = None
 ) -> ReviewSample:
     """Draw n errors at random with numpy's default_rng(seed), stratified by confusion pair.
@@ -166,10 +166,8 @@ def sample_errors(
     )
 
 
-def write_review_sheet(
-    table: PredictionTable, sample: ReviewSample, path: str | os.PathLike[str]
-) -> None:
-    """Write the drawn errors as a CSV that spreadsheets open cleanly, atomically.
+def review_sheet_csv(table: PredictionTable, sample: ReviewSample) -> str:
+    """The drawn errors as a CSV that spreadsheets open cleanly.
 
     UTF-8 with a byte-order mark (so that Excel reads UTF-8), commas, CRLF line ends as
     RFC 4180 and Excel write them, formula-like cells guarded by an apostrophe. The
@@ -203,7 +201,14 @@ def write_review_sheet(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([escape_cell(h) for h in header])
     writer.writerows([escape_cell(c) for c in row] for row in zip(*body, strict=True))
-    write_atomic(path, "\ufeff" + out.getvalue())
+    return "\ufeff" + out.getvalue()
+
+
+def write_review_sheet(
+    table: PredictionTable, sample: ReviewSample, path: str | os.PathLike[str]
+) -> None:
+    """Write the review sheet atomically."""
+    write_atomic(path, review_sheet_csv(table, sample))
 
 
 def _sample_header(name: str) -> str:
