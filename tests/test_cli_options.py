@@ -126,7 +126,6 @@ def test_compare_exit_code_is_1_when_a_gate_fails(
     assert "gate failed: accuracy" in result.output and Path("c.html").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="needs compare_reports slices/gates")
 def test_compare_gates_end_to_end(files: tuple[str, str]) -> None:
     args = ["compare", "a.csv", "b.csv", "-o", "c.html", "--slice", "group"]
     result = CliRunner().invoke(main, [*args, "--fail-under", "accuracy=0.95"])
