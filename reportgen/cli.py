@@ -722,7 +722,7 @@ def email_command(
     try:
         from pathlib import Path
 
-        from reportgen.deliver.archive import read_report_text
+        from reportgen.deliver.archive import read_report_text, record_from_html
         from reportgen.deliver.mail import build_message, message_warnings, write_eml
         from reportgen.deliver.smtp import send_message, smtp_settings
 
@@ -734,8 +734,14 @@ def email_command(
                 host=smtp_host, port=smtp_port, starttls=starttls, ssl=ssl, user=smtp_user
             )
         page = read_report_text(report)  # bounded: a 1 GiB file is refused unread
+        name = Path(report).name
         message = build_message(
-            page, report_name=Path(report).name, to=to, sender=sender, subject=subject
+            record_from_html(page, source=name),
+            page.encode("utf-8"),
+            report_name=name,
+            to=to,
+            sender=sender,
+            subject=subject,
         )
         if output is not None:
             write_eml(message, output)

@@ -422,8 +422,10 @@ class Delivery:
         if self.email is not None:
             from reportgen.deliver.mail import build_message, message_warnings, write_eml
 
+            page = report.to_html()  # first: rendering seals the record the email describes
             message = build_message(
-                report.to_html(),
+                report.record,
+                page.encode("utf-8"),
                 report_name=self.report_name,
                 to=self.to,
                 sender=self.sender,

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.calibration import CalibrationResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_style, new_figure, short_label
 
 BLUE = "#0b5cad"
 ORANGE = "#d55e00"  # Okabe-Ito vermillion: apart from the blue for colour-blind readers
@@ -28,14 +28,10 @@ def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
 def _names(result: CalibrationResult) -> tuple[str, str]:
     if result.target == "positive-class":
         return (
-            f"Mean predicted probability of '{_short(result.pos_label or '')}'",
-            f"Observed frequency of '{_short(result.pos_label or '')}'",
+            f"Mean predicted probability of '{short_label(result.pos_label or '', 18)}'",
+            f"Observed frequency of '{short_label(result.pos_label or '', 18)}'",
         )
     return "Mean confidence (predicted label's probability)", "Observed accuracy"
-
-
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _grid(ax: Axes) -> None:

@@ -13,7 +13,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
 from reportgen.figures.residuals import count_label, histogram2d
-from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
+from reportgen.figures.svg import figure_style, figure_to_svg, new_figure, short_label
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
 # and neither end is red or green. Purple: the candidate does better; orange: worse.
@@ -23,10 +23,6 @@ WORSE = "#b35806"
 BASELINE = "#6e7781"
 REFERENCE = "#6e7781"
 DENSITY_BINS = 80
-
-
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _signed(value: int) -> str:
@@ -78,7 +74,7 @@ def plot_confusion_difference(
             fig = ax.get_figure()  # type: ignore[assignment]
         norm = Normalize(vmin=-limit, vmax=limit)
         image = ax.imshow(score, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
-        labels = [_short(lab) for lab in view.labels]
+        labels = [short_label(lab, 18) for lab in view.labels]
         long = max(map(len, labels)) > 2
         ax.set_xticks(
             range(k),
@@ -90,7 +86,7 @@ def plot_confusion_difference(
         ax.set_yticks(range(k), labels=labels)
         ax.set_xlabel("Predicted label")
         ax.set_ylabel("True label")
-        ax.set_title(f"{_short(names[1], 24)} − {_short(names[0], 24)}: change in counts")
+        ax.set_title(f"{short_label(names[1], 24)} − {short_label(names[0], 24)}: change in counts")
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
@@ -120,7 +116,7 @@ def plot_confusion_difference(
         top = int(limit)
         bar.set_ticks([-limit, 0.0, limit])
         bar.set_ticklabels([f"{top:,} worse", "no change", f"{top:,} better"])
-        bar.set_label(f"Shade: {_short(names[1], 24)} better (purple) or worse (orange)")
+        bar.set_label(f"Shade: {short_label(names[1], 24)} better (purple) or worse (orange)")
         bar.outline.set_visible(False)
     return fig
 
@@ -168,12 +164,15 @@ def plot_f1_change(
             zorder=3,
             label=names[1],
         )
-        ax.set_yticks(y, labels=[_short(r.label, 24) for r in rows])
+        ax.set_yticks(y, labels=[short_label(r.label, 24) for r in rows])
         ax.invert_yaxis()
         ax.set_xlim(-0.02, 1.02)
         ax.set_xlabel("F1")
         ax.set_title(
-            "F1 per class: hollow " + _short(names[0], 20) + ", filled " + _short(names[1], 20)
+            "F1 per class: hollow "
+            + short_label(names[0], 20)
+            + ", filled "
+            + short_label(names[1], 20)
         )
         ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
         ax.set_axisbelow(True)
@@ -233,7 +232,7 @@ def plot_paired_errors(
         left.text(
             0.97,
             0.04,
-            f"below the line: {_short(names[1], 18)} closer",
+            f"below the line: {short_label(names[1], 18)} closer",
             transform=left.transAxes,
             ha="right",
             va="bottom",
@@ -243,15 +242,15 @@ def plot_paired_errors(
         left.text(
             0.03,
             0.96,
-            f"above: {_short(names[1], 18)} further off",
+            f"above: {short_label(names[1], 18)} further off",
             transform=left.transAxes,
             ha="left",
             va="top",
             fontsize=8,
             color=WORSE,
         )
-        left.set_xlabel(f"Absolute error, {_short(names[0], 24)}")
-        left.set_ylabel(f"Absolute error, {_short(names[1], 24)}")
+        left.set_xlabel(f"Absolute error, {short_label(names[0], 24)}")
+        left.set_ylabel(f"Absolute error, {short_label(names[1], 24)}")
         left.set_title(f"Paired absolute errors\n{what}", fontsize=10)
 
         lo, hi = np.quantile(change, [0.001, 0.999]) if change.size else (0.0, 0.0)
@@ -263,7 +262,7 @@ def plot_paired_errors(
         right.bar(centres, counts_c, width=np.diff(edges), color=colours, alpha=0.85)
         right.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0)
         right.set_xlabel(
-            f"Change in absolute error ({_short(names[1], 18)} − {_short(names[0], 18)})"
+            f"Change in absolute error ({short_label(names[1], 18)} − {short_label(names[0], 18)})"
         )
         right.set_ylabel("Rows")
         right.set_title(

@@ -4,6 +4,7 @@ distribution and a normal Q-Q plot; density plots once points are too many to dr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -79,7 +80,7 @@ def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     ax.scatter(x, y, s=10, color=POINT, alpha=alpha, linewidths=0, rasterized=True)
 
 
-def _unit(*values: np.ndarray | list[float] | tuple[float, ...]) -> tuple[float, str]:
+def _unit(*values: np.ndarray | Sequence[float]) -> tuple[float, str]:
     """A power of ten to draw values in when they are too large or small for axis arithmetic.
 
     Axis limits with margins overflow near 1e308 (a singular transform) and tick spacing
@@ -147,32 +148,55 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
     return fig
 
 
+def plot_residual_histogram(
+    edges: Sequence[float],
+    counts: Sequence[int],
+    *,
+    mean: float,
+    outside: int,
+    size: tuple[float, float] = (5.0, 3.8),
+    ax: Axes | None = None,
+) -> Figure:
+    """Draw the residual histogram with lines at zero and at the mean residual.
+
+    outside: the rows beyond the histogram's range, said in the title when there are any.
+    """
+    with figure_style():
+        if ax is None:
+            fig = new_figure(*size)
+            ax = fig.add_subplot()
+        else:
+            fig = ax.get_figure()  # type: ignore[assignment]
+        unit, times = _unit(edges, [mean])
+        ax.stairs(counts, np.asarray(edges) / unit, fill=True, color=POINT, alpha=0.85)
+        ax.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
+        ax.axvline(mean / unit, color=TREND, linewidth=1.5, label=f"mean {mean:.3g}")
+        ax.set_xlabel(f"Residual (true − predicted){times}")
+        ax.set_ylabel("Rows")
+        ax.set_title(
+            "Residual distribution"
+            + (f" ({outside:,} rows beyond the 0.1–99.9% range not shown)" if outside else ""),
+            fontsize=10 if outside else None,
+        )
+        ax.legend(fontsize=8, frameon=False)
+        ax.grid(True, color="#d0d7de", linewidth=0.5)
+        ax.set_axisbelow(True)
+    return fig
+
+
 def plot_residual_distribution(result: RegressionResult) -> Figure:
     """Draw the residual histogram beside a normal Q-Q plot of standardised residuals."""
     with figure_style():
         fig = new_figure(10.0, 3.8, fixed=True)
         hist, qq = fig.subplots(1, 2)
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
-        unit, times = _unit(result.histogram_edges, [result.mean_residual])
-        edges = np.asarray(result.histogram_edges) / unit
-        hist.stairs(result.histogram_counts, edges, fill=True, color=POINT, alpha=0.85)
-        hist.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
-        hist.axvline(
-            result.mean_residual / unit,
-            color=TREND,
-            linewidth=1.5,
-            label=f"mean {result.mean_residual:.3g}",
+        plot_residual_histogram(
+            result.histogram_edges,
+            result.histogram_counts,
+            mean=result.mean_residual,
+            outside=result.histogram_below + result.histogram_above,
+            ax=hist,
         )
-        hist.set_xlabel(f"Residual (true − predicted){times}")
-        hist.set_ylabel("Rows")
-        outside = result.histogram_below + result.histogram_above
-        hist.set_title(
-            "Residual distribution"
-            + (f" ({outside:,} rows beyond the 0.1–99.9% range not shown)" if outside else ""),
-            fontsize=10 if outside else None,
-        )
-        hist.legend(fontsize=8, frameon=False)
-
         qq.plot(result.qq_theoretical, result.qq_sample, "o", markersize=3, color=POINT)
         lim = max(abs(result.qq_theoretical[0]), abs(result.qq_theoretical[-1]))
         qq.plot([-lim, lim], [-lim, lim], color=TREND, linewidth=1.5, label="normal residuals")
@@ -180,9 +204,8 @@ def plot_residual_distribution(result: RegressionResult) -> Figure:
         qq.set_ylabel("Standardised residual quantiles")
         qq.set_title("Normal Q-Q plot")
         qq.legend(fontsize=8, frameon=False, loc="upper left")
-        for axis in (hist, qq):
-            axis.grid(True, color="#d0d7de", linewidth=0.5)
-            axis.set_axisbelow(True)
+        qq.grid(True, color="#d0d7de", linewidth=0.5)
+        qq.set_axisbelow(True)
     return fig
 
 

@@ -8,14 +8,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.slices import SliceResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_style, new_figure, short_label
 
 BAR = "#0b5cad"
 OVERALL = "#d55e00"
-
-
-def _name(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
@@ -42,7 +38,7 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
             linewidth=1.5,
             label=f"overall error rate {100 * result.overall_error_rate:.1f}%",
         )
-        ax.set_yticks(y, [_name(g.name) for g in worst])
+        ax.set_yticks(y, [short_label(g.name, 48) for g in worst])
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Error rate (bars), 95% interval (whiskers)")

@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_style, new_figure, short_label
 from reportgen.words.numbers import pct
 
 BLUE = "#0b5cad"
@@ -34,10 +34,6 @@ def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
     return ax.get_figure(), ax  # type: ignore[return-value]
 
 
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
 def _frame(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.02)
@@ -55,7 +51,7 @@ def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -
     """Draw the precision-recall curve, the prevalence line and the current operating point."""
     with figure_style():
         fig, ax = _axes(ax)
-        pos = _short(result.pos_label)
+        pos = short_label(result.pos_label, 18)
         _frame(ax, f"Recall of '{pos}'", f"Precision of '{pos}'")
         ax.set_title("Precision-recall curve", fontsize=10)
         curve = result.pr_curve
@@ -98,7 +94,7 @@ def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the ROC curve, the chance diagonal and the current operating point."""
     with figure_style():
         fig, ax = _axes(ax)
-        pos = _short(result.pos_label)
+        pos = short_label(result.pos_label, 18)
         _frame(ax, "False positive rate", f"True positive rate (recall of '{pos}')")
         ax.set_title("ROC curve", fontsize=10)
         curve = result.roc_curve
@@ -155,7 +151,7 @@ def plot_ovr_precision_recall(result: OvrThresholds, *, ax: Axes | None = None) 
                 linestyle=style,
                 linewidth=1.8,
                 drawstyle="steps-pre",
-                label=f"{_short(cls.label)} (AP {cls.average_precision:.3f})",
+                label=f"{short_label(cls.label, 18)} (AP {cls.average_precision:.3f})",
             )
             if cls.precision is not None:
                 ax.plot(
