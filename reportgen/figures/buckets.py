@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.buckets import BucketResult
-from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 
 FIRST = "#0b5cad"
 REST = "#9ec5ea"
@@ -20,11 +20,7 @@ def plot_pareto(result: BucketResult, *, ax: Axes | None = None) -> Figure:
     """Draw bucket counts largest first, the ones to address first darker, and the running share."""
     buckets = result.buckets[:MAX_BARS]
     with figure_style():
-        if ax is None:
-            fig = new_figure(max(6.0, 1.0 + 0.55 * len(buckets)), 4.2)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, max(6.0, 1.0 + 0.55 * len(buckets)), 4.2)
         x = np.arange(len(buckets))
         counts = [b.count for b in buckets]
         colours = [FIRST if b.address_first else REST for b in buckets]

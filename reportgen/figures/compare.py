@@ -13,7 +13,13 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
 from reportgen.figures.residuals import count_label, histogram2d
-from reportgen.figures.svg import figure_style, figure_to_svg, new_figure, short_label
+from reportgen.figures.svg import (
+    figure_and_axes,
+    figure_style,
+    figure_to_svg,
+    new_figure,
+    short_label,
+)
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
 # and neither end is red or green. Purple: the candidate does better; orange: worse.
@@ -67,11 +73,7 @@ def plot_confusion_difference(
     limit = float(max(1, int(np.abs(diff).max()) if diff.size else 1))
     side = float(min(max(4.2, 0.42 * k + 2.2), 13.0))
     with figure_style():
-        if ax is None:
-            fig = new_figure(side + 1.3, side)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, side + 1.3, side)
         norm = Normalize(vmin=-limit, vmax=limit)
         image = ax.imshow(score, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
         labels = [short_label(lab, 18) for lab in view.labels]
@@ -135,11 +137,7 @@ def plot_f1_change(
         rows = [rows[i] for i in sorted(keep)]
     k = len(rows)
     with figure_style():
-        if ax is None:
-            fig = new_figure(7.5, float(min(max(2.4, 0.34 * k + 1.5), 11.0)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 7.5, float(min(max(2.4, 0.34 * k + 1.5), 11.0)))
         y = np.arange(k)
         for i, row in enumerate(rows):
             colour = BETTER if row.f1.delta > 0 else (WORSE if row.f1.delta < 0 else REFERENCE)

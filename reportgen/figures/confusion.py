@@ -11,7 +11,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
 from reportgen.analysis.classification import ClassificationResult, most_involved
-from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 from reportgen.words.numbers import count
 
 MAX_CLASSES = 30
@@ -98,11 +98,7 @@ def plot_confusion_counts(
     k = len(labels)
     side = float(min(max(4.2, 0.42 * k + 2.2), 13.0))
     with figure_style():
-        if ax is None:
-            fig = new_figure(*(size or (side + 1.0, side)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, *(size or (side + 1.0, side)))
         # a square-root scale keeps a 5% confusion visible beside a 95% diagonal
         norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
         image = ax.imshow(share, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.figures.confusion import CMAP
-from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
 
 # Okabe-Ito without its pale yellow, plus grey; each line also has its own dash and marker
 COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000", "#7f7f7f")
@@ -50,7 +51,7 @@ def choose_recall_classes(result: EvolutionResult, *, limit: int = MAX_LINES) ->
     return RecallView(chosen, [result.labels[i] for i in chosen], True)
 
 
-def _style(i: int) -> dict[str, object]:
+def _style(i: int) -> dict[str, Any]:
     return {
         "color": COLOURS[i % len(COLOURS)],
         # shifted once per round of colours, so no two lines share colour, dash and marker
@@ -84,11 +85,7 @@ def plot_accuracy_over_steps(
     x = np.arange(len(steps))
     every = _tick_every(len(steps))
     with figure_style():
-        if ax is None:
-            fig = new_figure(*size)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, *size)
         ax.plot(x, accuracy, label="Accuracy", **_style(0))
         ax.plot(x, macro_f1, label="Macro F1", **_style(1))
         low = [ci[0] if ci else a for a, ci in zip(accuracy, intervals, strict=True)]

@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure
 
 POINT = "#0b5cad"
 TREND = "#d55e00"  # Okabe-Ito vermillion: apart from the blues for colour-blind readers
@@ -162,11 +162,7 @@ def plot_residual_histogram(
     outside: the rows beyond the histogram's range, said in the title when there are any.
     """
     with figure_style():
-        if ax is None:
-            fig = new_figure(*size)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, *size)
         unit, times = _unit(edges, [mean])
         ax.stairs(counts, np.asarray(edges) / unit, fill=True, color=POINT, alpha=0.85)
         ax.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
@@ -214,11 +210,7 @@ def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None
     groups = residual_slice.groups
     with figure_style():
         height = float(min(1.2 + 0.36 * len(groups), 9.0))
-        if ax is None:
-            fig = new_figure(8.0, height)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 8.0, height)
         unit, times = _unit([v for g in groups for v in (g.q05, g.q95, g.mean_residual)])
         stats = [
             {

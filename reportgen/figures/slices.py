@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.slices import SliceResult
-from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 
 BAR = "#0b5cad"
 OVERALL = "#d55e00"
@@ -18,11 +18,7 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
     """Draw the ranked slices' error rates, 95% intervals as whiskers, and the overall rate."""
     worst = result.worst
     with figure_style():
-        if ax is None:
-            fig = new_figure(8.5, float(min(1.4 + 0.34 * len(worst), 7.5)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 8.5, float(min(1.4 + 0.34 * len(worst), 7.5)))
         y = np.arange(len(worst))
         rates = np.array([g.error_rate for g in worst])
         low = np.array([g.error_rate - (g.error_rate_ci or (g.error_rate, 0))[0] for g in worst])

@@ -13,9 +13,10 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter
@@ -165,6 +166,22 @@ def _show_controls(formatter: Formatter) -> None:
 
         shown.shows_controls = True  # type: ignore[attr-defined]
         formatter.func = shown
+
+
+def figure_and_axes(
+    ax: Axes | None, width: float, height: float, *, margins: dict[str, float] | None = None
+) -> tuple[Figure, Axes]:
+    """Return the axes to draw on and its figure: the caller's, or a new figure of this size.
+
+    margins: fixed margins (fig.subplots_adjust) for a new figure, instead of a layout engine.
+    """
+    if ax is not None:
+        return cast(Figure, ax.get_figure()), ax
+    fig = new_figure(width, height, fixed=margins is not None)
+    new = fig.add_subplot()
+    if margins is not None:
+        fig.subplots_adjust(**margins)
+    return fig, new
 
 
 def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: Any) -> Figure:

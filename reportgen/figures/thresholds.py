@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
-from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
 from reportgen.words.numbers import pct
 
 BLUE = "#0b5cad"
@@ -25,13 +25,8 @@ SERIES = (
 )
 
 
-def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig = new_figure(5.0, 4.4, fixed=True)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.14, right=0.97, bottom=0.12, top=0.91)
-        return fig, ax
-    return ax.get_figure(), ax  # type: ignore[return-value]
+MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.12, "top": 0.91}
+OVR_MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.12, "top": 0.92}
 
 
 def _frame(ax: Axes, xlabel: str, ylabel: str) -> None:
@@ -50,7 +45,7 @@ def _undefined(ax: Axes, text: str) -> None:
 def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the precision-recall curve, the prevalence line and the current operating point."""
     with figure_style():
-        fig, ax = _axes(ax)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
         pos = short_label(result.pos_label, 18)
         _frame(ax, f"Recall of '{pos}'", f"Precision of '{pos}'")
         ax.set_title("Precision-recall curve", fontsize=10)
@@ -93,7 +88,7 @@ def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -
 def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the ROC curve, the chance diagonal and the current operating point."""
     with figure_style():
-        fig, ax = _axes(ax)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
         pos = short_label(result.pos_label, 18)
         _frame(ax, "False positive rate", f"True positive rate (recall of '{pos}')")
         ax.set_title("ROC curve", fontsize=10)
@@ -135,12 +130,7 @@ def plot_thresholds(result: BinaryThresholds) -> Figure:
 def plot_ovr_precision_recall(result: OvrThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw one precision-recall curve per class, each with its current operating point."""
     with figure_style():
-        if ax is None:
-            fig = new_figure(7.0, 4.6, fixed=True)
-            ax = fig.add_subplot()
-            fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.92)
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 7.0, 4.6, margins=OVR_MARGINS)
         _frame(ax, "Recall (one class against the rest)", "Precision")
         ax.set_title("One-vs-rest precision-recall, classes with the most errors", fontsize=10)
         for (colour, style), cls in zip(SERIES, result.classes, strict=False):
