@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.compare import ClassificationComparison
-from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
-from reportgen.figures.residuals import count_label, histogram2d
+from reportgen.figures.confusion import MAX_CLASSES, ConfusionView, label_matrix
+from reportgen.figures.residuals import draw_density, draw_points
 from reportgen.figures.svg import (
     figure_and_axes,
     figure_style,
@@ -20,6 +19,7 @@ from reportgen.figures.svg import (
     new_figure,
     short_label,
 )
+from reportgen.words.numbers import signed_count
 
 # ColorBrewer's purple-orange diverging map: safe for the common colour-vision deficiencies,
 # and neither end is red or green. Purple: the candidate does better; orange: worse.
@@ -28,11 +28,6 @@ BETTER = "#542788"
 WORSE = "#b35806"
 BASELINE = "#6e7781"
 REFERENCE = "#6e7781"
-DENSITY_BINS = 80
-
-
-def _signed(value: int) -> str:
-    return f"+{value:,}" if value > 0 else f"−{-value:,}"
 
 
 def improvement(difference: np.ndarray) -> np.ndarray:
@@ -76,22 +71,8 @@ def plot_confusion_difference(
         fig, ax = figure_and_axes(ax, side + 1.3, side)
         norm = Normalize(vmin=-limit, vmax=limit)
         image = ax.imshow(score, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
-        labels = [short_label(lab, 18) for lab in view.labels]
-        long = max(map(len, labels)) > 2
-        ax.set_xticks(
-            range(k),
-            labels=labels,
-            rotation=45 if long else 0,
-            ha="right" if long else "center",
-            rotation_mode="anchor",
-        )
-        ax.set_yticks(range(k), labels=labels)
-        ax.set_xlabel("Predicted label")
-        ax.set_ylabel("True label")
+        label_matrix(ax, view.labels, 18)
         ax.set_title(f"{short_label(names[1], 24)} − {short_label(names[0], 24)}: change in counts")
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
         # light grid lines between cells keep the blank (unchanged) cells readable
         ax.set_xticks(np.arange(-0.5, k, 1.0), minor=True)
         ax.set_yticks(np.arange(-0.5, k, 1.0), minor=True)
@@ -107,7 +88,7 @@ def plot_confusion_difference(
                 ax.text(
                     j,
                     i,
-                    _signed(value),
+                    signed_count(value),  # never 0: empty cells are skipped
                     ha="center",
                     va="center",
                     fontsize=size,
@@ -198,33 +179,10 @@ def plot_paired_errors(
         )
         high = float(max(abs_a.max(), abs_b.max(), 1e-12))
         if density:
-            counts, xedges, yedges = histogram2d(abs_a, abs_b, DENSITY_BINS)
-            shown = np.where(counts > 0, counts, np.nan)
-            image = left.imshow(
-                shown.T,
-                origin="lower",
-                extent=(xedges[0], xedges[-1], yedges[0], yedges[-1]),
-                aspect="auto",
-                cmap="viridis",
-                norm=LogNorm(vmin=1, vmax=max(2.0, float(np.nanmax(shown)))),
-                interpolation="nearest",
-                rasterized=True,
-            )
-            bar = fig.colorbar(image, ax=left, fraction=0.05, pad=0.02)
-            # the default 10^k labels are mathtext, and figure text is drawn literally
-            bar.ax.yaxis.set_major_formatter(FuncFormatter(count_label))
-            bar.ax.yaxis.set_minor_formatter(NullFormatter())
+            draw_density(left, abs_a, abs_b)
             what = f"{abs_a.size:,} rows; colour: rows per cell (log)"
         else:
-            left.scatter(
-                abs_a,
-                abs_b,
-                s=10,
-                color="#0b5cad",
-                alpha=0.7 if abs_a.size < 500 else 0.4,
-                linewidths=0,
-                rasterized=True,
-            )
+            draw_points(left, abs_a, abs_b)
             what = f"{abs_a.size:,} rows, one point each"
         left.plot([0, high], [0, high], color=REFERENCE, linestyle="--", linewidth=1.2)
         left.text(

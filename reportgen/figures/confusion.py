@@ -38,6 +38,26 @@ def choose_classes(
     return ConfusionView(chosen, [result.labels[i] for i in chosen], True)
 
 
+def label_matrix(ax: Axes, labels: Sequence[str], limit: int) -> None:
+    """Name a class-by-class grid's rows (true) and columns (predicted), without a frame."""
+    k = len(labels)
+    shown = [short_label(lab, limit) for lab in labels]
+    long = max(map(len, shown), default=0) > 2  # longer names turn, to stay apart
+    ax.set_xticks(
+        range(k),
+        labels=shown,
+        rotation=45 if long else 0,
+        ha="right" if long else "center",
+        rotation_mode="anchor",
+    )
+    ax.set_yticks(range(k), labels=shown)
+    ax.set_xlabel("Predicted label")
+    ax.set_ylabel("True label")
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def _page_cell_font(k: int) -> float:
     return 9.0 if k <= 10 else (8.0 if k <= 15 else max(5.5, 8.0 - 0.12 * (k - 15)))
 
@@ -102,21 +122,7 @@ def plot_confusion_counts(
         # a square-root scale keeps a 5% confusion visible beside a 95% diagonal
         norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
         image = ax.imshow(share, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
-        shown = [short_label(lab, style.label_limit) for lab in labels]
-        long = max(map(len, shown), default=0) > 2
-        ax.set_xticks(
-            range(k),
-            labels=shown,
-            rotation=45 if long else 0,
-            ha="right" if long else "center",
-            rotation_mode="anchor",
-        )
-        ax.set_yticks(range(k), labels=shown)
-        ax.set_xlabel("Predicted label")
-        ax.set_ylabel("True label")
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        label_matrix(ax, labels, style.label_limit)
         tick_font = style.tick_font(k)
         if tick_font is not None:
             ax.tick_params(labelsize=tick_font)

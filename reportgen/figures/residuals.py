@@ -45,7 +45,7 @@ def _cell(values: np.ndarray, edges: np.ndarray, bins: int) -> np.ndarray:
     return np.asarray(np.clip(index, 0, bins - 1), dtype=np.int64)
 
 
-def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+def draw_density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     """Draw a 2-D histogram (log counts) instead of points: size and time stay flat."""
     counts, xedges, yedges = histogram2d(x, y, DENSITY_BINS)
     shown = np.where(counts > 0, counts, np.nan)
@@ -75,7 +75,8 @@ def count_label(value: float, _pos: int) -> str:
     return f"{value:g}"
 
 
-def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+def draw_points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    """Draw one point per row, fainter when there are many."""
     alpha = 0.7 if x.size < 500 else 0.4
     ax.scatter(x, y, s=10, color=POINT, alpha=alpha, linewidths=0, rasterized=True)
 
@@ -110,7 +111,7 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
             top=0.91,
             wspace=0.32,
         )
-        draw = _density if result.density else _points
+        draw = draw_density if result.density else draw_points
         what = (
             f"{result.n:,} rows; colour: rows per cell (log)"
             if result.density

@@ -42,6 +42,21 @@ def _undefined(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color=REFERENCE, fontsize=9)
 
 
+def _current_point(ax: Axes, x: float | None, y: float | None) -> None:
+    """Mark where the current predictions sit on a curve, when both coordinates exist."""
+    if x is not None and y is not None:
+        ax.plot(
+            [x],
+            [y],
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            color=ORANGE,
+            markeredgecolor="white",
+            label="current predictions",
+        )
+
+
 def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the precision-recall curve, the prevalence line and the current operating point."""
     with figure_style():
@@ -69,18 +84,7 @@ def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -
             drawstyle="steps-pre",
             label=f"model (AP {result.average_precision:.3f})",
         )
-        point = result.current.point
-        if point.precision is not None and point.recall is not None:
-            ax.plot(
-                [point.recall],
-                [point.precision],
-                linestyle="none",
-                marker="o",
-                markersize=7,
-                color=ORANGE,
-                markeredgecolor="white",
-                label="current predictions",
-            )
+        _current_point(ax, result.current.point.recall, result.current.point.precision)
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     return fig
 
@@ -100,18 +104,7 @@ def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
         ax.plot(
             curve.x, curve.y, color=BLUE, linewidth=1.8, label=f"model (AUC {result.roc_auc:.3f})"
         )
-        point = result.current.point
-        if point.fpr is not None and point.recall is not None:
-            ax.plot(
-                [point.fpr],
-                [point.recall],
-                linestyle="none",
-                marker="o",
-                markersize=7,
-                color=ORANGE,
-                markeredgecolor="white",
-                label="current predictions",
-            )
+        _current_point(ax, result.current.point.fpr, result.current.point.recall)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
 
