@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,8 @@ from reportgen.figures.svg import (
     new_figure,
     short_label,
 )
-from reportgen.words.describe import count, n_classes, pct, plural, signed
+from reportgen.words.describe import n_classes, plural
+from reportgen.words.numbers import count, pct, signed
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision
@@ -135,12 +137,18 @@ def plot_f1_changes(
 
 @dataclass(frozen=True)
 class Picture:
-    """A figure for the email body: its PNG, text alternative and caption, attached by cid."""
+    """A figure for the email body: the figure, its text alternative and caption; attached by
+    cid as PNG."""
 
     name: str
-    png: Png
+    figure: Figure
     alt: str
     caption: str
+
+    @cached_property
+    def png(self) -> Png:
+        """The figure exported as PNG, once."""
+        return figure_to_png(self.figure)
 
     @property
     def cid(self) -> str:
@@ -161,7 +169,7 @@ def _confusion(c: dict[str, Any]) -> Picture | None:
     )
     return Picture(
         "confusion-matrix",
-        figure_to_png(email_confusion(c["labels"], c["confusion_matrix"])),
+        email_confusion(c["labels"], c["confusion_matrix"]),
         f"Confusion matrix of {k} classes: counts of true labels (rows) against predicted "
         f"labels (columns){worst}.",
         "Counts of true (rows) against predicted (columns) labels, shaded by the share of the "
@@ -175,7 +183,7 @@ def _buckets(items: list[dict[str, Any]], total: int) -> Picture:
     names, counts = [i["name"] for i in items], [i["count"] for i in items]
     return Picture(
         "error-buckets",
-        figure_to_png(plot_bucket_bars(names, counts, xlabel="Errors")),
+        plot_bucket_bars(names, counts, xlabel="Errors"),
         f"Bar chart of errors per bucket{cut}: "
         + ", ".join(f"{i['name']} {count(i['count'])}" for i in items)
         + ".",
@@ -197,7 +205,7 @@ def _evolution(e: dict[str, Any]) -> Picture:
     )
     return Picture(
         "evolution",
-        figure_to_png(figure),
+        figure,
         f"Line chart of accuracy and macro F1 over {len(steps)} steps: accuracy "
         f"{pct(first['accuracy'])} at step {first['step']}, {pct(last['accuracy'])} at step "
         f"{last['step']}.",
@@ -218,7 +226,7 @@ def _residuals(r: dict[str, Any]) -> Picture:
     )
     return Picture(
         "residuals",
-        figure_to_png(figure),
+        figure,
         f"Histogram of residuals (true − predicted) over {plural(r['n'], 'row')}, "
         f"mean {signed(r['mean_residual'])}.",
         "Residuals (true − predicted); the dashed line is zero, the solid one the mean"
@@ -232,12 +240,10 @@ def _changes(per_class: list[dict[str, Any]], names: list[str], total: int) -> P
     which = most if total > len(per_class) else plural(len(per_class), "class", "classes")
     return Picture(
         "f1-change",
-        figure_to_png(
-            plot_f1_changes(
-                [p["label"] for p in per_class],
-                [p["delta"]["f1"] for p in per_class],
-                [p.get("f1_delta_ci") for p in per_class],
-            )
+        plot_f1_changes(
+            [p["label"] for p in per_class],
+            [p["delta"]["f1"] for p in per_class],
+            [p.get("f1_delta_ci") for p in per_class],
         ),
         f"Bar chart of the change in F1 from {names[0]} to {names[1]} for {which}: "
         f"{rising} rose, {len(per_class) - rising} did not.",
