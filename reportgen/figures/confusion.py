@@ -59,6 +59,7 @@ def label_matrix(ax: Axes, labels: Sequence[str], limit: int) -> None:
 
 
 def _page_cell_font(k: int) -> float:
+    """The cells' font size for k classes on the page: smaller as the grid fills."""
     return 9.0 if k <= 10 else (8.0 if k <= 15 else max(5.5, 8.0 - 0.12 * (k - 15)))
 
 

@@ -56,6 +56,7 @@ def uses_compact(k: int, matrix: Sequence[Sequence[int]]) -> bool:
 
 
 def _email_cell_font(k: int) -> float:
+    """The cells' font size for k classes in the email's narrower column."""
     return 10.0 if k <= 6 else 8.5 if k <= 10 else 7.5 if k <= 15 else 6.5
 
 
