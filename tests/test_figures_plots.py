@@ -14,17 +14,24 @@ from matplotlib.patches import Rectangle, StepPatch
 from sklearn.metrics import f1_score
 
 from reportgen.analysis.compare import compare_classification
+from reportgen.analysis.evolution import analyze_evolution
 from reportgen.analysis.regression import analyze_regression
-from reportgen.analysis.slices import ResidualGroup, ResidualSlice
+from reportgen.analysis.slices import ErrorGroup, ResidualGroup, ResidualSlice, SliceResult
 from reportgen.analysis.splits import analyze_splits
 from reportgen.figures.compare import BETTER, WORSE, plot_f1_change, plot_paired_errors
 from reportgen.figures.confusion import plot_confusion_counts
-from reportgen.figures.evolution import plot_accuracy_over_steps
+from reportgen.figures.evolution import (
+    plot_accuracy_over_steps,
+    plot_evolution,
+    plot_step_confusions,
+)
 from reportgen.figures.residuals import plot_residual_distribution, plot_residual_slice
+from reportgen.figures.slices import plot_worst_slices
 from reportgen.figures.splits import COLOURS as SPLIT_COLOURS
 from reportgen.figures.splits import MAX_CLASSES as SPLIT_CLASSES
 from reportgen.figures.splits import plot_split_shares
 from reportgen.figures.svg import figure_and_axes, new_figure, short_label
+from reportgen.read.table import encode_labels
 
 
 def ticks(ax: Axes, axis: str = "y") -> list[str]:
@@ -316,3 +323,82 @@ def test_figure_and_axes_draws_on_the_callers_axes() -> None:
     assert tuple(made.get_size_inches()) == (5.0, 2.0) and ax.figure is made
     assert made.subplotpars.left == 0.2 and made.get_layout_engine() is None
     assert short_label("abcdef", 4) == "abc…" and short_label("abc", 4) == "abc"
+
+
+# ---------------------------------------------------------------- slices and evolution
+
+
+def error_group(name: str, errors: int, n: int, ci: tuple[float, float] | None) -> ErrorGroup:
+    """A ranked slice with its errors among n rows."""
+    return ErrorGroup(
+        column="camera",
+        value=name,
+        name=name,
+        n=n,
+        errors=errors,
+        error_rate=errors / n,
+        error_rate_ci=ci,
+        lift=None,
+        p_value=None,
+        p_adjusted=None,
+    )
+
+
+def test_worst_slices_draw_each_rate_its_interval_and_the_overall_rate() -> None:
+    worst = [
+        error_group("camera = cam_3", 30, 100, (0.22, 0.4)),
+        error_group("camera = " + "x" * 60, 20, 100, None),
+    ]
+    result = SliceResult(
+        overall_error_rate=0.1,
+        columns=[],
+        worst=worst,
+        tested=5,
+        pairs_tried=False,
+        above_overall=4,
+    )
+    ax = plot_worst_slices(result).axes[0]
+    assert ticks(ax) == ["camera = cam_3", short_label("camera = " + "x" * 60, 48)]
+    assert [bar.get_width() for bar in bars(ax)] == pytest.approx([0.3, 0.2])
+    # whiskers: the interval where there is one, none (zero length) where there is not
+    (whiskers,) = [c for c in ax.collections if len(c.get_segments()) == 2]
+    ends = [sorted(seg[:, 0]) for seg in whiskers.get_segments()]
+    assert ends[0] == pytest.approx([0.22, 0.4]) and ends[1] == pytest.approx([0.2, 0.2])
+    (overall,) = [line for line in ax.get_lines() if line.get_label().startswith("overall")]
+    assert overall.get_label() == "overall error rate 10.0%"
+    assert list(overall.get_xdata()) == [0.1, 0.1]
+    assert ax.get_title() == "Slices above the overall error rate, by adjusted p (2 of 4)"
+
+
+def test_evolution_draws_each_class_recall_and_each_chosen_steps_matrix() -> None:
+    from sklearn.metrics import confusion_matrix, recall_score
+
+    rng = np.random.default_rng(4)
+    y_true = pd.Series(rng.choice(["ant", "bee", "cow"], 240))
+    noise = pd.Series(rng.choice(["ant", "bee", "cow"], 240))
+    y_pred = y_true.where(rng.random(240) < 0.6, noise)
+    steps = pd.Series(np.repeat([1, 2, 3], 80))
+    t, p, labels, _ = encode_labels(y_true, y_pred)
+    result = analyze_evolution(steps, t, p, labels, column="epoch", steps=["1", "3"])
+    left, right = plot_evolution(result).axes[:2]
+    accuracy = [float((y_true == y_pred)[steps == s].mean()) for s in (1, 2, 3)]
+    assert list(left.get_lines()[0].get_ydata()) == pytest.approx(accuracy)
+    assert [line.get_label() for line in right.get_lines()] == labels
+    for i, line in enumerate(right.get_lines()):
+        recall = [
+            recall_score(y_true[steps == s], y_pred[steps == s], labels=[labels[i]], average=None)[
+                0
+            ]
+            for s in (1, 2, 3)
+        ]
+        assert list(line.get_ydata()) == pytest.approx(recall)
+    matrices = [ax for ax in plot_step_confusions(result).axes if ax.get_images()]
+    assert [ax.get_title().split("\n")[0].split(" (")[0] for ax in matrices] == [
+        "epoch 1",
+        "epoch 3",
+    ]
+    for ax, step in zip(matrices, (1, 3), strict=True):
+        cm = confusion_matrix(y_true[steps == step], y_pred[steps == step], labels=labels)
+        assert [t.get_text() for t in ax.texts] == [f"{v:,}" for v in cm.ravel() if v]
+        share = cm / cm.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(ax.get_images()[0].get_array(), share)
