@@ -8,9 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle, StepPatch
+from matplotlib.patches import StepPatch
 from sklearn.metrics import f1_score
 
 from reportgen.analysis.compare import compare_classification
@@ -32,18 +31,7 @@ from reportgen.figures.splits import MAX_CLASSES as SPLIT_CLASSES
 from reportgen.figures.splits import plot_split_shares
 from reportgen.figures.svg import figure_and_axes, new_figure, short_label
 from reportgen.read.table import encode_labels
-
-
-def ticks(ax: Axes, axis: str = "y") -> list[str]:
-    """The tick label texts of one axis."""
-    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
-    return [t.get_text() for t in labels]
-
-
-def bars(ax: Axes) -> list[Rectangle]:
-    """The bar rectangles an axes holds (not its background or legend patches)."""
-    return [p for container in ax.containers for p in container if isinstance(p, Rectangle)]
-
+from tests.figure_parts import bars, ticks
 
 # ---------------------------------------------------------------- splits
 

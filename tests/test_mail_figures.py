@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle, StepPatch
+from matplotlib.patches import StepPatch
 
 import reportgen
 from reportgen.deliver.archive import record_from_html
@@ -27,17 +26,7 @@ from reportgen.figures.email import (
 )
 from reportgen.figures.svg import png_size
 from reportgen.render import environment
-
-
-def ticks(ax: Axes, axis: str = "y") -> list[str]:
-    """The tick label texts of one axis."""
-    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
-    return [t.get_text() for t in labels]
-
-
-def bars(ax: Axes) -> list[Rectangle]:
-    """The bar rectangles an axes holds."""
-    return [p for container in ax.containers for p in container if isinstance(p, Rectangle)]
+from tests.figure_parts import bars, ticks
 
 
 def pictures(record: dict[str, Any], **limits: int) -> dict[str, Picture]:
