@@ -24,6 +24,7 @@ import reportgen.read.stream.batches
 from reportgen.analysis.classification import analyze_classification
 from reportgen.analysis.suggestions import MIN_RECALL_KEPT, threshold_suggestions
 from reportgen.cli import main
+from reportgen.deliver.archive import record_from_html
 from reportgen.deliver.ci import summary_markdown
 from reportgen.deliver.mail import build_message
 from reportgen.words.describe import bucket_pairs
@@ -42,7 +43,7 @@ def text_of(page: str, section: str | None = None) -> str:
 
 def email_parts(page: str) -> tuple[str, str]:
     """The plain-text and HTML bodies of the review email of a report."""
-    msg = build_message(page)
+    msg = build_message(record_from_html(page), page.encode("utf-8"))
     plain = msg.get_body(("plain",))
     body = msg.get_body(("html",))
     assert plain is not None and body is not None

@@ -26,7 +26,8 @@ from reportgen.deliver.archive import record_from_html
 from reportgen.deliver.mail import UNDATED, build_message, message_warnings, write_eml
 from reportgen.deliver.smtp import SmtpSettings, send_message, smtp_settings
 from reportgen.errors import ReportgenError
-from reportgen.figures.email import compact, confusion_png, png_size, uses_compact
+from reportgen.figures.email import compact, email_confusion, uses_compact
+from reportgen.figures.svg import figure_to_png, png_size
 from tests.conftest import DIGITS as DIGITS_CSV
 from tests.example_reports import EXAMPLES, build
 
@@ -68,6 +69,12 @@ GATES: dict[str, Any] = {
 def pages() -> dict[str, str]:
     """The HTML of every example report, built once."""
     return {name: build(spec).to_html() for name, spec in EXAMPLES.items()}
+
+
+def message_of(page: str, **kwargs: Any) -> EmailMessage:
+    """The email of an archived page, as `reportgen email` makes it: the record read once."""
+    source = kwargs.get("report_name", "report.html")
+    return build_message(record_from_html(page, source=source), page.encode("utf-8"), **kwargs)
 
 
 def parts(msg: EmailMessage) -> dict[str, Any]:
@@ -207,7 +214,7 @@ def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
 def test_every_example_gives_a_mail_client_friendly_email(name: str, pages: dict[str, str]) -> None:
     page = pages[name]
     record = record_from_html(page)
-    msg = build_message(page, to=["reviewer@example.org"], sender="CI <ci@example.org>")
+    msg = message_of(page, to=["reviewer@example.org"], sender="CI <ci@example.org>")
     got = parts(msg)
     html, text = got["html"], got["text"]
 
@@ -251,10 +258,10 @@ def test_every_example_gives_a_mail_client_friendly_email(name: str, pages: dict
 
 def test_what_each_kind_of_report_shows(pages: dict[str, str]) -> None:
     def html_of(name: str) -> str:
-        return str(parts(build_message(pages[name]))["html"])
+        return str(parts(message_of(pages[name]))["html"])
 
     def images_of(name: str) -> set[str]:
-        return {cid.split(".")[0] for cid in parts(build_message(pages[name]))["images"]}
+        return {cid.split(".")[0] for cid in parts(message_of(pages[name]))["images"]}
 
     digits = html_of("digits")
     assert "Per-class metrics" in digits and "Top confusions" in digits
@@ -284,8 +291,8 @@ def test_what_each_kind_of_report_shows(pages: dict[str, str]) -> None:
 def test_the_same_report_gives_the_same_bytes(pages: dict[str, str], tmp_path: Path) -> None:
     page = pages["inspection"]
     first, second = tmp_path / "a.eml", tmp_path / "b.eml"
-    write_eml(build_message(page, to=["a@example.org"]), first)
-    write_eml(build_message(page, to=["a@example.org"]), second)
+    write_eml(message_of(page, to=["a@example.org"]), first)
+    write_eml(message_of(page, to=["a@example.org"]), second)
     data = first.read_bytes()
     assert data == second.read_bytes()
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
@@ -295,7 +302,7 @@ def test_the_same_report_gives_the_same_bytes(pages: dict[str, str], tmp_path: P
     for png in parts(email.message_from_bytes(data, policy=DEFAULT_POLICY))["images"].values():
         assert b"Software" not in png and b"matplotlib" not in png
     # a different report, different boundaries
-    other = build_message(pages["digits"], to=["a@example.org"]).as_bytes()
+    other = message_of(pages["digits"], to=["a@example.org"]).as_bytes()
     assert not boundaries & set(re.findall(rb'boundary="([^"]+)"', other))
 
 
@@ -303,19 +310,19 @@ def test_date_comes_only_from_the_record(tmp_path: Path, pages: dict[str, str]) 
     from tests.conftest import DIGITS
 
     page = reportgen.build_report(DIGITS, created="2026-11-22T10:00:00Z").to_html()
-    msg = build_message(page)
+    msg = message_of(page)
     assert msg["Date"] == "Sun, 22 Nov 2026 10:00:00 +0000"
     assert "Created: 2026-11-22T10:00:00Z" in parts(msg)["text"]
     # no creation time (or one that cannot be read): the fixed, documented Unix epoch
     assert UNDATED == "Thu, 01 Jan 1970 00:00:00 +0000"
-    assert build_message(pages["digits"])["Date"] == UNDATED
+    assert message_of(pages["digits"])["Date"] == UNDATED
     provenance = dict(record_from_html(page)["provenance"], created="last Tuesday")
-    assert build_message(edited(page, provenance=provenance))["Date"] == UNDATED
+    assert message_of(edited(page, provenance=provenance))["Date"] == UNDATED
 
 
 def test_message_id_is_deterministic_and_unique_per_message(pages: dict[str, str]) -> None:
     def message_id(name: str = "digits", **headers: Any) -> str:
-        return str(build_message(pages[name], **headers)["Message-ID"])
+        return str(message_of(pages[name], **headers)["Message-ID"])
 
     first = message_id(to=["a@example.org"])
     assert first == message_id(to=["a@example.org"])  # the same message, the same id
@@ -334,28 +341,28 @@ def test_message_id_is_deterministic_and_unique_per_message(pages: dict[str, str
     record = record_from_html(pages["digits"])
     provenance = dict(record["provenance"], fingerprint="0" * 64)
     assert message_id() != str(
-        build_message(edited(pages["digits"], provenance=provenance))["Message-ID"]
+        message_of(edited(pages["digits"], provenance=provenance))["Message-ID"]
     )
 
 
 def test_warnings_name_what_the_written_message_lacks(pages: dict[str, str]) -> None:
-    bare = build_message(pages["digits"])
+    bare = message_of(pages["digits"])
     assert message_warnings(bare, "out/r.eml") == [
         "out/r.eml has no recipient (--to) and no sender (--from); add them before sending it.",
         "out/r.eml is dated 1 January 1970: the report has no creation time; build it with "
         "--created or SOURCE_DATE_EPOCH to date the message.",
     ]
-    to_only = build_message(pages["digits"], to=["a@example.org"])
+    to_only = message_of(pages["digits"], to=["a@example.org"])
     assert message_warnings(to_only, "r.eml")[0] == (
         "r.eml has no sender (--from); add it before sending it."
     )
     dated = reportgen.build_report(DIGITS_CSV, created="2026-11-22T10:00:00Z").to_html()
-    complete = build_message(dated, to=["a@example.org"], sender="ci@example.org")
+    complete = message_of(dated, to=["a@example.org"], sender="ci@example.org")
     assert message_warnings(complete, "r.eml") == []
 
 
 def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
-    failed = build_message(edited(pages["inspection"], gates=GATES))
+    failed = message_of(edited(pages["inspection"], gates=GATES))
     assert failed["Subject"].startswith("[gates failed] Finned-tube inspection")
     got = parts(failed)
     assert "CI gates: FAILED (1 of 2 failed)" in got["text"]
@@ -367,29 +374,29 @@ def test_gates_in_subject_text_and_html(pages: dict[str, str]) -> None:
     assert "1 of 2 gates failed." in got["html"] and "recall[tube_defect] &gt;= 0.8" in got["html"]
 
     passed = {**GATES, "passed": True, "items": [dict(g, passed=True) for g in GATES["items"]]}
-    ok = build_message(edited(pages["inspection"], gates=passed))
+    ok = message_of(edited(pages["inspection"], gates=passed))
     assert not ok["Subject"].startswith("[")
     assert "CI gates: passed (0 of 2 failed)" in parts(ok)["text"]
     assert "All 2 gates passed." in parts(ok)["html"]
 
-    own = build_message(edited(pages["inspection"], gates=GATES), subject="Weekly review")
+    own = message_of(edited(pages["inspection"], gates=GATES), subject="Weekly review")
     assert own["Subject"] == "Weekly review"
 
 
 def test_gates_may_leave_out_baseline_and_reason(pages: dict[str, str]) -> None:
     bare = [{k: v for k, v in g.items() if k not in ("baseline", "reason")} for g in GATES["items"]]
-    got = parts(build_message(edited(pages["cancer"], gates=dict(GATES, items=bare))))
+    got = parts(message_of(edited(pages["cancer"], gates=dict(GATES, items=bare))))
     assert "  FAIL  recall[tube_defect] >= 0.8: 72.3%\n" in got["text"]
 
 
 def test_a_record_without_summary_still_mails(pages: dict[str, str]) -> None:
-    msg = build_message(edited(pages["digits"], summary=None), to="a@example.org")
+    msg = message_of(edited(pages["digits"], summary=None), to="a@example.org")
     assert msg["Subject"] == "Digits: logistic regression" and msg["To"] == "a@example.org"
     assert "Per-class metrics" in parts(msg)["html"]
 
 
 def test_subject_of_regression_keeps_abbreviations(pages: dict[str, str]) -> None:
-    assert build_message(pages["diabetes"])["Subject"] == (
+    assert message_of(pages["diabetes"])["Subject"] == (
         "Diabetes progression: ridge regression — MAE 44.5, RMSE 54.6"
     )
 
@@ -399,7 +406,7 @@ def test_many_classes_stay_readable_and_small() -> None:
     y_true = [labels[i % 35] for i in range(1400)]
     y_pred = [labels[(i * 7) % 35] if i % 5 == 0 else labels[i % 35] for i in range(1400)]
     page = reportgen.build_report(pd.DataFrame({"y_true": y_true, "y_pred": y_pred})).to_html()
-    got = parts(build_message(page))
+    got = parts(message_of(page))
     assert got["images"] == {}
     assert "The confusion matrix has 35 classes, too many to read in an email" in got["html"]
     assert "Showing the 30 classes with the lowest F1, lowest first, of 35" in got["html"]
@@ -409,7 +416,7 @@ def test_many_classes_stay_readable_and_small() -> None:
 def test_twenty_classes_are_drawn_with_short_counts() -> None:
     matrix = [[1500 if i == j else i + j for j in range(20)] for i in range(20)]
     labels = [f"category_{i}" for i in range(20)]
-    png = confusion_png(labels, matrix)
+    png = figure_to_png(email_confusion(labels, matrix))
     assert (png.width, png.height) == (560, 520) and png_size(png.data) == (1120, 1040)
     assert uses_compact(20, matrix) and not uses_compact(10, [[1500]])
     assert [compact(n) for n in (999, 1000, 1949, 9950, 999_499, 3_400_000)] == [
@@ -429,7 +436,7 @@ def test_labels_from_the_input_are_escaped() -> None:
     page = reportgen.build_report(
         pd.DataFrame({"y_true": y_true, "y_pred": y_pred}), title="A & B <i>"
     ).to_html()
-    msg = build_message(page)
+    msg = message_of(page)
     html = parts(msg)["html"]
     assert hostile not in html and "&lt;img src=x onerror=" in html
     assert "A &amp; B &lt;i&gt;" in html
@@ -451,21 +458,21 @@ def test_bad_addresses_are_refused(
     to: list[str], sender: str | None, option: str, pages: dict[str, str]
 ) -> None:
     with pytest.raises(ReportgenError, match=f"^{option} "):
-        build_message(pages["cancer"], to=to, sender=sender)
+        message_of(pages["cancer"], to=to, sender=sender)
 
 
 def test_several_recipients_in_one_option(pages: dict[str, str]) -> None:
-    msg = build_message(pages["cancer"], to=["a@example.org, Bo <b@example.org>", "c@example.org"])
+    msg = message_of(pages["cancer"], to=["a@example.org, Bo <b@example.org>", "c@example.org"])
     assert msg["To"] == "a@example.org, Bo <b@example.org>, c@example.org"
 
 
 def test_not_a_report_is_refused() -> None:
     with pytest.raises(ReportgenError, match=r"out\.html: not a reportgen report"):
-        build_message("<html><body>hello</body></html>", report_name="out.html")
+        message_of("<html><body>hello</body></html>", report_name="out.html")
 
 
 def test_write_eml_leaves_nothing_behind_on_failure(pages: dict[str, str], tmp_path: Path) -> None:
-    msg = build_message(pages["cancer"])
+    msg = message_of(pages["cancer"])
     with pytest.raises(ReportgenError, match="does not exist"):
         write_eml(msg, tmp_path / "missing" / "review.eml")
     assert list(tmp_path.iterdir()) == []
@@ -521,7 +528,7 @@ def test_bad_settings_are_explained(
 
 @pytest.fixture
 def message(pages: dict[str, str]) -> EmailMessage:
-    return build_message(
+    return message_of(
         pages["inspection"],
         to=["Reviewer <reviewer@example.org>", "lead@example.org"],
         sender="CI <ci@example.org>",
@@ -594,7 +601,7 @@ def test_refused_recipients_are_named(
     smtp_server: tuple[Inbox, int], pages: dict[str, str]
 ) -> None:
     inbox, port = smtp_server
-    every = build_message(pages["cancer"], to=["x@refused.example"], sender="ci@example.org")
+    every = message_of(pages["cancer"], to=["x@refused.example"], sender="ci@example.org")
     with pytest.raises(ReportgenError) as info:
         send_message(every, SmtpSettings(LOOPBACK, port))
     assert "refused every recipient (x@refused.example: 550 5.1.1 no such mailbox)" in str(
@@ -602,7 +609,7 @@ def test_refused_recipients_are_named(
     )
     assert inbox.received == []
 
-    some = build_message(
+    some = message_of(
         pages["cancer"], to=["ok@example.org", "y@refused.example"], sender="ci@example.org"
     )
     with pytest.raises(ReportgenError) as info:
@@ -615,9 +622,9 @@ def test_refused_recipients_are_named(
 def test_sending_needs_recipients_and_a_sender(pages: dict[str, str]) -> None:
     settings = SmtpSettings(LOOPBACK, free_port())
     with pytest.raises(ReportgenError, match=r"no recipients .* give at least one --to"):
-        send_message(build_message(pages["cancer"], sender="ci@example.org"), settings)
+        send_message(message_of(pages["cancer"], sender="ci@example.org"), settings)
     with pytest.raises(ReportgenError, match=r"no sender .* give --from"):
-        send_message(build_message(pages["cancer"], to=["a@example.org"]), settings)
+        send_message(message_of(pages["cancer"], to=["a@example.org"]), settings)
 
 
 def test_connection_refused_names_host_and_port(message: EmailMessage) -> None:

@@ -76,12 +76,16 @@ def email_message(
 
     if isinstance(report, Report):
         page, name = report.to_html(), report_name or "report.html"
+        record = report.record
     else:
-        from reportgen.deliver.archive import read_report_text
+        from reportgen.deliver.archive import read_report_text, record_from_html
 
         page = read_report_text(report)  # bounded: a 1 GiB file is refused unread
         name = report_name or Path(report).name
-    return build_message(page, report_name=name, to=to, sender=sender, subject=subject)
+        record = record_from_html(page, source=name)
+    return build_message(
+        record, page.encode("utf-8"), report_name=name, to=to, sender=sender, subject=subject
+    )
 
 
 def _message(report: Report | str | os.PathLike[str] | EmailMessage, **given: Any) -> EmailMessage:

@@ -11,21 +11,19 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as DEFAULT_POLICY
 from email.utils import format_datetime, parseaddr
-from functools import cache
 from typing import Any
 
 import css_inline
-import jinja2
 
 from reportgen.bidi import visible, visible_markup
-from reportgen.deliver.archive import fingerprint, record_from_html
+from reportgen.deliver.archive import fingerprint
 from reportgen.deliver.files import write_bytes_atomic
 from reportgen.errors import ReportgenError, quoted
 from reportgen.figures import email as mf
 from reportgen.gate_checks import shown_values
 from reportgen.render import environment, templates_dir
-from reportgen.words.describe import bucket_basis, count, in_sentence, n_classes, plural
-from reportgen.words.numbers import units_of
+from reportgen.words.describe import bucket_basis, in_sentence, n_classes, plural
+from reportgen.words.numbers import count, units_of
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
 MAX_SHORT = 10  # confusions, buckets, largest errors
@@ -202,26 +200,12 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
     return context
 
 
-@cache
-def _text_environment() -> jinja2.Environment:
-    """A jinja environment for the plain-text part: the report's filters, no HTML escaping."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(environment().filters)
-    return env
-
-
 def render_text(context: dict[str, Any]) -> str:
     """Render the plain-text part."""
     with units_of(context.get("record")):
         # a bidirectional control in a label would reorder the lines of the message
-        return visible(_text_environment().get_template("email/message.txt.j2").render(**context))
+        template = environment(html=False).get_template("email/message.txt.j2")
+        return visible(template.render(**context))
 
 
 def render_email_html(context: dict[str, Any]) -> str:
@@ -320,15 +304,20 @@ def message_warnings(message: EmailMessage, path: str | os.PathLike[str]) -> lis
 
 
 def build_message(
-    report_html: str,
+    record: dict[str, Any],
+    page: bytes,
     *,
     report_name: str = "report.html",
     to: Sequence[str] = (),
     sender: str | None = None,
     subject: str | None = None,
 ) -> EmailMessage:
-    """Build the review email: text and HTML summaries, figures by Content-ID, report attached."""
-    record = record_from_html(report_html, source=report_name)
+    """Build the review email of a record: text and HTML summaries, figures by Content-ID,
+    and the page (the report's HTML, as written) attached.
+
+    The body comes from the record alone; an archived page gives its record with
+    deliver.archive.record_from_html.
+    """
     recipients = _addresses([to] if isinstance(to, str) else to, "--to")
     senders = _addresses([sender], "--from") if sender is not None else []
     if len(senders) > 1:
@@ -337,7 +326,7 @@ def build_message(
     pictures = list(context["pictures"].values())
     text = render_text(context)
     body = render_email_html(context)
-    attachment = report_html.encode("utf-8")
+    attachment = page
     # boundaries and the Message-ID from the content, not from random numbers or the clock:
     # the same report, the same bytes
     digest = hashlib.sha256()

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.buckets import BucketResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 
 FIRST = "#0b5cad"
 REST = "#9ec5ea"
@@ -16,26 +16,22 @@ CUMULATIVE = "#d55e00"
 MAX_BARS = 20
 
 
-def _short(name: str, limit: int = 22) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
 def plot_pareto(result: BucketResult, *, ax: Axes | None = None) -> Figure:
     """Draw bucket counts largest first, the ones to address first darker, and the running share."""
     buckets = result.buckets[:MAX_BARS]
     with figure_style():
-        if ax is None:
-            fig = new_figure(max(6.0, 1.0 + 0.55 * len(buckets)), 4.2)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, max(6.0, 1.0 + 0.55 * len(buckets)), 4.2)
         x = np.arange(len(buckets))
         counts = [b.count for b in buckets]
         colours = [FIRST if b.address_first else REST for b in buckets]
         bars = ax.bar(x, counts, color=colours, edgecolor=FIRST, linewidth=0.6)
         ax.bar_label(bars, labels=[f"{c:,}" for c in counts], fontsize=8, padding=2)
         ax.set_xticks(
-            x, [_short(b.name) for b in buckets], rotation=35, ha="right", rotation_mode="anchor"
+            x,
+            [short_label(b.name, 22) for b in buckets],
+            rotation=35,
+            ha="right",
+            rotation_mode="anchor",
         )
         ax.set_ylabel("Tagged errors")
         ax.set_ylim(0, max(counts) * 1.15 if counts else 1)

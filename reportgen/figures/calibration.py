@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.calibration import CalibrationResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
 
 BLUE = "#0b5cad"
 ORANGE = "#d55e00"  # Okabe-Ito vermillion: apart from the blue for colour-blind readers
@@ -16,26 +16,16 @@ REFERENCE = "#6e7781"
 GRID = "#d0d7de"
 
 
-def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig = new_figure(width, height, fixed=True)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.9)
-        return fig, ax
-    return ax.get_figure(), ax  # type: ignore[return-value]
+MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.13, "top": 0.9}
 
 
 def _names(result: CalibrationResult) -> tuple[str, str]:
     if result.target == "positive-class":
         return (
-            f"Mean predicted probability of '{_short(result.pos_label or '')}'",
-            f"Observed frequency of '{_short(result.pos_label or '')}'",
+            f"Mean predicted probability of '{short_label(result.pos_label or '', 18)}'",
+            f"Observed frequency of '{short_label(result.pos_label or '', 18)}'",
         )
     return "Mean confidence (predicted label's probability)", "Observed accuracy"
-
-
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _grid(ax: Axes) -> None:
@@ -46,7 +36,7 @@ def _grid(ax: Axes) -> None:
 def plot_reliability(result: CalibrationResult, *, ax: Axes | None = None) -> Figure:
     """Draw the observed frequency against the mean predicted probability per non-empty bin."""
     with figure_style():
-        fig, ax = _axes(ax, 5.0, 4.4)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
         filled = [b for b in result.bins if b.count > 0]
         ax.plot([0, 1], [0, 1], color=REFERENCE, linestyle="--", linewidth=1.0, label="perfect")
         ax.plot(
@@ -72,7 +62,7 @@ def plot_reliability(result: CalibrationResult, *, ax: Axes | None = None) -> Fi
 def plot_bin_counts(result: CalibrationResult, *, ax: Axes | None = None) -> Figure:
     """Draw how many rows fall in each probability bin, the count written above each bar."""
     with figure_style():
-        fig, ax = _axes(ax, 5.0, 1.6)
+        fig, ax = figure_and_axes(ax, 5.0, 1.6, margins=MARGINS)
         lows = np.array([b.low for b in result.bins])
         widths = np.array([b.high - b.low for b in result.bins])
         counts = [b.count for b in result.bins]
@@ -93,7 +83,7 @@ def plot_confidence_histograms(result: CalibrationResult, *, ax: Axes | None = N
     """Draw the share of correct and of wrong predictions in each confidence bin, side by side."""
     h = result.confidence_histogram
     with figure_style():
-        fig, ax = _axes(ax, 5.0, 4.4)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
         edges = np.array(h.edges)
         width = np.diff(edges)
         ax.bar(

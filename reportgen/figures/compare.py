@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.compare import ClassificationComparison
-from reportgen.figures.confusion import MAX_CLASSES, ConfusionView
-from reportgen.figures.residuals import count_label, histogram2d
-from reportgen.figures.svg import figure_style, figure_to_svg, new_figure
+from reportgen.figures.confusion import MAX_CLASSES, ConfusionView, label_matrix
+from reportgen.figures.residuals import draw_density, draw_points
+from reportgen.figures.svg import (
+    figure_and_axes,
+    figure_style,
+    figure_to_svg,
+    new_figure,
+    short_label,
+)
 from reportgen.record.compare_types import ClassificationFigures, RegressionFigures
 from reportgen.words.numbers import signed_count
 
@@ -22,11 +27,6 @@ BETTER = "#542788"
 WORSE = "#b35806"
 BASELINE = "#6e7781"
 REFERENCE = "#6e7781"
-DENSITY_BINS = 80
-
-
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def improvement(difference: np.ndarray) -> np.ndarray:
@@ -67,29 +67,11 @@ def plot_confusion_difference(
     limit = float(max(1, int(np.abs(diff).max()) if diff.size else 1))
     side = float(min(max(4.2, 0.42 * k + 2.2), 13.0))
     with figure_style():
-        if ax is None:
-            fig = new_figure(side + 1.3, side)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, side + 1.3, side)
         norm = Normalize(vmin=-limit, vmax=limit)
         image = ax.imshow(score, cmap=CMAP, norm=norm, interpolation="nearest", aspect="equal")
-        labels = [_short(lab) for lab in view.labels]
-        long = max(map(len, labels)) > 2
-        ax.set_xticks(
-            range(k),
-            labels=labels,
-            rotation=45 if long else 0,
-            ha="right" if long else "center",
-            rotation_mode="anchor",
-        )
-        ax.set_yticks(range(k), labels=labels)
-        ax.set_xlabel("Predicted label")
-        ax.set_ylabel("True label")
-        ax.set_title(f"{_short(names[1], 24)} − {_short(names[0], 24)}: change in counts")
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        label_matrix(ax, view.labels, 18)
+        ax.set_title(f"{short_label(names[1], 24)} − {short_label(names[0], 24)}: change in counts")
         # light grid lines between cells keep the blank (unchanged) cells readable
         ax.set_xticks(np.arange(-0.5, k, 1.0), minor=True)
         ax.set_yticks(np.arange(-0.5, k, 1.0), minor=True)
@@ -105,7 +87,7 @@ def plot_confusion_difference(
                 ax.text(
                     j,
                     i,
-                    signed_count(value),
+                    signed_count(value),  # never 0: empty cells are skipped
                     ha="center",
                     va="center",
                     fontsize=size,
@@ -116,7 +98,7 @@ def plot_confusion_difference(
         top = int(limit)
         bar.set_ticks([-limit, 0.0, limit])
         bar.set_ticklabels([f"{top:,} worse", "no change", f"{top:,} better"])
-        bar.set_label(f"Shade: {_short(names[1], 24)} better (purple) or worse (orange)")
+        bar.set_label(f"Shade: {short_label(names[1], 24)} better (purple) or worse (orange)")
         bar.outline.set_visible(False)
     return fig
 
@@ -135,11 +117,7 @@ def plot_f1_change(
         rows = [rows[i] for i in sorted(keep)]
     k = len(rows)
     with figure_style():
-        if ax is None:
-            fig = new_figure(7.5, float(min(max(2.4, 0.34 * k + 1.5), 11.0)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 7.5, float(min(max(2.4, 0.34 * k + 1.5), 11.0)))
         y = np.arange(k)
         for i, row in enumerate(rows):
             colour = BETTER if row.f1.delta > 0 else (WORSE if row.f1.delta < 0 else REFERENCE)
@@ -164,12 +142,15 @@ def plot_f1_change(
             zorder=3,
             label=names[1],
         )
-        ax.set_yticks(y, labels=[_short(r.label, 24) for r in rows])
+        ax.set_yticks(y, labels=[short_label(r.label, 24) for r in rows])
         ax.invert_yaxis()
         ax.set_xlim(-0.02, 1.02)
         ax.set_xlabel("F1")
         ax.set_title(
-            "F1 per class: hollow " + _short(names[0], 20) + ", filled " + _short(names[1], 20)
+            "F1 per class: hollow "
+            + short_label(names[0], 20)
+            + ", filled "
+            + short_label(names[1], 20)
         )
         ax.grid(True, axis="x", color="#d0d7de", linewidth=0.5)
         ax.set_axisbelow(True)
@@ -197,39 +178,16 @@ def plot_paired_errors(
         )
         high = float(max(abs_a.max(), abs_b.max(), 1e-12))
         if density:
-            counts, xedges, yedges = histogram2d(abs_a, abs_b, DENSITY_BINS)
-            shown = np.where(counts > 0, counts, np.nan)
-            image = left.imshow(
-                shown.T,
-                origin="lower",
-                extent=(xedges[0], xedges[-1], yedges[0], yedges[-1]),
-                aspect="auto",
-                cmap="viridis",
-                norm=LogNorm(vmin=1, vmax=max(2.0, float(np.nanmax(shown)))),
-                interpolation="nearest",
-                rasterized=True,
-            )
-            bar = fig.colorbar(image, ax=left, fraction=0.05, pad=0.02)
-            # the default 10^k labels are mathtext, and figure text is drawn literally
-            bar.ax.yaxis.set_major_formatter(FuncFormatter(count_label))
-            bar.ax.yaxis.set_minor_formatter(NullFormatter())
+            draw_density(left, abs_a, abs_b)
             what = f"{abs_a.size:,} rows; colour: rows per cell (log)"
         else:
-            left.scatter(
-                abs_a,
-                abs_b,
-                s=10,
-                color="#0b5cad",
-                alpha=0.7 if abs_a.size < 500 else 0.4,
-                linewidths=0,
-                rasterized=True,
-            )
+            draw_points(left, abs_a, abs_b)
             what = f"{abs_a.size:,} rows, one point each"
         left.plot([0, high], [0, high], color=REFERENCE, linestyle="--", linewidth=1.2)
         left.text(
             0.97,
             0.04,
-            f"below the line: {_short(names[1], 18)} closer",
+            f"below the line: {short_label(names[1], 18)} closer",
             transform=left.transAxes,
             ha="right",
             va="bottom",
@@ -239,15 +197,15 @@ def plot_paired_errors(
         left.text(
             0.03,
             0.96,
-            f"above: {_short(names[1], 18)} further off",
+            f"above: {short_label(names[1], 18)} further off",
             transform=left.transAxes,
             ha="left",
             va="top",
             fontsize=8,
             color=WORSE,
         )
-        left.set_xlabel(f"Absolute error, {_short(names[0], 24)}")
-        left.set_ylabel(f"Absolute error, {_short(names[1], 24)}")
+        left.set_xlabel(f"Absolute error, {short_label(names[0], 24)}")
+        left.set_ylabel(f"Absolute error, {short_label(names[1], 24)}")
         left.set_title(f"Paired absolute errors\n{what}", fontsize=10)
 
         lo, hi = np.quantile(change, [0.001, 0.999]) if change.size else (0.0, 0.0)
@@ -259,7 +217,7 @@ def plot_paired_errors(
         right.bar(centres, counts_c, width=np.diff(edges), color=colours, alpha=0.85)
         right.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0)
         right.set_xlabel(
-            f"Change in absolute error ({_short(names[1], 18)} − {_short(names[0], 18)})"
+            f"Change in absolute error ({short_label(names[1], 18)} − {short_label(names[0], 18)})"
         )
         right.set_ylabel("Rows")
         right.set_title(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
 from reportgen.analysis.evolution import EvolutionResult
-from reportgen.figures.confusion import CMAP, _short
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.confusion import CMAP
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
 
 # Okabe-Ito without its pale yellow, plus grey; each line also has its own dash and marker
 COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000", "#7f7f7f")
@@ -48,7 +51,7 @@ def choose_recall_classes(result: EvolutionResult, *, limit: int = MAX_LINES) ->
     return RecallView(chosen, [result.labels[i] for i in chosen], True)
 
 
-def _style(i: int) -> dict[str, object]:
+def _style(i: int) -> dict[str, Any]:
     return {
         "color": COLOURS[i % len(COLOURS)],
         # shifted once per round of colours, so no two lines share colour, dash and marker
@@ -59,49 +62,87 @@ def _style(i: int) -> dict[str, object]:
     }
 
 
-def plot_evolution(result: EvolutionResult, *, view: RecallView | None = None) -> Figure:
-    """Draw accuracy and macro F1 over steps (left) and per-class recall over steps (right)."""
-    view = view or choose_recall_classes(result)
-    x = np.arange(len(result.steps))
-    ticks = result.steps
-    every = max(1, int(np.ceil(len(ticks) / 12)))
+def _tick_every(n: int) -> int:
+    """Label every n-th step: about a dozen tick labels stay readable however many steps."""
+    return max(1, int(np.ceil(n / 12)))
+
+
+def plot_accuracy_over_steps(
+    steps: Sequence[str],
+    accuracy: Sequence[float],
+    macro_f1: Sequence[float],
+    *,
+    intervals: Sequence[Sequence[float] | None],
+    best: str,
+    column: str,
+    size: tuple[float, float] = (5.5, 4.2),
+    ax: Axes | None = None,
+) -> Figure:
+    """Draw accuracy (with its 95% band) and macro F1 over the steps, the best step marked.
+
+    intervals: accuracy's interval per step (None where there is none).
+    """
+    x = np.arange(len(steps))
+    every = _tick_every(len(steps))
     with figure_style():
-        fig = new_figure(11.0, 4.2)
-        left, right = fig.subplots(1, 2)
-        accuracy = [m.accuracy for m in result.per_step]
-        macro_f1 = [m.macro_f1 for m in result.per_step]
-        left.plot(x, accuracy, label="Accuracy", **_style(0))
-        left.plot(x, macro_f1, label="Macro F1", **_style(1))
-        low = [m.accuracy_ci[0] if m.accuracy_ci else m.accuracy for m in result.per_step]
-        high = [m.accuracy_ci[1] if m.accuracy_ci else m.accuracy for m in result.per_step]
-        left.fill_between(x, low, high, color=COLOURS[0], alpha=0.15, linewidth=0)
-        best = result.steps.index(result.best)
-        left.axvline(best, color="#4a4f57", linewidth=0.8, linestyle=":")
-        left.annotate(
-            f"best: {result.best}",
-            (best, 0.02),
+        fig, ax = figure_and_axes(ax, *size)
+        ax.plot(x, accuracy, label="Accuracy", **_style(0))
+        ax.plot(x, macro_f1, label="Macro F1", **_style(1))
+        low = [ci[0] if ci else a for a, ci in zip(accuracy, intervals, strict=True)]
+        high = [ci[1] if ci else a for a, ci in zip(accuracy, intervals, strict=True)]
+        ax.fill_between(x, low, high, color=COLOURS[0], alpha=0.15, linewidth=0)
+        at = list(steps).index(best)
+        ax.axvline(at, color="#4a4f57", linewidth=0.8, linestyle=":")
+        ax.annotate(
+            f"best: {best}",
+            (at, 0.02),
             xycoords=("data", "axes fraction"),
             xytext=(3, 0),
             textcoords="offset points",
             fontsize=8,
         )
-        left.set_title("Accuracy and macro F1")
+        ax.set_title("Accuracy and macro F1")
+        _step_axis(ax, steps, column, every)
+        ax.legend(fontsize=8, frameon=False, loc="center right")
+    return fig
+
+
+def _step_axis(ax: Axes, steps: Sequence[str], column: str, every: int) -> None:
+    """Label the x axis with every n-th step and the y axis with percentages."""
+    x = np.arange(len(steps))
+    ax.set_xticks(x[::every], [steps[i] for i in x[::every]])
+    ax.set_xlabel(f"{column}")
+    ax.set_ylim(-0.02, 1.02)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
+    ax.grid(True, color="#d0d7de", linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+def plot_evolution(result: EvolutionResult, *, view: RecallView | None = None) -> Figure:
+    """Draw accuracy and macro F1 over steps (left) and per-class recall over steps (right)."""
+    view = view or choose_recall_classes(result)
+    x = np.arange(len(result.steps))
+    with figure_style():
+        fig = new_figure(11.0, 4.2)
+        left, right = fig.subplots(1, 2)
+        plot_accuracy_over_steps(
+            result.steps,
+            [m.accuracy for m in result.per_step],
+            [m.macro_f1 for m in result.per_step],
+            intervals=[m.accuracy_ci for m in result.per_step],
+            best=result.best,
+            column=result.column,
+            ax=left,
+        )
         for j, i in enumerate(view.indices):
             values = [np.nan if m.recall[i] is None else m.recall[i] for m in result.per_step]
-            right.plot(x, values, label=_short(view.labels[j], 14), **_style(j))
+            right.plot(x, values, label=short_label(view.labels[j], 14), **_style(j))
         right.set_title(
             f"Recall per class ({len(view.indices)} that changed most)"
             if view.truncated
             else "Recall per class"
         )
-        for ax in (left, right):
-            ax.set_xticks(x[::every], [ticks[i] for i in x[::every]])
-            ax.set_xlabel(f"{result.column}")
-            ax.set_ylim(-0.02, 1.02)
-            ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
-            ax.grid(True, color="#d0d7de", linewidth=0.5)
-            ax.set_axisbelow(True)
-        left.legend(fontsize=8, frameon=False, loc="center right")
+        _step_axis(right, result.steps, result.column, _tick_every(len(result.steps)))
         right.legend(
             fontsize=7.5, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1
         )
@@ -112,7 +153,7 @@ def plot_step_confusions(result: EvolutionResult) -> Figure:
     """Draw the confusion matrices of the chosen steps side by side, shaded by row share."""
     chosen = result.chosen
     k = len(result.labels)
-    labels = [_short(lab, 8) for lab in result.labels]
+    labels = [short_label(lab, 8) for lab in result.labels]
     side = float(min(max(2.6, 0.26 * k + 1.2), 6.0))
     norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
     show_counts = k <= 15

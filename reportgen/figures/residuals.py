@@ -4,6 +4,7 @@ distribution and a normal Q-Q plot; density plots once points are too many to dr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -14,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure
 
 POINT = "#0b5cad"
 TREND = "#d55e00"  # Okabe-Ito vermillion: apart from the blues for colour-blind readers
@@ -44,7 +45,7 @@ def _cell(values: np.ndarray, edges: np.ndarray, bins: int) -> np.ndarray:
     return np.asarray(np.clip(index, 0, bins - 1), dtype=np.int64)
 
 
-def _density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+def draw_density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     """Draw a 2-D histogram (log counts) instead of points: size and time stay flat."""
     counts, xedges, yedges = histogram2d(x, y, DENSITY_BINS)
     shown = np.where(counts > 0, counts, np.nan)
@@ -74,12 +75,13 @@ def count_label(value: float, _pos: int) -> str:
     return f"{value:g}"
 
 
-def _points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+def draw_points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    """Draw one point per row, fainter when there are many."""
     alpha = 0.7 if x.size < 500 else 0.4
     ax.scatter(x, y, s=10, color=POINT, alpha=alpha, linewidths=0, rasterized=True)
 
 
-def _unit(*values: np.ndarray | list[float] | tuple[float, ...]) -> tuple[float, str]:
+def _unit(*values: np.ndarray | Sequence[float]) -> tuple[float, str]:
     """A power of ten to draw values in when they are too large or small for axis arithmetic.
 
     Axis limits with margins overflow near 1e308 (a singular transform) and tick spacing
@@ -109,7 +111,7 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
             top=0.91,
             wspace=0.32,
         )
-        draw = _density if result.density else _points
+        draw = draw_density if result.density else draw_points
         what = (
             f"{result.n:,} rows; colour: rows per cell (log)"
             if result.density
@@ -147,32 +149,51 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
     return fig
 
 
+def plot_residual_histogram(
+    edges: Sequence[float],
+    counts: Sequence[int],
+    *,
+    mean: float,
+    outside: int,
+    size: tuple[float, float] = (5.0, 3.8),
+    ax: Axes | None = None,
+) -> Figure:
+    """Draw the residual histogram with lines at zero and at the mean residual.
+
+    outside: the rows beyond the histogram's range, said in the title when there are any.
+    """
+    with figure_style():
+        fig, ax = figure_and_axes(ax, *size)
+        unit, times = _unit(edges, [mean])
+        ax.stairs(counts, np.asarray(edges) / unit, fill=True, color=POINT, alpha=0.85)
+        ax.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
+        ax.axvline(mean / unit, color=TREND, linewidth=1.5, label=f"mean {mean:.3g}")
+        ax.set_xlabel(f"Residual (true − predicted){times}")
+        ax.set_ylabel("Rows")
+        ax.set_title(
+            "Residual distribution"
+            + (f" ({outside:,} rows beyond the 0.1–99.9% range not shown)" if outside else ""),
+            fontsize=10 if outside else None,
+        )
+        ax.legend(fontsize=8, frameon=False)
+        ax.grid(True, color="#d0d7de", linewidth=0.5)
+        ax.set_axisbelow(True)
+    return fig
+
+
 def plot_residual_distribution(result: RegressionResult) -> Figure:
     """Draw the residual histogram beside a normal Q-Q plot of standardised residuals."""
     with figure_style():
         fig = new_figure(10.0, 3.8, fixed=True)
         hist, qq = fig.subplots(1, 2)
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
-        unit, times = _unit(result.histogram_edges, [result.mean_residual])
-        edges = np.asarray(result.histogram_edges) / unit
-        hist.stairs(result.histogram_counts, edges, fill=True, color=POINT, alpha=0.85)
-        hist.axvline(0.0, color=REFERENCE, linestyle="--", linewidth=1.0, label="zero")
-        hist.axvline(
-            result.mean_residual / unit,
-            color=TREND,
-            linewidth=1.5,
-            label=f"mean {result.mean_residual:.3g}",
+        plot_residual_histogram(
+            result.histogram_edges,
+            result.histogram_counts,
+            mean=result.mean_residual,
+            outside=result.histogram_below + result.histogram_above,
+            ax=hist,
         )
-        hist.set_xlabel(f"Residual (true − predicted){times}")
-        hist.set_ylabel("Rows")
-        outside = result.histogram_below + result.histogram_above
-        hist.set_title(
-            "Residual distribution"
-            + (f" ({outside:,} rows beyond the 0.1–99.9% range not shown)" if outside else ""),
-            fontsize=10 if outside else None,
-        )
-        hist.legend(fontsize=8, frameon=False)
-
         qq.plot(result.qq_theoretical, result.qq_sample, "o", markersize=3, color=POINT)
         lim = max(abs(result.qq_theoretical[0]), abs(result.qq_theoretical[-1]))
         qq.plot([-lim, lim], [-lim, lim], color=TREND, linewidth=1.5, label="normal residuals")
@@ -180,9 +201,8 @@ def plot_residual_distribution(result: RegressionResult) -> Figure:
         qq.set_ylabel("Standardised residual quantiles")
         qq.set_title("Normal Q-Q plot")
         qq.legend(fontsize=8, frameon=False, loc="upper left")
-        for axis in (hist, qq):
-            axis.grid(True, color="#d0d7de", linewidth=0.5)
-            axis.set_axisbelow(True)
+        qq.grid(True, color="#d0d7de", linewidth=0.5)
+        qq.set_axisbelow(True)
     return fig
 
 
@@ -191,11 +211,7 @@ def plot_residual_slice(residual_slice: ResidualSlice, *, ax: Axes | None = None
     groups = residual_slice.groups
     with figure_style():
         height = float(min(1.2 + 0.36 * len(groups), 9.0))
-        if ax is None:
-            fig = new_figure(8.0, height)
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 8.0, height)
         unit, times = _unit([v for g in groups for v in (g.q05, g.q95, g.mean_residual)])
         stats = [
             {

@@ -8,25 +8,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.slices import SliceResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 
 BAR = "#0b5cad"
 OVERALL = "#d55e00"
-
-
-def _name(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
     """Draw the ranked slices' error rates, 95% intervals as whiskers, and the overall rate."""
     worst = result.worst
     with figure_style():
-        if ax is None:
-            fig = new_figure(8.5, float(min(1.4 + 0.34 * len(worst), 7.5)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 8.5, float(min(1.4 + 0.34 * len(worst), 7.5)))
         y = np.arange(len(worst))
         rates = np.array([g.error_rate for g in worst])
         low = np.array([g.error_rate - (g.error_rate_ci or (g.error_rate, 0))[0] for g in worst])
@@ -42,7 +34,7 @@ def plot_worst_slices(result: SliceResult, *, ax: Axes | None = None) -> Figure:
             linewidth=1.5,
             label=f"overall error rate {100 * result.overall_error_rate:.1f}%",
         )
-        ax.set_yticks(y, [_name(g.name) for g in worst])
+        ax.set_yticks(y, [short_label(g.name, 48) for g in worst])
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Error rate (bars), 95% interval (whiskers)")

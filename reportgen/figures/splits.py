@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.analysis.splits import SplitResult
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style
 
 # Okabe-Ito: told apart without relying on red and green
 COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
@@ -21,11 +21,7 @@ def plot_split_shares(result: SplitResult, *, ax: Axes | None = None) -> Figure:
     labels = result.labels[:MAX_CLASSES]
     splits = result.splits[: len(COLOURS)]
     with figure_style():
-        if ax is None:
-            fig = new_figure(8.5, float(min(1.6 + 0.22 * len(labels) * len(splits), 11.0)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 8.5, float(min(1.6 + 0.22 * len(labels) * len(splits), 11.0)))
         y = np.arange(len(labels))
         height = 0.8 / max(1, len(splits))
         for j, s in enumerate(splits):

@@ -1,15 +1,22 @@
-"""Save matplotlib figures as deterministic SVG, cleaned for embedding in an HTML page."""
+"""Export every figure of reportgen: deterministic SVG for the page, PNG for the email body.
+
+Every figure comes from `new_figure` (the report's style, text always literal) and leaves
+through `figure_to_svg` or `figure_to_png`; the plot functions in the other modules only draw.
+"""
 
 from __future__ import annotations
 
 import html
 import io
 import re
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter
@@ -19,6 +26,8 @@ from reportgen.bidi import visible
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 # Raster parts of a figure (dense scatters, density images) at twice the SVG's 72 units/inch.
 RASTER_DPI = 144
+# Email pictures are sized in display pixels at this many per inch and saved at twice it.
+PX_PER_INCH = 100
 RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "reportgen",
@@ -64,6 +73,42 @@ def figure_to_svg(fig: Figure, *, fig_id: str, title: str, description: str) -> 
             dpi=RASTER_DPI,
         )
     return clean_svg(buf.getvalue(), fig_id=fig_id, title=title, description=description)
+
+
+@dataclass(frozen=True)
+class Png:
+    """A rendered figure: PNG bytes and the size to display it at (half its pixels)."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+def figure_to_png(fig: Figure) -> Png:
+    """Render a figure as PNG at twice its display size, without metadata that varies."""
+    buf = io.BytesIO()
+    with figure_style():
+        fig.savefig(buf, format="png", dpi=2 * PX_PER_INCH, metadata={"Software": None})
+    data = buf.getvalue()
+    inches = fig.get_size_inches()
+    width, height = (round(float(v) * PX_PER_INCH) for v in inches)
+    # a rounding in figsize * dpi must not make the picture blurry
+    if png_size(data) != (2 * width, 2 * height):
+        raise AssertionError(f"PNG is {png_size(data)}, expected {(2 * width, 2 * height)}")
+    return Png(data, width, height)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Read a PNG's pixel width and height from its IHDR chunk."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def short_label(text: str, limit: int) -> str:
+    """Cut a label from the input to `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def clean_svg(svg: str, *, fig_id: str, title: str, description: str) -> str:
@@ -121,6 +166,22 @@ def _show_controls(formatter: Formatter) -> None:
 
         shown.shows_controls = True  # type: ignore[attr-defined]
         formatter.func = shown
+
+
+def figure_and_axes(
+    ax: Axes | None, width: float, height: float, *, margins: dict[str, float] | None = None
+) -> tuple[Figure, Axes]:
+    """Return the axes to draw on and its figure: the caller's, or a new figure of this size.
+
+    margins: fixed margins (fig.subplots_adjust) for a new figure, instead of a layout engine.
+    """
+    if ax is not None:
+        return cast(Figure, ax.get_figure()), ax
+    fig = new_figure(width, height, fixed=margins is not None)
+    new = fig.add_subplot()
+    if margins is not None:
+        fig.subplots_adjust(**margins)
+    return fig, new
 
 
 def new_figure(width: float, height: float, *, fixed: bool = False, **kwargs: Any) -> Figure:

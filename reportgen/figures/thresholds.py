@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
-from reportgen.figures.svg import figure_style, new_figure
+from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
 from reportgen.words.numbers import pct
 
 BLUE = "#0b5cad"
@@ -25,17 +25,8 @@ SERIES = (
 )
 
 
-def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig = new_figure(5.0, 4.4, fixed=True)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.14, right=0.97, bottom=0.12, top=0.91)
-        return fig, ax
-    return ax.get_figure(), ax  # type: ignore[return-value]
-
-
-def _short(label: str, limit: int = 18) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+MARGINS = {"left": 0.14, "right": 0.97, "bottom": 0.12, "top": 0.91}
+OVR_MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.12, "top": 0.92}
 
 
 def _frame(ax: Axes, xlabel: str, ylabel: str) -> None:
@@ -51,11 +42,26 @@ def _undefined(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color=REFERENCE, fontsize=9)
 
 
+def _current_point(ax: Axes, x: float | None, y: float | None) -> None:
+    """Mark where the current predictions sit on a curve, when both coordinates exist."""
+    if x is not None and y is not None:
+        ax.plot(
+            [x],
+            [y],
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            color=ORANGE,
+            markeredgecolor="white",
+            label="current predictions",
+        )
+
+
 def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the precision-recall curve, the prevalence line and the current operating point."""
     with figure_style():
-        fig, ax = _axes(ax)
-        pos = _short(result.pos_label)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
+        pos = short_label(result.pos_label, 18)
         _frame(ax, f"Recall of '{pos}'", f"Precision of '{pos}'")
         ax.set_title("Precision-recall curve", fontsize=10)
         curve = result.pr_curve
@@ -78,18 +84,7 @@ def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -
             drawstyle="steps-pre",
             label=f"model (AP {result.average_precision:.3f})",
         )
-        point = result.current.point
-        if point.precision is not None and point.recall is not None:
-            ax.plot(
-                [point.recall],
-                [point.precision],
-                linestyle="none",
-                marker="o",
-                markersize=7,
-                color=ORANGE,
-                markeredgecolor="white",
-                label="current predictions",
-            )
+        _current_point(ax, result.current.point.recall, result.current.point.precision)
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     return fig
 
@@ -97,8 +92,8 @@ def plot_precision_recall(result: BinaryThresholds, *, ax: Axes | None = None) -
 def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw the ROC curve, the chance diagonal and the current operating point."""
     with figure_style():
-        fig, ax = _axes(ax)
-        pos = _short(result.pos_label)
+        fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
+        pos = short_label(result.pos_label, 18)
         _frame(ax, "False positive rate", f"True positive rate (recall of '{pos}')")
         ax.set_title("ROC curve", fontsize=10)
         curve = result.roc_curve
@@ -109,18 +104,7 @@ def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
         ax.plot(
             curve.x, curve.y, color=BLUE, linewidth=1.8, label=f"model (AUC {result.roc_auc:.3f})"
         )
-        point = result.current.point
-        if point.fpr is not None and point.recall is not None:
-            ax.plot(
-                [point.fpr],
-                [point.recall],
-                linestyle="none",
-                marker="o",
-                markersize=7,
-                color=ORANGE,
-                markeredgecolor="white",
-                label="current predictions",
-            )
+        _current_point(ax, result.current.point.fpr, result.current.point.recall)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
 
@@ -139,12 +123,7 @@ def plot_thresholds(result: BinaryThresholds) -> Figure:
 def plot_ovr_precision_recall(result: OvrThresholds, *, ax: Axes | None = None) -> Figure:
     """Draw one precision-recall curve per class, each with its current operating point."""
     with figure_style():
-        if ax is None:
-            fig = new_figure(7.0, 4.6, fixed=True)
-            ax = fig.add_subplot()
-            fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.92)
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = figure_and_axes(ax, 7.0, 4.6, margins=OVR_MARGINS)
         _frame(ax, "Recall (one class against the rest)", "Precision")
         ax.set_title("One-vs-rest precision-recall, classes with the most errors", fontsize=10)
         for (colour, style), cls in zip(SERIES, result.classes, strict=False):
@@ -155,7 +134,7 @@ def plot_ovr_precision_recall(result: OvrThresholds, *, ax: Axes | None = None) 
                 linestyle=style,
                 linewidth=1.8,
                 drawstyle="steps-pre",
-                label=f"{_short(cls.label)} (AP {cls.average_precision:.3f})",
+                label=f"{short_label(cls.label, 18)} (AP {cls.average_precision:.3f})",
             )
             if cls.precision is not None:
                 ax.plot(

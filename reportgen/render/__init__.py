@@ -95,11 +95,14 @@ def _cell(value: Any) -> str:
 
 
 @cache
-def environment() -> jinja2.Environment:
-    """Build the jinja environment once."""
+def environment(*, html: bool = True) -> jinja2.Environment:
+    """Build the jinja environment once: for HTML, or (html=False) for plain text, unescaped.
+
+    Both have the same filters, so the email's text part writes numbers as the page does.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=True,
+        autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
