@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -211,14 +212,24 @@ def page_digest(page: str) -> str:
     return "sha256:" + hashlib.sha256((before + after).encode("utf-8")).hexdigest()
 
 
-def seal(page: str, record: dict[str, Any]) -> str:
-    """Record the page digest and the fingerprint, and embed the sealed record in the page."""
+def seal(page: str, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return the page with the sealed record embedded, and the sealed record.
+
+    The sealed record is a new value: `record` with the page digest and its fingerprint in
+    its provenance. The record given is not edited.
+    """
     from reportgen.render import embed_json
 
-    record["provenance"]["page_sha256"] = page_digest(page)
-    record["provenance"]["fingerprint"] = fingerprint(record)
+    provenance = {
+        key: value
+        for key, value in record["provenance"].items()
+        if key not in ("page_sha256", "fingerprint")
+    }
+    provenance["page_sha256"] = page_digest(page)
+    sealed = {**record, "provenance": provenance}
+    provenance["fingerprint"] = fingerprint(sealed)
     before, _body, after = _split_page(page)
-    return before + str(embed_json(record)) + after
+    return before + str(embed_json(sealed)) + after, sealed
 
 
 def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, str]]:
