@@ -276,7 +276,7 @@ def build(
             max_bytes=delivery.max_bytes,
             **options,
         )
-        from reportgen.words.describe import in_sentence
+        from reportgen.words.common import in_sentence
 
         headline = ", ".join(
             f"{in_sentence(card['label'])} {card['value']}"
@@ -446,7 +446,7 @@ def sample_errors_command(
         fail(exc.message, exc.exit_code)
     say(f"wrote {output_name(output)}: {sample.describe()}")
     if sample.evaluation.rule in ("dev", "test", "not-train"):
-        from reportgen.words.describe import default_reason
+        from reportgen.words.common import default_reason
 
         tell(
             f"reportgen: the errors{sample.where()} were chosen by default"

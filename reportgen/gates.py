@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reportgen.deliver.archive import fingerprint, read_record
 from reportgen.errors import ReportgenError, as_written, quoted
-from reportgen.words.describe import pct, points
+from reportgen.words.numbers import pct, points
 
 KINDS = ("fail-under", "fail-over", "max-drop")
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES
@@ -12,6 +13,16 @@ from reportgen.deliver.files import write_atomic
 from reportgen.record.blocks import dumps
 from reportgen.record.frozen import freeze
 from reportgen.render import Section
+
+
+@dataclass
+class Assembled:
+    """What a report kind hands to the Report: the record, figure SVG by id, the sections."""
+
+    record: dict[str, Any]
+    figures: dict[str, str]
+    sections: list[Section]
+    thumbnails: dict[str, dict[str, Any]] = field(default_factory=dict)  # image path -> data URI
 
 
 @dataclass(frozen=True)
@@ -32,10 +43,10 @@ class Report:
 
     def __init__(
         self,
-        record: dict[str, Any],
+        record: Mapping[str, Any],
         figures: dict[str, str],
         sections: list[Section],
-        thumbnails: dict[str, dict[str, Any]] | None = None,
+        thumbnails: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
@@ -70,11 +81,10 @@ class Report:
             from reportgen.deliver.budget import fit
             from reportgen.render import render_html
 
-            def render(record: dict[str, Any], thumbnails: dict[str, dict[str, Any]]) -> str:
+            def render(record: dict[str, Any], thumbnails: dict[str, Mapping[str, Any]]) -> str:
                 # sealed, so that the budget counts the seals' bytes too
-                page = render_html(
-                    record, self._sections, figures=self._figures, thumbnails=thumbnails
-                )
+                shown = {source: dict(data) for source, data in thumbnails.items()}
+                page = render_html(record, self._sections, figures=self._figures, thumbnails=shown)
                 return seal(page, record)[0]
 
             fitted = fit(render, self._built, self._thumbnails, self._max_bytes)

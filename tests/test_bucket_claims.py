@@ -26,7 +26,7 @@ from reportgen.analysis.suggestions import MIN_RECALL_KEPT, threshold_suggestion
 from reportgen.cli import main
 from reportgen.deliver.ci import summary_markdown
 from reportgen.deliver.mail import build_message
-from reportgen.words.describe import bucket_pairs
+from reportgen.words.buckets import bucket_pairs
 from tests.example_reports import EXAMPLES
 
 

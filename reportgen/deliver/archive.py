@@ -141,7 +141,7 @@ def _first_nonfinite(node: Any, path: str) -> tuple[str, float] | None:
     return None
 
 
-def require_finite(record: dict[str, Any], *, source: str | None = None) -> None:
+def require_finite(record: Mapping[str, Any], *, source: str | None = None) -> None:
     """Refuse a record holding NaN or infinity: JSON has neither, and no reader could use it.
 
     Every serialisation of a record (the --json file, the page's copy, the fingerprint) goes
@@ -162,7 +162,7 @@ def require_finite(record: dict[str, Any], *, source: str | None = None) -> None
     )
 
 
-def canonical(record: dict[str, Any]) -> bytes:
+def canonical(record: Mapping[str, Any]) -> bytes:
     """Serialise a record the one way its fingerprint is taken over."""
     require_finite(record)
     return json.dumps(
@@ -170,7 +170,7 @@ def canonical(record: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def fingerprint(record: dict[str, Any]) -> str:
+def fingerprint(record: Mapping[str, Any]) -> str:
     """SHA-256 of the record without its own fingerprint field."""
     copy = dict(record)
     prov = dict(copy.get("provenance", {}))

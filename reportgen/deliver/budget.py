@@ -137,13 +137,13 @@ class Fitted:
 
     page: str
     record: dict[str, Any]  # the record given, with the rows kept and its `budget` block
-    thumbnails: dict[str, dict[str, Any]]  # the thumbnails the kept rows show
+    thumbnails: dict[str, Mapping[str, Any]]  # the thumbnails the kept rows show
 
 
 def fit(
-    render: Callable[[dict[str, Any], dict[str, dict[str, Any]]], str],
+    render: Callable[[dict[str, Any], dict[str, Mapping[str, Any]]], str],
     record: Mapping[str, Any],
-    thumbnails: Mapping[str, dict[str, Any]],
+    thumbnails: Mapping[str, Mapping[str, Any]],
     max_bytes: int,
 ) -> Fitted:
     """Render, and while the page is over budget cut sample rows, then thumbnails; say what.
@@ -158,7 +158,7 @@ def fit(
     if max_bytes > 0:
         budget["max_bytes"] = max_bytes
     current: dict[str, Any] = {**record, "budget": budget}
-    shown: dict[str, dict[str, Any]] = dict(thumbnails)
+    shown: dict[str, Mapping[str, Any]] = dict(thumbnails)
     page = render(current, shown)
     if max_bytes <= 0 or len(page.encode("utf-8")) <= max_bytes:
         return Fitted(page, current, shown)

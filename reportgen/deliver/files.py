@@ -414,7 +414,7 @@ class Delivery:
                 self._wrote(step, f"the job summary (${SUMMARY_VARIABLE})", verb="appended")
         if self.junit is not None:
             from reportgen.deliver.ci import junit_xml
-            from reportgen.words.describe import plural
+            from reportgen.words.common import plural
 
             write_atomic(self.junit, junit_xml(record))
             cases = len((record.get("gates") or {}).get("items") or [])

@@ -24,8 +24,10 @@ from reportgen.errors import ReportgenError, quoted
 from reportgen.figures import email as mf
 from reportgen.gates import shown_values
 from reportgen.render import environment, templates_dir
-from reportgen.words.describe import bucket_basis, count, in_sentence, n_classes, plural
-from reportgen.words.numbers import units_of
+from reportgen.words.buckets import bucket_basis
+from reportgen.words.classification import n_classes
+from reportgen.words.common import in_sentence, plural
+from reportgen.words.numbers import count, units_of
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them
 MAX_SHORT = 10  # confusions, buckets, largest errors

@@ -15,7 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from reportgen.figures.svg import figure_style, new_figure
-from reportgen.words.describe import count, n_classes, pct, plural, signed
+from reportgen.words.classification import n_classes
+from reportgen.words.common import plural
+from reportgen.words.numbers import count, pct, signed
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision

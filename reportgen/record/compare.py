@@ -31,10 +31,13 @@ from reportgen.analysis.samples import MAX_TEXT
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
 from reportgen.read.tags import normalize_tag
-from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.record.blocks import classification_block, regression_block
+from reportgen.record.common import Meta
+from reportgen.record.samples import attach_thumbnails
 from reportgen.render import Section
-from reportgen.words.describe import plural
+from reportgen.render.sections import provenance_section
+from reportgen.report import Assembled
+from reportgen.words.common import plural
 from reportgen.words.numbers import (
     count,
     interval_num,
@@ -648,7 +651,7 @@ def regression_sections(record: dict[str, Any]) -> list[Section]:
 
 def base_record(joined: Joined, meta: Meta, names: tuple[str, str]) -> dict[str, Any]:
     """Start the record: names and the provenance of both inputs (the candidate's as input)."""
-    from reportgen.record.blocks import base_record as single
+    from reportgen.record.common import base_record as single
 
     record = single(
         joined.b, title=meta.title, model=meta.model, created=meta.created, options=meta.options

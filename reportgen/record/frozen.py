@@ -50,7 +50,7 @@ class FrozenList(list[Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenList, (list(self),))
 
-    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:
         # a slice of a frozen list is frozen too
         found = super().__getitem__(index)
         return FrozenList(found) if isinstance(index, slice) else found
