@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 
 import reportgen
+from reportgen.analysis.evaluation import choose_rows
 from reportgen.deliver.archive import fingerprint, page_digest, seal
 from reportgen.deliver.budget import fit
 from reportgen.deliver.mail import build_message
+from reportgen.figures.classification import classification_figures
+from reportgen.read.load import LoadOptions, load_predictions
+from reportgen.record import classification
+from reportgen.record.common import Context, Meta
 from reportgen.record.frozen import FrozenDict, FrozenList, freeze, thaw
-from reportgen.render import render_html
+from reportgen.render import Section, render_html
+from reportgen.render.sections import classification_sections
 from reportgen.report import Report
 from tests.conftest import DIGITS, embedded_record
 from tests.example_reports import EXAMPLES
@@ -65,29 +71,56 @@ def test_delivering_changes_nothing(small: Report, tmp_path: Path) -> None:
     assert small.record == before
 
 
-def test_the_callers_dict_is_copied(small: Report) -> None:
-    draft = thaw(small._built)
-    report = Report(draft, small._figures, small._sections, small._thumbnails, max_bytes=0)
+@pytest.fixture(scope="module")
+def parts() -> tuple[dict[str, Any], dict[str, str], list[Section], dict[str, Any]]:
+    """A classification record built by its build function, and what the page needs beside it."""
+    table = load_predictions(DIGITS, LoadOptions(columns=("ink", "dark_pixels")))
+    loop = classification.LoopOptions(image_root=str(DIGITS.parent))
+    analysis = classification.analyse(table, max_samples=50, seed=0, loop=loop)
+    meta = Meta(title="digits", model=None, created=None, options={"max_samples": 50})
+    seen: list[dict[str, Any]] = []
+
+    def gates(record: Any) -> Any:
+        seen.append(copy.deepcopy(record))
+        return {"passed": True, "baseline": None, "items": []}
+
+    context = Context(evaluation=choose_rows(table, None), gates=gates)
+    record = classification.build_record(analysis, meta, context)
+    # the gates are checked on the finished record, and added as a new value
+    assert seen and "gates" not in seen[0] and seen[0]["summary"]["findings"]
+    assert seen[0]["sections"] == record["sections"]
+    assert list(record)[-1] == "gates" and record["provenance"]["evaluation"]["rows"] == table.n
+    figures = classification_figures(analysis)
+    return dict(record), figures, classification_sections(record), dict(analysis.thumbnails)
+
+
+def test_the_callers_dict_is_copied(
+    parts: tuple[dict[str, Any], dict[str, str], list[Section], dict[str, Any]],
+) -> None:
+    record, figures, sections, thumbnails = parts
+    draft = copy.deepcopy(record)
+    report = Report(draft, figures, sections, thumbnails, max_bytes=0)
     draft["title"] = "changed after"
     draft["samples"]["misclassified"]["rows"].clear()
-    assert report.record["title"] == small.record["title"]
+    assert report.record["title"] == "digits"
     assert len(report.record["samples"]["misclassified"]["rows"]) == 50
+    assert "budget" not in record and "fingerprint" not in record["provenance"]
 
 
-def test_render_fit_and_seal_leave_their_argument_alone(small: Report) -> None:
+def test_render_fit_and_seal_leave_their_argument_alone(
+    parts: tuple[dict[str, Any], dict[str, str], list[Section], dict[str, Any]],
+) -> None:
     """Each step runs on a frozen record: any write would raise, and the result is new."""
-    draft = freeze(thaw(small._built))
-    thumbnails = freeze(dict(small._thumbnails))
+    record, figures, sections, thumbnails = parts
+    draft, shown_before = freeze(record), freeze(thumbnails)
     expected = copy.deepcopy(draft)
 
-    def render(record: dict[str, Any], shown: dict[str, dict[str, Any]]) -> str:
-        return render_html(
-            freeze(record), small._sections, figures=small._figures, thumbnails=shown
-        )
+    def render(record: dict[str, Any], shown: dict[str, Any]) -> str:
+        return render_html(freeze(record), sections, figures=figures, thumbnails=dict(shown))
 
-    fitted = fit(render, draft, thumbnails, 150_000)
+    fitted = fit(render, draft, shown_before, 150_000)
     assert fitted.record["samples"]["misclassified"]["shown"] < 50
-    assert "budget" not in draft and len(thumbnails) == len(small._thumbnails)
+    assert "budget" not in draft and len(shown_before) == len(thumbnails)
     page, sealed = seal(fitted.page, freeze(fitted.record))
     assert "fingerprint" not in fitted.record["provenance"]
     assert sealed["provenance"]["fingerprint"] == fingerprint(sealed)
