@@ -197,6 +197,8 @@ def analyse(
     loop = loop or LoopOptions()
     exact = exact or exact_in_memory(table)
     result, rows = exact.result, exact.sample
+    # read even without tags: a playbook that does not parse is refused, not ignored
+    playbook = load_playbook(loop.playbook)
     tags = collect_tags(table, loop, exact)
     buckets = None
     if tags is not None:
@@ -206,7 +208,7 @@ def analyse(
             pred_codes=table.pred_codes,
             labels=table.labels,
             row_numbers=table.row_numbers,
-            playbook=load_playbook(loop.playbook),
+            playbook=playbook,
             whole=(result.n, result.errors),
         )
     images = None
