@@ -51,7 +51,7 @@ class Report:
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         # a frozen copy: the caller's dict may change later, this report's never does
-        self._built = freeze(record)
+        self._built: dict[str, Any] = freeze(dict(record))
         self._figures = figures
         self._sections = sections
         self._thumbnails = dict(thumbnails or {})

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from reportgen.errors import ReportgenError
 
@@ -20,6 +20,7 @@ _DATA = re.compile(
 )
 _OPENING = re.compile(r"<script\b(?=[^>]*\bid=[\"']reportgen-data[\"'])[^>]*>", re.IGNORECASE)
 SCHEMAS = ("reportgen/1",)
+R = TypeVar("R", bound=Mapping[str, Any])  # a record of any kind
 
 
 def _no_constant(name: str) -> Any:
@@ -212,7 +213,7 @@ def page_digest(page: str) -> str:
     return "sha256:" + hashlib.sha256((before + after).encode("utf-8")).hexdigest()
 
 
-def seal(page: str, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def seal(page: str, record: R) -> tuple[str, R]:
     """Return the page with the sealed record embedded, and the sealed record.
 
     The sealed record is a new value: `record` with the page digest and its fingerprint in
@@ -229,7 +230,7 @@ def seal(page: str, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     sealed = {**record, "provenance": provenance}
     provenance["fingerprint"] = fingerprint(sealed)
     before, _body, after = _split_page(page)
-    return before + str(embed_json(sealed)) + after, sealed
+    return before + str(embed_json(sealed)) + after, cast(R, sealed)
 
 
 def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from reportgen.errors import ReportgenError
 
@@ -13,6 +13,7 @@ DEFAULT_MAX_BYTES = 5_000_000
 _UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000,
           "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}  # fmt: skip
 T = TypeVar("T")
+R = TypeVar("R", bound=Mapping[str, Any])  # a record of any kind
 DROPPED = "left out to keep the report under its size budget (--max-bytes)"
 
 
@@ -132,24 +133,25 @@ def _referenced(record: Mapping[str, Any]) -> set[str]:
 
 
 @dataclass(frozen=True)
-class Fitted:
+class Fitted(Generic[R]):
     """A page under its budget, with the record and thumbnails it was rendered from."""
 
     page: str
-    record: dict[str, Any]  # the record given, with the rows kept and its `budget` block
+    record: R  # the record given, with the rows kept and its `budget` block
     thumbnails: dict[str, Mapping[str, Any]]  # the thumbnails the kept rows show
 
 
 def fit(
-    render: Callable[[dict[str, Any], dict[str, Mapping[str, Any]]], str],
-    record: Mapping[str, Any],
+    render: Callable[[R, dict[str, Mapping[str, Any]]], str],
+    record: R,
     thumbnails: Mapping[str, Mapping[str, Any]],
     max_bytes: int,
-) -> Fitted:
+) -> Fitted[R]:
     """Render, and while the page is over budget cut sample rows, then thumbnails; say what.
 
     `render(record, thumbnails)` makes the page. The record and thumbnails given are not
-    edited: the cut ones come back, new, in the result.
+    edited: the cut ones come back, new, in the result. A record of any kind walks the
+    same way (its sample tables are found by their shape), so the result has its type.
     """
     # a second fit (of a record fitted before) keeps the cuts already made and the budget
     # they were made for, but not a verdict about the old page
@@ -159,9 +161,9 @@ def fit(
         budget["max_bytes"] = max_bytes
     current: dict[str, Any] = {**record, "budget": budget}
     shown: dict[str, Mapping[str, Any]] = dict(thumbnails)
-    page = render(current, shown)
+    page = render(cast(R, current), shown)
     if max_bytes <= 0 or len(page.encode("utf-8")) <= max_bytes:
-        return Fitted(page, current, shown)
+        return Fitted(page, cast(R, current), shown)
     tables = list(sample_tables(current))
     most = max((len(t["rows"]) for t in tables), default=0)
     asked = current["provenance"]["options"].get("max_samples", most)
@@ -189,9 +191,9 @@ def fit(
         shown = {source: data for source, data in shown.items() if source in kept}
         budget = {**budget, "cuts": _describe(cuts, asked)}
         current = {**current, "budget": budget}
-        page = render(current, shown)
+        page = render(cast(R, current), shown)
         if len(page.encode("utf-8")) <= max_bytes:
-            return Fitted(page, current, shown)
+            return Fitted(page, cast(R, current), shown)
     now = size_text(len(page.encode("utf-8")))
     over = (
         f"Even so, the page is {now}, over the {size_text(max_bytes)} budget (size "
@@ -201,7 +203,7 @@ def fit(
         "rows or thumbnails to cut: its figures and tables alone are that large"
     )
     current = {**current, "budget": {**budget, "over": over}}
-    return Fitted(render(current, shown), current, shown)
+    return Fitted(render(cast(R, current), shown), cast(R, current), shown)
 
 
 def _describe(cuts: dict[str, int | bool], asked: int) -> list[str]:

@@ -12,6 +12,7 @@ from reportgen.deliver.archive import library_versions
 from reportgen.read.table import PredictionTable
 from reportgen.record.blocks import SCHEMA, evaluation_block
 from reportgen.record.types import (
+    ColumnsBlock,
     ConfigSource,
     GatesBlock,
     OtherInput,
@@ -64,7 +65,7 @@ def _provenance(table: PredictionTable, meta: Meta, *, rows: int) -> Provenance:
         },
         "created": meta.created,
         "options": meta.options,
-        "columns": table.columns.as_record(),
+        "columns": cast(ColumnsBlock, table.columns.as_record()),
         "config": None,
     }
 

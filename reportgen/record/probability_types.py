@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 
 class CalibrationBin(TypedDict):
@@ -55,6 +55,62 @@ class CalibrationBlock(TypedDict):
     sum_checked_rows: int | None
 
 
+class CurveBlock(TypedDict):
+    """A precision-recall or ROC curve, thinned to `points` points."""
+
+    x: list[float]
+    y: list[float]
+    threshold: list[float | None]
+    points: int
+
+
+class OperatingPointBlock(TypedDict):
+    """The counts and rates at one threshold."""
+
+    threshold: float | None
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    precision: float | None
+    recall: float | None
+    fpr: float | None
+
+
+class CurrentPointBlock(TypedDict):
+    """Where the file's own predictions sit on the curves."""
+
+    point: OperatingPointBlock
+    consistent: bool
+    disagree_at_default: int
+    note: str
+
+
+class CandidateBlock(TypedDict):
+    """A threshold chosen for a target precision or recall, and what it would cost."""
+
+    goal: str
+    target: float
+    reached: bool
+    point: OperatingPointBlock | None
+    fp_change: int | None
+    fn_change: int | None
+
+
+class OvrClassBlock(TypedDict):
+    """One class against all others: its precision-recall curve."""
+
+    label: str
+    support: int
+    errors: int
+    false_positives: int
+    false_negatives: int
+    average_precision: float
+    precision: float | None
+    recall: float
+    curve: CurveBlock
+
+
 class ThresholdsBlock(TypedDict):
     """The threshold analysis: binary (one positive class) or one-vs-rest per class.
 
@@ -73,13 +129,13 @@ class ThresholdsBlock(TypedDict):
     roc_auc: NotRequired[float | None]
     average_precision: NotRequired[float | None]
     undefined: NotRequired[str | None]
-    pr_curve: NotRequired[dict[str, Any] | None]  # x, y, threshold, points
-    roc_curve: NotRequired[dict[str, Any] | None]
-    current: NotRequired[dict[str, Any]]  # the file's own operating point
-    candidates: NotRequired[list[dict[str, Any]]]
+    pr_curve: NotRequired[CurveBlock | None]
+    roc_curve: NotRequired[CurveBlock | None]
+    current: NotRequired[CurrentPointBlock]
+    candidates: NotRequired[list[CandidateBlock]]
     candidate_rule: NotRequired[str]
     selection: NotRequired[str]
     classes_with_errors: NotRequired[int]
     limit: NotRequired[int]
-    classes: NotRequired[list[dict[str, Any]]]  # one-vs-rest: a curve per class
+    classes: NotRequired[list[OvrClassBlock]]  # one-vs-rest
     without_column: NotRequired[list[str]]

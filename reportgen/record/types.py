@@ -63,6 +63,21 @@ class EvaluationBlock(EvaluationFacts):
     note: str
 
 
+class ColumnsBlock(TypedDict):
+    """The input columns by role (None: not in the file)."""
+
+    y_true: str
+    y_pred: str
+    id: str | None
+    sample: str | None
+    buckets: str | None
+    split: str | None
+    proba_prefix: str | None
+    proba: dict[str, str]  # class label -> probability column
+    columns: list[str]  # shown beside each sample row
+    slices: list[str]
+
+
 class Provenance(TypedDict):
     """What a report was built from, so that it can be checked and rebuilt."""
 
@@ -71,7 +86,7 @@ class Provenance(TypedDict):
     input: InputFile
     created: str | None
     options: dict[str, Any]  # the options as given: each kind names its own
-    columns: dict[str, Any]  # the input columns by role, as PredictionTable names them
+    columns: ColumnsBlock
     config: ConfigSource | None
     other_inputs: NotRequired[list[OtherInput]]
     evaluation: NotRequired[EvaluationBlock]
@@ -180,11 +195,21 @@ class GateItem(TypedDict):
     reason: str | None
 
 
+class GateBaseline(TypedDict):
+    """The record --max-drop compared with."""
+
+    path: str | None
+    fingerprint: str
+    model: str | None
+    created: str | None
+    sha256: NotRequired[str]  # when it was read from a file
+
+
 class GatesBlock(TypedDict):
     """The CI gates and whether they all passed."""
 
     passed: bool
-    baseline: dict[str, Any] | None  # path, fingerprint, model, created, sha256
+    baseline: GateBaseline | None
     items: list[GateItem]
 
 
