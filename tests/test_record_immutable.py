@@ -20,6 +20,7 @@ from reportgen.read.load import LoadOptions, load_predictions
 from reportgen.record import classification
 from reportgen.record.common import Context, Meta
 from reportgen.record.frozen import FrozenDict, FrozenList, freeze, thaw
+from reportgen.record.samples import page_thumbnails
 from reportgen.render import Section, render_html
 from reportgen.render.sections import classification_sections
 from reportgen.report import Report
@@ -91,7 +92,12 @@ def parts() -> tuple[dict[str, Any], dict[str, str], list[Section], dict[str, An
     assert seen[0]["sections"] == record["sections"]
     assert list(record)[-1] == "gates" and record["provenance"]["evaluation"]["rows"] == table.n
     figures = classification_figures(analysis)
-    return dict(record), figures, classification_sections(record), dict(analysis.thumbnails)
+    return (
+        dict(record),
+        figures,
+        classification_sections(record),
+        dict(page_thumbnails(record, analysis.images)),
+    )
 
 
 def test_the_callers_dict_is_copied(

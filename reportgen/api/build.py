@@ -313,6 +313,7 @@ def build_report(
         )
     from reportgen.figures.classification import classification_figures
     from reportgen.record import classification
+    from reportgen.record.samples import page_thumbnails
     from reportgen.render.sections import classification_sections
 
     assert exact is None or isinstance(exact, classification.Exact)
@@ -339,6 +340,6 @@ def build_report(
         record,
         classification_figures(analysis),
         classification_sections(record),
-        analysis.thumbnails,
+        page_thumbnails(record, analysis.images),
         max_bytes=parse_size(max_bytes),
     )

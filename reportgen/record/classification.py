@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -41,7 +41,7 @@ from reportgen.record.common import Context, Meta, finish, provenance
 from reportgen.record.probabilities import probability_analyses
 from reportgen.record.samples import RowExtras, samples_block, strip_block
 from reportgen.record.slices import error_slices_block
-from reportgen.record.types import ImagesBlock, PageThumbnail
+from reportgen.record.types import ImagesBlock
 
 STRIPS = 5  # confusions shown with examples
 STRIP_ERRORS = 4  # misclassified examples per confusion
@@ -172,9 +172,7 @@ class ClassificationAnalysis:
     suggestions: list[suggest.Suggestion]
     splits: SplitResult | None = None
     evolution: EvolutionResult | None = None
-    images: ImageLoader | None = None
-    # filled while the sample rows are built, in page order: the data URIs the page embeds
-    thumbnails: dict[str, PageThumbnail] = field(default_factory=dict)
+    images: ImageLoader | None = None  # loads each shown row's thumbnail as its row is built
 
 
 def analyse(
@@ -262,12 +260,12 @@ def _row_tags(analysis: ClassificationAnalysis) -> RowExtras:
     """Tags and thumbnails for the shown rows, from the tags read and the image loader."""
     tags, positions = analysis.tags, analysis.table.row_numbers
     if tags is None:
-        return RowExtras(images=analysis.images, thumbnails=analysis.thumbnails)
+        return RowExtras(images=analysis.images)
 
     def tags_of(row: int) -> list[str]:
         return tags.by_row.get(int(np.searchsorted(positions, row)), [])
 
-    return RowExtras(tags=tags_of, images=analysis.images, thumbnails=analysis.thumbnails)
+    return RowExtras(tags=tags_of, images=analysis.images)
 
 
 def _with_optional(

@@ -2,42 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any, cast
 
 from reportgen.analysis.samples import ConfusionStrip, SampleRow, SampleTable
+from reportgen.deliver.budget import sample_tables
 from reportgen.read.images import ImageLoader, Thumbnail
 from reportgen.record.classification_types import ConfusionStripBlock
 from reportgen.record.types import ImageBlock, PageThumbnail, SampleRowBlock, SampleTableBlock
 
 
-@dataclass
+@dataclass(frozen=True)
 class RowExtras:
     """What a shown row gains beside its cells: its tags as written, and its thumbnail.
 
     Tables are built in page order, so that the image loader's byte budget goes to the rows
-    shown first; `thumbnails` collects the data URIs the page embeds (they stay out of the
-    record).
+    shown first. The record says whether each image is shown; the data URIs stay in the
+    loader, for page_thumbnails.
     """
 
     tags: Callable[[int], list[str]] | None = None  # file row number -> tags as written
     images: ImageLoader | None = None
-    thumbnails: dict[str, PageThumbnail] = field(default_factory=dict)
 
     def image(self, source: str | None) -> ImageBlock | None:
-        """Load a row's thumbnail (or say why not), keeping its data URI for the page."""
+        """Load a row's thumbnail, and say whether it is shown (or why not)."""
         if source is None or self.images is None:
             return None
         found = self.images.thumbnail(source)
         if isinstance(found, Thumbnail):
-            self.thumbnails[source] = {
-                "data_uri": found.data_uri,
-                "width": found.width,
-                "height": found.height,
-            }
             return {"source": source, "shown": True, "reason": None}
         return {"source": source, "shown": False, "reason": found.reason}
+
+
+def page_thumbnails(
+    record: Mapping[str, Any], images: ImageLoader | None
+) -> dict[str, PageThumbnail]:
+    """The data URIs of the thumbnails a record's rows show, for the page (not the record)."""
+    out: dict[str, PageThumbnail] = {}
+    if images is None:
+        return out
+    for table in sample_tables(record):
+        for row in table["rows"]:
+            image = row.get("image")
+            if isinstance(image, dict) and image["shown"]:
+                # loaded while the rows were built: the loader hands back the same thumbnail
+                found = images.thumbnail(image["source"])
+                assert isinstance(found, Thumbnail)
+                out[image["source"]] = {
+                    "data_uri": found.data_uri,
+                    "width": found.width,
+                    "height": found.height,
+                }
+    return out
 
 
 def _row(row: SampleRow, extras: RowExtras | None) -> SampleRowBlock:
@@ -85,4 +102,4 @@ def attach_thumbnails(
     for table in tables:
         for row in table["rows"]:
             row["image"] = extras.image(row["sample"])
-    return {source: dict(thumbnail) for source, thumbnail in extras.thumbnails.items()}
+    return {source: dict(data) for source, data in page_thumbnails({"t": tables}, images).items()}
