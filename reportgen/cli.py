@@ -94,7 +94,7 @@ def _gates(options: dict[str, Any]) -> None:
 
 def _about(report: Report) -> str:
     """What the 'wrote' line says of a built report: its rows and first headline numbers."""
-    from reportgen.words.describe import in_sentence
+    from reportgen.words.common import in_sentence
 
     record = report.record
     cards = record["summary"]["headline"][:3]
@@ -241,7 +241,7 @@ def sample_errors_command(predictions: str, output: str, **options: Any) -> None
     sheet.save(output)
     say(f"wrote {output_name(output)}: {sheet.describe()}")
     if sheet.sample.evaluation.rule in ("dev", "test", "not-train"):
-        from reportgen.words.describe import default_reason
+        from reportgen.words.common import default_reason
 
         tell(
             f"reportgen: the errors{sheet.sample.where()} were chosen by default"

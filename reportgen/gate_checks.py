@@ -11,7 +11,7 @@ from typing import Any
 from reportgen.deliver.archive import fingerprint, read_record
 from reportgen.errors import ReportgenError, quoted
 from reportgen.gates import METRICS, GateSpec, Metric
-from reportgen.words.describe import pct, points
+from reportgen.words.numbers import pct, points
 
 LABELS_SHOWN = 20
 TOL = 1e-12  # relative; 0.9 and 0.9000000000000001 are the same threshold

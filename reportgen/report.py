@@ -1,60 +1,105 @@
-"""The built report: its record, and the page made from it."""
+"""The built report: its final record, and the page made from it."""
 
 from __future__ import annotations
 
 import html
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES
 from reportgen.deliver.files import write_atomic
 from reportgen.record.blocks import dumps
+from reportgen.record.frozen import freeze
 from reportgen.render import Section
 
 
+@dataclass
+class Assembled:
+    """What a report kind hands to the Report: the record, figure SVG by id, the sections."""
+
+    record: dict[str, Any]
+    figures: dict[str, str]
+    sections: list[Section]
+    thumbnails: dict[str, dict[str, Any]] = field(default_factory=dict)  # image path -> data URI
+
+
+@dataclass(frozen=True)
+class _Final:
+    """The page under its budget, and the sealed record it embeds."""
+
+    page: str
+    record: dict[str, Any]
+
+
 class Report:
-    """A built report: the record, and the HTML made from it on demand."""
+    """A built report: the record, and the HTML made from it.
+
+    The page is rendered, cut to `max_bytes` and sealed once, the first time the record or the
+    page is asked for; `record` is that final record (with its `budget` block and seals), the
+    same value every time, and read-only: `copy.deepcopy(report.record)` gives one to edit.
+    """
 
     def __init__(
         self,
-        record: dict[str, Any],
+        record: Mapping[str, Any],
         figures: dict[str, str],
         sections: list[Section],
-        thumbnails: dict[str, dict[str, Any]] | None = None,
+        thumbnails: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
-        self.record = record
-        self.max_bytes = max_bytes
+        # a frozen copy: the caller's dict may change later, this report's never does
+        self._built: dict[str, Any] = freeze(dict(record))
         self._figures = figures
         self._sections = sections
-        self._thumbnails = thumbnails or {}
-        self._html: str | None = None
+        self._thumbnails = dict(thumbnails or {})
+        self._max_bytes = max_bytes
+        self._final: _Final | None = None
 
-    def to_html(self) -> str:
-        """Render the self-contained HTML page."""
-        from reportgen.deliver.archive import fingerprint
+    @property
+    def max_bytes(self) -> int:
+        """The page's size budget in bytes (0: none)."""
+        return self._max_bytes
 
-        prov = self.record["provenance"]
-        if self._html is None or fingerprint(self.record) != prov.get("fingerprint"):
+    @property
+    def record(self) -> dict[str, Any]:
+        """The final record: what the page embeds and --json writes."""
+        return self._finish().record
+
+    def with_max_bytes(self, max_bytes: int) -> Report:
+        """The same report under another size budget (the analysis is not run again)."""
+        return Report(
+            self._built, self._figures, self._sections, self._thumbnails, max_bytes=max_bytes
+        )
+
+    def _finish(self) -> _Final:
+        """Render under the budget and seal, once."""
+        if self._final is None:
             from reportgen.deliver.archive import seal
             from reportgen.deliver.budget import fit
             from reportgen.render import render_html
 
-            def render() -> str:
-                prov.pop("page_sha256", None)
-                prov.pop("fingerprint", None)
-                page = render_html(
-                    self.record, self._sections, figures=self._figures, thumbnails=self._thumbnails
-                )
-                return seal(page, self.record)
+            def render(record: dict[str, Any], thumbnails: dict[str, Mapping[str, Any]]) -> str:
+                # sealed, so that the budget counts the seals' bytes too
+                shown = {source: dict(data) for source, data in thumbnails.items()}
+                page = render_html(record, self._sections, figures=self._figures, thumbnails=shown)
+                return seal(page, record)[0]
 
-            self._html = fit(render, self.record, self._thumbnails, self.max_bytes)
-        return self._html
+            fitted = fit(render, self._built, self._thumbnails, self._max_bytes)
+            # the page's digest leaves out the embedded record: sealing the sealed page again
+            # gives the same page, and the sealed record to keep
+            page, sealed = seal(fitted.page, fitted.record)
+            self._final = _Final(page, freeze(sealed))
+        return self._final
+
+    def to_html(self) -> str:
+        """Render the self-contained HTML page."""
+        return self._finish().page
 
     def to_json(self) -> str:
         """Serialise the sealed record (what --json writes and the page embeds)."""
-        self.to_html()
         return dumps(self.record)
 
     def save(

@@ -26,6 +26,7 @@ from reportgen.deliver.archive import (
 )
 from reportgen.errors import ReportgenError
 from reportgen.record.blocks import dumps
+from reportgen.record.frozen import freeze
 from reportgen.render import embed_json
 from tests.conftest import DIGITS, ROOT, embedded_record
 from tests.example_reports import EXAMPLES
@@ -370,11 +371,16 @@ def test_seal_records_the_page_digest_and_fingerprint() -> None:
         '<html><p>visible</p><script type="application/json" id="reportgen-data">{}</script>'
         "<p>after</p></html>"
     )
-    sealed = seal(page, record)
+    sealed, record_sealed = seal(page, freeze(record))
     assert sealed.startswith("<html><p>visible</p>") and sealed.endswith("<p>after</p></html>")
-    assert record_from_html(sealed) == record
-    assert record["provenance"]["page_sha256"] == page_digest(page) == page_digest(sealed)
-    assert record["provenance"]["fingerprint"] == fingerprint(record)
+    assert record_from_html(sealed) == record_sealed
+    prov = record_sealed["provenance"]
+    assert prov["page_sha256"] == page_digest(page) == page_digest(sealed)
+    assert prov["fingerprint"] == fingerprint(record_sealed)
+    # the record given is not edited (frozen: a write would have raised)
+    assert record == {"schema": "reportgen/1", "provenance": {"created": None}}
+    # sealing a sealed record again replaces its seals, and gives the same ones
+    assert seal(page, record_sealed) == (sealed, record_sealed)
     with pytest.raises(ReportgenError, match="no #reportgen-data element"):
         seal("<html></html>", {"provenance": {}})
 

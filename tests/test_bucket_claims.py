@@ -27,7 +27,7 @@ from reportgen.cli import main
 from reportgen.deliver.archive import record_from_html
 from reportgen.deliver.ci import summary_markdown
 from reportgen.deliver.mail import build_message
-from reportgen.words.describe import bucket_pairs
+from reportgen.words.buckets import bucket_pairs
 from tests.example_reports import EXAMPLES
 
 

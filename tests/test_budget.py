@@ -15,9 +15,11 @@ import reportgen
 from reportgen.cli import main
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, DROPPED, fit, parse_size, size_text
 from reportgen.errors import ReportgenError
+from reportgen.record.frozen import freeze
 from tests.conftest import DIGITS, embedded_record
 from tests.example_reports import EXAMPLES, build
 
+Render = Callable[[dict[str, Any], dict[str, dict[str, Any]]], str]
 NOTE = re.compile(r'<p class="budget-note" role="note">(.*?)</p>', re.S)
 THUMB = 'class="thumb" src="data:image/'
 
@@ -100,7 +102,7 @@ def _table(rows: list[int], *, seed: bool, total: int) -> dict[str, Any]:
     return table
 
 
-def _model() -> tuple[dict[str, Any], dict[str, dict[str, Any]], Callable[[], str]]:
+def _model() -> tuple[dict[str, Any], dict[str, dict[str, Any]], Render]:
     """A record with a random sample (file order) and a ranking, and a page whose size is
     1000 bytes, 100 per row and 500 per thumbnail."""
     record: dict[str, Any] = {
@@ -118,39 +120,40 @@ def _model() -> tuple[dict[str, Any], dict[str, dict[str, Any]], Callable[[], st
         for row in table["rows"]
     }
 
-    def render() -> str:
+    def render(record: dict[str, Any], thumbnails: dict[str, dict[str, Any]]) -> str:
         rows = sum(len(t["rows"]) for t in record["samples"].values())
         return "x" * (1000 + 100 * rows + 500 * len(thumbnails))
 
-    return record, thumbnails, render
+    return freeze(record), freeze(thumbnails), render
 
 
 def test_under_budget_nothing_is_cut() -> None:
     record, thumbnails, render = _model()
-    page = fit(render, record, thumbnails, 100_000)
-    assert _size(page) == 1000 + 100 * 32 + 500 * 32
-    assert record["budget"] == {"max_bytes": 100_000, "cuts": [], "over": None}
-    assert len(record["samples"]["random"]["rows"]) == 20 and len(thumbnails) == 32
+    fitted = fit(render, record, thumbnails, 100_000)
+    assert _size(fitted.page) == 1000 + 100 * 32 + 500 * 32
+    assert fitted.record["budget"] == {"max_bytes": 100_000, "cuts": [], "over": None}
+    assert len(fitted.record["samples"]["random"]["rows"]) == 20 and len(fitted.thumbnails) == 32
+    assert "budget" not in record
 
 
 def test_no_budget_never_cuts() -> None:
     record, thumbnails, render = _model()
-    fit(render, record, thumbnails, 0)
-    assert record["budget"] == {"max_bytes": 0, "cuts": [], "over": None}
-    assert len(thumbnails) == 32
+    fitted = fit(render, record, thumbnails, 0)
+    assert fitted.record["budget"] == {"max_bytes": 0, "cuts": [], "over": None}
+    assert len(fitted.thumbnails) == 32
 
 
 def test_rows_are_halved_first() -> None:
     record, thumbnails, render = _model()
     # 20+12 rows with thumbnails are 20,200 bytes; 10+10 are 13,000
-    page = fit(render, record, thumbnails, 13_000)
-    assert _size(page) == 13_000
-    assert record["budget"] == {
+    fitted = fit(render, record, thumbnails, 13_000)
+    assert _size(fitted.page) == 13_000
+    assert fitted.record["budget"] == {
         "max_bytes": 13_000,
         "cuts": ["sample tables show at most 10 rows each (asked for 20)"],
         "over": None,
     }
-    random, ranked = record["samples"]["random"], record["samples"]["ranked"]
+    random, ranked = fitted.record["samples"]["random"], fitted.record["samples"]["ranked"]
     # a random sample keeps rows spread over it, first and last included, in file order
     assert [r["row"] for r in random["rows"]] == [0, 20, 40, 60, 80, 110, 130, 150, 170, 190]
     assert random["shown"] == 10 and random["total"] == 90
@@ -158,22 +161,28 @@ def test_rows_are_halved_first() -> None:
     assert [r["row"] for r in ranked["rows"]] == [507, 503, 509, 501, 508, 502, 506, 500, 505, 504]
     assert ranked["shown"] == 10
     # thumbnails of rows no longer shown leave the page
-    assert set(thumbnails) == {r["image"]["source"] for t in (random, ranked) for r in t["rows"]}
+    assert set(fitted.thumbnails) == {
+        r["image"]["source"] for t in (random, ranked) for r in t["rows"]
+    }
+    # the record and thumbnails given are as they were (frozen: a write would have raised)
+    assert len(record["samples"]["random"]["rows"]) == 20 and len(thumbnails) == 32
 
 
 def test_rows_are_halved_down_to_five() -> None:
     record, thumbnails, render = _model()
-    page = fit(render, record, thumbnails, 1000 + 100 * 10 + 500 * 10)
-    assert record["budget"]["cuts"] == ["sample tables show at most 5 rows each (asked for 20)"]
-    assert [r["row"] for r in record["samples"]["random"]["rows"]] == [0, 40, 80, 150, 190]
-    assert _size(page) == 7000
+    fitted = fit(render, record, thumbnails, 1000 + 100 * 10 + 500 * 10)
+    assert fitted.record["budget"]["cuts"] == [
+        "sample tables show at most 5 rows each (asked for 20)"
+    ]
+    assert [r["row"] for r in fitted.record["samples"]["random"]["rows"]] == [0, 40, 80, 150, 190]
+    assert _size(fitted.page) == 7000
 
 
 def test_then_thumbnails_are_dropped_with_a_reason() -> None:
     record, thumbnails, render = _model()
-    page = fit(render, record, thumbnails, 3000)
-    assert _size(page) == 2000
-    assert record["budget"] == {
+    fitted = fit(render, record, thumbnails, 3000)
+    assert _size(fitted.page) == 2000
+    assert fitted.record["budget"] == {
         "max_bytes": 3000,
         "cuts": [
             "sample tables show at most 5 rows each (asked for 20)",
@@ -181,51 +190,53 @@ def test_then_thumbnails_are_dropped_with_a_reason() -> None:
         ],
         "over": None,
     }
-    assert thumbnails == {}
-    images = [r["image"] for t in record["samples"].values() for r in t["rows"]]
+    assert fitted.thumbnails == {}
+    images = [r["image"] for t in fitted.record["samples"].values() for r in t["rows"]]
     assert len(images) == 10
     assert all(not image["shown"] and image["reason"] == DROPPED for image in images)
+    assert all(r["image"]["shown"] for t in record["samples"].values() for r in t["rows"])
 
 
 def test_then_sample_rows_and_a_budget_too_small() -> None:
     record, thumbnails, render = _model()
-    page = fit(render, record, thumbnails, 1000)
-    assert _size(page) == 1000
-    assert record["budget"] == {
+    fitted = fit(render, record, thumbnails, 1000)
+    assert _size(fitted.page) == 1000
+    assert fitted.record["budget"] == {
         "max_bytes": 1000,
         "cuts": ["sample tables are left out", "thumbnails are left out"],
         "over": None,
     }
-    record, thumbnails, render = _model()
-    page = fit(render, record, thumbnails, 999)
-    assert _size(page) == 1000  # written all the same
-    assert record["budget"]["over"] == (
+    fitted = fit(render, record, thumbnails, 999)
+    assert _size(fitted.page) == 1000  # written all the same
+    assert fitted.record["budget"]["over"] == (
         "Even so, the page is 1 KB, over the 999 bytes budget (size 20 KB before the cuts): "
         "its figures and tables alone are that large"
     )
-    assert all(t["rows"] == [] and t["shown"] == 0 for t in record["samples"].values())
+    assert all(t["rows"] == [] and t["shown"] == 0 for t in fitted.record["samples"].values())
 
 
 def test_a_page_without_thumbnails_never_says_it_dropped_them() -> None:
-    record, thumbnails, render = _model()
+    record, _thumbnails, render = _model()
+    record = copy.deepcopy(record)
     for table in record["samples"].values():
         for row in table["rows"]:
             row["image"] = None
-    thumbnails.clear()
-    fit(render, record, thumbnails, 1)
-    assert record["budget"]["cuts"] == ["sample tables are left out"]
-    assert record["budget"]["over"].startswith("Even so, the page is 1 KB, over the 1 byte budget")
+    fitted = fit(render, record, {}, 1)
+    assert fitted.record["budget"]["cuts"] == ["sample tables are left out"]
+    assert fitted.record["budget"]["over"].startswith(
+        "Even so, the page is 1 KB, over the 1 byte budget"
+    )
 
 
 def test_a_page_with_nothing_to_cut() -> None:
-    record, thumbnails, render = _model()
+    record, _thumbnails, render = _model()
+    record = copy.deepcopy(record)
     for table in record["samples"].values():
         table["rows"], table["shown"] = [], 0
-    thumbnails.clear()
-    page = fit(render, record, thumbnails, 10)
-    assert _size(page) == 1000
-    assert record["budget"]["cuts"] == []
-    assert record["budget"]["over"] == (
+    fitted = fit(render, record, {}, 10)
+    assert _size(fitted.page) == 1000
+    assert fitted.record["budget"]["cuts"] == []
+    assert fitted.record["budget"]["over"] == (
         "The page is 1 KB, over the 10 bytes budget, and it has no sample rows or thumbnails to "
         "cut: its figures and tables alone are that large"
     )
@@ -233,11 +244,13 @@ def test_a_page_with_nothing_to_cut() -> None:
 
 def test_a_second_fit_keeps_the_cuts_and_drops_the_old_verdict() -> None:
     record, thumbnails, render = _model()
-    fit(render, record, thumbnails, 999)
-    assert record["budget"]["over"]
-    fit(render, record, thumbnails, 5000)
-    assert record["budget"]["over"] is None
-    assert record["budget"]["max_bytes"] == 5000
+    first = fit(render, record, thumbnails, 999)
+    assert first.record["budget"]["over"]
+    second = fit(render, first.record, first.thumbnails, 5000)
+    assert second.record["budget"]["over"] is None
+    assert second.record["budget"]["max_bytes"] == 5000
+    assert second.record["budget"]["cuts"] == first.record["budget"]["cuts"]
+    assert first.record["budget"]["over"]  # the first result is as it was
 
 
 # ---------------------------------------------------------------- on a real report
@@ -250,10 +263,8 @@ def digits() -> reportgen.Report:
 
 
 def _fitted(report: reportgen.Report, max_bytes: int) -> tuple[dict[str, Any], str]:
-    copied = copy.deepcopy(report)
-    copied.max_bytes = max_bytes
-    page = copied.to_html()
-    return copied.record, page
+    resized = report.with_max_bytes(max_bytes)
+    return resized.record, resized.to_html()
 
 
 def test_the_default_budget_keeps_the_digits_page_whole(digits: reportgen.Report) -> None:

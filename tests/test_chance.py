@@ -24,8 +24,10 @@ from scipy.stats import binom, hypergeom, ttest_ind
 from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail, welch_test
 from reportgen.analysis.families import classification_family, regression_tests
 from reportgen.analysis.regression import analyze_regression
-from reportgen.record.blocks import error_slices_block, regression_block, residual_slices_block
-from reportgen.words.describe import error_slice_findings, regression_pattern_findings
+from reportgen.record.blocks import regression_block
+from reportgen.record.slices import error_slices_block, residual_slices_block
+from reportgen.words.classification import error_slice_findings
+from reportgen.words.regression import regression_pattern_findings
 
 RUNS = 200
 COLUMNS = ["site", "device", "age", "score"]

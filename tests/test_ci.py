@@ -55,7 +55,7 @@ def hostile() -> dict[str, Any]:
     y_pred = np.where(rng.random(200) < 0.7, y_true, rng.choice(HOSTILE, size=200))
     frame = pd.DataFrame({"y_true": y_true, "y_pred": y_pred})
     frame["buckets"] = np.where(y_true != y_pred, "<b>bold</b>|x", "")
-    record = reportgen.build_report(frame, title="<img src=x> | *t*").record
+    record = copy.deepcopy(reportgen.build_report(frame, title="<img src=x> | *t*").record)
     specs = [parse_gate("fail-under", f"recall[{label}]=0.99") for label in HOSTILE]
     record["gates"] = evaluate_gates(record, specs)
     return record
@@ -180,7 +180,9 @@ def test_buckets_table() -> None:
 
 
 def test_regression_summary() -> None:
-    record = reportgen.build_report(ROOT / "examples" / "diabetes" / "predictions.csv").record
+    record = copy.deepcopy(
+        reportgen.build_report(ROOT / "examples" / "diabetes" / "predictions.csv").record
+    )
     record["gates"] = evaluate_gates(record, [parse_gate("fail-over", "mae=50")])
     lines = summary_markdown(record).splitlines()
     assert lines[2] == "predictions.csv · 442 rows · regression"
@@ -200,7 +202,7 @@ def test_comparison_summary() -> None:
         name_a="old",
         name_b="new",
     )
-    record = report.record
+    record = copy.deepcopy(report.record)
     record["gates"] = evaluate_gates(record, [parse_gate("max-drop", "accuracy=0")])
     lines = summary_markdown(record).splitlines()
     assert lines[2] == "new against old · 300 rows · classification comparison"
@@ -293,7 +295,7 @@ def test_junit(cancer: dict[str, Any]) -> None:
 
 def test_junit_escapes_labels() -> None:
     frame = pd.DataFrame({"y_true": ['<&"x', '<&"x', "ok"], "y_pred": ['<&"x', "ok", "ok"]})
-    record = reportgen.build_report(frame).record
+    record = copy.deepcopy(reportgen.build_report(frame).record)
     record["gates"] = evaluate_gates(
         record,
         [parse_gate("fail-under", 'recall[<&"x]=0.9'), parse_gate("fail-under", "recall[ok]=1")],

@@ -259,7 +259,7 @@ def test_perfect_predictions_say_so(tmp_path: Path) -> None:
 
 
 def test_calibration_clause_says_which_way_probabilities_lean() -> None:
-    from reportgen.words.describe import _calibration_clause
+    from reportgen.words.classification import _calibration_clause
 
     def bins(pairs: list[tuple[float, float]]) -> list[dict[str, float]]:
         return [{"count": 100, "mean_predicted": p, "observed": o} for p, o in pairs]

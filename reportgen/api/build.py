@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -16,8 +16,8 @@ from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions
-from reportgen.record import Assembled, Meta
-from reportgen.record.blocks import evaluation_block
+from reportgen.record.common import Context, Meta
+from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase, StreamBlock
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -152,7 +152,24 @@ def build_report(
             "image_root": None if image_root is None else os.path.basename(str(image_root)),
         },
     )
-    assembled: Assembled
+
+    def check_gates(record: RecordBase) -> GatesBlock:
+        """Check the gates on the finished record (the baseline's too, for --max-drop)."""
+        checked = gates_block(
+            cast(dict[str, Any], record), fail_under, fail_over, max_drop, gates, baseline
+        )
+        return cast(GatesBlock, checked)
+
+    gated = fail_under or fail_over or max_drop or gates or baseline is not None
+    # the blocks that come from outside the analysis, as the record types them
+    context = Context(
+        evaluation=evaluation,
+        stream=None if read.stream is None else cast(StreamBlock, read.stream),
+        other_inputs=cast(list[OtherInput], other_inputs({"tags": tags, "playbook": playbook})),
+        config=None if config is None else cast(ConfigSource, config.provenance()),
+        gates=check_gates if gated else None,
+    )
+    exact = read.exact
     if table.task == "regression":
         refuse_on_regression(
             {
@@ -163,48 +180,48 @@ def build_report(
             },
             "classification reports, and this is a regression file",
         )
+        from reportgen.figures.regression import regression_figures
         from reportgen.record import regression
+        from reportgen.render.sections import regression_sections
 
-        exact_r = read.exact
-        assert exact_r is None or isinstance(exact_r, regression.Exact)
-        assembled = regression.assemble(table, meta, max_samples=max_samples, exact=exact_r)
-    else:
-        from reportgen.record import classification
-
-        exact_c = read.exact
-        assert exact_c is None or isinstance(exact_c, classification.Exact)
-
-        loop = classification.LoopOptions(
-            tags=None if tags is None else str(tags),
-            separators=tag_separators,
-            playbook=None if playbook is None else str(playbook),
-            image_root=None if image_root is None else str(image_root),
-            evaluated=evaluation.key,
-            others=others,
+        assert exact is None or isinstance(exact, regression.Exact)
+        found = regression.analyse(table, max_samples=max_samples, exact=exact)
+        numeric = regression.build_record(found, meta, context)
+        return Report(
+            numeric,
+            regression_figures(found),
+            regression_sections(numeric),
+            max_bytes=parse_size(max_bytes),
         )
-        assembled = classification.assemble(
-            table,
-            meta,
-            max_samples=max_samples,
-            seed=seed,
-            loop=loop,
-            splits=splits,
-            pos_label=pos_label,
-            evolution=evolution,
-            exact=exact_c,
-        )
-    record = assembled.record
-    if read.stream is not None:
-        record["stream"] = read.stream
-    record["provenance"]["other_inputs"] = other_inputs({"tags": tags, "playbook": playbook})
-    record["provenance"]["config"] = None if config is None else config.provenance()
-    record["provenance"]["evaluation"] = evaluation_block(evaluation)
-    if fail_under or fail_over or max_drop or gates or baseline is not None:
-        record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, baseline)
+    from reportgen.figures.classification import classification_figures
+    from reportgen.record import classification
+    from reportgen.record.samples import page_thumbnails
+    from reportgen.render.sections import classification_sections
+
+    assert exact is None or isinstance(exact, classification.Exact)
+    loop = classification.LoopOptions(
+        tags=None if tags is None else str(tags),
+        separators=tag_separators,
+        playbook=None if playbook is None else str(playbook),
+        image_root=None if image_root is None else str(image_root),
+        evaluated=evaluation.key,
+        others=others,
+    )
+    analysis = classification.analyse(
+        table,
+        max_samples=max_samples,
+        seed=seed,
+        loop=loop,
+        splits=splits,
+        pos_label=pos_label,
+        evolution=evolution,
+        exact=exact,
+    )
+    record = classification.build_record(analysis, meta, context)
     return Report(
         record,
-        assembled.figures,
-        assembled.sections,
-        assembled.thumbnails,
+        classification_figures(analysis),
+        classification_sections(record),
+        page_thumbnails(record, analysis.images),
         max_bytes=parse_size(max_bytes),
     )

@@ -19,8 +19,8 @@ from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
-from reportgen.record import Meta
 from reportgen.record.blocks import evaluation_block
+from reportgen.record.common import Meta
 from reportgen.report import Report
 
 if TYPE_CHECKING:

@@ -215,7 +215,7 @@ class Delivery:
             if step is not None:
                 self._wrote(step, f"the job summary (${SUMMARY_VARIABLE})", verb="appended")
         if self.junit is not None:
-            from reportgen.words.describe import plural
+            from reportgen.words.common import plural
 
             cases = write_junit(report, self.junit)
             self._wrote(self.junit, f"the gates as JUnit XML ({plural(cases, 'test case')})")

@@ -7,8 +7,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from reportgen.errors import ReportgenError
 
@@ -19,6 +20,7 @@ _DATA = re.compile(
 )
 _OPENING = re.compile(r"<script\b(?=[^>]*\bid=[\"']reportgen-data[\"'])[^>]*>", re.IGNORECASE)
 SCHEMAS = ("reportgen/1",)
+R = TypeVar("R", bound=Mapping[str, Any])  # a record of any kind
 
 
 def _no_constant(name: str) -> Any:
@@ -140,7 +142,7 @@ def _first_nonfinite(node: Any, path: str) -> tuple[str, float] | None:
     return None
 
 
-def require_finite(record: dict[str, Any], *, source: str | None = None) -> None:
+def require_finite(record: Mapping[str, Any], *, source: str | None = None) -> None:
     """Refuse a record holding NaN or infinity: JSON has neither, and no reader could use it.
 
     Every serialisation of a record (the --json file, the page's copy, the fingerprint) goes
@@ -161,7 +163,7 @@ def require_finite(record: dict[str, Any], *, source: str | None = None) -> None
     )
 
 
-def canonical(record: dict[str, Any]) -> bytes:
+def canonical(record: Mapping[str, Any]) -> bytes:
     """Serialise a record the one way its fingerprint is taken over."""
     require_finite(record)
     return json.dumps(
@@ -169,7 +171,7 @@ def canonical(record: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def fingerprint(record: dict[str, Any]) -> str:
+def fingerprint(record: Mapping[str, Any]) -> str:
     """SHA-256 of the record without its own fingerprint field."""
     copy = dict(record)
     prov = dict(copy.get("provenance", {}))
@@ -211,14 +213,24 @@ def page_digest(page: str) -> str:
     return "sha256:" + hashlib.sha256((before + after).encode("utf-8")).hexdigest()
 
 
-def seal(page: str, record: dict[str, Any]) -> str:
-    """Record the page digest and the fingerprint, and embed the sealed record in the page."""
+def seal(page: str, record: R) -> tuple[str, R]:
+    """Return the page with the sealed record embedded, and the sealed record.
+
+    The sealed record is a new value: `record` with the page digest and its fingerprint in
+    its provenance. The record given is not edited.
+    """
     from reportgen.render import embed_json
 
-    record["provenance"]["page_sha256"] = page_digest(page)
-    record["provenance"]["fingerprint"] = fingerprint(record)
+    provenance = {
+        key: value
+        for key, value in record["provenance"].items()
+        if key not in ("page_sha256", "fingerprint")
+    }
+    provenance["page_sha256"] = page_digest(page)
+    sealed = {**record, "provenance": provenance}
+    provenance["fingerprint"] = fingerprint(sealed)
     before, _body, after = _split_page(page)
-    return before + str(embed_json(record)) + after
+    return before + str(embed_json(sealed)) + after, cast(R, sealed)
 
 
 def verify(path: str | os.PathLike[str], inputs: list[str]) -> list[tuple[bool, str]]:

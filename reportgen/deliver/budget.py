@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from reportgen.errors import ReportgenError
 
 DEFAULT_MAX_BYTES = 5_000_000
 _UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000,
           "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}  # fmt: skip
+T = TypeVar("T")
+R = TypeVar("R", bound=Mapping[str, Any])  # a record of any kind
 DROPPED = "left out to keep the report under its size budget (--max-bytes)"
 
 
@@ -60,7 +63,7 @@ def size_text(n: int) -> str:
 def sample_tables(node: Any) -> Iterator[dict[str, Any]]:
     """Every table of shown rows in a record (a dict with rows, shown and total)."""
     if isinstance(node, dict):
-        if isinstance(node.get("rows"), list) and "shown" in node and "total" in node:
+        if _is_table(node):
             yield node
             return
         for value in node.values():
@@ -70,21 +73,57 @@ def sample_tables(node: Any) -> Iterator[dict[str, Any]]:
             yield from sample_tables(value)
 
 
-def _keep(table: dict[str, Any], limit: int) -> None:
+def _is_table(node: dict[str, Any]) -> bool:
+    return isinstance(node.get("rows"), list) and "shown" in node and "total" in node
+
+
+def _with_tables(node: T, change: Callable[[dict[str, Any]], dict[str, Any]]) -> T:
+    """Return `node` with every sample table replaced by `change(table)`; `node` is not edited.
+
+    Containers holding no table are shared with `node`, so a cut costs what it changes.
+    """
+    if isinstance(node, dict):
+        if _is_table(node):
+            return cast(T, change(node))
+        items = {key: _with_tables(value, change) for key, value in node.items()}
+        same = all(items[key] is value for key, value in node.items())
+        return node if same else cast(T, items)
+    if isinstance(node, list):
+        values = [_with_tables(value, change) for value in node]
+        return node if all(a is b for a, b in zip(values, node, strict=True)) else cast(T, values)
+    return node
+
+
+def _keep(limit: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Keep at most `limit` rows: evenly spread over a random sample, the first of a ranking."""
-    rows = table["rows"]
-    if len(rows) <= limit:
-        return
-    if "seed" in table and limit > 0:
-        step = (len(rows) - 1) / max(limit - 1, 1)
-        rows = [rows[round(i * step)] for i in range(limit)] if limit > 1 else rows[:1]
-    else:
-        rows = rows[:limit]
-    table["rows"] = rows
-    table["shown"] = len(rows)
+
+    def change(table: dict[str, Any]) -> dict[str, Any]:
+        rows = table["rows"]
+        if len(rows) <= limit:
+            return table
+        if "seed" in table and limit > 0:
+            step = (len(rows) - 1) / max(limit - 1, 1)
+            rows = [rows[round(i * step)] for i in range(limit)] if limit > 1 else rows[:1]
+        else:
+            rows = rows[:limit]
+        return {**table, "rows": rows, "shown": len(rows)}
+
+    return change
 
 
-def _referenced(record: dict[str, Any]) -> set[str]:
+def _without_thumbnails(table: dict[str, Any]) -> dict[str, Any]:
+    """Say of every shown image in a table that the budget left it out."""
+
+    def row_of(row: dict[str, Any]) -> dict[str, Any]:
+        image = row.get("image")
+        if isinstance(image, dict) and image.get("shown"):
+            return {**row, "image": {**image, "shown": False, "reason": DROPPED}}
+        return row
+
+    return {**table, "rows": [row_of(row) for row in table["rows"]]}
+
+
+def _referenced(record: Mapping[str, Any]) -> set[str]:
     return {
         row["image"]["source"]
         for table in sample_tables(record)
@@ -93,76 +132,78 @@ def _referenced(record: dict[str, Any]) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class Fitted(Generic[R]):
+    """A page under its budget, with the record and thumbnails it was rendered from."""
+
+    page: str
+    record: R  # the record given, with the rows kept and its `budget` block
+    thumbnails: dict[str, Mapping[str, Any]]  # the thumbnails the kept rows show
+
+
 def fit(
-    render: Callable[[], str],
-    record: dict[str, Any],
-    thumbnails: dict[str, dict[str, Any]],
+    render: Callable[[R, dict[str, Mapping[str, Any]]], str],
+    record: R,
+    thumbnails: Mapping[str, Mapping[str, Any]],
     max_bytes: int,
-) -> str:
-    """Render, and while the page is over budget cut sample rows, then thumbnails; say what."""
-    budget: dict[str, Any] = record.setdefault(
-        "budget", {"max_bytes": max_bytes, "cuts": [], "over": None}
-    )
-    # a second fit (the record changed after a first render) keeps the cuts already made and
-    # the budget they were made for, but not a verdict about the old page
-    budget["over"] = None
+) -> Fitted[R]:
+    """Render, and while the page is over budget cut sample rows, then thumbnails; say what.
+
+    `render(record, thumbnails)` makes the page. The record and thumbnails given are not
+    edited: the cut ones come back, new, in the result. A record of any kind walks the
+    same way (its sample tables are found by their shape), so the result has its type.
+    """
+    # a second fit (of a record fitted before) keeps the cuts already made and the budget
+    # they were made for, but not a verdict about the old page
+    before = record.get("budget") or {"max_bytes": max_bytes, "cuts": [], "over": None}
+    budget = {**before, "over": None}
     if max_bytes > 0:
         budget["max_bytes"] = max_bytes
-    page = render()
+    current: dict[str, Any] = {**record, "budget": budget}
+    shown: dict[str, Mapping[str, Any]] = dict(thumbnails)
+    page = render(cast(R, current), shown)
     if max_bytes <= 0 or len(page.encode("utf-8")) <= max_bytes:
-        return page
-    tables = list(sample_tables(record))
+        return Fitted(page, cast(R, current), shown)
+    tables = list(sample_tables(current))
     most = max((len(t["rows"]) for t in tables), default=0)
-    asked = record["provenance"]["options"].get("max_samples", most)
+    asked = current["provenance"]["options"].get("max_samples", most)
     limits = []
     while most > 5:
         most = max(5, most // 2)
         limits.append(most)
     size = len(page.encode("utf-8"))
     cuts: dict[str, int | bool] = {}
-
-    def apply(limit: int | None) -> None:
-        if limit is None:
-            _drop_thumbnails(record, thumbnails)
-            cuts["thumbnails"] = True
-        else:
-            for table in tables:
-                _keep(table, limit)
-            cuts["rows"] = limit
-        for source in set(thumbnails) - _referenced(record):
-            del thumbnails[source]
-        budget["cuts"] = _describe(cuts, asked)
-
     # only the cuts that remove something: no "thumbnails are left out" on a page without any
     stages: list[int | None] = list(limits)
-    if thumbnails or _referenced(record):
+    if shown or _referenced(current):
         stages.append(None)
     if any(table["rows"] for table in tables):
         stages.append(0)
     for limit in stages:
-        apply(limit)
-        page = render()
+        # each cut starts from the last one (rows halved again), never from the caller's record
+        if limit is None:
+            current = _with_tables(current, _without_thumbnails)
+            cuts["thumbnails"] = True
+        else:
+            current = _with_tables(current, _keep(limit))
+            cuts["rows"] = limit
+        kept = _referenced(current)
+        shown = {source: data for source, data in shown.items() if source in kept}
+        budget = {**budget, "cuts": _describe(cuts, asked)}
+        current = {**current, "budget": budget}
+        page = render(cast(R, current), shown)
         if len(page.encode("utf-8")) <= max_bytes:
-            return page
+            return Fitted(page, cast(R, current), shown)
     now = size_text(len(page.encode("utf-8")))
-    budget["over"] = (
+    over = (
         f"Even so, the page is {now}, over the {size_text(max_bytes)} budget (size "
         f"{size_text(size)} before the cuts): its figures and tables alone are that large"
         if stages
         else f"The page is {now}, over the {size_text(max_bytes)} budget, and it has no sample "
         "rows or thumbnails to cut: its figures and tables alone are that large"
     )
-    return render()
-
-
-def _drop_thumbnails(record: dict[str, Any], thumbnails: dict[str, dict[str, Any]]) -> None:
-    for table in sample_tables(record):
-        for row in table["rows"]:
-            image = row.get("image")
-            if isinstance(image, dict) and image.get("shown"):
-                image["shown"] = False
-                image["reason"] = DROPPED
-    thumbnails.clear()
+    current = {**current, "budget": {**budget, "over": over}}
+    return Fitted(render(cast(R, current), shown), cast(R, current), shown)
 
 
 def _describe(cuts: dict[str, int | bool], asked: int) -> list[str]:

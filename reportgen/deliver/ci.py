@@ -11,7 +11,9 @@ from urllib.parse import quote, urlsplit
 
 from reportgen.bidi import visible
 from reportgen.errors import ReportgenError
-from reportgen.words.describe import bucket_basis, count, pct, plural
+from reportgen.words.buckets import bucket_basis
+from reportgen.words.common import plural
+from reportgen.words.numbers import count, pct
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 BUCKETS_SHOWN = 3

@@ -22,7 +22,9 @@ from reportgen.errors import ReportgenError, quoted
 from reportgen.figures import email as mf
 from reportgen.gate_checks import shown_values
 from reportgen.render import environment, templates_dir
-from reportgen.words.describe import bucket_basis, in_sentence, n_classes, plural
+from reportgen.words.buckets import bucket_basis
+from reportgen.words.classification import n_classes
+from reportgen.words.common import in_sentence, plural
 from reportgen.words.numbers import count, units_of
 
 MAX_ROWS = 30  # per-class rows in the email; the attached report keeps all of them

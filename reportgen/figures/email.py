@@ -24,7 +24,8 @@ from reportgen.figures.svg import (
     new_figure,
     short_label,
 )
-from reportgen.words.describe import n_classes, plural
+from reportgen.words.classification import n_classes
+from reportgen.words.common import plural
 from reportgen.words.numbers import count, pct, signed
 
 ACCENT = "#0b5cad"  # the report's accent colour

@@ -1,9 +1,9 @@
-"""The classification report: analysis, figures and sections for predicted class labels."""
+"""The classification record: analyse predicted class labels, then lay the results out as blocks."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import cast
 
 import numpy as np
 
@@ -11,10 +11,12 @@ from reportgen.analysis import suggestions as suggest
 from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets, tags_from_column
 from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
+from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.analysis.samples import (
     MAX_TEXT,
     ConfusionStrip,
+    SampleTable,
     confusion_strips,
     misclassified_samples,
 )
@@ -24,31 +26,25 @@ from reportgen.analysis.thresholds import ThresholdResult
 from reportgen.playbook import load_playbook
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
-from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
 from reportgen.record.blocks import (
-    base_record,
+    SCHEMA,
     buckets_block,
     calibration_block,
     classification_block,
-    error_slices_block,
     evolution_block,
-    samples_block,
     splits_block,
     suggestions_block,
     thresholds_block,
 )
-from reportgen.record.probabilities import (
-    probability_analyses,
-    probability_figures,
-    probability_sections,
-)
-from reportgen.render import Section
-from reportgen.words.describe import classification_findings, classification_headline
+from reportgen.record.classification_types import ClassificationRecord, EvolutionBlock
+from reportgen.record.common import Context, Meta, finish, provenance
+from reportgen.record.probabilities import probability_analyses
+from reportgen.record.samples import RowExtras, samples_block, strip_block
+from reportgen.record.slices import error_slices_block
+from reportgen.record.types import ImagesBlock
 
-TOP_CONFUSIONS_SHOWN = 20
 STRIPS = 5  # confusions shown with examples
 STRIP_ERRORS = 4  # misclassified examples per confusion
-MATRIX_TABLE_LIMIT = 40
 HOW_TO_TAG = (
     "Draw a review sheet of errors with: reportgen sample-errors PREDICTIONS -n 100 -o "
     "review.csv. Write one or more causes per row in its buckets column (for example "
@@ -71,291 +67,6 @@ class LoopOptions:
     # the file's rows outside the evaluated ones: sheet ids on them are counted apart, not as
     # ids that match nothing (a streamed read finds them itself: Exact.tagged_outside)
     others: PredictionTable | None = None
-
-
-def make_figures(
-    result: ClassificationResult, buckets: BucketResult | None = None
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """Draw the figures; return their SVG by figure id and what the record says of them."""
-    from reportgen.figures.confusion import choose_classes, plot_confusion_matrix
-    from reportgen.figures.svg import figure_to_svg
-
-    view = choose_classes(result)
-    fig = plot_confusion_matrix(result, view=view)
-    k = len(result.labels)
-    shown = (
-        f"the {len(view.labels)} classes involved in most errors, of {k}"
-        if view.truncated
-        else f"all {k} classes"
-    )
-    svg = figure_to_svg(
-        fig,
-        fig_id="cm",
-        title="Confusion matrix",
-        description=(
-            f"Confusion matrix of {result.n:,} predictions over {shown}: rows are true labels, "
-            "columns predicted labels; each cell shows the count, shaded by its share of the "
-            "true class. The same numbers are in the table below and in the embedded record."
-        ),
-    )
-    figures = {"confusion-matrix": svg}
-    if buckets is not None and buckets.buckets:
-        from reportgen.figures.buckets import plot_pareto
-
-        figures["pareto"] = figure_to_svg(
-            plot_pareto(buckets),
-            fig_id="pareto",
-            title="Error buckets, largest first",
-            description=(
-                f"Bars: tagged errors per bucket for {len(buckets.buckets)} buckets, largest "
-                "first, the ones to address first darker; line: cumulative share of all tags. "
-                "The table below lists the same counts."
-            ),
-        )
-    info = {
-        "confusion_matrix": {
-            "labels_shown": view.labels,
-            "truncated": view.truncated,
-            "shading": "share of the true class (row-normalised)",
-            "colormap": "Blues",
-        }
-    }
-    return figures, info
-
-
-def evolution_figures(result: EvolutionResult) -> tuple[dict[str, str], dict[str, Any]]:
-    """Draw the metrics over steps and the chosen steps' confusion matrices."""
-    from reportgen.figures.evolution import (
-        choose_recall_classes,
-        plot_evolution,
-        plot_step_confusions,
-    )
-    from reportgen.figures.svg import figure_to_svg
-
-    view = choose_recall_classes(result)
-    k = len(result.labels)
-    classes = (
-        f"the {len(view.labels)} classes whose recall changed most, of {k}"
-        if view.truncated
-        else f"all {k} classes"
-    )
-    figures = {
-        "evolution": figure_to_svg(
-            plot_evolution(result, view=view),
-            fig_id="evo",
-            title=f"Accuracy, macro F1 and recall per class over {result.column}",
-            description=(
-                f"Two line charts over the {len(result.steps)} values of '{result.column}'. "
-                "Left: accuracy with its 95% interval as a band, and macro F1; a dotted line "
-                f"marks the best step, {result.best}. Right: recall of {classes}, one line "
-                "style and marker per class. The tables below hold the same numbers."
-            ),
-        ),
-        "evolution-confusion": figure_to_svg(
-            plot_step_confusions(result),
-            fig_id="evo-cm",
-            title=f"Confusion matrices at {result.column} {', '.join(result.chosen)}",
-            description=(
-                f"{len(result.chosen)} confusion matrices side by side, one per chosen step "
-                f"({', '.join(result.chosen)}): rows are true labels, columns predicted "
-                "labels, each cell shaded by its share of the true class. The counts are in "
-                "the tables below and in the embedded record."
-            ),
-        ),
-    }
-    info = {"recall_labels_shown": view.labels, "recall_truncated": view.truncated}
-    return figures, info
-
-
-def classification_sections(record: dict[str, Any]) -> list[Section]:
-    """The sections of a classification report, in reading order."""
-    c = record["classification"]
-    fig = record["figures"]["confusion_matrix"]
-    k = len(c["labels"])
-    many = c.get("classes")
-    if many is not None:
-        # the note under the figure says what the record keeps
-        caption = (
-            f"Showing the {len(fig['labels_shown'])} classes involved in the most errors, of "
-            f"{many['total']:,}. Shade: share of the true class."
-        )
-    elif fig["truncated"]:
-        caption = (
-            f"Showing the {len(fig['labels_shown'])} classes involved in most errors, of {k}; "
-            "the table and the embedded record keep all of them. Shade: share of the true class."
-        )
-    else:
-        caption = (
-            "Each cell: count, and its share of the true class (row percentage), which sets the "
-            "shade. The diagonal holds the correct predictions."
-        )
-    evolution = record.get("evolution")
-    buckets, errors = record["buckets"], c["errors"]
-    # a section with nothing to show is left out; the ones present keep their anchors
-    return [
-        Section("summary", "Summary", ""),
-        *(
-            [
-                Section(
-                    "evolution",
-                    "Training evolution",
-                    f"How the model learned over '{evolution['column']}': accuracy, macro F1 "
-                    "and the recall of each class at every step, and the confusion matrices "
-                    "of a few steps side by side. The rest of the report shows "
-                    f"{evolution['column']} {evolution['shown_step']}.",
-                    {"table_limit": MATRIX_TABLE_LIMIT},
-                )
-            ]
-            if evolution is not None
-            else []
-        ),
-        Section(
-            "confusion-matrix",
-            "Confusion matrix",
-            "Read across a row to see where the samples of one true class went; off-diagonal "
-            "cells are errors.",
-            {"caption": caption, "table_limit": MATRIX_TABLE_LIMIT},
-        ),
-        Section(
-            "classification-report",
-            "Classification report",
-            "Precision: of the samples predicted as a class, the share that truly are. Recall: of "
-            "the samples of a class, the share found. Each comes with its 95% interval, wide "
-            "where a class has few samples.",
-        ),
-        *(
-            [
-                Section(
-                    "top-confusions",
-                    "Top confusions",
-                    "The pairs of true and predicted labels that account for most errors: fixing "
-                    "the top few moves accuracy most.",
-                    {"limit": TOP_CONFUSIONS_SHOWN},
-                )
-            ]
-            if errors
-            else []
-        ),
-        *probability_sections(record),
-        *(
-            [Section("buckets", "Error buckets", _buckets_lead(buckets["ceiling_kind"]))]
-            if buckets["source"] is not None
-            else []
-        ),
-        *(
-            [
-                Section(
-                    "experiments",
-                    "Small isolated experiments",
-                    "What to try next, biggest bucket first: each experiment changes one thing, "
-                    "so its effect can be measured by comparing the retrained model with this "
-                    "one. Suggestions that need no tags, derived from the data, follow with "
-                    "their evidence.",
-                )
-            ]
-            if buckets["items"] or record["suggestions"] or (buckets["source"] is None and errors)
-            else []
-        ),
-        *(
-            [
-                Section(
-                    "slices",
-                    "Slices: error rates by metadata",
-                    "Error rates per value (or quantile bin) of each metadata column named with "
-                    "--slice and per pair of columns, and an error tree that looks for "
-                    "combinations. A slice or rule is called out only when its adjusted p-value, "
-                    "which accounts for every slice and rule tried, is below 5%: then chance "
-                    "alone is an unlikely explanation.",
-                )
-            ]
-            if record["slices"]["columns"]
-            else []
-        ),
-        *(
-            [
-                Section(
-                    "splits",
-                    "Splits",
-                    "The true labels of each split and how the model does on each: a class that "
-                    "is missing from, or much rarer in, the train split than in the others is "
-                    "one the model could not learn.",
-                )
-            ]
-            if record["splits"] is not None
-            else []
-        ),
-        *(
-            [
-                Section(
-                    "misclassified",
-                    "Misclassified samples",
-                    "Rows the model got wrong, to read and tag with a cause (blurry, rare class, "
-                    "label noise...). Row numbers count from 1 after the header.",
-                )
-            ]
-            if errors
-            else []
-        ),
-        provenance_section(record),
-    ]
-
-
-def _buckets_lead(kind: str | None) -> str:
-    """Say how to read the buckets section, and what its ceilings may claim."""
-    lead = (
-        "Tagged errors counted by cause. A row may carry several tags, so shares can add up to "
-        "more than 100%. The ceiling is the accuracy the model would reach if "
-    )
-    if kind == "estimate":
-        return lead + (
-            "every error in the bucket were fixed, estimated from a random review sample with "
-            "its 95% interval."
-        )
-    if kind == "tagged-only":
-        return lead + (
-            "the bucket's tagged errors were fixed; untagged errors of the same cause would add "
-            "to it."
-        )
-    return lead + (
-        "every error in the bucket were fixed: the most any experiment aimed at it can gain."
-    )
-
-
-def strip_block(strip: ConfusionStrip) -> dict[str, Any]:
-    """Describe one confusion's examples as plain JSON data."""
-    return {
-        "true": strip.true,
-        "pred": strip.pred,
-        "count": strip.count,
-        "errors": samples_block(strip.errors),
-        "true_example": samples_block(strip.true_example),
-        "pred_example": samples_block(strip.pred_example),
-    }
-
-
-def attach_images(samples: dict[str, Any], images: ImageLoader) -> dict[str, dict[str, Any]]:
-    """Give every shown row its thumbnail, in page order (strips first), so the budget is fair."""
-    tables = [
-        t
-        for strip in samples["confusion_strips"]
-        for t in (strip["errors"], strip["true_example"], strip["pred_example"])
-    ]
-    tables.append(samples["misclassified"])
-    return attach_thumbnails(tables, images)
-
-
-def attach_tags(samples: dict[str, Any], tags: Tags, table: PredictionTable) -> None:
-    """Show each sample row's tags, as written, beside it."""
-    tables = [
-        t
-        for strip in samples["confusion_strips"]
-        for t in (strip["errors"], strip["true_example"], strip["pred_example"])
-    ]
-    tables.append(samples["misclassified"])
-    for sample_table in tables:
-        for row in sample_table["rows"]:
-            pos = int(np.searchsorted(table.row_numbers, row["row"]))
-            row["tags"] = tags.by_row.get(pos, [])
 
 
 @dataclass(frozen=True)
@@ -398,21 +109,21 @@ def data_suggestions(
     result: ClassificationResult,
     splits: SplitResult | None = None,
     *,
-    exact: Exact | None = None,
+    exact: Exact,
 ) -> list[suggest.Suggestion]:
     """The experiments the data points to without any tags.
 
     The split suggestions compare the train split with the others, so they count every
-    split (`splits`), whichever rows the rest of the report describes. With `exact` (a
-    streamed read), `table` is the analysis sample: what it can count for every row comes
-    from the exact counts, and a sentence counted in a smaller sample says so.
+    split (`splits`), whichever rows the rest of the report describes. `table` is the
+    analysis sample of `exact` (every row, unless streamed): what it cannot count for every
+    row comes from the exact counts, and a sentence counted in a smaller sample says so.
     """
     out: list[suggest.Suggestion] = []
     if splits is not None:
         out += suggest.split_suggestions(splits)
     out += suggest.rare_class_suggestions(result)
     if table.confidence is not None:
-        if exact is not None and table.n < result.n:
+        if table.n < result.n:
             # thresholds need every row's confidence: counted in the sample, on its own metrics
             on_sample = analyze_classification(table.true_codes, table.pred_codes, table.labels)
             out += suggest.threshold_suggestions(
@@ -426,7 +137,7 @@ def data_suggestions(
             out += suggest.threshold_suggestions(
                 result, table.pred_codes, table.true_codes, table.confidence
             )
-        if exact is not None and exact.confident_errors is not None:
+        if exact.confident_errors is not None:
             out += suggest.confident_error_suggestion(exact.confident_errors, result.errors)
         else:
             out += suggest.confident_error_suggestions(
@@ -435,9 +146,37 @@ def data_suggestions(
     return out
 
 
-def assemble(
+def exact_in_memory(table: PredictionTable) -> Exact:
+    """Count a table held in memory the way a streamed read counts a file: every row exactly."""
+    result = analyze_classification(
+        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
+    )
+    return Exact(result=result, sample=table)
+
+
+@dataclass(frozen=True)
+class ClassificationAnalysis:
+    """Everything the classification record, its figures and its sections are made from."""
+
+    table: PredictionTable  # the rows kept to be shown (every row, unless streamed)
+    rows: PredictionTable  # the rows the analyses that need every row count: the sample
+    result: ClassificationResult
+    tags: Tags | None
+    buckets: BucketResult | None
+    misclassified: SampleTable
+    strips: list[ConfusionStrip]
+    slices: SliceResult | None
+    tree: ErrorTree | None
+    calibration: CalibrationResult | None
+    thresholds: ThresholdResult | None
+    suggestions: list[suggest.Suggestion]
+    splits: SplitResult | None = None
+    evolution: EvolutionResult | None = None
+    images: ImageLoader | None = None  # loads each shown row's thumbnail as its row is built
+
+
+def analyse(
     table: PredictionTable,
-    meta: Meta,
     *,
     max_samples: int,
     seed: int,
@@ -446,24 +185,20 @@ def assemble(
     pos_label: str | None = None,
     evolution: EvolutionResult | None = None,
     exact: Exact | None = None,
-) -> Assembled:
-    """Analyse coded labels and lay out the classification report.
+) -> ClassificationAnalysis:
+    """Analyse coded labels: metrics, tags and buckets, sample rows, slices, probabilities.
 
     With `exact` (a streamed read), `table` holds only the rows kept to be shown: the metrics
-    come from the exact counts, and what needs every row from the analysis sample.
+    come from the exact counts, and what needs every row from the analysis sample. Without,
+    the table is counted here the same way, so that one path serves both.
     """
     loop = loop or LoopOptions()
-    rows = table if exact is None else exact.sample
-    result = (
-        analyze_classification(
-            table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
-        )
-        if exact is None
-        else exact.result
-    )
+    exact = exact or exact_in_memory(table)
+    result, rows = exact.result, exact.sample
+    # read even without tags: a playbook that does not parse is refused, not ignored
     playbook = load_playbook(loop.playbook)
     tags = collect_tags(table, loop, exact)
-    buckets: BucketResult | None = None
+    buckets = None
     if tags is not None:
         buckets = analyze_buckets(
             tags,
@@ -472,108 +207,124 @@ def assemble(
             labels=table.labels,
             row_numbers=table.row_numbers,
             playbook=playbook,
-            whole=None if exact is None else (result.n, result.errors),
+            whole=(result.n, result.errors),
         )
-    images = (
-        None
-        if loop.image_root is None or table.columns.sample is None
-        else ImageLoader(loop.image_root)
-    )
+    images = None
+    if loop.image_root is not None and table.columns.sample is not None:
+        images = ImageLoader(loop.image_root)
     max_text = None if images is not None else MAX_TEXT
     misclassified = misclassified_samples(
         table, max_samples=max_samples, seed=seed, max_text=max_text
     )
-    if exact is not None:
-        misclassified = replace(misclassified, total=result.errors)
     strips: list[ConfusionStrip] = []
     if table.columns.sample is not None:
         pairs = [(c.true, c.pred, c.count) for c in result.top_confusions[:STRIPS]]
         strips = confusion_strips(table, pairs, per_pair=STRIP_ERRORS, seed=seed, max_text=max_text)
-    slice_result, tree = None, None
+    slices, tree = None, None
     if table.columns.slices:
         from reportgen.analysis.families import classification_family
 
-        slice_result, tree = classification_family(
+        slices, tree = classification_family(
             rows.frame,
             list(rows.columns.slices),
             rows.true_codes != rows.pred_codes,
             seed=seed,
             row_numbers=rows.row_numbers,
-            slices=None if exact is None else exact.slices,
+            slices=exact.slices,
         )
-    figures, figure_info = make_figures(result, buckets)
-    calibration: CalibrationResult | None
-    thresholds: ThresholdResult | None
-    if exact is not None and exact.calibration is not None and exact.thresholds is not None:
-        calibration, thresholds = exact.calibration, exact.thresholds
-    else:
-        calibration, thresholds = probability_analyses(rows, pos_label)
-        if exact is not None and exact.calibration is not None:
-            calibration = exact.calibration
-    figures.update(probability_figures(calibration, thresholds))
-    if splits is not None:
-        from reportgen.figures.splits import plot_split_shares
-        from reportgen.figures.svg import figure_to_svg
-
-        figures["splits"] = figure_to_svg(
-            plot_split_shares(splits),
-            fig_id="splits",
-            title="True labels per split",
-            description=(
-                f"Grouped bars: each class's share of the rows of each of the "
-                f"{len(splits.splits)} splits. The table beside it has the counts."
-            ),
-        )
-    if slice_result is not None and slice_result.worst:
-        from reportgen.figures.slices import plot_worst_slices
-        from reportgen.figures.svg import figure_to_svg
-
-        shown = (
-            f"{len(slice_result.worst)} of the {slice_result.above_overall:,}"
-            if len(slice_result.worst) < slice_result.above_overall
-            else f"the {slice_result.above_overall:,}"
-        )
-        figures["worst-slices"] = figure_to_svg(
-            plot_worst_slices(slice_result),
-            fig_id="slices",
-            title="Slices above the overall error rate, ranked by adjusted p",
-            description=(
-                f"Horizontal bars: error rate of {shown} slices above the overall error rate, "
-                "ranked by adjusted p, with 95% intervals; dashed line: the overall error rate. "
-                "The table below has the numbers and the adjusted p-values."
-            ),
-        )
-    record = base_record(
-        table, title=meta.title, model=meta.model, created=meta.created, options=meta.options
+    calibration, thresholds = exact.calibration, exact.thresholds
+    if calibration is None or thresholds is None:
+        # what the read could not count exactly comes from the rows at hand
+        sampled = probability_analyses(rows, pos_label)
+        calibration, thresholds = calibration or sampled[0], sampled[1]
+    return ClassificationAnalysis(
+        table=table,
+        rows=rows,
+        result=result,
+        tags=tags,
+        buckets=buckets,
+        misclassified=replace(misclassified, total=result.errors),
+        strips=strips,
+        slices=slices,
+        tree=tree,
+        calibration=calibration,
+        thresholds=thresholds,
+        suggestions=data_suggestions(rows, result, splits, exact=exact),
+        splits=splits,
+        evolution=evolution,
+        images=images,
     )
-    if exact is not None:  # the table holds the kept rows; the file had these
-        record["provenance"]["input"]["rows"] = result.n
-    record["classification"] = classification_block(result, table.label_kind)
-    record["buckets"] = buckets_block(buckets, how_to_tag=HOW_TO_TAG)
-    record["suggestions"] = suggestions_block(data_suggestions(rows, result, splits, exact=exact))
-    record["calibration"] = calibration_block(calibration)
-    record["thresholds"] = thresholds_block(thresholds)
-    record["slices"] = error_slices_block(slice_result, tree)
-    record["splits"] = splits_block(splits)
-    record["samples"] = {
-        "confusion_strips": [strip_block(s) for s in strips],
-        "misclassified": samples_block(misclassified),
-    }
-    if evolution is not None:
-        evo_figures, figure_info["evolution"] = evolution_figures(evolution)
-        figures.update(evo_figures)
-        record["evolution"] = evolution_block(evolution)
-    record["figures"] = figure_info
-    if tags is not None:
-        attach_tags(record["samples"], tags, table)
-    thumbnails: dict[str, dict[str, Any]] = {}
+
+
+def _row_tags(analysis: ClassificationAnalysis) -> RowExtras:
+    """Tags and thumbnails for the shown rows, from the tags read and the image loader."""
+    tags, positions = analysis.tags, analysis.table.row_numbers
+    if tags is None:
+        return RowExtras(images=analysis.images)
+
+    def tags_of(row: int) -> list[str]:
+        return tags.by_row.get(int(np.searchsorted(positions, row)), [])
+
+    return RowExtras(tags=tags_of, images=analysis.images)
+
+
+def _with_optional(
+    record: ClassificationRecord, evolution: EvolutionBlock | None, images: ImagesBlock | None
+) -> ClassificationRecord:
+    """Add the blocks only some records have, where the JSON has always had them."""
+    placed: dict[str, object] = {}
+    for key, value in record.items():
+        if key == "figures" and evolution is not None:
+            placed["evolution"] = evolution
+        placed[key] = value
     if images is not None:
-        thumbnails = attach_images(record["samples"], images)
-        record["images"] = asdict(images.summary())
+        placed["images"] = images
+    return cast(ClassificationRecord, placed)
+
+
+def build_record(
+    analysis: ClassificationAnalysis, meta: Meta, context: Context
+) -> ClassificationRecord:
+    """Lay the analysis out as the complete record: blocks, words, sections, stream, gates.
+
+    Nothing changes the record after this: the budget and the seal make new ones.
+    """
+    from reportgen.figures.classification import figures_block
+    from reportgen.render.sections import classification_sections
+    from reportgen.words.classification import classification_findings, classification_headline
+
+    a, result = analysis, analysis.result
+    extras = _row_tags(a)
+    # strips first: the page shows them first, and thumbnails are loaded in page order
+    strips = [strip_block(s, extras) for s in a.strips]
+    record: ClassificationRecord = {
+        "schema": SCHEMA,
+        "task": a.table.task,
+        "title": meta.title,
+        "model": meta.model,
+        "provenance": provenance(a.table, meta, context, rows=result.n),
+        "summary": {"headline": [], "findings": []},
+        "classification": classification_block(result, a.table.label_kind),
+        "buckets": buckets_block(a.buckets, how_to_tag=HOW_TO_TAG),
+        "suggestions": suggestions_block(a.suggestions),
+        "calibration": calibration_block(a.calibration),
+        "thresholds": thresholds_block(a.thresholds),
+        "slices": error_slices_block(a.slices, a.tree),
+        "splits": splits_block(a.splits),
+        "samples": {
+            "confusion_strips": strips,
+            "misclassified": samples_block(a.misclassified, extras),
+        },
+        "figures": figures_block(result, a.evolution),
+    }
+    evolution = evolution_block(a.evolution)
+    # after the rows: the summary counts the thumbnails they loaded
+    images = None if a.images is None else cast(ImagesBlock, asdict(a.images.summary()))
+    record = _with_optional(record, evolution, images)
+    # the words and the sections read the blocks above
     record["summary"] = {
         "headline": classification_headline(record),
         "findings": classification_findings(record),
     }
-    sections = classification_sections(record)
-    record["sections"] = [s.id for s in sections]
-    return Assembled(record, figures, sections, thumbnails)
+    record["sections"] = [s.id for s in classification_sections(record)]
+    return finish(record, context)

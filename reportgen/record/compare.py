@@ -27,7 +27,7 @@ from reportgen.analysis.samples import MAX_TEXT
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
 from reportgen.read.tags import normalize_tag
-from reportgen.record import Assembled, Meta, attach_thumbnails, provenance_section
+from reportgen.record.common import Meta
 from reportgen.record.compare_blocks import (
     buckets_block,
     comparison_block,
@@ -37,7 +37,10 @@ from reportgen.record.compare_blocks import (
     slices_block,
 )
 from reportgen.record.compare_types import BucketsBlock, ComparisonSlicesBlock, PairedBlock
+from reportgen.record.samples import attach_thumbnails
 from reportgen.render.compare_sections import classification_sections, regression_sections
+from reportgen.render.sections import provenance_section
+from reportgen.report import Assembled
 from reportgen.words import compare as words
 from reportgen.words.numbers import units_of
 
@@ -73,7 +76,7 @@ def attach_tags(
 
 def base_record(joined: Joined, meta: Meta, names: tuple[str, str]) -> dict[str, Any]:
     """Start the record: names and the provenance of both inputs (the candidate's as input)."""
-    from reportgen.record.blocks import base_record as single
+    from reportgen.record.common import base_record as single
 
     record = single(
         joined.b, title=meta.title, model=meta.model, created=meta.created, options=meta.options

@@ -15,7 +15,7 @@ from reportgen.bidi import json_escaped, visible_markup
 from reportgen.deliver.archive import require_finite
 from reportgen.deliver.budget import size_text
 from reportgen.read.cells import label_cells
-from reportgen.words import describe, numbers
+from reportgen.words import buckets, numbers
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,9 @@ def environment(*, html: bool = True) -> jinja2.Environment:
         signed=numbers.signed,
         interval_num=numbers.interval_num,
         plain=numbers.plain,
-        bucket_basis=describe.bucket_basis,
-        bucket_pairs=describe.bucket_pairs,
-        ceiling_text=describe.ceiling_text,
+        bucket_basis=buckets.bucket_basis,
+        bucket_pairs=buckets.bucket_pairs,
+        ceiling_text=buckets.ceiling_text,
         fixed=_fixed,
         cell=_cell,
         embed_json=embed_json,

@@ -15,7 +15,7 @@ from reportgen.record.compare_types import (
     RegressionDeltaBlock,
     SliceGroupBlock,
 )
-from reportgen.words.describe import plural
+from reportgen.words.common import plural
 from reportgen.words.numbers import (
     count,
     interval_num,
