@@ -66,7 +66,7 @@ def test_the_record_is_read_only(small: Report) -> None:
 def test_delivering_changes_nothing(small: Report, tmp_path: Path) -> None:
     before = copy.deepcopy(small.record)
     small.save(tmp_path / "r.html", json_path=tmp_path / "r.json")
-    build_message(small.to_html())
+    build_message(small.record, small.to_html().encode("utf-8"))
     assert json.loads(small.to_json()) == before
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == before
     assert small.record == before

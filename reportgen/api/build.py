@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,7 +16,7 @@ from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
 from reportgen.read.predictions import read_predictions
-from reportgen.read.result import ReadOptions
+from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
 from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase, StreamBlock
 from reportgen.report import Report
@@ -81,7 +82,7 @@ def build_report(
     build computes quantile-based sections from. `engine="spark"` folds Parquet data (a file,
     a folder or any URI Spark reads) with PySpark instead, always streamed.
     """
-    if task not in ("auto", "classification", "regression"):
+    if task not in ("auto", *REPORT_KINDS):
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
@@ -101,12 +102,25 @@ def build_report(
         dropna=dropna,
         step=step,
     )
-    options = ReadOptions(
+    shown_steps = tuple(str(v) for v in steps)
+    shown_at = None if at_step is None else str(at_step)
+    loop = Loop(
+        tags=None if tags is None else str(tags),
+        separators=tag_separators,
+        playbook=None if playbook is None else str(playbook),
+        image_root=None if image_root is None else str(image_root),
+        buckets=buckets,
+        max_samples=max_samples,
+        seed=seed,
+        pos_label=pos_label,
+        max_bytes=parse_size(max_bytes),
+    )
+    read_options = ReadOptions(
         load=load,
         eval_split=eval_split,
-        steps=tuple(str(v) for v in steps),
-        at_step=None if at_step is None else str(at_step),
-        tags=None if tags is None else str(tags),
+        steps=shown_steps,
+        at_step=shown_at,
+        tags=loop.tags,
         tag_separators=tag_separators,
         pos_label=pos_label,
         max_samples=max_samples,
@@ -120,38 +134,32 @@ def build_report(
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    read = read_predictions(data, options)
-    # the names the record assembly below reads
-    table, evaluation, splits = read.table, read.evaluation, read.splits
-    evolution, others = read.evolution, read.others
-    name = table.source.path or "DataFrame"
+
+    read = read_predictions(data, read_options)
+
+    steps_given = {"step": step, "steps": list(shown_steps) or None, "at_step": shown_at}
+    recorded = {
+        "format": format,
+        "task": task,
+        "dropna": dropna,
+        "max_samples": max_samples,
+        "seed": seed,
+        "eval_split": eval_split,
+        "pos_label": pos_label,
+        **({} if read.evolution is None else steps_given),
+        "tags": _file_name(tags),
+        "tag_separators": tag_separators,
+        "playbook": _file_name(playbook),
+        "image_root": _file_name(image_root),
+    }
+    name = read.table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
         model=model,
         created=created_at,
-        options={
-            "format": format,
-            "task": task,
-            "dropna": dropna,
-            "max_samples": max_samples,
-            "seed": seed,
-            "eval_split": eval_split,
-            "pos_label": pos_label,
-            **(
-                {}
-                if evolution is None
-                else {
-                    "step": step,
-                    "steps": [str(v) for v in steps] or None,
-                    "at_step": None if at_step is None else str(at_step),
-                }
-            ),
-            "tags": None if tags is None else os.path.basename(str(tags)),
-            "tag_separators": tag_separators,
-            "playbook": None if playbook is None else os.path.basename(str(playbook)),
-            "image_root": None if image_root is None else os.path.basename(str(image_root)),
-        },
+        options=recorded,
     )
+    gated = bool(fail_under or fail_over or max_drop or gates or baseline is not None)
 
     def check_gates(record: RecordBase) -> GatesBlock:
         """Check the gates on the finished record (the baseline's too, for --max-drop)."""
@@ -160,62 +168,60 @@ def build_report(
         )
         return cast(GatesBlock, checked)
 
-    gated = fail_under or fail_over or max_drop or gates or baseline is not None
-    # the blocks that come from outside the analysis, as the record types them
     context = Context(
-        evaluation=evaluation,
+        evaluation=read.evaluation,
         stream=None if read.stream is None else cast(StreamBlock, read.stream),
         other_inputs=cast(list[OtherInput], other_inputs({"tags": tags, "playbook": playbook})),
         config=None if config is None else cast(ConfigSource, config.provenance()),
         gates=check_gates if gated else None,
     )
-    exact = read.exact
-    if table.task == "regression":
-        refuse_on_regression(
-            {
-                "--tags": tags,
-                "--buckets": buckets,
-                "--playbook": playbook,
-                "--image-root": image_root,
-            },
-            "classification reports, and this is a regression file",
-        )
-        from reportgen.figures.regression import regression_figures
-        from reportgen.record import regression
-        from reportgen.render.sections import regression_sections
+    return REPORT_KINDS[read.table.task](read, meta, context, loop)
 
-        assert exact is None or isinstance(exact, regression.Exact)
-        found = regression.analyse(table, max_samples=max_samples, exact=exact)
-        numeric = regression.build_record(found, meta, context)
-        return Report(
-            numeric,
-            regression_figures(found),
-            regression_sections(numeric),
-            max_bytes=parse_size(max_bytes),
-        )
+
+@dataclass(frozen=True)
+class Loop:
+    """The options a kind of report may use beyond the read: tags, playbook, shown samples."""
+
+    tags: str | None
+    separators: str
+    playbook: str | None
+    image_root: str | None
+    buckets: str | None
+    max_samples: int
+    seed: int
+    pos_label: str | None
+    max_bytes: int
+
+
+def _file_name(path: str | os.PathLike[str] | None) -> str | None:
+    """A file option as the provenance keeps it: its name, without the folders."""
+    return None if path is None else os.path.basename(str(path))
+
+
+def _classification(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Report:
+    """Analyse class labels, build the record, and make its figures, sections and thumbnails."""
     from reportgen.figures.classification import classification_figures
     from reportgen.record import classification
     from reportgen.record.samples import page_thumbnails
     from reportgen.render.sections import classification_sections
 
-    assert exact is None or isinstance(exact, classification.Exact)
-    loop = classification.LoopOptions(
-        tags=None if tags is None else str(tags),
-        separators=tag_separators,
-        playbook=None if playbook is None else str(playbook),
-        image_root=None if image_root is None else str(image_root),
-        evaluated=evaluation.key,
-        others=others,
-    )
+    assert read.exact is None or isinstance(read.exact, classification.Exact)
     analysis = classification.analyse(
-        table,
-        max_samples=max_samples,
-        seed=seed,
-        loop=loop,
-        splits=splits,
-        pos_label=pos_label,
-        evolution=evolution,
-        exact=exact,
+        read.table,
+        max_samples=loop.max_samples,
+        seed=loop.seed,
+        loop=classification.LoopOptions(
+            tags=loop.tags,
+            separators=loop.separators,
+            playbook=loop.playbook,
+            image_root=loop.image_root,
+            evaluated=read.evaluation.key,
+            others=read.others,
+        ),
+        splits=read.splits,
+        pos_label=loop.pos_label,
+        evolution=read.evolution,
+        exact=read.exact,
     )
     record = classification.build_record(analysis, meta, context)
     return Report(
@@ -223,5 +229,38 @@ def build_report(
         classification_figures(analysis),
         classification_sections(record),
         page_thumbnails(record, analysis.images),
-        max_bytes=parse_size(max_bytes),
+        max_bytes=loop.max_bytes,
     )
+
+
+def _regression(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Report:
+    """Analyse numeric predictions, build the record, and make its figures and sections."""
+    from reportgen.figures.regression import regression_figures
+    from reportgen.record import regression
+    from reportgen.render.sections import regression_sections
+
+    refuse_on_regression(
+        {
+            "--tags": loop.tags,
+            "--buckets": loop.buckets,
+            "--playbook": loop.playbook,
+            "--image-root": loop.image_root,
+        },
+        "classification reports, and this is a regression file",
+    )
+    assert read.exact is None or isinstance(read.exact, regression.Exact)
+    analysis = regression.analyse(read.table, max_samples=loop.max_samples, exact=read.exact)
+    record = regression.build_record(analysis, meta, context)
+    return Report(
+        record,
+        regression_figures(analysis),
+        regression_sections(record),
+        max_bytes=loop.max_bytes,
+    )
+
+
+# each kind of report: its task name, and the function that analyses, records and draws it
+REPORT_KINDS: dict[str, Callable[[ReadResult, Meta, Context, Loop], Report]] = {
+    "classification": _classification,
+    "regression": _regression,
+}
