@@ -29,21 +29,24 @@ class Metric:
     per_class: bool = False
 
 
+# precision, recall and f1 each come three ways: macro and weighted averages, and per class
+_PER_CLASS_UNITS: dict[str, Literal["percent", "decimal"]] = {
+    "precision": "percent",
+    "recall": "percent",
+    "f1": "decimal",
+}
+
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("accuracy", "classification", True, "percent", True),
         Metric("error_rate", "classification", False, "percent", True),
         Metric("errors", "classification", False, "count", False),
-        Metric("macro_precision", "classification", True, "percent", True),
-        Metric("macro_recall", "classification", True, "percent", True),
-        Metric("macro_f1", "classification", True, "decimal", True),
-        Metric("weighted_precision", "classification", True, "percent", True),
-        Metric("weighted_recall", "classification", True, "percent", True),
-        Metric("weighted_f1", "classification", True, "decimal", True),
-        Metric("precision", "classification", True, "percent", True, per_class=True),
-        Metric("recall", "classification", True, "percent", True, per_class=True),
-        Metric("f1", "classification", True, "decimal", True, per_class=True),
+        *(
+            Metric(f"{prefix}{name}", "classification", True, unit, True, per_class=not prefix)
+            for prefix in ("macro_", "weighted_", "")
+            for name, unit in _PER_CLASS_UNITS.items()
+        ),
         Metric("brier", "probabilities", False, "decimal", False),
         Metric("log_loss", "probabilities", False, "decimal", False),
         Metric("ece", "probabilities", False, "decimal", True),

@@ -22,6 +22,7 @@ from reportgen.analysis.calibration import (
     reliability_bins,
 )
 from reportgen.analysis.calibration_sums import CalibrationSums
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 from reportgen.figures.calibration import describe_calibration, plot_calibration
 from reportgen.render import Section, environment
 
@@ -37,7 +38,7 @@ def binary(y: np.ndarray, p: np.ndarray, pred: np.ndarray | None = None) -> Cali
         pred = (p >= 0.5).astype(np.int64)
     confidence = np.where(pred == 1, p, 1.0 - p)
     return analyze_calibration(
-        y, pred, ["0", "1"], np.column_stack([1.0 - p, p]), confidence=confidence
+        ProbabilityInputs(y, pred, ["0", "1"], np.column_stack([1.0 - p, p])), confidence=confidence
     )
 
 
@@ -86,7 +87,7 @@ def test_multiclass_values_equal_sklearn(k: int, n: int, seed: int, argmax: bool
     pred = proba.argmax(axis=1) if argmax else rng.integers(0, k, size=n)
     confidence = proba[np.arange(n), pred]
     labels = [f"c{i}" for i in range(k)]
-    result = analyze_calibration(y, pred, labels, proba, confidence=confidence)
+    result = analyze_calibration(ProbabilityInputs(y, pred, labels, proba), confidence=confidence)
     assert result.target == "top-label"
     assert result.rows_not_summing_to_one == 0
     assert result.brier == pytest.approx(
@@ -132,7 +133,9 @@ def test_all_correct_predictions() -> None:
         [[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [0.0, 0.0, 1.0], [0.3, 0.1, 0.6], [0.1, 0.85, 0.05]]
     )
     confidence = proba[np.arange(5), y]
-    result = analyze_calibration(y, y, ["a", "b", "c"], proba, confidence=confidence)
+    result = analyze_calibration(
+        ProbabilityInputs(y, y, ["a", "b", "c"], proba), confidence=confidence
+    )
     h = result.confidence_histogram
     assert h.n_wrong == 0 and h.wrong == [0] * 10 and h.wrong_share == [0.0] * 10
     assert sum(h.correct_share) == pytest.approx(1.0)
@@ -159,7 +162,7 @@ def test_positive_label_by_name_and_from_the_other_column() -> None:
     # only the "no" column exists: p(yes) = 1 - p(no)
     proba = np.column_stack([np.full(5, np.nan), 1 - p_yes])
     result = analyze_calibration(
-        y, pred, ["yes", "no"], proba, confidence=confidence, columns_present=[1]
+        ProbabilityInputs(y, pred, ["yes", "no"], proba, columns_present=[1]), confidence=confidence
     )
     assert result.pos_label == "yes"
     assert "1 − the probability of 'no'" in result.probability
@@ -167,7 +170,8 @@ def test_positive_label_by_name_and_from_the_other_column() -> None:
     assert result.brier == pytest.approx(metrics.brier_score_loss(event, p_yes), abs=TOL)
     assert result.rows_not_summing_to_one is None
     chosen = analyze_calibration(
-        y, pred, ["yes", "no"], proba, confidence=confidence, columns_present=[1], pos_label="no"
+        ProbabilityInputs(y, pred, ["yes", "no"], proba, columns_present=[1], pos_label="no"),
+        confidence=confidence,
     )
     assert chosen.pos_label == "no"
     assert chosen.brier == pytest.approx(metrics.brier_score_loss(1 - event, 1 - p_yes), abs=TOL)
@@ -178,12 +182,8 @@ def test_multiclass_without_every_column_leaves_brier_and_log_loss_out() -> None
     pred = np.array([0, 1, 1, 1])
     proba = np.array([[0.7, 0.3, 0], [0.2, 0.8, 0], [0.4, 0.6, 0], [0.1, 0.9, 0]], dtype=float)
     result = analyze_calibration(
-        y,
-        pred,
-        ["a", "b", "c"],
-        proba,
+        ProbabilityInputs(y, pred, ["a", "b", "c"], proba, columns_present=[0, 1]),
         confidence=proba[np.arange(4), pred],
-        columns_present=[0, 1],
     )
     assert result.brier is None and result.log_loss is None
     assert result.not_computed is not None and "'c'" in result.not_computed
@@ -220,7 +220,8 @@ def test_sums_added_over_parts_give_the_in_memory_result(
     pred = np.where(rng.random(n) < 0.7, proba.argmax(axis=1), y)
     confidence = proba[np.arange(n), pred]
     want = analyze_calibration(
-        y, pred, labels, proba, confidence=confidence, columns_present=columns, pos_label=pos_label
+        ProbabilityInputs(y, pred, labels, proba, columns_present=columns, pos_label=pos_label),
+        confidence=confidence,
     )
     parts = []
     for rows in np.array_split(np.arange(n), 3):
@@ -250,7 +251,7 @@ def test_unnormalised_rows_are_counted_and_used_as_given_like_sklearn() -> None:
     proba = np.array([[0.5, 0.3, 0.1], [0.2, 0.6, 0.3], [0.1, 0.1, 0.7], [0.3, 0.3, 0.3]])
     pred = proba.argmax(axis=1)
     result = analyze_calibration(
-        y, pred, ["a", "b", "c"], proba, confidence=proba[np.arange(4), pred]
+        ProbabilityInputs(y, pred, ["a", "b", "c"], proba), confidence=proba[np.arange(4), pred]
     )
     assert result.rows_not_summing_to_one == 4
     assert result.largest_sum_deviation == pytest.approx(0.1)
@@ -275,7 +276,8 @@ def sample_result(n: int = 2000, seed: int = 0) -> CalibrationResult:
     y = np.array([rng.choice(4, p=row) for row in proba])
     pred = proba.argmax(axis=1)
     return analyze_calibration(
-        y, pred, ["w", "x", "y", "z"], proba, confidence=proba[np.arange(n), pred]
+        ProbabilityInputs(y, pred, ["w", "x", "y", "z"], proba),
+        confidence=proba[np.arange(n), pred],
     )
 
 
@@ -324,12 +326,14 @@ def test_record_block_is_json_and_the_partial_shows_its_numbers() -> None:
 
     partial = asdict(
         analyze_calibration(
-            np.array([0, 1, 2]),
-            np.array([0, 1, 1]),
-            ["a", "b", "c"],
-            np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.3, 0.7, 0.0]]),
+            ProbabilityInputs(
+                np.array([0, 1, 2]),
+                np.array([0, 1, 1]),
+                ["a", "b", "c"],
+                np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.3, 0.7, 0.0]]),
+                columns_present=[0, 1],
+            ),
             confidence=np.array([0.9, 0.8, 0.7]),
-            columns_present=[0, 1],
         )
     )
     page = render({"calibration": partial})

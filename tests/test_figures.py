@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from reportgen.analysis.classification import analyze_classification
 from reportgen.figures.confusion import choose_classes, plot_confusion_matrix
@@ -87,3 +88,14 @@ def test_clean_svg_rejects_non_svg() -> None:
     except ValueError:
         return
     raise AssertionError("expected ValueError")
+
+
+def test_two_panels_gives_a_left_and_a_right_axes_with_the_margins_asked() -> None:
+    from reportgen.figures.panels import two_panels
+
+    fig, left, right = two_panels(10.0, 4.0, left=0.1, right=0.9, wspace=0.3)
+    assert list(fig.axes) == [left, right]
+    assert tuple(fig.get_size_inches()) == (10.0, 4.0)
+    assert left.get_position().x0 == pytest.approx(0.1)
+    assert right.get_position().x1 == pytest.approx(0.9)
+    assert left.get_position().x1 < right.get_position().x0

@@ -474,3 +474,23 @@ def test_comparison_gates_the_candidate() -> None:
     assert gates["items"][0]["reason"] == (
         "accuracy dropped by 25.0 pt from the baseline's 100.0% to 75.0%; at most 10.0 pt allowed"
     )
+
+
+def test_precision_recall_and_f1_come_as_macro_weighted_and_per_class_in_message_order() -> None:
+    names = list(METRICS)
+    assert names[3:12] == [
+        "macro_precision",
+        "macro_recall",
+        "macro_f1",
+        "weighted_precision",
+        "weighted_recall",
+        "weighted_f1",
+        "precision",
+        "recall",
+        "f1",
+    ]
+    for name in names[3:12]:
+        m = METRICS[name]
+        assert m.task == "classification" and m.higher_is_better and m.fraction
+        assert m.per_class == (name in ("precision", "recall", "f1"))
+        assert m.unit == ("decimal" if name.endswith("f1") else "percent")

@@ -106,3 +106,21 @@ def test_numeric_true_values_that_differ_are_shown_as_written() -> None:
         reportgen.compare_reports(a, b, name_a="old", name_b="new", task="regression")
     assert "id 'r1': old 75.04, new 75.05" in str(err.value)
     assert "np." not in str(err.value)
+
+
+def test_the_shared_wording_counts_lists_groups_and_names_empty_rows() -> None:
+    from reportgen.read.messages import counted, empty_cells, listed_groups, refuse_empty
+
+    assert counted(1, "value") == "1 value" and counted(3, "duplicated id") == "3 duplicated ids"
+    groups = {"a": [2, 5], "b": [3, 4], "c": [6, 7], "d": [8, 9]}
+    assert listed_groups(dict(list(groups.items())[:1])) == "'a' (rows 2, 5)"
+    assert listed_groups(groups).endswith("'c' (rows 6, 7) …")
+    assert listed_groups({("x", "1"): [1, 2]}, lambda k: f"{k[0]}@{k[1]}") == "x@1 (rows 1, 2)"
+    rows = np.array([10, 11, 12])
+    mask = np.array([True, False, True])
+    assert empty_cells("column 'y'", mask, rows) == "column 'y' has 2 empty cells (rows 10, 12)"
+    refuse_empty("f.csv", "column 'y'", np.zeros(3, dtype=bool), rows, "Fill them in.")
+    with pytest.raises(
+        ReportgenError, match=r"^f\.csv: column 'y' has 2 empty cells .*Fill them in\.$"
+    ):
+        refuse_empty("f.csv", "column 'y'", mask, rows, "Fill them in.")

@@ -16,6 +16,7 @@ from sklearn import metrics
 
 from reportgen.analysis.curves import MAX_CURVE_POINTS, binary_counts, downsample
 from reportgen.analysis.positive_class import resolve_pos_label
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 from reportgen.analysis.thresholds import (
     TARGET_PRECISIONS,
     TARGET_RECALLS,
@@ -43,7 +44,7 @@ def run(y: np.ndarray, score: np.ndarray, pred: np.ndarray | None = None) -> Bin
     if pred is None:
         pred = (score >= 0.5).astype(np.int64)
     proba = np.column_stack([1.0 - score, score])
-    return analyze_binary_thresholds(y, pred, ["0", "1"], proba)
+    return analyze_binary_thresholds(ProbabilityInputs(y, pred, ["0", "1"], proba))
 
 
 @settings(max_examples=120, deadline=None)
@@ -243,7 +244,9 @@ def test_named_positive_label_matches_sklearn_pos_label() -> None:
     p_cat = np.clip(0.6 - 0.3 * y + rng.normal(scale=0.2, size=n), 0, 1)
     proba = np.column_stack([p_cat, 1 - p_cat])
     pred = np.where(p_cat >= 0.5, 0, 1)
-    result = analyze_binary_thresholds(y, pred, ["cat", "dog"], proba, pos_label="cat")
+    result = analyze_binary_thresholds(
+        ProbabilityInputs(y, pred, ["cat", "dog"], proba, pos_label="cat")
+    )
     assert result.pos_label == "cat" and result.pos_label_source == "--pos-label"
     named = np.where(y == 0, "cat", "dog")
     assert result.roc_auc == pytest.approx(metrics.roc_auc_score(y == 0, p_cat), abs=TOL)
@@ -252,7 +255,7 @@ def test_named_positive_label_matches_sklearn_pos_label() -> None:
     )
     # a missing positive column: the score is 1 - p(other)
     only_dog = analyze_binary_thresholds(
-        y, pred, ["cat", "dog"], proba, pos_label="cat", columns_present=[1]
+        ProbabilityInputs(y, pred, ["cat", "dog"], proba, pos_label="cat", columns_present=[1])
     )
     assert only_dog.roc_auc == pytest.approx(result.roc_auc, abs=TOL)
     assert "1 − the probability of 'dog'" in only_dog.score
@@ -270,7 +273,7 @@ def multiclass(seed: int = 4, n: int = 3000, k: int = 6) -> tuple[np.ndarray, ..
 def test_one_vs_rest_for_the_classes_with_most_errors() -> None:
     y, pred, proba = multiclass()
     labels = [f"k{i}" for i in range(6)]
-    result = analyze_thresholds(y, pred, labels, proba)
+    result = analyze_thresholds(ProbabilityInputs(y, pred, labels, proba))
     assert isinstance(result, OvrThresholds)
     cm = metrics.confusion_matrix(y, pred)
     errors = cm.sum(axis=0) + cm.sum(axis=1) - 2 * np.diag(cm)
@@ -291,7 +294,7 @@ def test_one_vs_rest_for_the_classes_with_most_errors() -> None:
     # the class with most errors has no column: listed, the next one takes its place
     worst = labels.index(top[0])
     present = [i for i in range(6) if i != worst]
-    partial = analyze_ovr(y, pred, labels, proba, columns_present=present)
+    partial = analyze_ovr(ProbabilityInputs(y, pred, labels, proba, columns_present=present))
     assert partial is not None and partial.without_column == [top[0]]
     assert [c.label for c in partial.classes] == [
         labels[i] for i in np.argsort(-errors, kind="stable")[1:5]
@@ -301,13 +304,18 @@ def test_one_vs_rest_for_the_classes_with_most_errors() -> None:
 def test_one_vs_rest_without_errors_is_none() -> None:
     y = np.array([0, 1, 2, 2])
     proba = np.eye(3)[y]
-    assert analyze_ovr(y, y, ["a", "b", "c"], proba) is None
-    assert analyze_thresholds(np.zeros(3, dtype=int), np.zeros(3, dtype=int), ["a"], proba) is None
+    assert analyze_ovr(ProbabilityInputs(y, y, ["a", "b", "c"], proba)) is None
+    assert (
+        analyze_thresholds(
+            ProbabilityInputs(np.zeros(3, dtype=int), np.zeros(3, dtype=int), ["a"], proba)
+        )
+        is None
+    )
 
 
 def test_binary_figure_draws_both_curves_and_the_operating_point() -> None:
     y, pred, proba = multiclass(k=2)
-    result = analyze_thresholds(y, pred, ["0", "1"], proba)
+    result = analyze_thresholds(ProbabilityInputs(y, pred, ["0", "1"], proba))
     assert isinstance(result, BinaryThresholds)
     fig = plot_thresholds(result)
     pr, roc = fig.axes
@@ -336,7 +344,7 @@ def test_undefined_curves_are_said_not_drawn() -> None:
 
 def test_ovr_figure_has_one_distinct_line_per_class() -> None:
     y, pred, proba = multiclass()
-    result = analyze_ovr(y, pred, [f"k{i}" for i in range(6)], proba)
+    result = analyze_ovr(ProbabilityInputs(y, pred, [f"k{i}" for i in range(6)], proba))
     assert result is not None
     ax = plot_ovr_precision_recall(result).axes[0]
     curves = [line for line in ax.get_lines() if line.get_linestyle() != "None"]
@@ -363,7 +371,7 @@ def render(record: dict[str, Any]) -> str:
 
 def test_partials_show_the_numbers_of_the_record() -> None:
     y, pred, proba = multiclass(k=2, n=5000)
-    binary_result = analyze_thresholds(y, pred, ["no", "yes"], proba)
+    binary_result = analyze_thresholds(ProbabilityInputs(y, pred, ["no", "yes"], proba))
     assert isinstance(binary_result, BinaryThresholds)
     page = render({"thresholds": asdict(binary_result)})
     assert "<svg id='b'></svg>" in page
@@ -378,7 +386,7 @@ def test_partials_show_the_numbers_of_the_record() -> None:
     assert "drawn from" in page
 
     y, pred, proba = multiclass()
-    ovr = analyze_thresholds(y, pred, [f"k{i}" for i in range(6)], proba)
+    ovr = analyze_thresholds(ProbabilityInputs(y, pred, [f"k{i}" for i in range(6)], proba))
     assert ovr is not None
     page = render({"thresholds": asdict(ovr)})
     assert "<svg id='o'></svg>" in page

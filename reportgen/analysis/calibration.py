@@ -20,6 +20,7 @@ import numpy as np
 
 from reportgen.analysis.classification import SMALL_SUPPORT
 from reportgen.analysis.positive_class import positive_score, resolve_pos_label, score_source
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 
 N_BINS = 10
 BINNING = (
@@ -314,35 +315,25 @@ def calibration_result(
     )
 
 
-def analyze_calibration(
-    true_codes: np.ndarray,
-    pred_codes: np.ndarray,
-    labels: list[str],
-    proba: np.ndarray,
-    *,
-    confidence: np.ndarray,
-    columns_present: list[int] | None = None,
-    pos_label: str | None = None,
-) -> CalibrationResult:
+def analyze_calibration(inputs: ProbabilityInputs, *, confidence: np.ndarray) -> CalibrationResult:
     """Bin the probabilities, compute ECE, MCE, Brier score and log loss.
 
-    proba: (n, k) probabilities in label order. columns_present: the label indices that have
-    a probability column (None: all of them); the other columns are never read. Brier score
-    and log loss need every column in a multiclass task; a binary task needs either one.
-    confidence: each row's probability of its predicted label.
+    Brier score and log loss need every column in a multiclass task; a binary task needs
+    either one. confidence: each row's probability of its predicted label.
     """
+    true_codes, labels, proba = inputs.true_codes, inputs.labels, inputs.proba
     n = int(true_codes.size)
     if n == 0:
         raise ValueError("calibration needs at least one row")
     k = len(labels)
-    present = list(range(k)) if columns_present is None else sorted(set(columns_present))
-    correct = true_codes == pred_codes
+    present = inputs.present()
+    correct = true_codes == inputs.pred_codes
     confidence_bins = bin_index(confidence)
     histogram = confidence_histogram(confidence, correct, ids=confidence_bins)
     full = len(present) == k
     deviation = sum_deviation(proba) if full else None
     if k == 2:
-        pos = resolve_pos_label(labels, pos_label)
+        pos = resolve_pos_label(labels, inputs.pos_label)
         p, _source = positive_score(proba, pos, present, labels)
         event = true_codes == pos
         binned = binned_sums(p, event)
@@ -357,7 +348,7 @@ def analyze_calibration(
             scores = (multiclass_brier(true_codes, proba), multiclass_log_loss(true_codes, proba))
     return calibration_result(
         labels,
-        pos_label,
+        inputs.pos_label,
         present,
         n=n,
         binned=binned,

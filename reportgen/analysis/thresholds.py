@@ -16,6 +16,7 @@ from reportgen.analysis.curves import (
     roc_curve,
 )
 from reportgen.analysis.positive_class import positive_score, resolve_pos_label
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 
 TARGET_PRECISIONS = (0.8, 0.9, 0.95, 0.99)
 TARGET_RECALLS = (0.8, 0.9, 0.95, 0.99)
@@ -213,32 +214,25 @@ def candidates(
 
 
 def analyze_binary_thresholds(
-    true_codes: np.ndarray,
-    pred_codes: np.ndarray,
-    labels: list[str],
-    proba: np.ndarray,
-    *,
-    columns_present: list[int] | None = None,
-    pos_label: str | None = None,
-    weights: np.ndarray | None = None,
+    inputs: ProbabilityInputs, *, weights: np.ndarray | None = None
 ) -> BinaryThresholds:
     """Curves, AUC, average precision, current point and candidate thresholds of a binary task.
 
     weights: how many rows each row stands for, when rows with equal values were summed up.
     """
+    true_codes, labels, pos_label = inputs.true_codes, inputs.labels, inputs.pos_label
     if len(labels) != 2:
         raise ValueError(f"a binary task has two labels, not {len(labels)}")
     n = int(true_codes.size) if weights is None else int(np.rint(weights.sum()))
     if n == 0:
         raise ValueError("thresholds need at least one row")
     pos = resolve_pos_label(labels, pos_label)
-    present = [0, 1] if columns_present is None else list(columns_present)
-    score, source = positive_score(proba, pos, present, labels)
+    score, source = positive_score(inputs.proba, pos, inputs.present(), labels)
     pos_name, neg_name = labels[pos], labels[1 - pos]
     is_pos = true_codes == pos
     positives = int(is_pos.sum()) if weights is None else int(np.rint(weights[is_pos].sum()))
     negatives = n - positives
-    current = current_point(is_pos, pred_codes == pos, score, pos_name, weights)
+    current = current_point(is_pos, inputs.pred_codes == pos, score, pos_name, weights)
 
     tps, fps, thr = binary_counts(is_pos, score, weights)
     pr: Curve | None = None
@@ -293,19 +287,12 @@ def analyze_binary_thresholds(
     )
 
 
-def analyze_ovr(
-    true_codes: np.ndarray,
-    pred_codes: np.ndarray,
-    labels: list[str],
-    proba: np.ndarray,
-    *,
-    columns_present: list[int] | None = None,
-    limit: int = OVR_CLASSES,
-) -> OvrThresholds | None:
+def analyze_ovr(inputs: ProbabilityInputs, *, limit: int = OVR_CLASSES) -> OvrThresholds | None:
     """One-vs-rest precision-recall for the classes with the most errors (None if none has)."""
+    true_codes, pred_codes, labels = inputs.true_codes, inputs.pred_codes, inputs.labels
     k = len(labels)
     n = int(true_codes.size)
-    present = set(range(k)) if columns_present is None else set(columns_present)
+    present = set(inputs.present())
     support = np.bincount(true_codes, minlength=k)
     predicted = np.bincount(pred_codes, minlength=k)
     tp = np.bincount(true_codes[true_codes == pred_codes], minlength=k)
@@ -329,7 +316,7 @@ def analyze_ovr(
     classes: list[OvrClass] = []
     for i in chosen:
         is_pos = true_codes == i
-        tps, fps, thr = binary_counts(is_pos, np.asarray(proba[:, i], dtype=np.float64))
+        tps, fps, thr = binary_counts(is_pos, np.asarray(inputs.proba[:, i], dtype=np.float64))
         classes.append(
             OvrClass(
                 label=labels[i],
@@ -357,25 +344,10 @@ def analyze_ovr(
     )
 
 
-def analyze_thresholds(
-    true_codes: np.ndarray,
-    pred_codes: np.ndarray,
-    labels: list[str],
-    proba: np.ndarray,
-    *,
-    columns_present: list[int] | None = None,
-    pos_label: str | None = None,
-) -> ThresholdResult | None:
+def analyze_thresholds(inputs: ProbabilityInputs) -> ThresholdResult | None:
     """Binary curves for two labels, one-vs-rest for more; None when there is nothing to show."""
-    if len(labels) == 2:
-        return analyze_binary_thresholds(
-            true_codes,
-            pred_codes,
-            labels,
-            proba,
-            columns_present=columns_present,
-            pos_label=pos_label,
-        )
-    if len(labels) > 2:
-        return analyze_ovr(true_codes, pred_codes, labels, proba, columns_present=columns_present)
+    if len(inputs.labels) == 2:
+        return analyze_binary_thresholds(inputs)
+    if len(inputs.labels) > 2:
+        return analyze_ovr(inputs)
     return None

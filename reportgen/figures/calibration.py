@@ -3,6 +3,8 @@ histograms of correct and wrong predictions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -86,25 +88,22 @@ def plot_confidence_histograms(result: CalibrationResult, *, ax: Axes | None = N
         fig, ax = figure_and_axes(ax, 5.0, 4.4, margins=MARGINS)
         edges = np.array(h.edges)
         width = np.diff(edges)
-        ax.bar(
-            edges[:-1] + width * 0.1,
-            h.correct_share,
-            width=width * 0.4,
-            align="edge",
-            color=BLUE,
-            label=f"correct ({h.n_correct:,})",
-        )
-        ax.bar(
-            edges[:-1] + width * 0.5,
-            h.wrong_share,
-            width=width * 0.4,
-            align="edge",
-            color=ORANGE,
-            hatch="///",
-            edgecolor="white",
-            linewidth=0.0,
-            label=f"wrong ({h.n_wrong:,})",
-        )
+        # two bars a bin: correct in the left part, wrong (hatched) in the right part
+        plain: dict[str, Any] = {}
+        hatched: dict[str, Any] = {"hatch": "///", "edgecolor": "white", "linewidth": 0.0}
+        for offset, share, color, label, style in (
+            (0.1, h.correct_share, BLUE, f"correct ({h.n_correct:,})", plain),
+            (0.5, h.wrong_share, ORANGE, f"wrong ({h.n_wrong:,})", hatched),
+        ):
+            ax.bar(
+                edges[:-1] + width * offset,
+                share,
+                width=width * 0.4,
+                align="edge",
+                color=color,
+                label=label,
+                **style,
+            )
         ax.set_xlim(0.0, 1.0)
         ax.set_ylim(0.0, max(0.05, *h.correct_share, *h.wrong_share) * 1.12)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")

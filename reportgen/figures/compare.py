@@ -9,12 +9,12 @@ from matplotlib.figure import Figure
 
 from reportgen.analysis.compare import ClassificationComparison
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView, label_matrix
+from reportgen.figures.panels import two_panels
 from reportgen.figures.residuals import draw_density, draw_points
 from reportgen.figures.svg import (
     figure_and_axes,
     figure_style,
     figure_to_svg,
-    new_figure,
     short_label,
 )
 from reportgen.record.compare_types import ClassificationFigures, RegressionFigures
@@ -171,10 +171,8 @@ def plot_paired_errors(
     abs_a, abs_b = np.abs(y_true - pred_a), np.abs(y_true - pred_b)
     change = abs_b - abs_a
     with figure_style():
-        fig = new_figure(10.0, 4.4, fixed=True)
-        left, right = fig.subplots(1, 2)
-        fig.subplots_adjust(
-            left=0.08, right=0.95 if density else 0.97, bottom=0.13, top=0.88, wspace=0.3
+        fig, left, right = two_panels(
+            10.0, 4.4, left=0.08, right=0.95 if density else 0.97, bottom=0.13, top=0.88, wspace=0.3
         )
         high = float(max(abs_a.max(), abs_b.max(), 1e-12))
         if density:
@@ -184,26 +182,13 @@ def plot_paired_errors(
             draw_points(left, abs_a, abs_b)
             what = f"{abs_a.size:,} rows, one point each"
         left.plot([0, high], [0, high], color=REFERENCE, linestyle="--", linewidth=1.2)
-        left.text(
-            0.97,
-            0.04,
-            f"below the line: {short_label(names[1], 18)} closer",
-            transform=left.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color=BETTER,
-        )
-        left.text(
-            0.03,
-            0.96,
-            f"above: {short_label(names[1], 18)} further off",
-            transform=left.transAxes,
-            ha="left",
-            va="top",
-            fontsize=8,
-            color=WORSE,
-        )
+        # which side of the diagonal means what, in the two corners away from the points
+        b_name = short_label(names[1], 18)
+        for x, y, note, ha, va, color in (
+            (0.97, 0.04, f"below the line: {b_name} closer", "right", "bottom", BETTER),
+            (0.03, 0.96, f"above: {b_name} further off", "left", "top", WORSE),
+        ):
+            left.text(x, y, note, transform=left.transAxes, ha=ha, va=va, fontsize=8, color=color)
         left.set_xlabel(f"Absolute error, {short_label(names[0], 24)}")
         left.set_ylabel(f"Absolute error, {short_label(names[1], 24)}")
         left.set_title(f"Paired absolute errors\n{what}", fontsize=10)

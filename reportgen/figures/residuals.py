@@ -15,7 +15,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
-from reportgen.figures.svg import figure_and_axes, figure_style, new_figure
+from reportgen.figures.panels import two_panels
+from reportgen.figures.svg import figure_and_axes, figure_style
 
 POINT = "#0b5cad"
 TREND = "#d55e00"  # Okabe-Ito vermillion: apart from the blues for colour-blind readers
@@ -102,9 +103,9 @@ def plot_residuals(result: RegressionResult, y_true: np.ndarray, y_pred: np.ndar
     unit, times = _unit(y_true, y_pred, residual)
     y_true, y_pred, residual = y_true / unit, y_pred / unit, residual / unit
     with figure_style():
-        fig = new_figure(10.0, 4.4, fixed=True)
-        left, right = fig.subplots(1, 2)
-        fig.subplots_adjust(
+        fig, left, right = two_panels(
+            10.0,
+            4.4,
             left=0.08,
             right=0.97 if not result.density else 0.95,
             bottom=0.13,
@@ -184,9 +185,9 @@ def plot_residual_histogram(
 def plot_residual_distribution(result: RegressionResult) -> Figure:
     """Draw the residual histogram beside a normal Q-Q plot of standardised residuals."""
     with figure_style():
-        fig = new_figure(10.0, 3.8, fixed=True)
-        hist, qq = fig.subplots(1, 2)
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
+        fig, hist, qq = two_panels(
+            10.0, 3.8, left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25
+        )
         plot_residual_histogram(
             result.histogram_edges,
             result.histogram_counts,

@@ -7,7 +7,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reportgen.analysis.thresholds import BinaryThresholds, OvrThresholds
-from reportgen.figures.svg import figure_and_axes, figure_style, new_figure, short_label
+from reportgen.figures.panels import two_panels
+from reportgen.figures.svg import figure_and_axes, figure_style, short_label
 from reportgen.words.numbers import pct
 
 BLUE = "#0b5cad"
@@ -112,9 +113,9 @@ def plot_roc(result: BinaryThresholds, *, ax: Axes | None = None) -> Figure:
 def plot_thresholds(result: BinaryThresholds) -> Figure:
     """Draw the precision-recall and the ROC curve side by side."""
     with figure_style():
-        fig = new_figure(10.0, 4.4, fixed=True)
-        left, right = fig.subplots(1, 2)
-        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.12, top=0.92, wspace=0.24)
+        fig, left, right = two_panels(
+            10.0, 4.4, left=0.07, right=0.985, bottom=0.12, top=0.92, wspace=0.24
+        )
         plot_precision_recall(result, ax=left)
         plot_roc(result, ax=right)
     return fig

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, as_written, format_rows, quoted
-from reportgen.read.messages import cells_text
+from reportgen.read.messages import cells_text, counted, refuse_empty
 from reportgen.read.table import ColumnMap
 
 PROBA_TOLERANCE = 1e-6
@@ -106,20 +106,19 @@ def _proba_values(series: pd.Series, col: str, row_numbers: np.ndarray, where: s
             f"({format_rows(rows)}{shown}). Probabilities must be numbers between 0 and 1."
         )
     values = series.to_numpy(dtype="float64", na_value=np.nan)
-    empty = np.isnan(values)
-    if empty.any():
-        rows = row_numbers[empty].tolist()
-        raise ReportgenError(
-            f"{where}: probability column '{col}' has {cells_text(len(rows), 'empty')} "
-            f"({format_rows(rows)}). Every row needs a probability for each class."
-        )
+    refuse_empty(
+        where,
+        f"probability column '{col}'",
+        np.isnan(values),
+        row_numbers,
+        "Every row needs a probability for each class.",
+    )
     outside = (values < -PROBA_TOLERANCE) | (values > 1 + PROBA_TOLERANCE)
     if outside.any():
         rows = row_numbers[outside].tolist()
         first = values[outside][0]
         raise ReportgenError(
-            f"{where}: probability column '{col}' has {len(rows)} "
-            f"{'value' if len(rows) == 1 else 'values'} outside [0, 1] "
+            f"{where}: probability column '{col}' has {counted(len(rows), 'value')} outside [0, 1] "
             f"({format_rows(rows)}, such as {as_written(first)}). If these are scores or logits, "
             "convert them to probabilities first, or rename the columns so that they are not "
             "taken as probabilities."

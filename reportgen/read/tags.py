@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.errors import ReportgenError, format_rows, quoted
+from reportgen.read.messages import listed_groups
 from reportgen.read.sheet_text import sheet_text
 from reportgen.read.textin import (
     has_controls,
@@ -268,13 +269,10 @@ def read_tag_sheet(
             f"in the ids, or clear those tags. {note}"
         )
     if conflicts:
-        shown = "; ".join(
-            f"{quoted(k)} ({format_rows(v, limit=3)})" for k, v in list(conflicts.items())[:3]
-        )
         raise ReportgenError(
             f"{where}: {len(conflicts)} {'id is' if len(conflicts) == 1 else 'ids are'} listed "
             f"more than once in column '{id_col}' with different tags in column '{tag_col}': "
-            f"{shown}{' …' if len(conflicts) > 3 else ''}. Keep one row per id. {note}"
+            f"{listed_groups(conflicts)}. Keep one row per id. {note}"
         )
     if not ids:
         what = "has column names but no rows" if len(records) == 1 else "has no row with an id"

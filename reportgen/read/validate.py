@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import ReportgenError, format_rows, quoted
-from reportgen.read.messages import cells_text, row_note
+from reportgen.read.messages import (
+    cells_text,
+    counted,
+    empty_cells,
+    listed_groups,
+    refuse_empty,
+    row_note,
+)
 from reportgen.read.nested_cells import check_cell_types
 from reportgen.read.proba_columns import confidence_of
 from reportgen.read.table import ColumnMap, PredictionTable, SourceInfo, encode_labels
@@ -68,10 +75,7 @@ def validate_frame(
         parts = []
         for col, mask in empties.items():
             if mask.any():
-                rows = row_numbers[mask].tolist()
-                parts.append(
-                    f"column '{col}' has {cells_text(len(rows), 'empty')} ({format_rows(rows)})"
-                )
+                parts.append(empty_cells(f"column '{col}'", mask, row_numbers))
         raise ReportgenError(
             f"{where}: {'; '.join(parts)}. Fill them in, or pass --dropna to leave those rows "
             f"out (the report states how many). {row_note(source)}"
@@ -195,8 +199,8 @@ def _regression_values(
     if infinite.any():
         rows = row_numbers[infinite].tolist()
         raise ReportgenError(
-            f"{where}: column '{col}' has {len(rows)} infinite "
-            f"{'value' if len(rows) == 1 else 'values'} ({format_rows(rows)}). Infinite "
+            f"{where}: column '{col}' has {counted(len(rows), 'infinite value')} "
+            f"({format_rows(rows)}). Infinite "
             "predictions or targets usually come from an overflow upstream; fix or remove "
             "those rows (--dropna only drops empty cells)."
         )
@@ -222,14 +226,13 @@ def _has_duplicates(ids: pd.Series) -> bool:
 
 
 def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
-    empty = empty_mask(ids)
-    if empty.any():
-        rows = row_numbers[empty].tolist()
-        raise ReportgenError(
-            f"{where}: id column '{col}' has {cells_text(len(rows), 'empty')} "
-            f"({format_rows(rows)}). "
-            "Every row needs an id, or name another column with --id."
-        )
+    refuse_empty(
+        where,
+        f"id column '{col}'",
+        empty_mask(ids),
+        row_numbers,
+        "Every row needs an id, or name another column with --id.",
+    )
     if not _has_duplicates(ids):
         return
     dup = ids.duplicated(keep=False).to_numpy()
@@ -238,26 +241,21 @@ def _check_ids(ids: pd.Series, col: str, row_numbers: np.ndarray, where: str) ->
         groups: dict[str, list[int]] = {}
         for i in dup_rows:
             groups.setdefault(str(ids.iloc[int(i)]), []).append(int(row_numbers[i]))
-        shown = "; ".join(
-            f"{quoted(k)} ({format_rows(v, limit=3)})" for k, v in list(groups.items())[:3]
-        )
         raise ReportgenError(
-            f"{where}: id column '{col}' has {len(groups)} duplicated "
-            f"{'id' if len(groups) == 1 else 'ids'}: {shown}"
-            f"{' …' if len(groups) > 3 else ''}. Ids must be unique; name another column with "
+            f"{where}: id column '{col}' has {counted(len(groups), 'duplicated id')}: "
+            f"{listed_groups(groups)}. Ids must be unique; name another column with "
             "--id if this one is not an id."
         )
 
 
 def _check_steps(steps: pd.Series, col: str, row_numbers: np.ndarray, where: str) -> None:
-    empty = empty_mask(steps)
-    if empty.any():
-        rows = row_numbers[empty].tolist()
-        raise ReportgenError(
-            f"{where}: step column '{col}' (named with --step) has "
-            f"{cells_text(len(rows), 'empty')} ({format_rows(rows)}). Every row needs its epoch or "
-            "step."
-        )
+    refuse_empty(
+        where,
+        f"step column '{col}' (named with --step)",
+        empty_mask(steps),
+        row_numbers,
+        "Every row needs its epoch or step.",
+    )
 
 
 def _check_ids_per_step(
@@ -280,13 +278,9 @@ def _check_ids_per_step(
     for i in np.flatnonzero(dup):
         key = (str(ids.iloc[int(i)]), str(steps.iloc[int(i)]))
         groups.setdefault(key, []).append(int(row_numbers[i]))
-    shown = "; ".join(
-        f"'{k[0]}' at {step_col} {k[1]} ({format_rows(v, limit=3)})"
-        for k, v in list(groups.items())[:3]
-    )
+    shown = listed_groups(groups, lambda k: f"'{k[0]}' at {step_col} {k[1]}")
     raise ReportgenError(
-        f"{where}: id column '{col}' has {len(groups)} "
-        f"{'id' if len(groups) == 1 else 'ids'} repeated within one step of '{step_col}': "
-        f"{shown}{' …' if len(groups) > 3 else ''}. Each id may occur once per step; name "
+        f"{where}: id column '{col}' has {counted(len(groups), 'id')} "
+        f"repeated within one step of '{step_col}': {shown}. Each id may occur once per step; name "
         "another column with --id if this one is not an id."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportgen.analysis.calibration import CalibrationResult, analyze_calibration
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 from reportgen.analysis.thresholds import ThresholdResult, analyze_thresholds
 from reportgen.read.table import PredictionTable
 
@@ -13,16 +14,7 @@ def probability_analyses(
     """Calibrate and sweep thresholds when the file has probability columns."""
     if table.proba is None or table.confidence is None:
         return None, None
-    calibration = analyze_calibration(
-        table.true_codes,
-        table.pred_codes,
-        table.labels,
-        table.proba,
-        confidence=table.confidence,
-        columns_present=table.proba_columns,
-        pos_label=pos_label,
-    )
-    thresholds = analyze_thresholds(
+    inputs = ProbabilityInputs(
         table.true_codes,
         table.pred_codes,
         table.labels,
@@ -30,4 +22,4 @@ def probability_analyses(
         columns_present=table.proba_columns,
         pos_label=pos_label,
     )
-    return calibration, thresholds
+    return analyze_calibration(inputs, confidence=table.confidence), analyze_thresholds(inputs)

@@ -11,6 +11,7 @@ import pandas as pd
 from reportgen.analysis.classification import ConfidenceSummary, from_counts
 from reportgen.analysis.families import family_slices
 from reportgen.analysis.grouping import FEW_VALUES
+from reportgen.analysis.probability_inputs import ProbabilityInputs
 from reportgen.analysis.regression import (
     DENSITY_ABOVE,
     MAPE_OVERFLOW,
@@ -139,12 +140,12 @@ def exact_thresholds(read: Streamed, pos_label: str | None) -> BinaryThresholds 
         if name in frame:
             proba[:, i] = frame[name].to_numpy(dtype=np.float64)
             present.append(i)
-    return analyze_binary_thresholds(
+    inputs = ProbabilityInputs(
         frame["_t"].map(code).to_numpy(dtype=np.int64),
         frame["_p"].map(code).to_numpy(dtype=np.int64),
         read.labels,
         proba,
         columns_present=present,
         pos_label=pos_label,
-        weights=counts.to_numpy(dtype=np.float64),
     )
+    return analyze_binary_thresholds(inputs, weights=counts.to_numpy(dtype=np.float64))
