@@ -44,7 +44,9 @@ class Report(Generic[R]):
     The page is rendered, cut to `max_bytes` and sealed once, the first time the record or the
     page is asked for; `record` is that final record (with its `budget` block and seals), the
     same value every time, and read-only: `copy.deepcopy(report.record)` gives one to edit.
-    The record's type is its kind's (`Report[ClassificationRecord]`), for a type checker.
+    The record's type is its kind's, for a type checker: `build_report` decides the kind from
+    the data, so it returns `Report[Any]`, and `report: Report[ClassificationRecord] =
+    build_report(...)` has every key of `report.record` checked.
     """
 
     def __init__(
