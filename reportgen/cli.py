@@ -50,6 +50,7 @@ from reportgen.output_options import (
 
 if TYPE_CHECKING:
     from reportgen.api.deliver import Delivery
+    from reportgen.record.types import RecordBase
     from reportgen.report import Report
 
 
@@ -92,19 +93,19 @@ def _gates(options: dict[str, Any]) -> None:
         options["gates"] = specs
 
 
-def _about(report: Report) -> str:
+def _about(report: Report[RecordBase]) -> str:
     """What the 'wrote' line says of a built report: its rows and first headline numbers."""
     from reportgen.words.common import in_sentence
 
     record = report.record
     cards = record["summary"]["headline"][:3]
     headline = ", ".join(f"{in_sentence(card['label'])} {card['value']}" for card in cards)
-    evaluation = record["provenance"].get("evaluation") or {}
-    rows = evaluation["text"] if evaluation.get("column") else None
+    evaluation = record["provenance"].get("evaluation")
+    rows = evaluation["text"] if evaluation and evaluation.get("column") else None
     return f"{rows or format(record['provenance']['input']['rows'], ',') + ' rows'}, {headline}"
 
 
-def _finish(delivery: Delivery, report: Report) -> None:
+def _finish(delivery: Delivery, report: Report[RecordBase]) -> None:
     """List what was written, print the gates, and exit 1 when one failed."""
     say_written(delivery.warnings)
     sys.exit(delivery.gate_exit(report))

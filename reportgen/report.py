@@ -6,13 +6,18 @@ import html
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES
 from reportgen.deliver.files import write_atomic
 from reportgen.record.blocks import dumps
 from reportgen.record.frozen import freeze
+from reportgen.record.types import PageThumbnail, RecordBase
 from reportgen.render import Section
+
+# the record's kind (ClassificationRecord, RegressionRecord); covariant: a Report of either is a
+# Report[RecordBase], what the code shared by kinds takes
+R = TypeVar("R", bound=RecordBase, covariant=True)
 
 
 @dataclass
@@ -26,37 +31,40 @@ class Assembled:
 
 
 @dataclass(frozen=True)
-class _Final:
+class _Final(Generic[R]):
     """The page under its budget, and the sealed record it embeds."""
 
     page: str
-    record: dict[str, Any]
+    record: R
 
 
-class Report:
+class Report(Generic[R]):
     """A built report: the record, and the HTML made from it.
 
     The page is rendered, cut to `max_bytes` and sealed once, the first time the record or the
     page is asked for; `record` is that final record (with its `budget` block and seals), the
     same value every time, and read-only: `copy.deepcopy(report.record)` gives one to edit.
+    The record's type is its kind's, for a type checker: `build_report` decides the kind from
+    the data, so it returns `Report[Any]`, and `report: Report[ClassificationRecord] =
+    build_report(...)` has every key of `report.record` checked.
     """
 
     def __init__(
         self,
-        record: Mapping[str, Any],
+        record: R,
         figures: dict[str, str],
         sections: list[Section],
-        thumbnails: Mapping[str, Mapping[str, Any]] | None = None,
+        thumbnails: Mapping[str, PageThumbnail] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         # a frozen copy: the caller's dict may change later, this report's never does
-        self._built: dict[str, Any] = freeze(dict(record))
+        self._built: R = freeze(record)
         self._figures = figures
         self._sections = sections
         self._thumbnails = dict(thumbnails or {})
         self._max_bytes = max_bytes
-        self._final: _Final | None = None
+        self._final: _Final[R] | None = None
 
     @property
     def max_bytes(self) -> int:
@@ -64,27 +72,28 @@ class Report:
         return self._max_bytes
 
     @property
-    def record(self) -> dict[str, Any]:
+    def record(self) -> R:
         """The final record: what the page embeds and --json writes."""
         return self._finish().record
 
-    def with_max_bytes(self, max_bytes: int) -> Report:
+    def with_max_bytes(self, max_bytes: int) -> Report[R]:
         """The same report under another size budget (the analysis is not run again)."""
         return Report(
             self._built, self._figures, self._sections, self._thumbnails, max_bytes=max_bytes
         )
 
-    def _finish(self) -> _Final:
+    def _finish(self) -> _Final[R]:
         """Render under the budget and seal, once."""
         if self._final is None:
             from reportgen.deliver.archive import seal
             from reportgen.deliver.budget import fit
             from reportgen.render import render_html
 
-            def render(record: dict[str, Any], thumbnails: dict[str, Mapping[str, Any]]) -> str:
+            def render(record: RecordBase, thumbnails: dict[str, PageThumbnail]) -> str:
                 # sealed, so that the budget counts the seals' bytes too
-                shown = {source: dict(data) for source, data in thumbnails.items()}
-                page = render_html(record, self._sections, figures=self._figures, thumbnails=shown)
+                page = render_html(
+                    record, self._sections, figures=self._figures, thumbnails=thumbnails
+                )
                 return seal(page, record)[0]
 
             fitted = fit(render, self._built, self._thumbnails, self._max_bytes)

@@ -4,13 +4,13 @@ both models' predictions for each."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from reportgen.analysis.compare_join import Joined
 from reportgen.analysis.samples import select_rows
 from reportgen.analysis.sampling import bottom_k, row_keys
+from reportgen.record.types import Cell  # a pure type: no record code runs here
 
 
 def largest_changes(change: np.ndarray, *, limit: int, grew: bool) -> tuple[np.ndarray, int]:
@@ -38,7 +38,7 @@ class PairedRow:
     pred_b: str | float
     sample: str | None
     sample_truncated: bool
-    extra: dict[str, Any]
+    extra: dict[str, Cell]
     confidence_a: float | None = None
     confidence_b: float | None = None
     residual_a: float | None = None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from reportgen.analysis.sampling import bottom_k, row_keys
 from reportgen.read.table import PredictionTable
+from reportgen.record.types import Cell  # a pure type: no record code runs here
 
 MAX_TEXT = 200
 
@@ -25,7 +25,7 @@ class SampleRow:
     confidence: float | None
     sample: str | None
     sample_truncated: bool
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Cell] = field(default_factory=dict)
     residual: float | None = None
 
 
@@ -56,7 +56,7 @@ def shorten(text: str, limit: int = MAX_TEXT) -> tuple[str, bool]:
     return cut.rstrip() + "…", True
 
 
-def json_scalar(value: Any) -> Any:
+def json_scalar(value: object) -> Cell:
     """Turn a cell into a JSON-safe scalar: NaN and missing become None, numpy types plain."""
     if value is None:
         return None

@@ -23,6 +23,8 @@ from reportgen.report import Report
 
 if TYPE_CHECKING:
     from reportgen.gates import GateSpec
+    from reportgen.record.classification_types import ClassificationRecord
+    from reportgen.record.regression_types import RegressionRecord
 
 
 def build_report(
@@ -65,7 +67,7 @@ def build_report(
     stream: bool | None = None,
     sample_rows: int | None = None,
     engine: str = "local",
-) -> Report:
+) -> Report[Any]:  # the kind is the data's: see Report
     """Load predictions from a file path or DataFrame and build the report.
 
     Column arguments name the input columns; None means auto-detect (see the README).
@@ -198,7 +200,9 @@ def _file_name(path: str | os.PathLike[str] | None) -> str | None:
     return None if path is None else os.path.basename(str(path))
 
 
-def _classification(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Report:
+def _classification(
+    read: ReadResult, meta: Meta, context: Context, loop: Loop
+) -> Report[ClassificationRecord]:
     """Analyse class labels, build the record, and make its figures, sections and thumbnails."""
     from reportgen.figures.classification import classification_figures
     from reportgen.record import classification
@@ -233,7 +237,9 @@ def _classification(read: ReadResult, meta: Meta, context: Context, loop: Loop) 
     )
 
 
-def _regression(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Report:
+def _regression(
+    read: ReadResult, meta: Meta, context: Context, loop: Loop
+) -> Report[RegressionRecord]:
     """Analyse numeric predictions, build the record, and make its figures and sections."""
     from reportgen.figures.regression import regression_figures
     from reportgen.record import regression
@@ -260,7 +266,7 @@ def _regression(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> R
 
 
 # each kind of report: its task name, and the function that analyses, records and draws it
-REPORT_KINDS: dict[str, Callable[[ReadResult, Meta, Context, Loop], Report]] = {
+REPORT_KINDS: dict[str, Callable[[ReadResult, Meta, Context, Loop], Report[RecordBase]]] = {
     "classification": _classification,
     "regression": _regression,
 }

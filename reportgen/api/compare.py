@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
 from reportgen.record.blocks import evaluation_block
 from reportgen.record.common import Meta
+from reportgen.record.types import PageThumbnail, RecordBase
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def compare_reports(
     gates: Sequence[GateSpec] = (),
     max_bytes: int | str = DEFAULT_MAX_BYTES,
     config: Config | None = None,
-) -> Report:
+) -> Report[RecordBase]:
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
     Both files are read with the same column options and joined on the id column (or by row
@@ -243,9 +244,9 @@ def compare_reports(
         # a comparison record is gated on its candidate; --max-drop on its own baseline side
         record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, None)
     return Report(
-        record,
+        cast(RecordBase, record),  # a comparison record: its header is every record's
         assembled.figures,
         assembled.sections,
-        assembled.thumbnails,
+        cast(dict[str, PageThumbnail], assembled.thumbnails),
         max_bytes=parse_size(max_bytes),
     )

@@ -12,21 +12,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reportgen.deliver.files import STDOUT, output_name, tell, write_atomic
 from reportgen.deliver.pdf import write_pdf
 from reportgen.errors import ReportgenError
+from reportgen.record.types import RecordBase
 from reportgen.report import Report
 
-ReportOrRecord = Report | Mapping[str, Any]
+ReportOrRecord = Report[RecordBase] | Mapping[str, Any]
 
 
 def _record(report: ReportOrRecord) -> dict[str, Any]:
     """The final record of a report (sealed and fitted to its budget), or the record given."""
     if isinstance(report, Report):
         report.to_html()  # the record is final once the page is made
-        return report.record
+        return cast(dict[str, Any], report.record)  # the record's TypedDict, as its dict
     return dict(report)
 
 
@@ -60,7 +61,7 @@ def write_summary(
 
 
 def email_message(
-    report: Report | str | os.PathLike[str],
+    report: Report[RecordBase] | str | os.PathLike[str],
     *,
     to: Sequence[str] = (),
     sender: str | None = None,
@@ -76,7 +77,7 @@ def email_message(
 
     if isinstance(report, Report):
         page, name = report.to_html(), report_name or "report.html"
-        record = report.record
+        record = _record(report)
     else:
         from reportgen.deliver.archive import read_report_text, record_from_html
 
@@ -88,7 +89,9 @@ def email_message(
     )
 
 
-def _message(report: Report | str | os.PathLike[str] | EmailMessage, **given: Any) -> EmailMessage:
+def _message(
+    report: Report[RecordBase] | str | os.PathLike[str] | EmailMessage, **given: Any
+) -> EmailMessage:
     """The message given, or the one made of a report."""
     if isinstance(report, EmailMessage):
         return report
@@ -96,7 +99,7 @@ def _message(report: Report | str | os.PathLike[str] | EmailMessage, **given: An
 
 
 def write_email(
-    report: Report | str | os.PathLike[str] | EmailMessage,
+    report: Report[RecordBase] | str | os.PathLike[str] | EmailMessage,
     path: str | os.PathLike[str],
     *,
     to: Sequence[str] = (),
@@ -116,7 +119,7 @@ def write_email(
 
 
 def send_email(
-    report: Report | str | os.PathLike[str] | EmailMessage,
+    report: Report[RecordBase] | str | os.PathLike[str] | EmailMessage,
     *,
     to: Sequence[str] = (),
     sender: str | None = None,
@@ -197,7 +200,7 @@ class Delivery:
         """The report's file name, as the summary and the email's attachment call it."""
         return "report.html" if self.output == STDOUT else Path(self.output).name
 
-    def write(self, report: Report, *, about: str = "the report") -> None:
+    def write(self, report: Report[RecordBase], *, about: str = "the report") -> None:
         """Write the report and everything else asked for, each atomically, listing each file."""
         report.save(self.output, json_path=self.json_path)
         self._wrote(self.output, about)
@@ -236,13 +239,13 @@ class Delivery:
     def _wrote(self, path: str, what: str, *, verb: str = "wrote") -> None:
         self.written.append(f"{verb} {output_name(path)}: {what}")
 
-    def gate_exit(self, report: Report) -> int:
+    def gate_exit(self, report: Report[RecordBase]) -> int:
         """Print one line per gate; 1 when one failed, else 0."""
         gates = report.record.get("gates")
         if not gates:
             return 0
         from reportgen.gate_checks import reason_lines
 
-        for line in reason_lines(gates):
+        for line in reason_lines(cast(dict[str, Any], gates)):  # gate_checks reads plain dicts
             tell(f"reportgen: {line}")
         return 0 if gates["passed"] else 1

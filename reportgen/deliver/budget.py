@@ -5,15 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeGuard, TypeVar, cast
 
 from reportgen.errors import ReportgenError
+from reportgen.record.types import (
+    BudgetBlock,
+    JSONValue,
+    PageThumbnail,
+    RecordBase,
+    SampleRowBlock,
+    SampleTableBlock,
+)
 
 DEFAULT_MAX_BYTES = 5_000_000
 _UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000,
           "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}  # fmt: skip
 T = TypeVar("T")
-R = TypeVar("R", bound=Mapping[str, Any])  # a record of any kind
+R = TypeVar("R", bound=RecordBase)  # a record of any kind
 DROPPED = "left out to keep the report under its size budget (--max-bytes)"
 
 
@@ -60,7 +68,7 @@ def size_text(n: int) -> str:
     return "1 byte" if n == 1 else f"{n} bytes"
 
 
-def sample_tables(node: Any) -> Iterator[dict[str, Any]]:
+def sample_tables(node: object) -> Iterator[SampleTableBlock]:
     """Every table of shown rows in a record (a dict with rows, shown and total)."""
     if isinstance(node, dict):
         if _is_table(node):
@@ -73,11 +81,16 @@ def sample_tables(node: Any) -> Iterator[dict[str, Any]]:
             yield from sample_tables(value)
 
 
-def _is_table(node: dict[str, Any]) -> bool:
+def _is_table(node: Mapping[str, object]) -> TypeGuard[SampleTableBlock]:
+    """Whether a dict of the record is a table of shown rows, found by its shape.
+
+    A comparison's paired tables have this shape too; the cuts read only the keys they share
+    (rows, shown, seed, and a row's image), so one walk serves every kind of record.
+    """
     return isinstance(node.get("rows"), list) and "shown" in node and "total" in node
 
 
-def _with_tables(node: T, change: Callable[[dict[str, Any]], dict[str, Any]]) -> T:
+def _with_tables(node: T, change: Callable[[SampleTableBlock], SampleTableBlock]) -> T:
     """Return `node` with every sample table replaced by `change(table)`; `node` is not edited.
 
     Containers holding no table are shared with `node`, so a cut costs what it changes.
@@ -94,10 +107,10 @@ def _with_tables(node: T, change: Callable[[dict[str, Any]], dict[str, Any]]) ->
     return node
 
 
-def _keep(limit: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _keep(limit: int) -> Callable[[SampleTableBlock], SampleTableBlock]:
     """Keep at most `limit` rows: evenly spread over a random sample, the first of a ranking."""
 
-    def change(table: dict[str, Any]) -> dict[str, Any]:
+    def change(table: SampleTableBlock) -> SampleTableBlock:
         rows = table["rows"]
         if len(rows) <= limit:
             return table
@@ -111,10 +124,10 @@ def _keep(limit: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return change
 
 
-def _without_thumbnails(table: dict[str, Any]) -> dict[str, Any]:
+def _without_thumbnails(table: SampleTableBlock) -> SampleTableBlock:
     """Say of every shown image in a table that the budget left it out."""
 
-    def row_of(row: dict[str, Any]) -> dict[str, Any]:
+    def row_of(row: SampleRowBlock) -> SampleRowBlock:
         image = row.get("image")
         if isinstance(image, dict) and image.get("shown"):
             return {**row, "image": {**image, "shown": False, "reason": DROPPED}}
@@ -123,12 +136,13 @@ def _without_thumbnails(table: dict[str, Any]) -> dict[str, Any]:
     return {**table, "rows": [row_of(row) for row in table["rows"]]}
 
 
-def _referenced(record: Mapping[str, Any]) -> set[str]:
+def _referenced(record: object) -> set[str]:
+    """The image sources the record's shown rows still show."""
     return {
-        row["image"]["source"]
+        image["source"]
         for table in sample_tables(record)
         for row in table["rows"]
-        if isinstance(row.get("image"), dict) and row["image"].get("shown")
+        if isinstance(image := row.get("image"), dict) and image.get("shown")
     }
 
 
@@ -138,13 +152,13 @@ class Fitted(Generic[R]):
 
     page: str
     record: R  # the record given, with the rows kept and its `budget` block
-    thumbnails: dict[str, Mapping[str, Any]]  # the thumbnails the kept rows show
+    thumbnails: dict[str, PageThumbnail]  # the thumbnails the kept rows show
 
 
 def fit(
-    render: Callable[[R, dict[str, Mapping[str, Any]]], str],
+    render: Callable[[R, dict[str, PageThumbnail]], str],
     record: R,
-    thumbnails: Mapping[str, Mapping[str, Any]],
+    thumbnails: Mapping[str, PageThumbnail],
     max_bytes: int,
 ) -> Fitted[R]:
     """Render, and while the page is over budget cut sample rows, then thumbnails; say what.
@@ -155,15 +169,16 @@ def fit(
     """
     # a second fit (of a record fitted before) keeps the cuts already made and the budget
     # they were made for, but not a verdict about the old page
-    before = record.get("budget") or {"max_bytes": max_bytes, "cuts": [], "over": None}
-    budget = {**before, "over": None}
+    header: RecordBase = record  # mypy reads a key of a TypedDict type variable as object
+    fresh: BudgetBlock = {"max_bytes": max_bytes, "cuts": [], "over": None}
+    budget: BudgetBlock = {**(header.get("budget") or fresh), "over": None}
     if max_bytes > 0:
         budget["max_bytes"] = max_bytes
-    current: dict[str, Any] = {**record, "budget": budget}
-    shown: dict[str, Mapping[str, Any]] = dict(thumbnails)
-    page = render(cast(R, current), shown)
+    current = _with_budget(record, budget)
+    shown: dict[str, PageThumbnail] = dict(thumbnails)
+    page = render(current, shown)
     if max_bytes <= 0 or len(page.encode("utf-8")) <= max_bytes:
-        return Fitted(page, cast(R, current), shown)
+        return Fitted(page, current, shown)
     tables = list(sample_tables(current))
     most = max((len(t["rows"]) for t in tables), default=0)
     asked = current["provenance"]["options"].get("max_samples", most)
@@ -190,10 +205,10 @@ def fit(
         kept = _referenced(current)
         shown = {source: data for source, data in shown.items() if source in kept}
         budget = {**budget, "cuts": _describe(cuts, asked)}
-        current = {**current, "budget": budget}
-        page = render(cast(R, current), shown)
+        current = _with_budget(current, budget)
+        page = render(current, shown)
         if len(page.encode("utf-8")) <= max_bytes:
-            return Fitted(page, cast(R, current), shown)
+            return Fitted(page, current, shown)
     now = size_text(len(page.encode("utf-8")))
     over = (
         f"Even so, the page is {now}, over the {size_text(max_bytes)} budget (size "
@@ -202,11 +217,17 @@ def fit(
         else f"The page is {now}, over the {size_text(max_bytes)} budget, and it has no sample "
         "rows or thumbnails to cut: its figures and tables alone are that large"
     )
-    current = {**current, "budget": {**budget, "over": over}}
-    return Fitted(render(cast(R, current), shown), cast(R, current), shown)
+    current = _with_budget(current, {**budget, "over": over})
+    return Fitted(render(current, shown), current, shown)
 
 
-def _describe(cuts: dict[str, int | bool], asked: int) -> list[str]:
+def _with_budget(record: R, budget: BudgetBlock) -> R:
+    """A new record of the same kind, with its `budget` block replaced."""
+    # a TypedDict spread loses its kind for mypy: the keys are the record's, the type too
+    return cast(R, {**record, "budget": budget})
+
+
+def _describe(cuts: dict[str, int | bool], asked: JSONValue) -> list[str]:
     """Say what was cut, one phrase per kind of cut."""
     said = []
     if "rows" in cuts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -51,7 +51,18 @@ def choose_recall_classes(result: EvolutionResult, *, limit: int = MAX_LINES) ->
     return RecallView(chosen, [result.labels[i] for i in chosen], True)
 
 
-def _style(i: int) -> dict[str, Any]:
+class LineStyle(TypedDict):
+    """How one line of an evolution figure is drawn (keyword arguments of Axes.plot)."""
+
+    color: str
+    linestyle: str
+    marker: str
+    markersize: float
+    linewidth: float
+
+
+def _style(i: int) -> LineStyle:
+    """The i-th line's style: colour, dash and marker together tell lines apart in grey too."""
     return {
         "color": COLOURS[i % len(COLOURS)],
         # shifted once per round of colours, so no two lines share colour, dash and marker

@@ -28,7 +28,7 @@ FONT_STACK = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial
 RASTER_DPI = 144
 # Email pictures are sized in display pixels at this many per inch and saved at twice it.
 PX_PER_INCH = 100
-RC: dict[str, Any] = {
+RC: dict[str, object] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "reportgen",
     "font.family": "sans-serif",

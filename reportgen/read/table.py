@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportgen.record.types import ColumnsBlock
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -44,7 +46,8 @@ class ColumnMap:
         cols = [self.id, self.sample, self.buckets, self.split, *self.extra, *self.slices]
         return list(dict.fromkeys(c for c in cols if c is not None))
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> ColumnsBlock:
+        """The columns by role, as the record's provenance writes them."""
         return {
             "y_true": self.y_true,
             "y_pred": self.y_pred,

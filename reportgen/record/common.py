@@ -12,7 +12,6 @@ from reportgen.deliver.archive import library_versions
 from reportgen.read.table import PredictionTable
 from reportgen.record.blocks import SCHEMA, evaluation_block
 from reportgen.record.types import (
-    ColumnsBlock,
     ConfigSource,
     GatesBlock,
     OtherInput,
@@ -65,7 +64,7 @@ def _provenance(table: PredictionTable, meta: Meta, *, rows: int) -> Provenance:
         },
         "created": meta.created,
         "options": meta.options,
-        "columns": cast(ColumnsBlock, table.columns.as_record()),
+        "columns": table.columns.as_record(),
         "config": None,
     }
 

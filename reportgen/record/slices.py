@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, cast
+from typing import cast
 
 from reportgen.analysis.chance import ALPHA
-from reportgen.analysis.error_tree import ErrorTree
+from reportgen.analysis.error_tree import ErrorTree, Rule
 from reportgen.analysis.families import RegressionFamily
 from reportgen.analysis.slices import (
     MIN_RANKED_SUPPORT,
@@ -19,6 +19,7 @@ from reportgen.record.classification_types import (
     ErrorGroupBlock,
     ErrorSlicesBlock,
     ErrorTreeBlock,
+    RuleBlock,
 )
 from reportgen.record.regression_types import (
     ResidualGroupBlock,
@@ -33,17 +34,13 @@ def error_slices_block(result: SliceResult | None, tree: ErrorTree | None) -> Er
         return {"columns": [], "items": [], "tree": None}
 
     def group(g: ErrorGroup) -> ErrorGroupBlock:
-        out: dict[str, Any] = asdict(g)
-        out["error_rate_ci"] = interval(g.error_rate_ci)
-        return cast(ErrorGroupBlock, out)
+        return cast(ErrorGroupBlock, _with_interval(g))
 
     family = result.tested + result.reserved
     tree_block: ErrorTreeBlock | None = None
     if tree is not None:
-        fields: dict[str, Any] = asdict(tree)
-        for rule, r in zip(fields["rules"], tree.rules, strict=True):
-            rule["error_rate_ci"] = interval(r.error_rate_ci)
-        tree_block = cast(ErrorTreeBlock, fields)
+        rules = [cast(RuleBlock, _with_interval(rule)) for rule in tree.rules]
+        tree_block = cast(ErrorTreeBlock, {**asdict(tree), "rules": rules})
     return {
         "overall_error_rate": result.overall_error_rate,
         "test": (
@@ -73,6 +70,11 @@ def error_slices_block(result: SliceResult | None, tree: ErrorTree | None) -> Er
         ],
         "tree": tree_block,
     }
+
+
+def _with_interval(item: ErrorGroup | Rule) -> dict[str, object]:
+    """A group's or rule's fields by name (its block's keys), with the interval as the record's."""
+    return {**asdict(item), "error_rate_ci": interval(item.error_rate_ci)}
 
 
 def residual_slices_block(family: RegressionFamily) -> ResidualSlicesBlock:

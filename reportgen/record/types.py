@@ -6,10 +6,14 @@ that only some records have. The JSON is these dicts as they are: a new key goes
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypeAlias, TypedDict
+from typing import NotRequired, TypeAlias, TypedDict
 
 Pair: TypeAlias = list[float]  # a 95% interval [low, high]
 Cell: TypeAlias = str | int | float | bool | None  # a metadata cell shown beside a row
+# Any JSON, for what has no fixed shape: the options as the user gave them (each kind names its
+# own), a record read back from a file of unknown age. Everything else has a TypedDict below.
+JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
+JSONObject: TypeAlias = dict[str, JSONValue]
 
 
 class InputFile(TypedDict):
@@ -85,7 +89,7 @@ class Provenance(TypedDict):
     libraries: dict[str, str]
     input: InputFile
     created: str | None
-    options: dict[str, Any]  # the options as given: each kind names its own
+    options: JSONObject  # the options as given: each kind names its own
     columns: ColumnsBlock
     config: ConfigSource | None
     other_inputs: NotRequired[list[OtherInput]]

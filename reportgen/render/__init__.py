@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -15,6 +15,7 @@ from reportgen.bidi import json_escaped, visible_markup
 from reportgen.deliver.archive import require_finite
 from reportgen.deliver.budget import size_text
 from reportgen.read.cells import label_cells
+from reportgen.record.types import Cell, PageThumbnail, RecordBase
 from reportgen.words import buckets, numbers
 
 
@@ -25,7 +26,8 @@ class Section:
     id: str
     title: str
     lead: str
-    context: dict[str, Any] = field(default_factory=dict)
+    # what the section's partial reads: its own shape for each section (rows, figures, notes)
+    context: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def template(self) -> str:
@@ -41,7 +43,7 @@ def templates_dir() -> Path:
     raise FileNotFoundError(f"reportgen templates not found next to {here}")
 
 
-def embed_json(record: dict[str, Any]) -> Markup:
+def embed_json(record: Mapping[str, object]) -> Markup:
     """Serialise data for a <script type="application/json"> element that no text can close."""
     require_finite(record)
     text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -81,7 +83,7 @@ def _fixed(x: float | None, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Cell) -> str:
     """Show a metadata cell: numbers to four significant digits, the rest as written."""
     if value is None:
         return ""
@@ -138,11 +140,11 @@ def environment(*, html: bool = True) -> jinja2.Environment:
 
 
 def render_html(
-    record: dict[str, Any],
+    record: RecordBase,
     sections: list[Section],
     *,
     figures: dict[str, str],
-    thumbnails: dict[str, dict[str, Any]] | None = None,
+    thumbnails: Mapping[str, PageThumbnail] | None = None,
 ) -> str:
     """Render the whole page; figures maps a figure id to SVG markup our own code produced."""
     env = environment()
