@@ -1,22 +1,35 @@
 """The bundled examples: regenerated to what matters, and their reports against gold files.
 
-Update the gold files after an intended change to the report with:
+Update the gold files after an intended change to the report with (from the checkout's root):
 
-    REPORTGEN_UPDATE_GOLD=1 pytest tests/test_examples.py
+    REPORTGEN_UPDATE_GOLD=1 python -m pytest tests/test_examples.py
 
 then read the diff (git diff tests/gold) before committing it. A gold file is rewritten only
 when it differs by more than the tolerances below, so a run on another machine does not churn
 the last bits of its floats.
 
+What a gold page keeps (see `scrub`): everything a reader sees, except
+
+- versions (of reportgen and the libraries) and the hashes over them;
+- PNG bytes (thumbnails), which depend on the zlib Pillow was built with (test_images);
+- the stylesheet: when the page embeds exactly templates/style.css it becomes the marker
+  `<style>[templates/style.css]</style>` (test_report checks the page embeds that file), so a
+  CSS edit changes no gold file;
+- each figure's drawing: an inline SVG keeps its title and description, and lists the texts
+  it draws, one `[text] ...` line each (tick labels, axis labels, titles, annotations, legend
+  entries), plus any `[aria-label] ...`; its size and shapes are dropped. A figure whose
+  labels or numbers change shows in the gold diff; a drawing-only change (a colour, a line,
+  matplotlib's layout) does not: the figure tests check drawings on their matplotlib objects.
+
 What is compared, and why not bytes: floating-point results can differ in their last bits
 between BLAS kernels, CPUs and library versions, and a number that moved by a hair can round
 to a different last digit. So
 
-- a gold report's visible page (scrubbed of versions, figure drawings and PNG bytes) must be
-  the same text; its record (the JSON gold, and the copy embedded in the page) must have the
-  same structure, keys, strings, integers and booleans, and every float within a relative
-  GOLD_REL_TOL (or an absolute GOLD_ABS_TOL near zero, where a last-bit difference is large
-  relative to the value, as in a sum of probabilities minus 1);
+- a gold report's visible page (scrubbed as above) must be the same text; its record (the
+  JSON gold, and the copy embedded in the page) must have the same structure, keys, strings,
+  integers and booleans, and every float within a relative GOLD_REL_TOL (or an absolute
+  GOLD_ABS_TOL near zero, where a last-bit difference is large relative to the value, as in a
+  sum of probabilities minus 1);
 - a regenerated example file must have the same columns, rows, ids, true labels and other
   text; numbers written with decimals within one unit of the last decimal written (the most
   that rounding a value that moved by a hair can change: 0.001 for probabilities written to 3
@@ -52,6 +65,8 @@ GOLD = ROOT / "tests" / "gold"
 GOLD_REL_TOL = 1e-9
 GOLD_ABS_TOL = 1e-12
 SHOWN_DIFFERENCES = 30  # at most this many differences are listed in a failure message
+STYLESHEET = (ROOT / "templates" / "style.css").read_text(encoding="utf-8")
+STYLESHEET_MARKER = "<style>[templates/style.css]</style>"
 RECORD = re.compile(r'(<script type="application/json" id="reportgen-data">)(.*?)(</script>)', re.S)
 
 
@@ -170,23 +185,36 @@ def scrub_record(text: str) -> str:
     return re.sub(r'"total_bytes": ?\d+', '"total_bytes": "…"', text)
 
 
+def figure_summary(svg: re.Match[str]) -> str:
+    """A figure as the words it shows: its title and description, every text it draws (tick,
+    axis and legend labels, annotations, one a line) and any aria-label; not its drawing."""
+    opening, inner, closing = svg.groups()
+    # the size comes from matplotlib's tight layout, which moves by a hair between versions
+    opening = re.sub(r'(width|height|viewBox)="[^"]*"', r'\1="…"', opening)
+    described = re.match(r".*?(<title\b.*?</title>)\s*(<desc\b.*?</desc>)?", inner, flags=re.S)
+    head = "".join(g or "" for g in described.groups()) if described else ""
+    texts = [
+        " ".join(re.sub(r"<[^>]*>", "", text).split())
+        for text in re.findall(r"<text\b[^>]*>(.*?)</text>", inner, flags=re.S)
+    ]
+    lines = [f"[text] {text}" for text in texts]
+    lines += [f"[aria-label] {label}" for label in re.findall(r'aria-label="([^"]*)"', inner)]
+    return opening + head + "".join(f"\n{line}" for line in lines) + "\n" + closing
+
+
 def scrub(page: str) -> str:
-    """Replace what legitimately varies: versions, matplotlib's drawing, PNG bytes."""
+    """Replace what legitimately varies or is tested elsewhere: versions, PNG bytes, the
+    stylesheet, and each figure's drawing (kept: the words the figure shows)."""
     page = scrub_record(page)
     page = re.sub(r'(<dd class="libraries">).*?(</dd>)', r"\1…\2", page)
     # re-encoded thumbnails depend on the zlib Pillow was built with (tested in test_images)
     page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,…", page)
-    # figure bytes change between matplotlib versions; their content is tested in test_figures
-    return re.sub(
-        r"(<svg\b[^>]*>)(.*?)(</svg>)",
-        lambda m: (
-            re.sub(r'(width|height|viewBox)="[^"]*"', r'\1="…"', m.group(1))
-            + re.sub(r"(<title.*?</desc>).*", r"\1[drawing]", m.group(2), flags=re.S)
-            + m.group(3)
-        ),
-        page,
-        flags=re.S,
-    )
+    # the stylesheet, when it is exactly templates/style.css (test_report checks the page embeds
+    # it): a CSS edit then changes no gold file, while any other stylesheet shows in the diff
+    page = page.replace(f"<style>\n{STYLESHEET}\n</style>", STYLESHEET_MARKER, 1)
+    # figure drawings change between matplotlib versions and are tested on their matplotlib
+    # objects; what a figure says (labels, numbers, title) is compared here
+    return re.sub(r"(<svg\b[^>]*>)(.*?)(</svg>)", figure_summary, page, flags=re.S)
 
 
 def value_differences(gold: Any, now: Any, path: str = "$") -> list[str]:
@@ -363,3 +391,54 @@ def test_regenerated_regression_predictions_within_their_last_decimal(tmp_path: 
         "c.csv line 2 (id p1): y_pred 196.0 committed, 196.3 regenerated "
         "(tolerance 0.1, one unit of the last decimal written)"
     ]
+
+
+# ---- the scrub: figures by what they say, the stylesheet by reference ----------------------
+
+
+def _svg(x: list[float], label: str) -> str:
+    """A small matplotlib figure as SVG, its words as <text> elements as in the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gold"}):
+        figure = Figure(figsize=(3, 2))
+        axes = figure.add_subplot()
+        axes.plot(x, [0.0, 1.0], label=label)
+        axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="Recall", title="Curve")
+        axes.legend()
+        out = io.StringIO()
+        figure.savefig(out, format="svg")
+    body = out.getvalue().strip()
+    body = body[body.index("<svg") :]
+    start = body.index(">") + 1
+    return body[:start] + '<title id="t">T</title><desc id="d">D</desc>' + body[start:]
+
+
+def test_scrub_keeps_a_figures_words_and_drops_its_drawing() -> None:
+    page = _svg([0.0, 1.0], "model a")
+    summary = scrub(page)
+    lines = summary.splitlines()
+    assert lines[0].startswith("<svg ") and 'width="…" height="…" viewBox="…"' in lines[0]
+    assert lines[0].endswith('<title id="t">T</title><desc id="d">D</desc>')
+    assert lines[1:] == [
+        *(f"[text] {tick}" for tick in ("0.0", "0.2", "0.4", "0.6", "0.8", "1.0")),
+        "[text] Recall",
+        *(f"[text] {tick}" for tick in ("0.0", "0.2", "0.4", "0.6", "0.8", "1.0")),
+        "[text] Curve",
+        "[text] model a",
+        "</svg>",
+    ]
+    # a line drawn elsewhere, with the same words, scrubs the same; a changed label does not
+    assert page != _svg([0.3, 0.6], "model a") and scrub(_svg([0.3, 0.6], "model a")) == summary
+    assert scrub(_svg([0.0, 1.0], "model b")) == summary.replace("model a", "model b")
+
+
+def test_scrub_replaces_exactly_the_stylesheet_and_nothing_else() -> None:
+    page = f"<head>\n<style>\n{STYLESHEET}\n</style>\n</head>"
+    assert scrub(page) == f"<head>\n{STYLESHEET_MARKER}\n</head>"
+    # a page with another stylesheet keeps it, so the gold diff shows it
+    edited = page.replace("--fg: #1f2328;", "--fg: #000000;")
+    assert edited != page and scrub(edited) == edited

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import reportgen
 from reportgen.cli import main
-from tests.conftest import DIGITS, embedded_record
+from tests.conftest import DIGITS, ROOT, embedded_record
 from tests.pages import cards, parse_page, table_rows
 
 SECTIONS = [
@@ -60,6 +60,14 @@ def test_page_is_self_contained(digits_page: str) -> None:
     assert scripts == ['<script type="application/json" id="reportgen-data">']
     assert 'http-equiv="Content-Security-Policy"' in digits_page
     assert '<html lang="en">' in digits_page
+
+
+def test_page_embeds_exactly_the_stylesheet(digits_page: str) -> None:
+    # the gold files leave the stylesheet out (tests/test_examples.py's scrub): this is its test
+    css = (ROOT / "templates" / "style.css").read_text(encoding="utf-8")
+    head = parse_page(digits_page).find_all("head")[0]
+    assert [style.text() for style in head.find_all("style")] == [" ".join(css.split())]
+    assert f"<style>\n{css}\n</style>" in digits_page
 
 
 def test_embedded_record_equals_json_output(tmp_path: Path) -> None:
