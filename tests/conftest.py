@@ -6,11 +6,19 @@ import importlib.metadata
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
+
+# pytest rewrites the asserts of every test module it imports and caches the rewritten code in
+# tests/__pycache__ (git-ignored). Environments that set PYTHONDONTWRITEBYTECODE (container
+# images often do) turn that cache off, and every run then parses and rewrites all 50 test
+# modules again: collection took 17-20 s instead of 7 s on the busy 2-core machine. Keep the
+# cache (and the bytecode of reportgen's own modules, git-ignored as well) for test runs.
+sys.dont_write_bytecode = False
 
 # Property tests draw the same examples on every machine and every run, so that a fresh
 # machine's CI cannot fail on an example no one has seen (a random draw found a last-bit R²
@@ -27,11 +35,13 @@ DIGITS = ROOT / "examples" / "digits" / "predictions.csv"
 KEY_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "pyarrow")
 
 # Tests marked `slow` and left out of the quick lane (`python -m pytest -m "not slow"`): every
-# browser check, the Spark engine's module (it starts Spark), and the tests below, each of which
-# had a case that took 2 s or more in a full run on the idle 2-core development machine (the CI
-# examples run whole workflows; the regeneration tests rerun the example scripts). Tests in new
-# files mark themselves with @pytest.mark.slow instead of joining this table.
-SLOW_MODULES = {"test_spark.py"}
+# browser check, every test that starts Spark (those taking the `spark` fixture: the rest of
+# test_spark.py, such as the message without PySpark, stays in the quick lane), and the tests
+# below, each of which had a case that took 2 s or more in a full run on the idle 2-core
+# development machine (the CI examples run whole workflows; the regeneration tests rerun the
+# example scripts). Tests in new files mark themselves with @pytest.mark.slow instead of
+# joining this table.
+SLOW_FIXTURES = {"spark"}
 SLOW_TESTS = {
     "test_ci_examples.py": {
         "test_github_workflow_runs_and_uploads_even_when_gates_fail",
@@ -54,13 +64,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests `slow`: browser checks, the Spark module and the SLOW_TESTS table."""
+    """Mark the slow tests `slow`: browser checks, tests that start Spark, the SLOW_TESTS table."""
     for item in items:
         module = item.path.name
         name = getattr(item, "originalname", item.name)
         if (
             item.get_closest_marker("browser") is not None
-            or module in SLOW_MODULES
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or name in SLOW_TESTS.get(module, set())
         ):
             item.add_marker(pytest.mark.slow)

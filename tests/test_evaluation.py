@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -389,8 +390,11 @@ def test_sample_errors_draws_from_the_rows_build_describes(tmp_path: Path) -> No
     filled = pd.read_csv(sheet, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     filled["buckets"] = "blurry"
     filled.to_csv(sheet, index=False, encoding="utf-8-sig")
-    record = reportgen.build_report(path, tags=sheet).record
-    assert record["buckets"]["sampling"] is not None
+    record = json.loads(reportgen.build_report(path, tags=sheet).to_json())
+    assert record["buckets"]["sampling"] == (
+        f"5 of the 5 errors drawn at random by sample-errors (random n=5 of {len(dev_errors)} "
+        "errors seed=0 stratified by confusion pair split=dev)"
+    )
     assert record["buckets"]["total_errors"] == len(dev_errors)
     # a report on every row is not what the sheet was drawn from
     assert (
@@ -410,8 +414,12 @@ def test_sample_errors_all_and_named_splits(tmp_path: Path) -> None:
     drawn = read_tag_sheet(sheet)
     assert sorted(drawn.ids) == sorted(errors["id"])
     assert drawn.sampling is not None and drawn.sampling.split is None
-    record = reportgen.build_report(path, tags=sheet, eval_split="all").record
-    assert record["buckets"]["sampling"] is not None
+    record = json.loads(reportgen.build_report(path, tags=sheet, eval_split="all").to_json())
+    # the sheet's rows are not filled in: none of the drawn errors is tagged yet
+    assert record["buckets"]["sampling"] == (
+        f"0 of the {len(errors)} errors drawn at random by sample-errors "
+        f"(random n={len(errors)} of {len(errors)} errors seed=0)"
+    )
     # the old name still works, and says it is the old name
     result = run("sample-errors", path, "-n", "3", "-o", sheet, "--in-split", "test")
     assert result.exit_code == 0, result.output

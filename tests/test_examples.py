@@ -1,21 +1,34 @@
 """The bundled examples: regenerated to what matters, and their reports against gold files.
 
-Update the gold files after an intended change to the report with:
+Update the gold files after an intended change to the report with (from the checkout's root):
 
-    REPORTGEN_UPDATE_GOLD=1 pytest tests/test_examples.py
+    REPORTGEN_UPDATE_GOLD=1 python -m pytest tests/test_examples.py
 
 then read the diff (git diff tests/gold) before committing it. A gold file is rewritten only
 when it differs by more than the tolerances below, so a run on another machine does not churn
 the last bits of its floats.
 
+What a gold page keeps (see `scrub` in tests/gold.py): everything a reader sees, except
+
+- versions (of reportgen and the libraries) and the hashes over them;
+- PNG bytes (thumbnails), which depend on the zlib Pillow was built with (test_images);
+- the stylesheet: when the page embeds exactly templates/style.css it becomes the marker
+  `<style>[templates/style.css]</style>` (test_report checks the page embeds that file), so a
+  CSS edit changes no gold file;
+- each figure's drawing: an inline SVG keeps its title and description, and lists the texts
+  it draws, one `[text] ...` line each (tick labels, axis labels, titles, annotations, legend
+  entries), plus any `[aria-label] ...`; its size and shapes are dropped. A figure whose
+  labels or numbers change shows in the gold diff; a drawing-only change (a colour, a line,
+  matplotlib's layout) does not: the figure tests check drawings on their matplotlib objects.
+
 What is compared, and why not bytes: floating-point results can differ in their last bits
 between BLAS kernels, CPUs and library versions, and a number that moved by a hair can round
 to a different last digit. So
 
-- a gold report's visible page (scrubbed of versions, figure drawings and PNG bytes) must be
-  the same text; its record (the JSON gold, and the copy embedded in the page) must have the
-  same structure, keys, strings, integers and booleans, and every float within a relative
-  GOLD_REL_TOL (or an absolute GOLD_ABS_TOL near zero, where a last-bit difference is large
+- a gold report's visible page (scrubbed as above) must be the same text; its record (the
+  JSON gold, and the copy embedded in the page) must have the same structure, keys, strings,
+  integers and booleans, and every float within a relative GOLD_REL_TOL (or an absolute
+  GOLD_ABS_TOL near zero, both in tests/gold.py, where a last-bit difference is large
   relative to the value, as in a sum of probabilities minus 1);
 - a regenerated example file must have the same columns, rows, ids, true labels and other
   text; numbers written with decimals within one unit of the last decimal written (the most
@@ -30,107 +43,28 @@ tests (test_archive, test_report, test_images and others) check that.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import math
-import os
-import re
 import subprocess
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import reportgen
-from tests.conftest import ROOT
 from tests.example_reports import EXAMPLES, build
-
-GOLD = ROOT / "tests" / "gold"
-GOLD_REL_TOL = 1e-9
-GOLD_ABS_TOL = 1e-12
-SHOWN_DIFFERENCES = 30  # at most this many differences are listed in a failure message
-RECORD = re.compile(r'(<script type="application/json" id="reportgen-data">)(.*?)(</script>)', re.S)
-
+from tests.gold import (
+    STYLESHEET,
+    STYLESHEET_MARKER,
+    check_gold,
+    csv_differences,
+    fail_with,
+    gold_differences,
+    scrub,
+    scrub_record,
+    value_differences,
+)
 
 # ---- regenerating the example data ---------------------------------------------------------
-
-
-def _decimals(text: str) -> int | None:
-    """The decimals written in a number ("0.040" -> 3, "12" -> 0), or None if not a number."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not value.is_finite():
-        return None
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
-    return max(0, -exponent)
-
-
-def _column_kinds(header: list[str], rows: list[list[str]]) -> list[int | None]:
-    """Per column: the most decimals its committed numbers are written with, None for text."""
-    kinds: list[int | None] = []
-    for k in range(len(header)):
-        cells = [row[k] for row in rows if row[k] != ""]
-        decimals = [_decimals(cell) for cell in cells]
-        kinds.append(None if not cells or None in decimals else max(d or 0 for d in decimals))
-    return kinds
-
-
-def _read_csv(path: Path) -> tuple[bool, list[list[str]]]:
-    """Whether the file starts with a byte-order mark, and its rows."""
-    text = path.read_bytes().decode("utf-8")
-    bom = text.startswith("\ufeff")
-    return bom, list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
-
-
-def csv_differences(committed: Path, regenerated: Path) -> list[str]:
-    """What differs between a committed example file and a regenerated one, beyond rounding."""
-    bom_a, rows_a = _read_csv(committed)
-    bom_b, rows_b = _read_csv(regenerated)
-    name = committed.name
-    if bom_a != bom_b:
-        return [f"{name}: byte-order mark {'kept' if bom_a else 'absent'} in the committed file"]
-    if not rows_a or not rows_b or rows_a[0] != rows_b[0]:
-        return [f"{name}: columns {rows_a[:1]} committed, {rows_b[:1]} regenerated"]
-    header, body_a, body_b = rows_a[0], rows_a[1:], rows_b[1:]
-    if len(body_a) != len(body_b):
-        return [f"{name}: {len(body_a)} rows committed, {len(body_b)} regenerated"]
-    kinds = _column_kinds(header, body_a)
-    proba = {
-        col.removeprefix("proba_"): k for k, col in enumerate(header) if col.startswith("proba_")
-    }
-    proba_unit = 10.0 ** -max((kinds[k] or 0 for k in proba.values()), default=0)
-    id_col = header.index("id") if "id" in header else None
-    problems: list[str] = []
-    for r, (a, b) in enumerate(zip(body_a, body_b, strict=True), start=2):
-        where = f"{name} line {r}" + (f" (id {a[id_col]})" if id_col is not None else "")
-        if len(a) != len(b):
-            problems.append(f"{where}: {len(a)} cells committed, {len(b)} regenerated")
-            continue
-        for k, col in enumerate(header):
-            if a[k] == b[k]:
-                continue
-            decimals = kinds[k]
-            if col == "y_pred" and proba:
-                # a predicted label may flip only where its two probabilities are a near tie
-                if a[k] in proba and b[k] in proba:
-                    gap = abs(float(b[proba[a[k]]]) - float(b[proba[b[k]]]))
-                    if gap <= 2 * proba_unit + 1e-9:
-                        continue
-                problems.append(f"{where}: {col} {a[k]!r} committed, {b[k]!r} regenerated")
-            elif decimals is None or decimals == 0 or _decimals(b[k]) is None:
-                problems.append(f"{where}: {col} {a[k]!r} committed, {b[k]!r} regenerated")
-            elif abs(float(a[k]) - float(b[k])) > 10.0**-decimals + 1e-9:
-                problems.append(
-                    f"{where}: {col} {a[k]} committed, {b[k]} regenerated "
-                    f"(tolerance {10.0**-decimals:g}, one unit of the last decimal written)"
-                )
-    return problems
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -142,7 +76,7 @@ def test_example_data_regenerates(name: str, tmp_path: Path) -> None:
     problems = csv_differences(committed / "predictions.csv", out)
     if (committed / "review.csv").exists():
         problems += csv_differences(committed / "review.csv", tmp_path / "review.csv")
-    _fail_with(f"{name}: the regenerated example differs from the committed one", problems)
+    fail_with(f"{name}: the regenerated example differs from the committed one", problems)
     # PNG bytes depend on the zlib Pillow was built with: compare what the images show
     if not (committed / "images").exists():
         return
@@ -160,110 +94,6 @@ def test_example_data_regenerates(name: str, tmp_path: Path) -> None:
 
 
 # ---- reports against gold files ------------------------------------------------------------
-
-
-def scrub_record(text: str) -> str:
-    """Replace what varies between machines in a record: versions, and the hashes over them."""
-    text = text.replace(f"reportgen {reportgen.__version__}", "reportgen VERSION")
-    text = re.sub(r'"libraries": ?\{[^}]*\}', '"libraries": "…"', text)
-    text = re.sub(r'"(fingerprint|page_sha256)": ?"sha256:[0-9a-f]+"', r'"\1": "…"', text)
-    return re.sub(r'"total_bytes": ?\d+', '"total_bytes": "…"', text)
-
-
-def scrub(page: str) -> str:
-    """Replace what legitimately varies: versions, matplotlib's drawing, PNG bytes."""
-    page = scrub_record(page)
-    page = re.sub(r'(<dd class="libraries">).*?(</dd>)', r"\1…\2", page)
-    # re-encoded thumbnails depend on the zlib Pillow was built with (tested in test_images)
-    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,…", page)
-    # figure bytes change between matplotlib versions; their content is tested in test_figures
-    return re.sub(
-        r"(<svg\b[^>]*>)(.*?)(</svg>)",
-        lambda m: (
-            re.sub(r'(width|height|viewBox)="[^"]*"', r'\1="…"', m.group(1))
-            + re.sub(r"(<title.*?</desc>).*", r"\1[drawing]", m.group(2), flags=re.S)
-            + m.group(3)
-        ),
-        page,
-        flags=re.S,
-    )
-
-
-def value_differences(gold: Any, now: Any, path: str = "$") -> list[str]:
-    """Where two parsed JSON values differ: structure, keys, text, integers and booleans
-    exactly, floats beyond GOLD_REL_TOL (or GOLD_ABS_TOL near zero)."""
-    if type(gold) is not type(now):
-        return [f"{path}: {gold!r} in the gold, {now!r} now"]
-    if isinstance(gold, dict):
-        if list(gold) != list(now):
-            missing, added = [k for k in gold if k not in now], [k for k in now if k not in gold]
-            what = f"missing {missing}, added {added}" if missing or added else "order changed"
-            return [f"{path}: keys {what}"]
-        return [d for k in gold for d in value_differences(gold[k], now[k], f"{path}.{k}")]
-    if isinstance(gold, list):
-        if len(gold) != len(now):
-            return [f"{path}: {len(gold)} items in the gold, {len(now)} now"]
-        return [
-            d
-            for i, (a, b) in enumerate(zip(gold, now, strict=True))
-            for d in value_differences(a, b, f"{path}[{i}]")
-        ]
-    if isinstance(gold, float):
-        if (math.isnan(gold) and math.isnan(now)) or math.isclose(
-            gold, now, rel_tol=GOLD_REL_TOL, abs_tol=GOLD_ABS_TOL
-        ):
-            return []
-        return [f"{path}: {gold!r} in the gold, {now!r} now"]
-    return [] if gold == now else [f"{path}: {gold!r} in the gold, {now!r} now"]
-
-
-def _split_page(page: str) -> tuple[str, Any]:
-    """The page with its embedded record cut out, and the record parsed."""
-    match = RECORD.search(page)
-    assert match, "no embedded record"
-    return page[: match.start(2)] + "…" + page[match.end(2) :], json.loads(match.group(2))
-
-
-def gold_differences(name: str, expected: str, actual: str) -> list[str]:
-    """What differs between a gold file and what the code makes now, beyond float rounding."""
-    if name.endswith(".json"):
-        return value_differences(json.loads(expected), json.loads(actual))
-    text_gold, record_gold = _split_page(expected)
-    text_now, record_now = _split_page(actual)
-    problems = [f"embedded record {d}" for d in value_differences(record_gold, record_now)]
-    if text_gold != text_now:
-        import difflib
-
-        diff = difflib.unified_diff(
-            text_gold.splitlines(keepends=True),
-            text_now.splitlines(keepends=True),
-            "gold",
-            "now",
-            n=2,
-        )
-        problems.insert(0, "the visible page (embedded record cut out):\n" + "".join(diff)[:6000])
-    return problems
-
-
-def _fail_with(title: str, problems: list[str]) -> None:
-    """Fail listing the first differences, if there are any."""
-    if problems:
-        more = len(problems) - SHOWN_DIFFERENCES
-        shown = problems[:SHOWN_DIFFERENCES] + ([f"... and {more} more"] if more > 0 else [])
-        pytest.fail(f"{title}:\n" + "\n".join(shown), pytrace=False)
-
-
-def check_gold(name: str, actual: str) -> None:
-    """Compare with the gold file; with REPORTGEN_UPDATE_GOLD set, rewrite it if it differs."""
-    path = GOLD / name
-    expected = path.read_text(encoding="utf-8") if path.exists() else None
-    problems = [] if expected is None else gold_differences(name, expected, actual)
-    if os.environ.get("REPORTGEN_UPDATE_GOLD") and (expected is None or problems):
-        GOLD.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert expected is not None, f"no gold file {path}; make it with REPORTGEN_UPDATE_GOLD=1"
-    _fail_with(f"{name} differs from the gold file (update: REPORTGEN_UPDATE_GOLD=1)", problems)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -363,3 +193,54 @@ def test_regenerated_regression_predictions_within_their_last_decimal(tmp_path: 
         "c.csv line 2 (id p1): y_pred 196.0 committed, 196.3 regenerated "
         "(tolerance 0.1, one unit of the last decimal written)"
     ]
+
+
+# ---- the scrub: figures by what they say, the stylesheet by reference ----------------------
+
+
+def _svg(x: list[float], label: str) -> str:
+    """A small matplotlib figure as SVG, its words as <text> elements as in the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gold"}):
+        figure = Figure(figsize=(3, 2))
+        axes = figure.add_subplot()
+        axes.plot(x, [0.0, 1.0], label=label)
+        axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="Recall", title="Curve")
+        axes.legend()
+        out = io.StringIO()
+        figure.savefig(out, format="svg")
+    body = out.getvalue().strip()
+    body = body[body.index("<svg") :]
+    start = body.index(">") + 1
+    return body[:start] + '<title id="t">T</title><desc id="d">D</desc>' + body[start:]
+
+
+def test_scrub_keeps_a_figures_words_and_drops_its_drawing() -> None:
+    page = _svg([0.0, 1.0], "model a")
+    summary = scrub(page)
+    lines = summary.splitlines()
+    assert lines[0].startswith("<svg ") and 'width="…" height="…" viewBox="…"' in lines[0]
+    assert lines[0].endswith('<title id="t">T</title><desc id="d">D</desc>')
+    assert lines[1:] == [
+        *(f"[text] {tick}" for tick in ("0.0", "0.2", "0.4", "0.6", "0.8", "1.0")),
+        "[text] Recall",
+        *(f"[text] {tick}" for tick in ("0.0", "0.2", "0.4", "0.6", "0.8", "1.0")),
+        "[text] Curve",
+        "[text] model a",
+        "</svg>",
+    ]
+    # a line drawn elsewhere, with the same words, scrubs the same; a changed label does not
+    assert page != _svg([0.3, 0.6], "model a") and scrub(_svg([0.3, 0.6], "model a")) == summary
+    assert scrub(_svg([0.0, 1.0], "model b")) == summary.replace("model a", "model b")
+
+
+def test_scrub_replaces_exactly_the_stylesheet_and_nothing_else() -> None:
+    page = f"<head>\n<style>\n{STYLESHEET}\n</style>\n</head>"
+    assert scrub(page) == f"<head>\n{STYLESHEET_MARKER}\n</head>"
+    # a page with another stylesheet keeps it, so the gold diff shows it
+    edited = page.replace("--fg: #1f2328;", "--fg: #000000;")
+    assert edited != page and scrub(edited) == edited

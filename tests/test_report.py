@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import reportgen
 from reportgen.cli import main
-from tests.conftest import DIGITS, embedded_record
+from tests.conftest import DIGITS, ROOT, embedded_record
+from tests.pages import cards, parse_page, table_rows
 
 SECTIONS = [
     "summary",
@@ -61,6 +62,14 @@ def test_page_is_self_contained(digits_page: str) -> None:
     assert '<html lang="en">' in digits_page
 
 
+def test_page_embeds_exactly_the_stylesheet(digits_page: str) -> None:
+    # the gold files leave the stylesheet out (tests/test_examples.py's scrub): this is its test
+    css = (ROOT / "templates" / "style.css").read_text(encoding="utf-8")
+    head = parse_page(digits_page).find_all("head")[0]
+    assert [style.text() for style in head.find_all("style")] == [" ".join(css.split())]
+    assert f"<style>\n{css}\n</style>" in digits_page
+
+
 def test_embedded_record_equals_json_output(tmp_path: Path) -> None:
     page, _ = build([str(DIGITS), "--json", str(tmp_path / "r.json")], tmp_path)
     written = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -70,21 +79,55 @@ def test_embedded_record_equals_json_output(tmp_path: Path) -> None:
 
 
 def test_headline_numbers_are_shown_and_recorded(digits_page: str) -> None:
+    # the numbers are computed here from the example file, not read back from the record
+    frame = pd.read_csv(DIGITS)
+    n = len(frame)
+    errors = int((frame.y_true != frame.y_pred).sum())
+    shown = cards(digits_page)
+    assert list(shown) == ["accuracy", "macro-f1", "errors", "weakest-class", "largest-confusion"]
+    assert shown["accuracy"]["value"] == f"{100 * (n - errors) / n:.1f}%"
+    assert shown["accuracy"]["detail"].endswith(f"over {n:,} rows")
+    assert shown["errors"] == {
+        "label": "Errors",
+        "value": f"{errors:,}",
+        "detail": f"misclassified of {n:,}",
+    }
+    recall = frame.assign(hit=frame.y_true == frame.y_pred).groupby("y_true")["hit"].mean()
+    support = frame.y_true.value_counts()
+    weakest = min(recall.index, key=lambda label: (recall[label], -support[label]))
+    assert shown["weakest-class"]["value"] == str(weakest)
+    assert shown["weakest-class"]["detail"] == (
+        f"recall {100 * recall[weakest]:.1f}% on {support[weakest]:,} samples"
+    )
+    wrong = frame[frame.y_true != frame.y_pred]
+    pairs = wrong.groupby(["y_true", "y_pred"]).size().sort_values(ascending=False, kind="stable")
+    (true, pred), count = pairs.index[0], int(pairs.iloc[0])
+    assert shown["largest-confusion"]["value"] == f"{true} → {pred}"
+    assert shown["largest-confusion"]["detail"] == (
+        f"{count} times, {100 * count / errors:.1f}% of errors"
+    )
+    # the record holds the same cards, and the findings name the same confusion
     record = embedded_record(digits_page)
-    c = record["classification"]
-    accuracy_text = f"{100 * c['accuracy']:.1f}%"
-    assert accuracy_text in digits_page
-    assert f"{c['errors']:,}" in digits_page
-    cards = {card["id"]: card for card in record["summary"]["headline"]}
-    assert set(cards) >= {"accuracy", "macro-f1", "errors", "weakest-class", "largest-confusion"}
-    weakest = min(
-        (m for m in c["per_class"] if m["support"]), key=lambda m: (m["recall"], -m["support"])
-    )
-    assert cards["weakest-class"]["value"] == weakest["label"]
-    top = c["top_confusions"][0]
-    assert f"'{top['true']}' predicted as '{top['pred']}'" in " ".join(
-        record["summary"]["findings"]
-    )
+    assert [card["id"] for card in record["summary"]["headline"]] == list(shown)
+    assert record["classification"]["errors"] == errors
+    assert f"'{true}' predicted as '{pred}'" in " ".join(record["summary"]["findings"])
+
+
+def test_per_class_table_shows_each_class_numbers_in_its_row(digits_page: str) -> None:
+    frame = pd.read_csv(DIGITS)
+    section = parse_page(digits_page).by_id("classification-report")
+    rows = table_rows(section.find_all("tbody")[0])
+    assert list(rows) == [str(label) for label in sorted(frame.y_true.unique())]
+    for label in sorted(frame.y_true.unique()):
+        true, pred = frame.y_true == label, frame.y_pred == label
+        hits = int((true & pred).sum())
+        row = rows[str(label)]
+        assert row["Support"] == f"{int(true.sum()):,}", label
+        assert row["Predicted"] == f"{int(pred.sum()):,}", label
+        assert row["Recall"] == f"{100 * hits / true.sum():.1f}%", label
+        assert row["Precision"] == f"{100 * hits / pred.sum():.1f}%", label
+        assert row["False pos."] == str(int(pred.sum()) - hits), label
+        assert row["False neg."] == str(int(true.sum()) - hits), label
 
 
 def test_record_matches_sklearn_on_the_example(digits_page: str) -> None:
@@ -103,11 +146,16 @@ def test_record_matches_sklearn_on_the_example(digits_page: str) -> None:
 
 def test_misclassified_table_is_a_bounded_seeded_sample(tmp_path: Path) -> None:
     page, _ = build([str(DIGITS), "--max-samples", "7", "--seed", "3"], tmp_path)
+    frame = pd.read_csv(DIGITS)
     record = embedded_record(page)
     s = record["samples"]["misclassified"]
     assert s["shown"] == 7 and len(s["rows"]) == 7
     assert s["total"] == record["classification"]["errors"]
-    assert f"Showing 7 of {s['total']:,} misclassified rows" in page
+    errors = int((frame.y_true != frame.y_pred).sum())
+    note = parse_page(page).by_id("misclassified").find_all("p", "count-note")
+    assert [p.text() for p in note] == [
+        f"Showing 7 of {errors:,} misclassified rows (a random sample, seed 3), in file order."
+    ]
     assert all(r["true"] != r["pred"] for r in s["rows"])
     rows = [r["row"] for r in s["rows"]]
     assert rows == sorted(rows)
@@ -230,7 +278,9 @@ def test_many_classes_keep_every_class_in_table_and_record(tmp_path: Path) -> No
     fig = record["figures"]["confusion_matrix"]
     assert fig["truncated"] is True and len(fig["labels_shown"]) == 30
     assert "classes involved in most errors, of 45" in page
-    assert page.count('<th scope="row">c') >= 45
+    section = parse_page(page).by_id("classification-report")
+    # 20 samples each: every class carries the small-support badge in its row header
+    assert list(table_rows(section.find_all("tbody")[0])) == [f"{c} small" for c in labels]
 
 
 def test_small_support_classes_are_marked(tmp_path: Path) -> None:

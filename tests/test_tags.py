@@ -305,7 +305,8 @@ def test_sampling_is_none_when_rows_disagree(tmp_path: Path) -> None:
 
 def test_sampling_is_none_when_rows_were_added(tmp_path: Path) -> None:
     marker = "random n=2 of 40 errors seed=7"
-    assert _sheet_with_markers(tmp_path, [marker] * 2).sampling is not None
+    two = Sampling(seed=7, n=2, total_errors=40, stratified=False)
+    assert _sheet_with_markers(tmp_path, [marker] * 2).sampling == two
     assert _sheet_with_markers(tmp_path, [marker] * 3).sampling is None
 
 
