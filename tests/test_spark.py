@@ -142,6 +142,11 @@ def test_without_pyspark_the_message_says_how_to_install_it(
 
     with pytest.raises(ReportgenError, match=r"pip install 'reportgen\[spark\]'"):
         session()
+    # the whole build says the same, before it touches any other part of PySpark
+    data = tmp_path / "p.parquet"
+    pd.DataFrame({"y_true": ["a", "b"], "y_pred": ["a", "a"]}).to_parquet(data)
+    with pytest.raises(ReportgenError, match=r"pip install 'reportgen\[spark\]'"):
+        reportgen.build_report(data, engine="spark")
 
 
 def test_spark_step_equals_in_memory(spark: Any, tmp_path: Path) -> None:

@@ -96,9 +96,9 @@ def read_spark(
 
     `evaluated` and `splits_only` as for the local reader (read_streamed).
     """
+    spark = session()  # first: without PySpark, it says how to install it
     from pyspark.sql import functions as F
 
-    spark = session()
     where = ", ".join(paths)
     try:
         frame = spark.read.parquet(*paths)
