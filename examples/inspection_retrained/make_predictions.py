@@ -21,7 +21,7 @@ tests/test_examples.py checks a rerun by its ids, labels and probabilities (with
 Compare the two models with:
 
     reportgen compare examples/inspection/predictions.csv \
-        examples/inspection_retrained/predictions.csv --name-a baseline --name-b retrained \
+        examples/inspection_retrained/predictions.csv --model baseline --model retrained \
         --image-root examples/inspection --tags examples/inspection/review.csv -o compare.html
 """
 
