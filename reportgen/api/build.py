@@ -18,7 +18,7 @@ from reportgen.read.load import LoadOptions
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
-from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase, StreamBlock
+from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def build_report(
 
     context = Context(
         evaluation=read.evaluation,
-        stream=None if read.stream is None else cast(StreamBlock, read.stream),
+        stream=read.stream,
         other_inputs=cast(list[OtherInput], other_inputs({"tags": tags, "playbook": playbook})),
         config=None if config is None else cast(ConfigSource, config.provenance()),
         gates=check_gates if gated else None,

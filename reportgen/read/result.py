@@ -9,11 +9,12 @@ sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
 from reportgen.read.tags import DEFAULT_SEPARATORS
+from reportgen.record.types import StreamBlock
 
 if TYPE_CHECKING:
     from reportgen.analysis.evaluation import Evaluation
@@ -54,17 +55,6 @@ class ReadOptions:
                 f"{'--steps' if self.steps else '--at-step'} needs a step column; name it with "
                 "--step COLUMN."
             )
-
-
-class StreamBlock(TypedDict):
-    """How a streamed read went (record["stream"]): its engine, batches and analysis sample."""
-
-    engine: str
-    batch_rows: int
-    sample_rows: int
-    rows_in_sample: int
-    sampled: bool  # the analysis sample is not every row
-    from_sample: list[str]  # the parts of the report computed from the sample (when sampled)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
-from reportgen.read.result import ReadOptions, ReadResult, StreamBlock
+from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.read.steps import regression_refused, shows_step_column
 from reportgen.read.stream import SAMPLE_ROWS, batches, read_streamed
 from reportgen.read.stream.streamed import Limits, Streamed
 from reportgen.read.table import without_column
 from reportgen.record import classification, regression
+from reportgen.record.types import StreamBlock
 
 NOTHING_KEPT = Limits(0, 0, 0, 0)  # a pass that only counts
 
