@@ -10,11 +10,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from reportgen.api.common import gates_block, normalize_created, other_inputs, refuse_on_regression
+from reportgen.api.common import (
+    gates_block,
+    load_options,
+    normalize_created,
+    other_inputs,
+    refuse_on_regression,
+)
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
-from reportgen.read.load import LoadOptions
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
@@ -86,22 +91,7 @@ def build_report(
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
-    load = LoadOptions(
-        format=format,
-        y_true=y_true,
-        y_pred=y_pred,
-        proba_prefix=proba_prefix,
-        id=id,
-        sample=sample,
-        buckets=buckets,
-        split=split,
-        columns=tuple(columns),
-        slices=tuple(slices),
-        slice_all=slice_all,
-        task=task,
-        dropna=dropna,
-        step=step,
-    )
+    load = load_options(locals())
     shown_steps = tuple(str(v) for v in steps)
     shown_at = None if at_step is None else str(at_step)
     loop = Loop(

@@ -1,4 +1,4 @@
-"""What the entry points share: the creation time, refused options, other inputs, gates."""
+"""What the entry points share: read options, creation time, refused options, inputs, gates."""
 
 from __future__ import annotations
 
@@ -6,13 +6,29 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from reportgen.errors import ReportgenError, quoted
+from reportgen.read.load import LoadOptions
 
 if TYPE_CHECKING:
     from reportgen.gates import GateSpec
+
+
+def load_options(arguments: Mapping[str, object], **fixed: Any) -> LoadOptions:
+    """LoadOptions from an entry point's keyword arguments (its `locals()`), taken by name.
+
+    Every entry point names the columns with the same keywords as LoadOptions' fields; the
+    ones it lacks keep their defaults, and `fixed` sets what it decides itself.
+    """
+    names = {f.name for f in fields(LoadOptions)}
+    given: dict[str, Any] = {k: v for k, v in arguments.items() if k in names}
+    for many in ("columns", "slices"):  # any sequence of names, kept as a tuple
+        if many in given:
+            given[many] = tuple(given[many])
+    return LoadOptions(**given, **fixed)
 
 
 # seconds since 1970 that stay within the years a datetime holds (1 to 9999)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from reportgen.api.common import (
     gates_block,
+    load_options,
     normalize_created,
     other_inputs,
     refuse_on_regression,
@@ -167,22 +168,8 @@ def compare_reports(
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
     names = _names(baseline, candidate, name_a, name_b)
     sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)
-    options = LoadOptions(
-        format=format,
-        y_true=y_true,
-        y_pred=y_pred,
-        proba_prefix=proba_prefix,
-        id=id,
-        sample=sample,
-        buckets=buckets,
-        split=split,
-        split_optional=True,
-        columns=tuple(columns),
-        slices=tuple(slices),
-        slice_all=slice_all,
-        task=task,
-        dropna=dropna,
-    )
+    # a --split column one file lacks is read as none there: the other's serves
+    options = load_options(locals(), split_optional=True)
     created_at = normalize_created(created)
     if image_root is not None:
         from reportgen.read.images import check_root
