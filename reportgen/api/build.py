@@ -20,6 +20,7 @@ from reportgen.api.common import (
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
+from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
@@ -195,7 +196,7 @@ def _classification(read: ReadResult, meta: Meta, context: Context, loop: Loop) 
     from reportgen.record.samples import page_thumbnails
     from reportgen.render.sections import classification_sections
 
-    assert read.exact is None or isinstance(read.exact, classification.Exact)
+    assert read.exact is None or isinstance(read.exact, ClassificationExact)
     analysis = classification.analyse(
         read.table,
         max_samples=loop.max_samples,
@@ -238,7 +239,7 @@ def _regression(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> R
         },
         "classification reports, and this is a regression file",
     )
-    assert read.exact is None or isinstance(read.exact, regression.Exact)
+    assert read.exact is None or isinstance(read.exact, RegressionExact)
     analysis = regression.analyse(read.table, max_samples=loop.max_samples, exact=read.exact)
     record = regression.build_record(analysis, meta, context)
     return Report(

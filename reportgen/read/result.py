@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.analysis.evolution import EvolutionResult
     from reportgen.analysis.splits import SplitResult
+    from reportgen.read.exact import Exact
     from reportgen.read.table import PredictionTable
-    from reportgen.record import classification, regression
 
 ENGINES = ("local", "spark")
 
@@ -70,7 +70,7 @@ class ReadResult:
 
     table: PredictionTable
     evaluation: Evaluation
-    exact: classification.Exact | regression.Exact | None = None
+    exact: Exact | None = None
     splits: SplitResult | None = None
     evolution: EvolutionResult | None = None
     stream: StreamBlock | None = None
