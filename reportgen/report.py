@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES
@@ -13,16 +13,6 @@ from reportgen.deliver.files import write_atomic
 from reportgen.record.blocks import dumps
 from reportgen.record.frozen import freeze
 from reportgen.render import Section
-
-
-@dataclass
-class Assembled:
-    """What a report kind hands to the Report: the record, figure SVG by id, the sections."""
-
-    record: dict[str, Any]
-    figures: dict[str, str]
-    sections: list[Section]
-    thumbnails: dict[str, dict[str, Any]] = field(default_factory=dict)  # image path -> data URI
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from reportgen.api.common import (
-    gates_block,
+    config_source,
+    gate_check,
     load_options,
     normalize_created,
     other_inputs,
@@ -24,7 +25,6 @@ from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
-from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -150,21 +150,12 @@ def build_report(
         created=created_at,
         options=recorded,
     )
-    gated = bool(fail_under or fail_over or max_drop or gates or baseline is not None)
-
-    def check_gates(record: RecordBase) -> GatesBlock:
-        """Check the gates on the finished record (the baseline's too, for --max-drop)."""
-        checked = gates_block(
-            cast(dict[str, Any], record), fail_under, fail_over, max_drop, gates, baseline
-        )
-        return cast(GatesBlock, checked)
-
     context = Context(
         evaluation=read.evaluation,
         stream=read.stream,
-        other_inputs=cast(list[OtherInput], other_inputs({"tags": tags, "playbook": playbook})),
-        config=None if config is None else cast(ConfigSource, config.provenance()),
-        gates=check_gates if gated else None,
+        other_inputs=other_inputs({"tags": tags, "playbook": playbook}),
+        config=config_source(config),
+        gates=gate_check(fail_under, fail_over, max_drop, gates, baseline),
     )
     return REPORT_KINDS[read.table.task](read, meta, context, loop)
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from reportgen.analysis.compare import ClassificationComparison
 from reportgen.api.common import (
-    gates_block,
+    config_source,
+    gate_check,
     load_options,
     normalize_created,
     other_inputs,
@@ -20,8 +23,8 @@ from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
-from reportgen.record.blocks import evaluation_block
-from reportgen.record.common import Meta
+from reportgen.record import compare
+from reportgen.record.common import Context, Meta
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -65,13 +68,22 @@ def _base(value: PathLike | None) -> str | None:
     return None if value is None else os.path.basename(str(value))
 
 
+@dataclass(frozen=True)
+class JoinedRead:
+    """Both files read and joined: the evaluated rows, which they are, each side's split column."""
+
+    joined: Joined
+    evaluation: Evaluation
+    split_columns: tuple[str | None, str | None]
+
+
 def _read(
     baseline: Source,
     candidate: Source,
     options: LoadOptions,
     names: tuple[str, str],
     eval_split: str | None,
-) -> tuple[Joined, Evaluation, tuple[str | None, str | None]]:
+) -> JoinedRead:
     """Read both files, join their rows and keep the evaluated ones, as build would."""
     from reportgen.analysis.compare_join import evaluated_rows, join_tables
 
@@ -82,24 +94,7 @@ def _read(
     joined, evaluation, splits = evaluated_rows(
         joined, names=names, requested=eval_split, named=options.split
     )
-    return joined, evaluation, splits.columns
-
-
-def _provenance(
-    record: dict[str, Any],
-    names: tuple[str, str],
-    sheets: tuple[PathLike | None, PathLike | None],
-    config: Config | None,
-) -> None:
-    """Name the tag sheets and the config file the comparison was built with."""
-    sheet_a, sheet_b = sheets
-    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
-    record["provenance"]["other_inputs"] = other_inputs(
-        {"Tag sheet (both)": sheet_a}
-        if shared
-        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
-    )
-    record["provenance"]["config"] = None if config is None else config.provenance()
+    return JoinedRead(joined, evaluation, splits.columns)
 
 
 def compare_reports(
@@ -175,8 +170,8 @@ def compare_reports(
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    joined, evaluation, split_columns = _read(baseline, candidate, options, names, eval_split)
-    if joined.a.task == "regression":
+    read = _read(baseline, candidate, options, names, eval_split)
+    if read.joined.a.task == "regression":
         refuse_on_regression(
             {
                 "--tags": tags,
@@ -205,8 +200,6 @@ def compare_reports(
             "image_root": _base(image_root),
         },
     )
-    from reportgen.record import compare
-
     settings = compare.CompareOptions(
         names=names,
         max_samples=max_samples,
@@ -217,22 +210,70 @@ def compare_reports(
         image_root=None if image_root is None else str(image_root),
         slices=bool(slices) or slice_all,
     )
-    if joined.a.task == "regression":
-        assembled = compare.assemble_regression(joined, meta, settings)
-    else:
-        assembled = compare.assemble_classification(joined, meta, settings)
-    record = assembled.record
-    _provenance(record, names, sheets, config)
-    record["provenance"]["evaluation"] = evaluation_block(
-        evaluation, split_columns=split_columns, names=names
+    shared = sheets[0] is not None and str(sheets[0]) == str(sheets[1])
+    context = Context(
+        evaluation=read.evaluation,
+        other_inputs=other_inputs(
+            {"Tag sheet (both)": sheets[0]}
+            if shared
+            else {f"Tag sheet ({names[0]})": sheets[0], f"Tag sheet ({names[1]})": sheets[1]}
+        ),
+        config=config_source(config),
+        # a comparison is gated on its candidate; --max-drop on its own baseline side
+        gates=gate_check(fail_under, fail_over, max_drop, gates, None),
     )
-    if fail_under or fail_over or max_drop or gates:
-        # a comparison record is gated on its candidate; --max-drop on its own baseline side
-        record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, None)
+    kind = COMPARE_KINDS[read.joined.a.task]
+    return kind(read, settings, meta, context, parse_size(max_bytes))
+
+
+def _classification(
+    read: JoinedRead,
+    settings: compare.CompareOptions,
+    meta: Meta,
+    context: Context,
+    max_bytes: int,
+) -> Report:
+    """Compare two classifiers: analyse, build the record, draw its figures and thumbnails."""
+    from reportgen.figures.compare import classification_figures
+    from reportgen.record.samples import page_thumbnails
+
+    analysis = compare.analyse_classification(read.joined, settings, read.split_columns)
+    record = compare.build_record(analysis, meta, context)
+    assert isinstance(analysis.result, ClassificationComparison)
     return Report(
         record,
-        assembled.figures,
-        assembled.sections,
-        assembled.thumbnails,
-        max_bytes=parse_size(max_bytes),
+        classification_figures(analysis.result, names=analysis.names),
+        compare.comparison_sections(record),
+        page_thumbnails(record, analysis.images),
+        max_bytes=max_bytes,
     )
+
+
+def _regression(
+    read: JoinedRead,
+    settings: compare.CompareOptions,
+    meta: Meta,
+    context: Context,
+    max_bytes: int,
+) -> Report:
+    """Compare two regressors: analyse, build the record, draw its figure."""
+    from reportgen.figures.compare import regression_figures
+
+    analysis = compare.analyse_regression(read.joined, settings, read.split_columns)
+    record = compare.build_record(analysis, meta, context)
+    a, b = read.joined.a, read.joined.b
+    assert a.y_true_values is not None and a.y_pred_values is not None
+    assert b.y_pred_values is not None
+    figures = regression_figures(
+        a.y_true_values, a.y_pred_values, b.y_pred_values, names=analysis.names
+    )
+    return Report(record, figures, compare.comparison_sections(record), max_bytes=max_bytes)
+
+
+# each task a comparison may have: the function that analyses, records and draws it
+COMPARE_KINDS: dict[
+    str, Callable[[JoinedRead, compare.CompareOptions, Meta, Context, int], Report]
+] = {
+    "classification": _classification,
+    "regression": _regression,
+}

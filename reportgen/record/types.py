@@ -6,6 +6,7 @@ that only some records have. The JSON is these dicts as they are: a new key goes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NotRequired, TypeAlias, TypedDict
 
 Pair: TypeAlias = list[float]  # a 95% interval [low, high]
@@ -78,6 +79,21 @@ class ColumnsBlock(TypedDict):
     slices: list[str]
 
 
+class InputBlock(TypedDict):
+    """One compared file's identity, as provenance.inputs lists it."""
+
+    role: str
+    name: str
+    path: str | None
+    format: str | None
+    size: int | None
+    sha256: str | None
+    rows: int
+    rows_read: int
+    rows_dropped: int
+    columns: Mapping[str, object]
+
+
 class Provenance(TypedDict):
     """What a report was built from, so that it can be checked and rebuilt."""
 
@@ -88,6 +104,7 @@ class Provenance(TypedDict):
     options: dict[str, Any]  # the options as given: each kind names its own
     columns: ColumnsBlock
     config: ConfigSource | None
+    inputs: NotRequired[list[InputBlock]]  # a comparison: both files, baseline first
     other_inputs: NotRequired[list[OtherInput]]
     evaluation: NotRequired[EvaluationBlock]
     page_sha256: NotRequired[str]  # added when the page is sealed
