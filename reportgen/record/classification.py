@@ -13,8 +13,10 @@ from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
 from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.evolution import EvolutionResult
+from reportgen.analysis.probabilities import probability_analyses
 from reportgen.analysis.samples import (
     MAX_TEXT,
+    STRIP_ERRORS,
     ConfusionStrip,
     SampleTable,
     confusion_strips,
@@ -39,13 +41,11 @@ from reportgen.record.blocks import (
 )
 from reportgen.record.classification_types import ClassificationRecord, EvolutionBlock
 from reportgen.record.common import Context, Meta, finish, provenance
-from reportgen.record.probabilities import probability_analyses
 from reportgen.record.samples import RowExtras, samples_block, strip_block
 from reportgen.record.slices import error_slices_block
 from reportgen.record.types import ImagesBlock
 
 STRIPS = 5  # confusions shown with examples
-STRIP_ERRORS = 4  # misclassified examples per confusion
 HOW_TO_TAG = (
     "Draw a review sheet of errors with: reportgen sample-errors PREDICTIONS -n 100 -o "
     "review.csv. Write one or more causes per row in its buckets column (for example "

@@ -8,7 +8,7 @@ import numpy as np
 
 from reportgen.analysis.families import RegressionFamily, regression_tests
 from reportgen.analysis.regression import RegressionResult
-from reportgen.analysis.samples import SampleTable, largest_errors
+from reportgen.analysis.samples import LARGEST_ERRORS, SampleTable, largest_errors
 from reportgen.analysis.slices import ResidualSlice
 from reportgen.read.exact import RegressionExact, regression_in_memory
 from reportgen.read.table import PredictionTable
@@ -17,8 +17,6 @@ from reportgen.record.common import Context, Meta, finish, provenance
 from reportgen.record.regression_types import RegressionRecord
 from reportgen.record.samples import samples_block
 from reportgen.record.slices import residual_slices_block
-
-LARGEST_ERRORS = 20
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,7 @@ def _fold(
     only: set[str] | None,
 ) -> Streamed:
     """Fold the evaluated rows (of the step shown), keeping the rows to show and the sample."""
-    from reportgen.record.classification import STRIP_ERRORS
-    from reportgen.record.regression import LARGEST_ERRORS
+    from reportgen.analysis.samples import LARGEST_ERRORS, STRIP_ERRORS
 
     largest = min(LARGEST_ERRORS, options.max_samples)
     return _pass(

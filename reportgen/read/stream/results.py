@@ -41,7 +41,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> Cla
         calibration = read.calibration.result(read.labels, pos_label)
         if not read.calibration.deviation_exact(read.labels):
             # row sums over the report's labels only: from the analysis sample
-            from reportgen.record.probabilities import probability_analyses
+            from reportgen.analysis.probabilities import probability_analyses
 
             assert read.sample is not None
             sampled, _ = probability_analyses(read.sample, pos_label)
