@@ -25,6 +25,7 @@ from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
 from reportgen.record import compare
 from reportgen.record.common import Context, Meta
+from reportgen.record.samples import page_thumbnails
 from reportgen.report import Report
 
 if TYPE_CHECKING:
@@ -222,58 +223,39 @@ def compare_reports(
         # a comparison is gated on its candidate; --max-drop on its own baseline side
         gates=gate_check(fail_under, fail_over, max_drop, gates, None),
     )
-    kind = COMPARE_KINDS[read.joined.a.task]
-    return kind(read, settings, meta, context, parse_size(max_bytes))
-
-
-def _classification(
-    read: JoinedRead,
-    settings: compare.CompareOptions,
-    meta: Meta,
-    context: Context,
-    max_bytes: int,
-) -> Report:
-    """Compare two classifiers: analyse, build the record, draw its figures and thumbnails."""
-    from reportgen.figures.compare import classification_figures
-    from reportgen.record.samples import page_thumbnails
-
-    analysis = compare.analyse_classification(read.joined, settings, read.split_columns)
+    analyse = COMPARE_KINDS[read.joined.a.task]
+    analysis = analyse(read.joined, settings, read.split_columns)
     record = compare.build_record(analysis, meta, context)
-    assert isinstance(analysis.result, ClassificationComparison)
     return Report(
         record,
-        classification_figures(analysis.result, names=analysis.names),
+        _figures(analysis),
         compare.comparison_sections(record),
         page_thumbnails(record, analysis.images),
-        max_bytes=max_bytes,
+        max_bytes=parse_size(max_bytes),
     )
 
 
-def _regression(
-    read: JoinedRead,
-    settings: compare.CompareOptions,
-    meta: Meta,
-    context: Context,
-    max_bytes: int,
-) -> Report:
-    """Compare two regressors: analyse, build the record, draw its figure."""
-    from reportgen.figures.compare import regression_figures
+def _figures(analysis: compare.ComparisonAnalysis) -> dict[str, str]:
+    """Draw the comparison's figures, as SVG by id."""
+    from reportgen.figures.compare import classification_figures, regression_figures
 
-    analysis = compare.analyse_regression(read.joined, settings, read.split_columns)
-    record = compare.build_record(analysis, meta, context)
-    a, b = read.joined.a, read.joined.b
+    if isinstance(analysis.result, ClassificationComparison):
+        return classification_figures(analysis.result, names=analysis.names)
+    a, b = analysis.joined.a, analysis.joined.b
     assert a.y_true_values is not None and a.y_pred_values is not None
     assert b.y_pred_values is not None
-    figures = regression_figures(
+    return regression_figures(
         a.y_true_values, a.y_pred_values, b.y_pred_values, names=analysis.names
     )
-    return Report(record, figures, compare.comparison_sections(record), max_bytes=max_bytes)
 
 
-# each task a comparison may have: the function that analyses, records and draws it
+# each task a comparison may have, and the function that analyses it
 COMPARE_KINDS: dict[
-    str, Callable[[JoinedRead, compare.CompareOptions, Meta, Context, int], Report]
+    str,
+    Callable[
+        [Joined, compare.CompareOptions, tuple[str | None, str | None]], compare.ComparisonAnalysis
+    ],
 ] = {
-    "classification": _classification,
-    "regression": _regression,
+    "classification": compare.analyse_classification,
+    "regression": compare.analyse_regression,
 }

@@ -46,7 +46,14 @@ from reportgen.record.compare_blocks import (
     regression_comparison_block,
     slices_block,
 )
-from reportgen.record.compare_types import ComparisonRecord, ComparisonSlicesBlock
+from reportgen.record.compare_types import (
+    ClassificationComparisonBlock,
+    ClassificationFigures,
+    ComparisonRecord,
+    ComparisonSlicesBlock,
+    RegressionComparisonBlock,
+    RegressionFigures,
+)
 from reportgen.record.samples import RowExtras
 from reportgen.record.types import ColumnsBlock, ImagesBlock, Provenance
 from reportgen.render import Section
@@ -269,55 +276,54 @@ def build_record(analysis: ComparisonAnalysis, meta: Meta, context: Context) -> 
     a, names, comp = analysis, analysis.names, analysis.result
     measure = "mae" if isinstance(comp, RegressionComparison) else "error_rate"
     slices = None if a.slices is None else slices_block(a.slices, measure=measure)
-    record: ComparisonRecord
+    block: ClassificationComparisonBlock | RegressionComparisonBlock
+    figures: ClassificationFigures | RegressionFigures
     if isinstance(comp, ClassificationComparison):
         found = a.buckets
         assert found is not None
         buckets = buckets_block(
             found.a, found.b, found.changes, shared=found.shared, outside=found.outside
         )
-        c = comparison_block(comp, a.joined, names, buckets)
+        block = comparison_block(comp, a.joined, names, buckets)
         extras = RowExtras(tags=_row_tags(a), images=a.images)
-        # built in page order: the image loader's byte budget goes to the rows shown first
-        samples = {name: paired_block(table, extras) for name, table in a.samples.items()}
-        record = {
-            "schema": SCHEMA,
-            "task": "comparison",
-            "title": meta.title,
-            "model": meta.model,
-            "provenance": _provenance(a, meta, context),
-            "summary": {"headline": [], "findings": []},
-            "comparison": c,
-            "samples": samples,
-            "figures": classification_figures_block(comp),
-        }
-        images = None if a.images is None else cast(ImagesBlock, asdict(a.images.summary()))
-        record = _with_optional(record, images, slices)
-        record["summary"] = {
-            "headline": words.classification_headline(c),
-            "findings": words.classification_findings(c, words.slice_findings(slices)),
-        }
+        figures = classification_figures_block(comp)
     else:
         y_true = a.joined.a.y_true_values
         assert y_true is not None
-        r = regression_comparison_block(comp, a.joined, names)
-        shown = {name: paired_block(table) for name, table in a.samples.items()}
-        record = {
+        block = regression_comparison_block(comp, a.joined, names)
+        extras = None
+        figures = regression_figures_block(y_true)
+    # built in page order: the image loader's byte budget goes to the rows shown first
+    samples = {name: paired_block(table, extras) for name, table in a.samples.items()}
+    # counted after the rows: they load the thumbnails
+    images = None if a.images is None else cast(ImagesBlock, asdict(a.images.summary()))
+    record = _with_optional(
+        {
             "schema": SCHEMA,
             "task": "comparison",
             "title": meta.title,
             "model": meta.model,
             "provenance": _provenance(a, meta, context),
             "summary": {"headline": [], "findings": []},
-            "comparison": r,
-            "samples": shown,
-            "figures": regression_figures_block(y_true),
+            "comparison": block,
+            "samples": samples,
+            "figures": figures,
+        },
+        images,
+        slices,
+    )
+    # the words read the blocks above
+    also = words.slice_findings(slices)
+    if block["task"] == "classification":
+        record["summary"] = {
+            "headline": words.classification_headline(block),
+            "findings": words.classification_findings(block, also),
         }
-        record = _with_optional(record, None, slices)
+    else:
         with units_of(record):  # every value in data units at the page's one resolution
             record["summary"] = {
-                "headline": words.regression_headline(r),
-                "findings": words.regression_findings(r, shown, words.slice_findings(slices)),
+                "headline": words.regression_headline(block),
+                "findings": words.regression_findings(block, samples, also),
             }
     record["sections"] = [s.id for s in comparison_sections(record)]
     return finish(record, context)
@@ -330,7 +336,7 @@ def _with_optional(
     placed: dict[str, object] = {}
     for key, value in record.items():
         if key == "samples" and images is not None:
-            placed["images"] = images  # counted after the rows: they load the thumbnails
+            placed["images"] = images
         placed[key] = value
         if key == "figures" and slices is not None:
             placed["comparison_slices"] = slices
@@ -339,7 +345,6 @@ def _with_optional(
 
 def comparison_sections(record: ComparisonRecord) -> list[Section]:
     """The comparison's sections, in reading order, from its record."""
-    from reportgen.record.compare_types import ClassificationFigures
     from reportgen.render.compare_sections import classification_sections, regression_sections
     from reportgen.render.sections import provenance_section
 

@@ -25,6 +25,14 @@ class InputFile(TypedDict):
     rows_dropped: int
 
 
+class InputBlock(InputFile):
+    """One compared file's identity, as provenance.inputs lists it (with its role and name)."""
+
+    role: str
+    name: str
+    columns: Mapping[str, object]
+
+
 class OtherInput(TypedDict):
     """Another file that changed the numbers (a tag sheet, a playbook)."""
 
@@ -77,21 +85,6 @@ class ColumnsBlock(TypedDict):
     proba: dict[str, str]  # class label -> probability column
     columns: list[str]  # shown beside each sample row
     slices: list[str]
-
-
-class InputBlock(TypedDict):
-    """One compared file's identity, as provenance.inputs lists it."""
-
-    role: str
-    name: str
-    path: str | None
-    format: str | None
-    size: int | None
-    sha256: str | None
-    rows: int
-    rows_read: int
-    rows_dropped: int
-    columns: Mapping[str, object]
 
 
 class Provenance(TypedDict):
