@@ -176,10 +176,10 @@ def analyse_classification(
     tags, buckets = _buckets(joined, options)
     right_a, right_b = a.true_codes == a.pred_codes, b.true_codes == b.pred_codes
     slices = _slices(joined, options, (~right_a).astype(np.float64), (~right_b).astype(np.float64))
-    has_images = options.image_root is not None and (
-        a.columns.sample is not None or b.columns.sample is not None
-    )
-    max_text = None if has_images else MAX_TEXT
+    shows_samples = a.columns.sample is not None or b.columns.sample is not None
+    root = options.image_root
+    images = None if root is None or not shows_samples else ImageLoader(root)
+    max_text = None if images is not None else MAX_TEXT  # a path is never cut short
     samples, positions = {}, {}
     # each table samples its rows with its own seed
     for name, mask, total, seed in (
@@ -201,9 +201,7 @@ def analyse_classification(
         tags=tags,
         positions=positions,
         buckets=buckets,
-        images=ImageLoader(options.image_root)
-        if has_images and options.image_root is not None
-        else None,
+        images=images,
     )
 
 
