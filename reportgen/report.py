@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES
 from reportgen.deliver.files import write_atomic
@@ -18,16 +18,6 @@ from reportgen.render import Section
 # the record's kind (ClassificationRecord, RegressionRecord); covariant: a Report of either is a
 # Report[RecordBase], what the code shared by kinds takes
 R = TypeVar("R", bound=RecordBase, covariant=True)
-
-
-@dataclass
-class Assembled:
-    """What a report kind hands to the Report: the record, figure SVG by id, the sections."""
-
-    record: dict[str, Any]
-    figures: dict[str, str]
-    sections: list[Section]
-    thumbnails: dict[str, dict[str, Any]] = field(default_factory=dict)  # image path -> data URI
 
 
 @dataclass(frozen=True)

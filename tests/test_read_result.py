@@ -14,10 +14,10 @@ from sklearn.metrics import confusion_matrix, mean_absolute_error
 
 import reportgen.read.stream.batches
 from reportgen.errors import ReportgenError
+from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.load import LoadOptions
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
-from reportgen.record import classification, regression
 from tests.conftest import ROOT
 from tests.test_stream import differences
 
@@ -60,7 +60,7 @@ def test_evaluated_rows_are_counted_the_same_in_memory_and_streamed(
     assert whole.evaluation.splits == ("dev",) and whole.evaluation.rows == len(dev)
     # in memory the table is every evaluated row; streamed, the exact counts are
     assert whole.exact is None and whole.table.n == len(dev)
-    assert isinstance(streamed.exact, classification.Exact)
+    assert isinstance(streamed.exact, ClassificationExact)
     result = streamed.exact.result
     labels = list(result.labels)
     expected = confusion_matrix(dev["y_true"], dev["y_pred"], labels=labels)
@@ -117,7 +117,7 @@ def test_evolution_and_the_step_shown_are_the_same_in_memory_and_streamed(
 def test_streamed_regression_sums_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
     whole, streamed = _both(DIABETES, monkeypatch)
     frame = pd.read_csv(DIABETES)
-    assert isinstance(streamed.exact, regression.Exact)
+    assert isinstance(streamed.exact, RegressionExact)
     assert streamed.exact.result.n == len(frame) == whole.table.n
     expected = mean_absolute_error(frame["y_true"], frame["y_pred"])
     assert streamed.exact.result.mae == pytest.approx(expected, rel=1e-12)
@@ -172,7 +172,7 @@ def test_spark_reads_the_same_result(tmp_path: Path) -> None:
     assert spark.stream is not None and spark.stream["engine"] == "spark"
     assert spark.evaluation == whole.evaluation
     assert differences(_plain(whole.splits), _plain(spark.splits)) == []
-    assert isinstance(spark.exact, classification.Exact)
+    assert isinstance(spark.exact, ClassificationExact)
     frame = pd.read_csv(INSPECTION)
     dev = frame[frame["split"] == "dev"]
     labels = list(spark.exact.result.labels)

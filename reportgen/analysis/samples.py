@@ -12,6 +12,9 @@ from reportgen.read.table import PredictionTable
 from reportgen.record.types import Cell  # a pure type: no record code runs here
 
 MAX_TEXT = 200
+# the rows a report shows: the read keeps as many, the record lays them out
+STRIP_ERRORS = 4  # misclassified examples per confusion
+LARGEST_ERRORS = 20  # regression: largest under- and over-predictions
 
 
 @dataclass(frozen=True)

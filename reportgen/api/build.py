@@ -6,25 +6,32 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reportgen.api.common import gates_block, normalize_created, other_inputs, refuse_on_regression
+from reportgen.api.common import (
+    config_source,
+    gate_check,
+    load_options,
+    normalize_created,
+    other_inputs,
+    refuse_on_regression,
+)
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
-from reportgen.read.load import LoadOptions
+from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.record.common import Context, Meta
-from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase, StreamBlock
 from reportgen.report import Report
 
 if TYPE_CHECKING:
     from reportgen.gates import GateSpec
     from reportgen.record.classification_types import ClassificationRecord
     from reportgen.record.regression_types import RegressionRecord
+    from reportgen.record.types import RecordBase
 
 
 def build_report(
@@ -88,22 +95,7 @@ def build_report(
         raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
-    load = LoadOptions(
-        format=format,
-        y_true=y_true,
-        y_pred=y_pred,
-        proba_prefix=proba_prefix,
-        id=id,
-        sample=sample,
-        buckets=buckets,
-        split=split,
-        columns=tuple(columns),
-        slices=tuple(slices),
-        slice_all=slice_all,
-        task=task,
-        dropna=dropna,
-        step=step,
-    )
+    load = load_options(locals())
     shown_steps = tuple(str(v) for v in steps)
     shown_at = None if at_step is None else str(at_step)
     loop = Loop(
@@ -161,21 +153,12 @@ def build_report(
         created=created_at,
         options=recorded,
     )
-    gated = bool(fail_under or fail_over or max_drop or gates or baseline is not None)
-
-    def check_gates(record: RecordBase) -> GatesBlock:
-        """Check the gates on the finished record (the baseline's too, for --max-drop)."""
-        checked = gates_block(
-            cast(dict[str, Any], record), fail_under, fail_over, max_drop, gates, baseline
-        )
-        return cast(GatesBlock, checked)
-
     context = Context(
         evaluation=read.evaluation,
-        stream=None if read.stream is None else cast(StreamBlock, read.stream),
-        other_inputs=cast(list[OtherInput], other_inputs({"tags": tags, "playbook": playbook})),
-        config=None if config is None else cast(ConfigSource, config.provenance()),
-        gates=check_gates if gated else None,
+        stream=read.stream,
+        other_inputs=other_inputs({"tags": tags, "playbook": playbook}),
+        config=config_source(config),
+        gates=gate_check(fail_under, fail_over, max_drop, gates, baseline),
     )
     return REPORT_KINDS[read.table.task](read, meta, context, loop)
 
@@ -209,7 +192,7 @@ def _classification(
     from reportgen.record.samples import page_thumbnails
     from reportgen.render.sections import classification_sections
 
-    assert read.exact is None or isinstance(read.exact, classification.Exact)
+    assert read.exact is None or isinstance(read.exact, ClassificationExact)
     analysis = classification.analyse(
         read.table,
         max_samples=loop.max_samples,
@@ -254,7 +237,7 @@ def _regression(
         },
         "classification reports, and this is a regression file",
     )
-    assert read.exact is None or isinstance(read.exact, regression.Exact)
+    assert read.exact is None or isinstance(read.exact, RegressionExact)
     analysis = regression.analyse(read.table, max_samples=loop.max_samples, exact=read.exact)
     record = regression.build_record(analysis, meta, context)
     return Report(

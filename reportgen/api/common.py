@@ -1,18 +1,36 @@
-"""What the entry points share: the creation time, refused options, other inputs, gates."""
+"""What the entry points share: read options, creation time, refused options, inputs, gates."""
 
 from __future__ import annotations
 
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from reportgen.errors import ReportgenError, quoted
+from reportgen.read.load import LoadOptions
+from reportgen.record.types import ConfigSource, GatesBlock, OtherInput, RecordBase
 
 if TYPE_CHECKING:
+    from reportgen.config import Config
     from reportgen.gates import GateSpec
+
+
+def load_options(arguments: Mapping[str, object], **fixed: Any) -> LoadOptions:
+    """LoadOptions from an entry point's keyword arguments (its `locals()`), taken by name.
+
+    Every entry point names the columns with the same keywords as LoadOptions' fields; the
+    ones it lacks keep their defaults, and `fixed` sets what it decides itself.
+    """
+    names = {f.name for f in fields(LoadOptions)}
+    given: dict[str, Any] = {k: v for k, v in arguments.items() if k in names}
+    for many in ("columns", "slices"):  # any sequence of names, kept as a tuple
+        if many in given:
+            given[many] = tuple(given[many])
+    return LoadOptions(**given, **fixed)
 
 
 # seconds since 1970 that stay within the years a datetime holds (1 to 9999)
@@ -70,13 +88,13 @@ def refuse_on_regression(options: dict[str, object], what: str) -> None:
         )
 
 
-def other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[dict[str, Any]]:
+def other_inputs(files: dict[str, str | os.PathLike[str] | None]) -> list[OtherInput]:
     """Name, size and SHA-256 of the other files that changed the numbers."""
     from pathlib import Path
 
     from reportgen.read.readers import sha256_of
 
-    out = []
+    out: list[OtherInput] = []
     for role, value in files.items():
         if value is None:
             continue
@@ -118,3 +136,29 @@ def gates_block(
         source = str(baseline)
         baseline = load_baseline(baseline)
     return evaluate_gates(record, specs, baseline=baseline, baseline_source=source)
+
+
+def gate_check(
+    fail_under: Mapping[str, float | str] | None,
+    fail_over: Mapping[str, float | str] | None,
+    max_drop: Mapping[str, float | str] | None,
+    gates: Sequence[GateSpec],
+    baseline: str | os.PathLike[str] | dict[str, Any] | None,
+) -> Callable[[RecordBase], GatesBlock] | None:
+    """What checks the gates on a finished record (None: no gates asked for), for its Context."""
+    if not (fail_under or fail_over or max_drop or gates or baseline is not None):
+        return None
+
+    def check(record: RecordBase) -> GatesBlock:
+        """Check the gates on the record (the baseline's too, for --max-drop)."""
+        checked = gates_block(
+            cast(dict[str, Any], record), fail_under, fail_over, max_drop, gates, baseline
+        )
+        return cast(GatesBlock, checked)
+
+    return check
+
+
+def config_source(config: Config | None) -> ConfigSource | None:
+    """What the record's provenance keeps of the config file the options came from."""
+    return None if config is None else cast(ConfigSource, config.provenance())

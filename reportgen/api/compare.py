@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from reportgen.analysis.compare import ClassificationComparison
 from reportgen.api.common import (
-    gates_block,
+    config_source,
+    gate_check,
+    load_options,
     normalize_created,
     other_inputs,
     refuse_on_regression,
@@ -19,15 +23,16 @@ from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions, load_predictions
-from reportgen.record.blocks import evaluation_block
-from reportgen.record.common import Meta
-from reportgen.record.types import PageThumbnail, RecordBase
+from reportgen.record import compare
+from reportgen.record.common import Context, Meta
+from reportgen.record.samples import page_thumbnails
 from reportgen.report import Report
 
 if TYPE_CHECKING:
     from reportgen.analysis.compare_join import Joined
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.gates import GateSpec
+    from reportgen.record.compare_types import ComparisonRecord
 
 Source = str | os.PathLike[str] | pd.DataFrame
 PathLike = str | os.PathLike[str]
@@ -65,13 +70,22 @@ def _base(value: PathLike | None) -> str | None:
     return None if value is None else os.path.basename(str(value))
 
 
+@dataclass(frozen=True)
+class JoinedRead:
+    """Both files read and joined: the evaluated rows, which they are, each side's split column."""
+
+    joined: Joined
+    evaluation: Evaluation
+    split_columns: tuple[str | None, str | None]
+
+
 def _read(
     baseline: Source,
     candidate: Source,
     options: LoadOptions,
     names: tuple[str, str],
     eval_split: str | None,
-) -> tuple[Joined, Evaluation, tuple[str | None, str | None]]:
+) -> JoinedRead:
     """Read both files, join their rows and keep the evaluated ones, as build would."""
     from reportgen.analysis.compare_join import evaluated_rows, join_tables
 
@@ -82,24 +96,7 @@ def _read(
     joined, evaluation, splits = evaluated_rows(
         joined, names=names, requested=eval_split, named=options.split
     )
-    return joined, evaluation, splits.columns
-
-
-def _provenance(
-    record: dict[str, Any],
-    names: tuple[str, str],
-    sheets: tuple[PathLike | None, PathLike | None],
-    config: Config | None,
-) -> None:
-    """Name the tag sheets and the config file the comparison was built with."""
-    sheet_a, sheet_b = sheets
-    shared = sheet_a is not None and str(sheet_a) == str(sheet_b)
-    record["provenance"]["other_inputs"] = other_inputs(
-        {"Tag sheet (both)": sheet_a}
-        if shared
-        else {f"Tag sheet ({names[0]})": sheet_a, f"Tag sheet ({names[1]})": sheet_b}
-    )
-    record["provenance"]["config"] = None if config is None else config.provenance()
+    return JoinedRead(joined, evaluation, splits.columns)
 
 
 def compare_reports(
@@ -137,7 +134,7 @@ def compare_reports(
     gates: Sequence[GateSpec] = (),
     max_bytes: int | str = DEFAULT_MAX_BYTES,
     config: Config | None = None,
-) -> Report[RecordBase]:
+) -> Report[ComparisonRecord]:
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
     Both files are read with the same column options and joined on the id column (or by row
@@ -168,29 +165,15 @@ def compare_reports(
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
     names = _names(baseline, candidate, name_a, name_b)
     sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)
-    options = LoadOptions(
-        format=format,
-        y_true=y_true,
-        y_pred=y_pred,
-        proba_prefix=proba_prefix,
-        id=id,
-        sample=sample,
-        buckets=buckets,
-        split=split,
-        split_optional=True,
-        columns=tuple(columns),
-        slices=tuple(slices),
-        slice_all=slice_all,
-        task=task,
-        dropna=dropna,
-    )
+    # a --split column one file lacks is read as none there: the other's serves
+    options = load_options(locals(), split_optional=True)
     created_at = normalize_created(created)
     if image_root is not None:
         from reportgen.read.images import check_root
 
         check_root(str(image_root))
-    joined, evaluation, split_columns = _read(baseline, candidate, options, names, eval_split)
-    if joined.a.task == "regression":
+    read = _read(baseline, candidate, options, names, eval_split)
+    if read.joined.a.task == "regression":
         refuse_on_regression(
             {
                 "--tags": tags,
@@ -219,8 +202,6 @@ def compare_reports(
             "image_root": _base(image_root),
         },
     )
-    from reportgen.record import compare
-
     settings = compare.CompareOptions(
         names=names,
         max_samples=max_samples,
@@ -231,22 +212,51 @@ def compare_reports(
         image_root=None if image_root is None else str(image_root),
         slices=bool(slices) or slice_all,
     )
-    if joined.a.task == "regression":
-        assembled = compare.assemble_regression(joined, meta, settings)
-    else:
-        assembled = compare.assemble_classification(joined, meta, settings)
-    record = assembled.record
-    _provenance(record, names, sheets, config)
-    record["provenance"]["evaluation"] = evaluation_block(
-        evaluation, split_columns=split_columns, names=names
+    shared = sheets[0] is not None and str(sheets[0]) == str(sheets[1])
+    context = Context(
+        evaluation=read.evaluation,
+        other_inputs=other_inputs(
+            {"Tag sheet (both)": sheets[0]}
+            if shared
+            else {f"Tag sheet ({names[0]})": sheets[0], f"Tag sheet ({names[1]})": sheets[1]}
+        ),
+        config=config_source(config),
+        # a comparison is gated on its candidate; --max-drop on its own baseline side
+        gates=gate_check(fail_under, fail_over, max_drop, gates, None),
     )
-    if fail_under or fail_over or max_drop or gates:
-        # a comparison record is gated on its candidate; --max-drop on its own baseline side
-        record["gates"] = gates_block(record, fail_under, fail_over, max_drop, gates, None)
+    analyse = COMPARE_KINDS[read.joined.a.task]
+    analysis = analyse(read.joined, settings, read.split_columns)
+    record = compare.build_record(analysis, meta, context)
     return Report(
-        cast(RecordBase, record),  # a comparison record: its header is every record's
-        assembled.figures,
-        assembled.sections,
-        cast(dict[str, PageThumbnail], assembled.thumbnails),
+        record,
+        _figures(analysis),
+        compare.comparison_sections(record),
+        page_thumbnails(record, analysis.images),
         max_bytes=parse_size(max_bytes),
     )
+
+
+def _figures(analysis: compare.ComparisonAnalysis) -> dict[str, str]:
+    """Draw the comparison's figures, as SVG by id."""
+    from reportgen.figures.compare import classification_figures, regression_figures
+
+    if isinstance(analysis.result, ClassificationComparison):
+        return classification_figures(analysis.result, names=analysis.names)
+    a, b = analysis.joined.a, analysis.joined.b
+    assert a.y_true_values is not None and a.y_pred_values is not None
+    assert b.y_pred_values is not None
+    return regression_figures(
+        a.y_true_values, a.y_pred_values, b.y_pred_values, names=analysis.names
+    )
+
+
+# each task a comparison may have, and the function that analyses it
+COMPARE_KINDS: dict[
+    str,
+    Callable[
+        [Joined, compare.CompareOptions, tuple[str | None, str | None]], compare.ComparisonAnalysis
+    ],
+] = {
+    "classification": compare.analyse_classification,
+    "regression": compare.analyse_regression,
+}

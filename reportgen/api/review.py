@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reportgen.api.common import load_options
 from reportgen.deliver.review import ReviewSample, draw_errors, review_sheet_csv
 from reportgen.errors import ReportgenError
-from reportgen.read.load import LoadOptions, load_predictions
+from reportgen.read.load import load_predictions
 from reportgen.read.table import PredictionTable
 
 
@@ -62,17 +63,7 @@ def sample_errors(
     """
     if task not in ("auto", "classification"):
         raise ReportgenError(f"task must be auto or classification, not '{task}'.")
-    load = LoadOptions(
-        format=format,
-        y_true=y_true,
-        y_pred=y_pred,
-        proba_prefix=proba_prefix,
-        id=id,
-        sample=sample,
-        split=split,
-        task=task,
-        dropna=dropna,
-    )
+    load = load_options(locals())
     try:
         table = load_predictions(data, load)
     except ReportgenError as exc:

@@ -214,14 +214,29 @@ def plot_paired_errors(
     return fig
 
 
+def classification_figures_block(comparison: ClassificationComparison) -> ClassificationFigures:
+    """What the record says of the classifier comparison's figures (the classes each shows)."""
+    view = choose_changed_classes(comparison)
+    return {
+        "confusion_difference": {
+            "labels_shown": view.labels,
+            "truncated": view.truncated,
+            "values": "candidate minus baseline counts",
+            "shading": "improvement: + on the diagonal, − off it",
+            "colormap": CMAP,
+        },
+        "f1_change": {"classes": min(len(comparison.a.labels), MAX_CLASSES)},
+    }
+
+
 def classification_figures(
     comparison: ClassificationComparison, *, names: tuple[str, str]
-) -> tuple[dict[str, str], ClassificationFigures]:
-    """Draw the classifier comparison's figures; return their SVG and what the record says."""
+) -> dict[str, str]:
+    """Draw the classifier comparison's figures: their SVG by id."""
     view = choose_changed_classes(comparison)
     k = len(comparison.a.labels)
     a, b = names
-    figures = {
+    return {
         "confusion-difference": figure_to_svg(
             plot_confusion_difference(comparison, names=names, view=view),
             fig_id="cmdiff",
@@ -244,17 +259,14 @@ def classification_figures(
             ),
         ),
     }
-    info: ClassificationFigures = {
-        "confusion_difference": {
-            "labels_shown": view.labels,
-            "truncated": view.truncated,
-            "values": "candidate minus baseline counts",
-            "shading": "improvement: + on the diagonal, − off it",
-            "colormap": CMAP,
-        },
-        "f1_change": {"classes": min(k, MAX_CLASSES)},
-    }
-    return figures, info
+
+
+def regression_figures_block(y_true: np.ndarray) -> RegressionFigures:
+    """What the record says of the regression comparison's figure: points, or their density."""
+    from reportgen.analysis.regression import DENSITY_ABOVE
+
+    # past DENSITY_ABOVE rows the scatter becomes a 2-D histogram: points would be too many
+    return {"paired_errors": {"density": y_true.size > DENSITY_ABOVE, "points": int(y_true.size)}}
 
 
 def regression_figures(
@@ -263,14 +275,11 @@ def regression_figures(
     pred_b: np.ndarray,
     *,
     names: tuple[str, str],
-) -> tuple[dict[str, str], RegressionFigures]:
-    """Draw the regression comparison's figure; return its SVG and what the record says."""
-    from reportgen.analysis.regression import DENSITY_ABOVE
-
+) -> dict[str, str]:
+    """Draw the regression comparison's figure: its SVG by id."""
     a, b = names
-    # past DENSITY_ABOVE rows the scatter becomes a 2-D histogram: points would be too many
-    density = y_true.size > DENSITY_ABOVE
-    figures = {
+    density = regression_figures_block(y_true)["paired_errors"]["density"]
+    return {
         "paired-errors": figure_to_svg(
             plot_paired_errors(y_true, pred_a, pred_b, names=names, density=density),
             fig_id="paired",
@@ -283,4 +292,3 @@ def regression_figures(
             ),
         )
     }
-    return figures, {"paired_errors": {"density": density, "points": int(y_true.size)}}

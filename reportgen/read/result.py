@@ -9,18 +9,19 @@ sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from reportgen.errors import ReportgenError
 from reportgen.read.load import LoadOptions
 from reportgen.read.tags import DEFAULT_SEPARATORS
+from reportgen.record.types import StreamBlock
 
 if TYPE_CHECKING:
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.analysis.evolution import EvolutionResult
     from reportgen.analysis.splits import SplitResult
+    from reportgen.read.exact import Exact
     from reportgen.read.table import PredictionTable
-    from reportgen.record import classification, regression
 
 ENGINES = ("local", "spark")
 
@@ -56,17 +57,6 @@ class ReadOptions:
             )
 
 
-class StreamBlock(TypedDict):
-    """How a streamed read went (record["stream"]): its engine, batches and analysis sample."""
-
-    engine: str
-    batch_rows: int
-    sample_rows: int
-    rows_in_sample: int
-    sampled: bool  # the analysis sample is not every row
-    from_sample: list[str]  # the parts of the report computed from the sample (when sampled)
-
-
 @dataclass(frozen=True)
 class ReadResult:
     """What a reader returns, in memory, streamed and Spark alike.
@@ -80,7 +70,7 @@ class ReadResult:
 
     table: PredictionTable
     evaluation: Evaluation
-    exact: classification.Exact | regression.Exact | None = None
+    exact: Exact | None = None
     splits: SplitResult | None = None
     evolution: EvolutionResult | None = None
     stream: StreamBlock | None = None

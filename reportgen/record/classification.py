@@ -13,8 +13,10 @@ from reportgen.analysis.calibration import CalibrationResult
 from reportgen.analysis.classification import ClassificationResult, analyze_classification
 from reportgen.analysis.error_tree import ErrorTree
 from reportgen.analysis.evolution import EvolutionResult
+from reportgen.analysis.probabilities import probability_analyses
 from reportgen.analysis.samples import (
     MAX_TEXT,
+    STRIP_ERRORS,
     ConfusionStrip,
     SampleTable,
     confusion_strips,
@@ -24,6 +26,7 @@ from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.splits import SplitResult
 from reportgen.analysis.thresholds import ThresholdResult
 from reportgen.playbook import load_playbook
+from reportgen.read.exact import ClassificationExact, classification_in_memory
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
 from reportgen.record.blocks import (
@@ -38,13 +41,11 @@ from reportgen.record.blocks import (
 )
 from reportgen.record.classification_types import ClassificationRecord, EvolutionBlock
 from reportgen.record.common import Context, Meta, finish, provenance
-from reportgen.record.probabilities import probability_analyses
 from reportgen.record.samples import RowExtras, samples_block, strip_block
 from reportgen.record.slices import error_slices_block
 from reportgen.record.types import ImagesBlock
 
 STRIPS = 5  # confusions shown with examples
-STRIP_ERRORS = 4  # misclassified examples per confusion
 HOW_TO_TAG = (
     "Draw a review sheet of errors with: reportgen sample-errors PREDICTIONS -n 100 -o "
     "review.csv. Write one or more causes per row in its buckets column (for example "
@@ -65,25 +66,12 @@ class LoopOptions:
     # sheet is taken for a random sample only of the errors of the rows the report describes
     evaluated: str | None = None
     # the file's rows outside the evaluated ones: sheet ids on them are counted apart, not as
-    # ids that match nothing (a streamed read finds them itself: Exact.tagged_outside)
+    # ids that match nothing (a streamed read finds them itself: ClassificationExact.tagged_outside)
     others: PredictionTable | None = None
 
 
-@dataclass(frozen=True)
-class Exact:
-    """What a streamed read counted over every row, beside the rows it kept to show."""
-
-    result: ClassificationResult  # from the exact confusion matrix
-    sample: PredictionTable  # the analysis sample: calibration, thresholds, slices, tree
-    calibration: CalibrationResult | None = None  # from exact per-bin sums
-    slices: SliceResult | None = None  # from exact counts by slice values
-    thresholds: ThresholdResult | None = None  # binary, from exact counts by score
-    confident_errors: int | None = None  # errors with confidence >= CONFIDENT, exact
-    tagged_outside: frozenset[str] = frozenset()  # sheet keys on rows outside the evaluated ones
-
-
 def collect_tags(
-    table: PredictionTable, loop: LoopOptions, exact: Exact | None = None
+    table: PredictionTable, loop: LoopOptions, exact: ClassificationExact | None = None
 ) -> Tags | None:
     """Read the error tags from the tag sheet, else from the bucket column, else None."""
     if loop.tags is not None:
@@ -109,7 +97,7 @@ def data_suggestions(
     result: ClassificationResult,
     splits: SplitResult | None = None,
     *,
-    exact: Exact,
+    exact: ClassificationExact,
 ) -> list[suggest.Suggestion]:
     """The experiments the data points to without any tags.
 
@@ -146,14 +134,6 @@ def data_suggestions(
     return out
 
 
-def exact_in_memory(table: PredictionTable) -> Exact:
-    """Count a table held in memory the way a streamed read counts a file: every row exactly."""
-    result = analyze_classification(
-        table.true_codes, table.pred_codes, table.labels, confidence=table.confidence
-    )
-    return Exact(result=result, sample=table)
-
-
 @dataclass(frozen=True)
 class ClassificationAnalysis:
     """Everything the classification record, its figures and its sections are made from."""
@@ -184,7 +164,7 @@ def analyse(
     splits: SplitResult | None = None,
     pos_label: str | None = None,
     evolution: EvolutionResult | None = None,
-    exact: Exact | None = None,
+    exact: ClassificationExact | None = None,
 ) -> ClassificationAnalysis:
     """Analyse coded labels: metrics, tags and buckets, sample rows, slices, probabilities.
 
@@ -193,7 +173,7 @@ def analyse(
     the table is counted here the same way, so that one path serves both.
     """
     loop = loop or LoopOptions()
-    exact = exact or exact_in_memory(table)
+    exact = exact or classification_in_memory(table)
     result, rows = exact.result, exact.sample
     # read even without tags: a playbook that does not parse is refused, not ignored
     playbook = load_playbook(loop.playbook)

@@ -10,7 +10,7 @@ from reportgen import __version__
 from reportgen.analysis.evaluation import Evaluation
 from reportgen.deliver.archive import library_versions
 from reportgen.read.table import PredictionTable
-from reportgen.record.blocks import SCHEMA, evaluation_block
+from reportgen.record.blocks import evaluation_block
 from reportgen.record.types import (
     ConfigSource,
     GatesBlock,
@@ -47,7 +47,7 @@ class Context:
     gates: Callable[[RecordBase], GatesBlock] | None = None
 
 
-def _provenance(table: PredictionTable, meta: Meta, *, rows: int) -> Provenance:
+def file_provenance(table: PredictionTable, meta: Meta, *, rows: int) -> Provenance:
     """What every record's provenance starts with: the file, the options, the columns."""
     source = table.source
     return {
@@ -72,30 +72,10 @@ def _provenance(table: PredictionTable, meta: Meta, *, rows: int) -> Provenance:
 def provenance(table: PredictionTable, meta: Meta, context: Context, *, rows: int) -> Provenance:
     """Say what the report was built from: the file (`rows` of it described), options, inputs."""
     return {
-        **_provenance(table, meta, rows=rows),
+        **file_provenance(table, meta, rows=rows),
         "config": context.config,
         "other_inputs": context.other_inputs,
         "evaluation": evaluation_block(context.evaluation),
-    }
-
-
-def base_record(
-    table: PredictionTable,
-    *,
-    title: str,
-    model: str | None,
-    created: str | None,
-    options: dict[str, Any],
-) -> dict[str, Any]:
-    """Start a comparison's record: names and provenance (its assembly fills in the rest)."""
-    meta = Meta(title=title, model=model, created=created, options=options)
-    return {
-        "schema": SCHEMA,
-        "task": table.task,
-        "title": title,
-        "model": model,
-        "provenance": dict(_provenance(table, meta, rows=table.n)),
-        "summary": {"headline": [], "findings": []},
     }
 
 

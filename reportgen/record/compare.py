@@ -1,33 +1,43 @@
-"""The comparison report: two models' predictions on the same rows, their changes and flips.
+"""The comparison record: two models' predictions on the same rows, their changes and flips.
 
-One function per task turns the joined tables into the record, its figures and its sections:
-analysis (analysis.compare, analysis.compare_slices) -> blocks (record.compare_blocks) ->
-words (words.compare) -> sections (render.compare_sections). Nothing after it edits the record
-but the entry point's provenance and gates.
+analyse_classification / analyse_regression turn the joined tables into a ComparisonAnalysis
+(analysis.compare, analysis.compare_slices); build_record lays it out as the complete record
+(record.compare_blocks, words.compare), provenance, sections and gates included. Nothing
+changes the record after it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
 from reportgen.analysis.buckets import BucketResult, Tags, analyze_buckets
 from reportgen.analysis.compare import (
+    BucketChange,
+    ClassificationComparison,
+    RegressionComparison,
     compare_buckets,
     compare_classification,
     compare_regression,
     keep_tags,
 )
 from reportgen.analysis.compare_join import Joined
-from reportgen.analysis.compare_rows import largest_changes, paired_rows, sample_positions
-from reportgen.analysis.compare_slices import compare_slices
+from reportgen.analysis.compare_rows import (
+    PairedTable,
+    largest_changes,
+    paired_rows,
+    sample_positions,
+)
+from reportgen.analysis.compare_slices import SliceComparison, compare_slices
 from reportgen.analysis.samples import MAX_TEXT
 from reportgen.read.images import ImageLoader
 from reportgen.read.table import PredictionTable
 from reportgen.read.tags import normalize_tag
-from reportgen.record.common import Meta
+from reportgen.record.blocks import SCHEMA, evaluation_block
+from reportgen.record.common import Context, Meta, file_provenance, finish
 from reportgen.record.compare_blocks import (
     buckets_block,
     comparison_block,
@@ -36,13 +46,17 @@ from reportgen.record.compare_blocks import (
     regression_comparison_block,
     slices_block,
 )
-from reportgen.record.compare_types import BucketsBlock, ComparisonSlicesBlock, PairedBlock
-from reportgen.record.samples import attach_thumbnails
-from reportgen.render.compare_sections import classification_sections, regression_sections
-from reportgen.render.sections import provenance_section
-from reportgen.report import Assembled
-from reportgen.words import compare as words
-from reportgen.words.numbers import units_of
+from reportgen.record.compare_types import (
+    ClassificationComparisonBlock,
+    ClassificationFigures,
+    ComparisonRecord,
+    ComparisonSlicesBlock,
+    RegressionComparisonBlock,
+    RegressionFigures,
+)
+from reportgen.record.samples import RowExtras
+from reportgen.record.types import ImagesBlock, Provenance
+from reportgen.render import Section
 
 LARGEST_CHANGES = 20
 
@@ -61,33 +75,32 @@ class CompareOptions:
     slices: bool = False  # compare per slice of the loaded slice columns
 
 
-def attach_tags(
-    tables: list[PairedBlock], positions: list[np.ndarray], tags: list[Tags | None]
-) -> None:
-    """Show each row's tags from either side's tags, as written, each cause once."""
-    for table, where in zip(tables, positions, strict=True):
-        for row, pos in zip(table["rows"], where.tolist(), strict=True):
-            seen: dict[str, str] = {}
-            for side in tags:
-                for tag in [] if side is None else side.by_row.get(pos, []):
-                    seen.setdefault(normalize_tag(tag), tag)
-            row["tags"] = list(seen.values())
+@dataclass(frozen=True)
+class BucketsFound:
+    """Both sides' error buckets, their changes, and the tagged rows left out on each side."""
+
+    a: BucketResult | None
+    b: BucketResult | None
+    changes: list[BucketChange]
+    shared: bool  # one tag sheet for both sides
+    outside: tuple[int, int]
 
 
-def base_record(joined: Joined, meta: Meta, names: tuple[str, str]) -> dict[str, Any]:
-    """Start the record: names and the provenance of both inputs (the candidate's as input)."""
-    from reportgen.record.common import base_record as single
+@dataclass(frozen=True)
+class ComparisonAnalysis:
+    """Everything a comparison's record, figures and sections are made from, either task."""
 
-    record = single(
-        joined.b, title=meta.title, model=meta.model, created=meta.created, options=meta.options
-    )
-    record["task"] = "comparison"
-    record["provenance"]["inputs"] = [
-        input_block(joined.a, names[0], "baseline"),
-        input_block(joined.b, names[1], "candidate"),
-    ]
-    record["provenance"]["columns"] = joined.a.columns.as_record()
-    return record
+    joined: Joined
+    names: tuple[str, str]
+    split_columns: tuple[str | None, str | None]  # each side's split column, for provenance
+    result: ClassificationComparison | RegressionComparison
+    samples: dict[str, PairedTable]  # in page order: fixed, broken or grew, shrank
+    slices: SliceComparison | None
+    # classification only: each side's tags, where each sample table's rows are, buckets
+    tags: tuple[Tags | None, Tags | None] = (None, None)
+    positions: dict[str, np.ndarray] | None = None
+    buckets: BucketsFound | None = None
+    images: ImageLoader | None = None  # loads each shown row's thumbnail as its row is built
 
 
 def _tags(table: PredictionTable, sheet: str | None, separators: str) -> Tags | None:
@@ -99,7 +112,7 @@ def _tags(table: PredictionTable, sheet: str | None, separators: str) -> Tags | 
 
 def _buckets(
     joined: Joined, options: CompareOptions
-) -> tuple[list[Tags | None], BucketsBlock | None]:
+) -> tuple[tuple[Tags | None, Tags | None], BucketsFound]:
     """Read both sides' tags and count their buckets; the tags go on to the sample tables."""
     from reportgen.playbook import load_playbook
 
@@ -113,10 +126,10 @@ def _buckets(
             _tags(whole[1], options.tags_b, options.separators),
         )
     ]
-    tags = [None if k is None else k[0] for k in kept]
+    tags = (None if kept[0] is None else kept[0][0], None if kept[1] is None else kept[1][0])
     outside = (0 if kept[0] is None else kept[0][1], 0 if kept[1] is None else kept[1][1])
     playbook = load_playbook(None)
-    results: list[BucketResult | None] = [
+    a, b = (
         None
         if t is None
         else analyze_buckets(
@@ -128,21 +141,14 @@ def _buckets(
             playbook=playbook,
         )
         for t, side in zip(tags, (joined.a, joined.b), strict=True)
-    ]
-    shared = options.tags_a is not None and options.tags_a == options.tags_b
-    block = buckets_block(
-        results[0],
-        results[1],
-        compare_buckets(results[0], results[1]),
-        shared=shared,
-        outside=outside,
     )
-    return tags, block
+    shared = options.tags_a is not None and options.tags_a == options.tags_b
+    return tags, BucketsFound(a, b, compare_buckets(a, b), shared=shared, outside=outside)
 
 
 def _slices(
-    joined: Joined, options: CompareOptions, loss_a: np.ndarray, loss_b: np.ndarray, measure: str
-) -> ComparisonSlicesBlock | None:
+    joined: Joined, options: CompareOptions, loss_a: np.ndarray, loss_b: np.ndarray
+) -> SliceComparison | None:
     """Compare the two models in each slice, when slices were asked for."""
     if not options.slices:
         return None
@@ -150,35 +156,14 @@ def _slices(
     values = {c: joined.a.frame[c] for c in joined.a.columns.slices}
     for c in joined.b.columns.slices:
         values.setdefault(c, joined.b.frame[c])
-    return slices_block(compare_slices(values, loss_a, loss_b), measure=measure)
+    return compare_slices(values, loss_a, loss_b)
 
 
-def _flips(
-    joined: Joined, options: CompareOptions, fixed: int, broken: int, max_text: int | None
-) -> tuple[list[PairedBlock], list[np.ndarray]]:
-    """Sample the fixed and the broken rows, each with its own seed, and where they are."""
+def analyse_classification(
+    joined: Joined, options: CompareOptions, split_columns: tuple[str | None, str | None]
+) -> ComparisonAnalysis:
+    """Compare two classifiers: the paired test, buckets, slices and the flipped rows."""
     a, b = joined.a, joined.b
-    right_a, right_b = a.true_codes == a.pred_codes, b.true_codes == b.pred_codes
-    tables, where = [], []
-    for mask, total, seed in (
-        (~right_a & right_b, fixed, options.seed),
-        (right_a & ~right_b, broken, options.seed + 1),
-    ):
-        at = sample_positions(
-            mask, max_samples=options.max_samples, seed=seed, row_numbers=b.row_numbers
-        )
-        where.append(at)
-        tables.append(
-            paired_block(paired_rows(joined, at, total=total, seed=seed, max_text=max_text))
-        )
-    return tables, where
-
-
-def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions) -> Assembled:
-    """Compare two classifiers and lay out the report."""
-    from reportgen.figures.compare import classification_figures
-
-    a, b, names = joined.a, joined.b, options.names
     comp = compare_classification(
         a.true_codes,
         a.pred_codes,
@@ -189,74 +174,181 @@ def assemble_classification(joined: Joined, meta: Meta, options: CompareOptions)
         seed=options.seed,
     )
     tags, buckets = _buckets(joined, options)
-    record = base_record(joined, meta, names)
-    c = comparison_block(comp, joined, names, buckets)
-    record["comparison"] = c
-    wrong_a = (a.true_codes != a.pred_codes).astype(np.float64)
-    wrong_b = (b.true_codes != b.pred_codes).astype(np.float64)
-    slices = _slices(joined, options, wrong_a, wrong_b, "error_rate")
-
-    has_images = options.image_root is not None and (
-        a.columns.sample is not None or b.columns.sample is not None
+    right_a, right_b = a.true_codes == a.pred_codes, b.true_codes == b.pred_codes
+    slices = _slices(joined, options, (~right_a).astype(np.float64), (~right_b).astype(np.float64))
+    shows_samples = a.columns.sample is not None or b.columns.sample is not None
+    root = options.image_root
+    images = None if root is None or not shows_samples else ImageLoader(root)
+    max_text = None if images is not None else MAX_TEXT  # a path is never cut short
+    samples, positions = {}, {}
+    # each table samples its rows with its own seed
+    for name, mask, total, seed in (
+        ("fixed", ~right_a & right_b, comp.fixed, options.seed),
+        ("broken", right_a & ~right_b, comp.broken, options.seed + 1),
+    ):
+        at = sample_positions(
+            mask, max_samples=options.max_samples, seed=seed, row_numbers=b.row_numbers
+        )
+        positions[name] = at
+        samples[name] = paired_rows(joined, at, total=total, seed=seed, max_text=max_text)
+    return ComparisonAnalysis(
+        joined=joined,
+        names=options.names,
+        split_columns=split_columns,
+        result=comp,
+        samples=samples,
+        slices=slices,
+        tags=tags,
+        positions=positions,
+        buckets=buckets,
+        images=images,
     )
-    tables, where = _flips(
-        joined, options, comp.fixed, comp.broken, None if has_images else MAX_TEXT
-    )
-    if any(t is not None for t in tags):
-        attach_tags(tables, where, tags)
-    thumbnails: dict[str, dict[str, Any]] = {}
-    if has_images:
-        assert options.image_root is not None
-        images = ImageLoader(options.image_root)
-        # attach_thumbnails is typed for a build report's sample tables: the same row shape
-        thumbnails = attach_thumbnails(cast(list[dict[str, Any]], tables), images)
-        record["images"] = asdict(images.summary())
-    record["samples"] = {"fixed": tables[0], "broken": tables[1]}
-
-    figures, drawn = classification_figures(comp, names=names)
-    record["figures"] = drawn
-    if slices is not None:
-        record["comparison_slices"] = slices
-    record["summary"] = {
-        "headline": words.classification_headline(c),
-        "findings": words.classification_findings(c, words.slice_findings(slices)),
-    }
-    sections = classification_sections(c, drawn, slices, provenance_section(record))
-    record["sections"] = [s.id for s in sections]
-    return Assembled(record, figures, sections, thumbnails)
 
 
-def assemble_regression(joined: Joined, meta: Meta, options: CompareOptions) -> Assembled:
-    """Compare two regressors and lay out the report."""
-    from reportgen.figures.compare import regression_figures
-
-    a, b, names = joined.a, joined.b, options.names
-    y_true, pred_a, pred_b = a.y_true_values, a.y_pred_values, b.y_pred_values
+def analyse_regression(
+    joined: Joined, options: CompareOptions, split_columns: tuple[str | None, str | None]
+) -> ComparisonAnalysis:
+    """Compare two regressors: the paired test, slices and the rows whose error moved most."""
+    y_true, pred_a, pred_b = joined.a.y_true_values, joined.a.y_pred_values, joined.b.y_pred_values
     assert y_true is not None and pred_a is not None and pred_b is not None
-    comp = compare_regression(y_true, pred_a, pred_b)
     abs_a, abs_b = np.abs(y_true - pred_a), np.abs(y_true - pred_b)
     limit = min(LARGEST_CHANGES, options.max_samples)
-    grew, n_grew = largest_changes(abs_b - abs_a, limit=limit, grew=True)
-    shrank, n_shrank = largest_changes(abs_b - abs_a, limit=limit, grew=False)
-    record = base_record(joined, meta, names)
-    c = regression_comparison_block(comp, joined, names)
-    record["comparison"] = c
-    samples = {
-        "grew": paired_block(paired_rows(joined, grew, total=n_grew, seed=0, max_text=MAX_TEXT)),
-        "shrank": paired_block(
-            paired_rows(joined, shrank, total=n_shrank, seed=0, max_text=MAX_TEXT)
+    samples = {}
+    for name, grew in (("grew", True), ("shrank", False)):
+        at, total = largest_changes(abs_b - abs_a, limit=limit, grew=grew)
+        samples[name] = paired_rows(joined, at, total=total, seed=0, max_text=MAX_TEXT)
+    return ComparisonAnalysis(
+        joined=joined,
+        names=options.names,
+        split_columns=split_columns,
+        result=compare_regression(y_true, pred_a, pred_b),
+        samples=samples,
+        slices=_slices(joined, options, abs_a, abs_b),
+    )
+
+
+def _row_tags(analysis: ComparisonAnalysis) -> Callable[[int], list[str]] | None:
+    """A shown row's tags from either side's, as written, each cause once (by A's row)."""
+    if all(t is None for t in analysis.tags) or analysis.positions is None:
+        return None
+    row_numbers = analysis.joined.a.row_numbers
+    at = {int(row_numbers[p]): p for where in analysis.positions.values() for p in where.tolist()}
+
+    def tags(row: int) -> list[str]:
+        seen: dict[str, str] = {}
+        for side in analysis.tags:
+            for tag in [] if side is None else side.by_row.get(at[row], []):
+                seen.setdefault(normalize_tag(tag), tag)
+        return list(seen.values())
+
+    return tags
+
+
+def _provenance(analysis: ComparisonAnalysis, meta: Meta, context: Context) -> Provenance:
+    """Both inputs (the candidate's as the input), the baseline's columns, the other inputs."""
+    joined, names = analysis.joined, analysis.names
+    return {
+        **file_provenance(joined.b, meta, rows=joined.b.n),
+        "columns": joined.a.columns.as_record(),
+        "config": context.config,
+        "inputs": [
+            input_block(joined.a, names[0], "baseline"),
+            input_block(joined.b, names[1], "candidate"),
+        ],
+        "other_inputs": context.other_inputs,
+        "evaluation": evaluation_block(
+            context.evaluation, split_columns=analysis.split_columns, names=names
         ),
     }
-    record["samples"] = samples
-    figures, record["figures"] = regression_figures(y_true, pred_a, pred_b, names=names)
-    slices = _slices(joined, options, abs_a, abs_b, "mae")
-    if slices is not None:
-        record["comparison_slices"] = slices
-    with units_of(record):
+
+
+def build_record(analysis: ComparisonAnalysis, meta: Meta, context: Context) -> ComparisonRecord:
+    """Lay the comparison out as the complete record: blocks, words, sections, gates.
+
+    Nothing changes the record after this: the budget and the seal make new ones.
+    """
+    from reportgen.figures.compare import classification_figures_block, regression_figures_block
+    from reportgen.words import compare as words
+    from reportgen.words.numbers import units_of
+
+    a, names, comp = analysis, analysis.names, analysis.result
+    measure = "mae" if isinstance(comp, RegressionComparison) else "error_rate"
+    slices = None if a.slices is None else slices_block(a.slices, measure=measure)
+    block: ClassificationComparisonBlock | RegressionComparisonBlock
+    figures: ClassificationFigures | RegressionFigures
+    if isinstance(comp, ClassificationComparison):
+        found = a.buckets
+        assert found is not None
+        buckets = buckets_block(
+            found.a, found.b, found.changes, shared=found.shared, outside=found.outside
+        )
+        block = comparison_block(comp, a.joined, names, buckets)
+        extras = RowExtras(tags=_row_tags(a), images=a.images)
+        figures = classification_figures_block(comp)
+    else:
+        y_true = a.joined.a.y_true_values
+        assert y_true is not None
+        block = regression_comparison_block(comp, a.joined, names)
+        extras = None
+        figures = regression_figures_block(y_true)
+    # built in page order: the image loader's byte budget goes to the rows shown first
+    samples = {name: paired_block(table, extras) for name, table in a.samples.items()}
+    # counted after the rows: they load the thumbnails
+    images = None if a.images is None else cast(ImagesBlock, asdict(a.images.summary()))
+    record = _with_optional(
+        {
+            "schema": SCHEMA,
+            "task": "comparison",
+            "title": meta.title,
+            "model": meta.model,
+            "provenance": _provenance(a, meta, context),
+            "summary": {"headline": [], "findings": []},
+            "comparison": block,
+            "samples": samples,
+            "figures": figures,
+        },
+        images,
+        slices,
+    )
+    # the words read the blocks above
+    also = words.slice_findings(slices)
+    if block["task"] == "classification":
         record["summary"] = {
-            "headline": words.regression_headline(c),
-            "findings": words.regression_findings(c, samples, words.slice_findings(slices)),
+            "headline": words.classification_headline(block),
+            "findings": words.classification_findings(block, also),
         }
-    sections = regression_sections(c, slices, provenance_section(record))
-    record["sections"] = [s.id for s in sections]
-    return Assembled(record, figures, sections)
+    else:
+        with units_of(record):  # every value in data units at the page's one resolution
+            record["summary"] = {
+                "headline": words.regression_headline(block),
+                "findings": words.regression_findings(block, samples, also),
+            }
+    record["sections"] = [s.id for s in comparison_sections(record)]
+    return finish(record, context)
+
+
+def _with_optional(
+    record: ComparisonRecord, images: ImagesBlock | None, slices: ComparisonSlicesBlock | None
+) -> ComparisonRecord:
+    """Add the blocks only some comparisons have, where the JSON has always had them."""
+    placed: dict[str, object] = {}
+    for key, value in record.items():
+        if key == "samples" and images is not None:
+            placed["images"] = images
+        placed[key] = value
+        if key == "figures" and slices is not None:
+            placed["comparison_slices"] = slices
+    return cast(ComparisonRecord, placed)
+
+
+def comparison_sections(record: ComparisonRecord) -> list[Section]:
+    """The comparison's sections, in reading order, from its record."""
+    from reportgen.render.compare_sections import classification_sections, regression_sections
+    from reportgen.render.sections import provenance_section
+
+    c, slices = record["comparison"], record.get("comparison_slices")
+    closing = provenance_section(record)
+    if c["task"] == "classification":
+        figures = cast(ClassificationFigures, record["figures"])
+        return classification_sections(c, figures, slices, closing)
+    return regression_sections(c, slices, closing)

@@ -17,7 +17,7 @@ from reportgen.analysis.compare import (
     RegressionDelta,
 )
 from reportgen.analysis.compare_join import Joined
-from reportgen.analysis.compare_rows import PairedTable
+from reportgen.analysis.compare_rows import PairedRow, PairedTable
 from reportgen.analysis.compare_slices import SliceComparison
 from reportgen.analysis.compare_stats import PairedTest
 from reportgen.analysis.slices import MIN_TESTED_ROWS
@@ -32,7 +32,6 @@ from reportgen.record.compare_types import (
     ClassSide,
     ComparisonSlicesBlock,
     DeltaBlock,
-    InputBlock,
     IntervalBlock,
     JoinBlock,
     McNemarBlock,
@@ -43,6 +42,8 @@ from reportgen.record.compare_types import (
     RegressionDeltaBlock,
     SignTestBlock,
 )
+from reportgen.record.samples import RowExtras
+from reportgen.record.types import InputBlock
 
 MCNEMAR_TEXT = (
     "McNemar's test on the rows only one model gets right: two-sided exact binomial "
@@ -275,7 +276,17 @@ REGRESSION_ONLY = ("residual_a", "residual_b", "change")
 CLASSIFICATION_ONLY = ("confidence_a", "confidence_b")
 
 
-def paired_block(table: PairedTable) -> PairedBlock:
+def _paired_row(row: PairedRow, drop: tuple[str, ...], extras: RowExtras | None) -> PairedRowBlock:
+    """One row: its fields as PairedRow declares them, less the other task's; tags, image."""
+    block = cast(PairedRowBlock, {k: v for k, v in asdict(row).items() if k not in drop})
+    if extras is not None and extras.tags is not None:
+        block["tags"] = extras.tags(row.row)
+    if extras is not None and extras.images is not None:
+        block["image"] = extras.image(row.sample)
+    return block
+
+
+def paired_block(table: PairedTable, extras: RowExtras | None = None) -> PairedBlock:
     """Describe paired rows as plain JSON data, with the fields of their task only."""
     regression = any(r.change is not None for r in table.rows)
     drop = CLASSIFICATION_ONLY if regression else REGRESSION_ONLY
@@ -285,11 +296,7 @@ def paired_block(table: PairedTable) -> PairedBlock:
         "seed": table.seed,
         "sample_column": table.sample_column,
         "columns": list(table.extra_columns),
-        # the row's fields as PairedRow declares them, less the other task's
-        "rows": [
-            cast(PairedRowBlock, {k: v for k, v in asdict(r).items() if k not in drop})
-            for r in table.rows
-        ],
+        "rows": [_paired_row(r, drop, extras) for r in table.rows],
     }
 
 

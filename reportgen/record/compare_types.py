@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, NotRequired, TypedDict
 
+from reportgen.record.types import ImagesBlock, RecordBase
+
 # A single model's metrics block, as record.blocks writes it for a build report: typed there.
 MetricsBlock = Mapping[str, object]
 
@@ -249,21 +251,6 @@ class RegressionFigures(TypedDict):
     paired_errors: PairedErrorsFigure
 
 
-class InputBlock(TypedDict):
-    """One compared file's identity, as provenance.inputs lists it."""
-
-    role: str
-    name: str
-    path: str | None
-    format: str | None
-    size: int | None
-    sha256: str | None
-    rows: int
-    rows_read: int
-    rows_dropped: int
-    columns: Mapping[str, object]
-
-
 class ImageBlock(TypedDict):
     """A shown row's image: its path, and why it is not shown when it is not."""
 
@@ -342,3 +329,13 @@ class ComparisonSlicesBlock(TypedDict):
     significant: int
     columns: list[SliceColumnBlock]
     items: list[SliceGroupBlock]
+
+
+class ComparisonRecord(RecordBase):
+    """A comparison's record: the change between two models, with their rows side by side."""
+
+    comparison: ClassificationComparisonBlock | RegressionComparisonBlock
+    images: NotRequired[ImagesBlock]  # with --image-root
+    samples: dict[str, PairedBlock]  # fixed and broken, or grew and shrank
+    figures: ClassificationFigures | RegressionFigures
+    comparison_slices: NotRequired[ComparisonSlicesBlock]

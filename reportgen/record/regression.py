@@ -7,40 +7,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from reportgen.analysis.families import RegressionFamily, regression_tests
-from reportgen.analysis.regression import RegressionResult, analyze_regression
-from reportgen.analysis.samples import SampleTable, largest_errors
+from reportgen.analysis.regression import RegressionResult
+from reportgen.analysis.samples import LARGEST_ERRORS, SampleTable, largest_errors
 from reportgen.analysis.slices import ResidualSlice
+from reportgen.read.exact import RegressionExact, regression_in_memory
 from reportgen.read.table import PredictionTable
 from reportgen.record.blocks import SCHEMA, regression_block
 from reportgen.record.common import Context, Meta, finish, provenance
 from reportgen.record.regression_types import RegressionRecord
 from reportgen.record.samples import samples_block
 from reportgen.record.slices import residual_slices_block
-
-LARGEST_ERRORS = 20
-
-
-@dataclass(frozen=True)
-class Exact:
-    """What a streamed read summed over every row, beside the rows it kept to show."""
-
-    result: RegressionResult  # exact sums; quantile parts from the sample
-    sample: PredictionTable  # the analysis sample: figures and slices
-    under: int  # rows under-predicted (residual > 0), all of them
-    over: int
-
-
-def exact_in_memory(table: PredictionTable) -> Exact:
-    """Sum a table held in memory the way a streamed read sums a file: every row exactly."""
-    y_true, y_pred = table.y_true_values, table.y_pred_values
-    assert y_true is not None and y_pred is not None
-    residual = y_true - y_pred
-    return Exact(
-        result=analyze_regression(y_true, y_pred),
-        sample=table,
-        under=int(np.count_nonzero(residual > 0)),
-        over=int(np.count_nonzero(residual < 0)),
-    )
 
 
 @dataclass(frozen=True)
@@ -62,14 +38,14 @@ class RegressionAnalysis:
 
 
 def analyse(
-    table: PredictionTable, *, max_samples: int, exact: Exact | None = None
+    table: PredictionTable, *, max_samples: int, exact: RegressionExact | None = None
 ) -> RegressionAnalysis:
     """Analyse numeric predictions: metrics, largest errors, the tests by group and bin.
 
     With `exact` (a streamed read), `table` holds only the rows kept to be shown. Without,
     the table is summed here the same way, so that one path serves both.
     """
-    exact = exact or exact_in_memory(table)
+    exact = exact or regression_in_memory(table)
     rows = exact.sample
     y_true, y_pred = rows.y_true_values, rows.y_pred_values
     assert y_true is not None and y_pred is not None

@@ -88,18 +88,3 @@ def strip_block(strip: ConfusionStrip, extras: RowExtras | None = None) -> Confu
         "true_example": samples_block(strip.true_example, extras),
         "pred_example": samples_block(strip.pred_example, extras),
     }
-
-
-def attach_thumbnails(
-    tables: list[dict[str, Any]], images: ImageLoader
-) -> dict[str, dict[str, Any]]:
-    """Give every row of tables built already its thumbnail (or why not), in page order.
-
-    For the comparison's tables, which are built before their images; a report kind that
-    builds its rows here passes RowExtras instead, and edits nothing afterwards.
-    """
-    extras = RowExtras(images=images)
-    for table in tables:
-        for row in table["rows"]:
-            row["image"] = extras.image(row["sample"])
-    return {source: dict(data) for source, data in page_thumbnails({"t": tables}, images).items()}

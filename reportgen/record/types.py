@@ -6,6 +6,7 @@ that only some records have. The JSON is these dicts as they are: a new key goes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NotRequired, TypeAlias, TypedDict
 
 Pair: TypeAlias = list[float]  # a 95% interval [low, high]
@@ -26,6 +27,14 @@ class InputFile(TypedDict):
     rows: int
     rows_read: int
     rows_dropped: int
+
+
+class InputBlock(InputFile):
+    """One compared file's identity, as provenance.inputs lists it (with its role and name)."""
+
+    role: str
+    name: str
+    columns: Mapping[str, object]
 
 
 class OtherInput(TypedDict):
@@ -92,6 +101,7 @@ class Provenance(TypedDict):
     options: JSONObject  # the options as given: each kind names its own
     columns: ColumnsBlock
     config: ConfigSource | None
+    inputs: NotRequired[list[InputBlock]]  # a comparison: both files, baseline first
     other_inputs: NotRequired[list[OtherInput]]
     evaluation: NotRequired[EvaluationBlock]
     page_sha256: NotRequired[str]  # added when the page is sealed

@@ -11,13 +11,14 @@ import pandas as pd
 from reportgen.analysis.evaluation import Evaluation
 from reportgen.analysis.evolution import EvolutionResult
 from reportgen.errors import ReportgenError
+from reportgen.read.exact import ClassificationExact, Exact
 from reportgen.read.load import LoadOptions
-from reportgen.read.result import ReadOptions, ReadResult, StreamBlock
+from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.read.steps import regression_refused, shows_step_column
 from reportgen.read.stream import SAMPLE_ROWS, batches, read_streamed
 from reportgen.read.stream.streamed import Limits, Streamed
 from reportgen.read.table import without_column
-from reportgen.record import classification, regression
+from reportgen.record.types import StreamBlock
 
 NOTHING_KEPT = Limits(0, 0, 0, 0)  # a pass that only counts
 
@@ -66,7 +67,7 @@ def read_for_report(data: str | os.PathLike[str], options: ReadOptions) -> ReadR
             total=read.n,
         )
     )
-    exact: classification.Exact | regression.Exact
+    exact: Exact
     splits = None
     if read.task == "classification":
         exact = classification_exact(read, pos_label=options.pos_label)
@@ -94,8 +95,7 @@ def _fold(
     only: set[str] | None,
 ) -> Streamed:
     """Fold the evaluated rows (of the step shown), keeping the rows to show and the sample."""
-    from reportgen.record.classification import STRIP_ERRORS
-    from reportgen.record.regression import LARGEST_ERRORS
+    from reportgen.analysis.samples import LARGEST_ERRORS, STRIP_ERRORS
 
     largest = min(LARGEST_ERRORS, options.max_samples)
     return _pass(
@@ -137,12 +137,10 @@ def _pass(
     )
 
 
-def _stream_block(
-    read: Streamed, exact: classification.Exact | regression.Exact, engine: str, limit: int
-) -> StreamBlock:
+def _stream_block(read: Streamed, exact: Exact, engine: str, limit: int) -> StreamBlock:
     """Say how the read went, and which parts of the report come from the analysis sample."""
     cols = read.source.columns
-    if isinstance(exact, classification.Exact):
+    if isinstance(exact, ClassificationExact):
         approximate = [
             *(["thresholds"] if cols.proba and exact.thresholds is None else []),
             *(["slices"] if cols.slices and exact.slices is None else []),

@@ -21,11 +21,11 @@ from reportgen.analysis.regression import (
 )
 from reportgen.analysis.slices import SliceResult
 from reportgen.analysis.thresholds import BinaryThresholds, analyze_binary_thresholds
+from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.stream.streamed import Streamed
-from reportgen.record import classification, regression
 
 
-def classification_exact(read: Streamed, *, pos_label: str | None = None) -> classification.Exact:
+def classification_exact(read: Streamed, *, pos_label: str | None = None) -> ClassificationExact:
     """Metrics from the exact confusion matrix of the evaluated rows; kept rows for the rest."""
     assert read.pairs is not None and read.sample is not None
     confidence = None
@@ -42,7 +42,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
         calibration = read.calibration.result(read.labels, pos_label)
         if not read.calibration.deviation_exact(read.labels):
             # row sums over the report's labels only: from the analysis sample
-            from reportgen.record.probabilities import probability_analyses
+            from reportgen.analysis.probabilities import probability_analyses
 
             assert read.sample is not None
             sampled, _ = probability_analyses(read.sample, pos_label)
@@ -53,7 +53,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
                     largest_sum_deviation=sampled.largest_sum_deviation,
                     sum_checked_rows=read.sample.n if read.sampled else None,
                 )
-    return classification.Exact(
+    return ClassificationExact(
         calibration=calibration,
         slices=exact_slices(read),
         thresholds=exact_thresholds(read, pos_label),
@@ -64,7 +64,7 @@ def classification_exact(read: Streamed, *, pos_label: str | None = None) -> cla
     )
 
 
-def regression_exact(read: Streamed) -> regression.Exact:
+def regression_exact(read: Streamed) -> RegressionExact:
     """Error metrics from exact sums; medians, quantiles and figures from the sample."""
     assert read.sample is not None
     sample = read.sample
@@ -101,7 +101,7 @@ def regression_exact(read: Streamed) -> regression.Exact:
         y_range=(s["low"], s["high"]),
         density=n > DENSITY_ABOVE,
     )
-    return regression.Exact(result=result, sample=sample, under=s["under"], over=s["over"])
+    return RegressionExact(result=result, sample=sample, under=s["under"], over=s["over"])
 
 
 def exact_slices(read: Streamed) -> SliceResult | None:
