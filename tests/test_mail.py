@@ -26,8 +26,9 @@ from reportgen.deliver.archive import record_from_html
 from reportgen.deliver.mail import UNDATED, build_message, message_warnings, write_eml
 from reportgen.deliver.smtp import SmtpSettings, send_message, smtp_settings
 from reportgen.errors import ReportgenError
-from reportgen.figures.email import compact, email_confusion, uses_compact
+from reportgen.figures.email import email_confusion, uses_compact
 from reportgen.figures.svg import figure_to_png, png_size
+from reportgen.words.numbers import compact_count as compact
 from tests.conftest import DIGITS as DIGITS_CSV
 from tests.example_reports import EXAMPLES, build
 

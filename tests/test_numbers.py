@@ -171,3 +171,13 @@ def test_p_values() -> None:
     assert n.pvalue(0.0321) == "0.032"
     assert n.pvalue(1.0) == "1"
     assert n.pvalue(None) == "–"
+
+
+def test_counts_on_figures_are_short_and_literal() -> None:
+    assert [n.compact_count(v) for v in (987, 1949, 12_345, 3_400_000)] == [
+        "987",
+        "1.9k",
+        "12k",
+        "3.4M",
+    ]
+    assert [n.tick_count(v) for v in (1.0, 10.0, 1000.0, 2_500_000.0)] == ["1", "10", "1k", "2.5M"]

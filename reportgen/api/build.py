@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from reportgen.gates import GateSpec
     from reportgen.record.classification_types import ClassificationRecord
     from reportgen.record.regression_types import RegressionRecord
-    from reportgen.record.types import RecordBase
+    from reportgen.record.types import JSONObject, RecordBase
 
 
 def build_report(
@@ -131,8 +131,12 @@ def build_report(
 
     read = read_predictions(data, read_options)
 
-    steps_given = {"step": step, "steps": list(shown_steps) or None, "at_step": shown_at}
-    recorded = {
+    steps_given: JSONObject = {
+        "step": step,
+        "steps": list(shown_steps) or None,
+        "at_step": shown_at,
+    }
+    recorded: JSONObject = {
         "format": format,
         "task": task,
         "dropna": dropna,

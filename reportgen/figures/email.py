@@ -26,7 +26,7 @@ from reportgen.figures.svg import (
 )
 from reportgen.words.classification import n_classes
 from reportgen.words.common import plural
-from reportgen.words.numbers import count, pct, signed
+from reportgen.words.numbers import compact_count, count, pct, signed
 
 ACCENT = "#0b5cad"  # the report's accent colour
 SECOND = "#e08a00"  # orange beside blue: told apart without red/green vision
@@ -38,17 +38,6 @@ WIDTH = 560  # display pixels: the email's column is 640 wide with its margins
 def _inches(width: int, height: int) -> tuple[float, float]:
     """A figure size in inches from display pixels."""
     return width / PX_PER_INCH, height / PX_PER_INCH
-
-
-def compact(n: int) -> str:
-    """Write a count in at most four characters: 987, 1.9k, 12k, 3.4M."""
-    if n < 1000:
-        return str(n)
-    if n < 9950:
-        return f"{n / 1000:.1f}k"
-    if n < 999_500:
-        return f"{n / 1000:.0f}k"
-    return f"{n / 1e6:.1f}M"
 
 
 def uses_compact(k: int, matrix: Sequence[Sequence[int]]) -> bool:
@@ -72,7 +61,7 @@ def email_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> F
         colorbar=False,
         cell_font=_email_cell_font,
         tick_font=lambda k: 8.0 if k > 12 else None,
-        count_text=compact if uses_compact(k, matrix) else count,
+        count_text=compact_count if uses_compact(k, matrix) else count,
         linespacing=None,  # the spacing the email's single-line cells always had
     )
     cm = np.asarray(matrix, dtype=np.int64)

@@ -17,6 +17,7 @@ from reportgen.analysis.regression import RegressionResult
 from reportgen.analysis.slices import ResidualSlice
 from reportgen.figures.panels import two_panels
 from reportgen.figures.svg import figure_and_axes, figure_style
+from reportgen.words.numbers import tick_count
 
 POINT = "#0b5cad"
 TREND = "#d55e00"  # Okabe-Ito vermillion: apart from the blues for colour-blind readers
@@ -69,11 +70,7 @@ def draw_density(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
 
 def count_label(value: float, _pos: int) -> str:
     """Write a colour-bar count plainly (1, 10, 1k): no mathtext 10^k, text is literal."""
-    if value >= 1e6:
-        return f"{value / 1e6:g}M"
-    if value >= 1e3:
-        return f"{value / 1e3:g}k"
-    return f"{value:g}"
+    return tick_count(value)
 
 
 def draw_points(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from reportgen import __version__
 from reportgen.analysis.evaluation import Evaluation
@@ -14,6 +14,7 @@ from reportgen.record.blocks import evaluation_block
 from reportgen.record.types import (
     ConfigSource,
     GatesBlock,
+    JSONObject,
     OtherInput,
     Provenance,
     RecordBase,
@@ -30,7 +31,7 @@ class Meta:
     title: str
     model: str | None
     created: str | None
-    options: dict[str, Any]
+    options: JSONObject  # the options as given, each kind naming its own
 
 
 @dataclass(frozen=True)

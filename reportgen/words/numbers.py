@@ -344,3 +344,23 @@ def plain(x: float | None) -> str:
     if "e" in text:
         return text
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def compact_count(n: int) -> str:
+    """Write a count in at most four characters, for a small figure cell: 987, 1.9k, 12k, 3.4M."""
+    if n < 1000:
+        return str(n)
+    if n < 9950:
+        return f"{n / 1000:.1f}k"
+    if n < 999_500:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1e6:.1f}M"
+
+
+def tick_count(value: float) -> str:
+    """Write a count on a figure's log-scale axis plainly: 1, 10, 1k, 2.5M."""
+    if value >= 1e6:
+        return f"{value / 1e6:g}M"
+    if value >= 1e3:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
