@@ -14,7 +14,7 @@ record blocks and the describe functions), without drawing figures:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from reportgen.analysis.chance import ALPHA, holm, hypergeom_tail, welch_test
 from reportgen.analysis.families import classification_family, regression_tests
 from reportgen.analysis.regression import analyze_regression
 from reportgen.record.blocks import regression_block
+from reportgen.record.classification_types import ClassificationRecord
 from reportgen.record.slices import error_slices_block, residual_slices_block
 from reportgen.words.classification import error_slice_findings
 from reportgen.words.regression import regression_pattern_findings
@@ -113,7 +114,9 @@ def metadata(rng: np.random.Generator, n: int) -> pd.DataFrame:
 def classification_findings(frame: pd.DataFrame, wrong: np.ndarray, seed: int) -> list[str]:
     """The slice and tree sentences a report on these rows would state."""
     slices, tree = classification_family(frame, COLUMNS, wrong, seed=seed)
-    return error_slice_findings({"slices": error_slices_block(slices, tree)})
+    # the words read the rows described from the classification block: the rest is not needed
+    partial = {"slices": error_slices_block(slices, tree), "classification": {"n": len(frame)}}
+    return error_slice_findings(cast(ClassificationRecord, partial))
 
 
 def regression_findings(frame: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray) -> list[str]:
