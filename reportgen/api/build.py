@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from reportgen.api.common import (
+    check_choices,
     config_source,
     gate_check,
     load_options,
@@ -20,7 +21,6 @@ from reportgen.api.common import (
 )
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
-from reportgen.errors import ReportgenError
 from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
@@ -91,10 +91,7 @@ def build_report(
     build computes quantile-based sections from. `engine="spark"` folds Parquet data (a file,
     a folder or any URI Spark reads) with PySpark instead, always streamed.
     """
-    if task not in ("auto", *REPORT_KINDS):
-        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
-    if max_samples < 0:
-        raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
+    check_choices(task=task, max_samples=max_samples, image_root=image_root)
     load = load_options(locals())
     shown_steps = tuple(str(v) for v in steps)
     shown_at = None if at_step is None else str(at_step)
@@ -124,11 +121,6 @@ def build_report(
         engine=engine,
     )
     created_at = normalize_created(created)
-    if image_root is not None:
-        from reportgen.read.images import check_root
-
-        check_root(str(image_root))
-
     read = read_predictions(data, read_options)
 
     steps_given: JSONObject = {

@@ -39,6 +39,20 @@ _FIRST = int((datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH).total_seconds())
 _LAST = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - _EPOCH).total_seconds())
 
 
+def check_choices(
+    *, task: str, max_samples: int, image_root: str | os.PathLike[str] | None
+) -> None:
+    """Refuse the choices every entry point shares before any file is read."""
+    if task not in ("auto", "classification", "regression"):
+        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
+    if max_samples < 0:
+        raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
+    if image_root is not None:
+        from reportgen.read.images import check_root
+
+        check_root(str(image_root))
+
+
 def normalize_created(created: str | int | float | datetime | None) -> str | None:
     """Return the creation time as ISO 8601 UTC, from the argument or SOURCE_DATE_EPOCH."""
     where = "--created"

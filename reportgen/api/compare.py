@@ -12,6 +12,7 @@ import pandas as pd
 
 from reportgen.analysis.compare import ClassificationComparison
 from reportgen.api.common import (
+    check_choices,
     config_source,
     gate_check,
     load_options,
@@ -159,19 +160,12 @@ def compare_reports(
     change of the metric itself, b - a, whether or not the change is significant).
     `report.record["gates"]` says which failed. Raises ReportgenError for bad input.
     """
-    if task not in ("auto", "classification", "regression"):
-        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
-    if max_samples < 0:
-        raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
+    check_choices(task=task, max_samples=max_samples, image_root=image_root)
     names = _names(baseline, candidate, name_a, name_b)
     sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)
     # a --split column one file lacks is read as none there: the other's serves
     options = load_options(locals(), split_optional=True)
     created_at = normalize_created(created)
-    if image_root is not None:
-        from reportgen.read.images import check_root
-
-        check_root(str(image_root))
     read = _read(baseline, candidate, options, names, eval_split)
     if read.joined.a.task == "regression":
         refuse_on_regression(
