@@ -147,4 +147,5 @@ def match_groups(
 
 def _pow2(counts: np.ndarray) -> np.ndarray:
     """The smallest power of two at least each count (1 for 0)."""
-    return np.left_shift(1, np.ceil(np.log2(np.maximum(counts, 1))).astype(np.int64))
+    exponent = np.ceil(np.log2(np.maximum(counts, 1))).astype(np.int64)
+    return np.asarray(np.left_shift(1, exponent), dtype=np.int64)
