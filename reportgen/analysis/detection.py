@@ -40,7 +40,7 @@ ground truth does not list, while here they simply count (as false positives); b
 or negative size are not refused here either.
 
 Speed: the matching is vectorised over (category, image) groups of similar size
-(``detection_matching``). On the fixture this takes about 0.1 s against 0.5 s for
+(``detection_matching``). On the fixture this takes about 0.07 s against 0.35 s for
 pycocotools' ``evaluate()`` + ``accumulate()``; on a synthetic COCO-val-sized input (5,000
 images, 35,000 boxes, 132,000 detections) 0.8 s against 24 s, with identical numbers.
 
