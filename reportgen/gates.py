@@ -230,7 +230,7 @@ def parse_gate_line(text: str) -> GateSpec:
         kind = "max-drop"
     else:
         kind = "fail-under" if found["op"] == ">=" else "fail-over"
-    spec = gate_spec(kind, found["key"], found["value"], where="--gate")
+    spec = gate_spec(kind, found["key"], found["value"], where=f"--gate '{text.strip()}'")
     return replace(spec, text=text.strip())  # messages echo the gate as the user wrote it
 
 

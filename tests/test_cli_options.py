@@ -118,7 +118,7 @@ def test_compare_without_gates_or_slices_passes_none(
 def test_compare_exit_code_is_1_when_a_gate_fails(
     files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a report whose gate failed stands in for compare_reports until it takes gates
+    # a report whose gate failed stands in for compare_reports: the exit code is the CLI's
     failing = reportgen.build_report(_frame(8), fail_under={"accuracy": 0.95})
     monkeypatch.setattr(reportgen.api, "compare_reports", lambda *a, **k: failing)
     result = CliRunner().invoke(main, ["compare", "a.csv", "b.csv", "-o", "c.html"])

@@ -56,11 +56,6 @@ def max_line_bytes() -> int:
     return _limit.get() * LINE_FACTOR
 
 
-def set_max_cell_bytes(limit: int) -> None:
-    """Set the cell limit for this run (the CLI's --max-cell-bytes); 0 keeps the default."""
-    _limit.set(limit or MAX_CELL_BYTES)
-
-
 @contextmanager
 def cell_limit(limit: int) -> Iterator[None]:
     """Read with another cell limit inside a with-block (for library use and tests)."""
