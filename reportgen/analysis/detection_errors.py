@@ -104,15 +104,16 @@ def detection_errors(
     missed = found.gt_evaluated & ~found.gt_used
     missed[found.target[fixes.candidate]] = False
     positives = _count(gt.category_id[found.gt_evaluated])
-    base = _points(found, dt, positives, fixed_ordering=False)
+    evaluated = (found.status == _TP) | (found.status == _FP)
+    base = _run(found, evaluated, dt.category_id, dt.score, positives, fixed_ordering=False)
     runs = {
         name: _fixed_run(found, dt, positives, fixes.best, fixed_class, code)
         for code, name in enumerate(ERROR_TYPES[:5])
     }
-    runs["Miss"] = _replace(base, found, positives=_less(positives, gt.category_id[missed]))
-    runs["FalsePos"] = _replace(base, found, positives, scores_from_truth=True)
-    fn = found.gt_evaluated & ~found.gt_used
-    runs["FalseNeg"] = _replace(base, found, positives=_less(positives, gt.category_id[fn]))
+    runs["Miss"] = _refixed(base, _less(positives, gt.category_id[missed]))
+    runs["FalsePos"] = _refixed(base, positives, scores_from_truth=True)
+    unmatched = found.gt_evaluated & ~found.gt_used
+    runs["FalseNeg"] = _refixed(base, _less(positives, gt.category_id[unmatched]))
     base_ap = class_ap(base)
     gt_classes = {k for k, v in positives.items() if v > 0}
     conventions: list[dict[str, float]] = [{}, {}]
@@ -232,14 +233,6 @@ def _fixed_true(found: _Classified, score: np.ndarray) -> _Fixes:
     return _Fixes(candidate=candidate, best=best)
 
 
-def _points(
-    found: _Classified, dt: Detections, positives: dict[int, int], *, fixed_ordering: bool
-) -> Run:
-    """The run of the original data points; a fixed run lists errors before true positives."""
-    keep = (found.status == _TP) | (found.status == _FP)
-    return _run(found, keep, dt.category_id, dt.score, positives, fixed_ordering)
-
-
 def _fixed_run(
     found: _Classified,
     dt: Detections,
@@ -252,20 +245,14 @@ def _fixed_run(
     fixing = (found.status != _OUT) & (found.error == code)
     keep = ((found.status == _TP) | (found.status == _FP)) & ~fixing | (fixing & best)
     category = np.where(fixing, fixed_class, dt.category_id)
-    run = _run(found, keep, category, dt.score, positives, True)
+    run = _run(found, keep, category, dt.score, positives, fixed_ordering=True)
     made_true = (fixing & best)[keep]
     return Run(
         run.point_class, run.point_score, run.point_true | made_true, run.point_order, positives
     )
 
 
-def _replace(
-    base: Run,
-    found: _Classified,
-    positives: dict[int, int],
-    *,
-    scores_from_truth: bool = False,
-) -> Run:
+def _refixed(base: Run, positives: dict[int, int], *, scores_from_truth: bool = False) -> Run:
     """The original points in fixed-run order, with other positives or 1 / 0 scores."""
     late = _fixed_order(base.point_true, base.point_order)
     score = base.point_true.astype(float) if scores_from_truth else base.point_score
@@ -278,9 +265,10 @@ def _run(
     category: np.ndarray,
     score: np.ndarray,
     positives: dict[int, int],
+    *,
     fixed_ordering: bool,
 ) -> Run:
-    """Points of the kept detections, true where matched."""
+    """Points of the kept detections, true where matched; see ``_fixed_order``."""
     true = found.status[keep] == _TP
     order = found.position[keep]
     if fixed_ordering:
