@@ -208,3 +208,23 @@ def test_random_cases_match_tidecv(seed: int) -> None:
     assert errors.ap50 == pytest.approx(run.ap, abs=1e-9)
     assert errors.counts == {k.short_name: v for k, v in run.count_errors().items()}
     assert errors.dap == pytest.approx({k.short_name: v for k, v in fixed.items()}, abs=1e-9)
+
+
+def test_fixture_matches_tidecv_itself() -> None:
+    """tidecv itself, where installed, on the fixture: the same numbers to 1e-9."""
+    tidecv = pytest.importorskip("tidecv")
+    run = tidecv.TIDE().evaluate(
+        tidecv.datasets.COCO(str(INSTANCES)),
+        tidecv.datasets.COCOResult(str(RESULTS)),
+        mode=tidecv.TIDE.BOX,
+    )
+    fixed = {**run.fix_main_errors(), **run.fix_special_errors()}
+    dataset = json.loads(INSTANCES.read_text())
+    errors = detection_errors(
+        ground_truth_of(dataset),
+        detections_of(json.loads(RESULTS.read_text())),
+        images=[image["id"] for image in dataset["images"]],
+    )
+    assert errors.ap50 == pytest.approx(run.ap, abs=1e-9)
+    assert errors.counts == {k.short_name: v for k, v in run.count_errors().items()}
+    assert errors.dap == pytest.approx({k.short_name: v for k, v in fixed.items()}, abs=1e-9)

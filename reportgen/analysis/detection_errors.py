@@ -32,7 +32,13 @@ Averaging: TIDE averages over every class with ground truth *or* detections (``d
 ``ap50_gt_classes``): on the fixture 64.20 against 69.70, the extra classes having AP 0.
 
 Speed: a Python loop over images, and over a detection's rank for the greedy matching (tidecv
-matches across classes with first-index ties, which the COCOeval matcher does not share).
+matches with first-index ties, which ``detection_matching``'s COCOeval matcher does not
+share); the rest is numpy. The fixture takes about 0.03 s; a synthetic COCO-val-sized input
+(5,000 images, 36,000 boxes, 130,000 detections) about 1.1 s.
+
+Checked against tidecv 1.0.1 itself on the fixture and on random cases (crowds, images
+without boxes, tied scores, over 100 detections an image): equal to 1e-9. One difference:
+where a fix leaves no class to average, tidecv divides by zero; here that mean is 0.
 """
 
 from __future__ import annotations
