@@ -28,6 +28,7 @@ from reportgen.options import (
     OUTPUT,
     build_options,
     column_options,
+    detection_options,
     evaluation_options,
     image_option,
     input_file,
@@ -117,9 +118,10 @@ def _finish(delivery: Delivery, report: Report[RecordBase]) -> None:
 @json_option
 @column_options
 @shown_columns_option
-@evaluation_options()
+@evaluation_options(("classification", "regression", "detection"))
 @tag_options
 @image_option
+@detection_options
 @slice_options
 @build_options
 @sample_options(default=50)
