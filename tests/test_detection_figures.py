@@ -184,8 +184,16 @@ def test_recall_breakdown_draws_each_bin_with_interval_count_and_no_boxes() -> N
     svg = _svg(fig)
     assert "1,234 boxes" in svg and "no boxes" in svg and svg == _svg(plot_recall_breakdown(PANELS))
     desc = recall_breakdown_description(PANELS)
-    assert "Object size: lowest small, 42.0%" in desc and "of 1,234 boxes" in desc
-    assert "Distance from the border: lowest edge, 35.0%" in desc
+    assert (
+        "Object size: lowest recall 42.0% in small (95% interval 38.0–46.0%, 1,234 boxes)" in desc
+    )
+    assert "Distance from the border: lowest recall 35.0% in edge" in desc
+
+
+def test_a_dimension_without_bins_says_no_boxes() -> None:
+    fig = plot_recall_breakdown([("Size", []), ("Border", [("edge", 0.5, None, 10)])])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no boxes"]
+    assert "Size: no boxes" in recall_breakdown_description([("Size", [])])
 
 
 def test_recall_breakdown_refuses_percentages() -> None:
@@ -265,6 +273,24 @@ def test_label_is_written_on_a_filled_band_above_the_box(tmp_path: Path) -> None
         "seve. 0.50"  # ten characters of six pixels
     )
     assert label_text(DrawnBox(0, 0, 1, 1, "缺陷 a", None, "truth"), 100) == "?? a"
+
+
+def test_a_label_with_no_clear_place_is_left_out_unless_emphasised(tmp_path: Path) -> None:
+    thumb = _thumb(tmp_path, size=(400, 80))  # 200 x 40: room for two bands inside a full box
+    whole = (0.0, 0.0, 400.0, 80.0)
+    boxes = [
+        DrawnBox(*whole, "a much longer class name", None, "truth"),
+        DrawnBox(*whole, "dent", 0.3, "prediction"),
+        DrawnBox(*whole, "dent", 0.9, "prediction", emphasis=True),
+    ]
+    px = _pixels(boxed_thumbnail(thumb, boxes))
+    # emphasised first (inside the top), then predictions (inside the bottom); the truth's
+    # label finds no clear place and is left out, not drawn under the others
+    orange = _rgb(PREDICTION_COLOUR)
+    for rows in (slice(0, 13), slice(27, 40)):
+        assert {tuple(c) for c in px[rows, 4:56].reshape(-1, 3)} == {orange, (0, 0, 0)}
+    wide = 6 * len("dent 0.90") + 10
+    assert all(tuple(px[y, x]) == GREY for y in (6, 33) for x in range(wide, 150))
 
 
 def test_boxed_thumbnail_bytes_are_deterministic_without_time_or_text(tmp_path: Path) -> None:

@@ -90,7 +90,8 @@ def boxed_thumbnail(thumb: Thumbnail, boxes: Sequence[DrawnBox]) -> Thumbnail:
     for box, rect in scaled:
         _outline(draw, rect, box, picture.size)
     # labels over every outline; the emphasised box's label takes its place first
-    labels = _place_labels(scaled[::-1], picture.size)
+    first = sorted(scaled, key=lambda item: (not item[0].emphasis, item[0].kind == TRUTH))
+    labels = _place_labels(first, picture.size)
     for box, band, text in labels[::-1]:
         _write(draw, box, band, text)
     data_uri = DATA_URI_PREFIX + base64.b64encode(_png_bytes(picture)).decode("ascii")
@@ -212,9 +213,12 @@ def _overlaps(a: _Rect, b: _Rect) -> bool:
 def _place_labels(
     boxes: Sequence[tuple[DrawnBox, _Rect]], size: tuple[int, int]
 ) -> list[tuple[DrawnBox, _Rect, str]]:
-    """Each label's band: above its box, inside its top, below it or inside its bottom,
-    the first place clear of the labels placed before it (else above). Boxes wholly
-    outside the picture get none."""
+    """Each label's band and text, for boxes at least partly in the picture.
+
+    The band goes above its box, inside its top, below it or inside its bottom: the first of
+    these within the picture and clear of the labels placed before it. Boxes come emphasised
+    first; an emphasised box without a clear place takes the first, any other goes unlabelled.
+    """
     font = _font()
     placed: list[tuple[DrawnBox, _Rect, str]] = []
     for box, rect in boxes:
@@ -225,13 +229,23 @@ def _place_labels(
         band_w = int(right - left) + 2 * LABEL_PAD
         band_h = int(bottom - top) + 2 * LABEL_PAD
         x = min(max(rect.left, 0), max(size[0] - band_w, 0))
-        bands = []
-        for y in (rect.top - band_h, rect.top, rect.bottom + 1, rect.bottom - band_h + 1):
-            y = min(max(y, 0), max(size[1] - band_h, 0))
-            bands.append(_Rect(x, y, x + band_w - 1, y + band_h - 1))
+        tops = [rect.top - band_h, rect.top, rect.bottom + 1, rect.bottom - band_h + 1]
+        # outside the box only where the band fits in the picture, else it would hide the box
+        fits = [y for y in tops if 0 <= y <= size[1] - band_h] or [rect.top]
+        bands = [_band(x, y, band_w, band_h, size) for y in fits]
         free = [b for b in bands if not any(_overlaps(b, other) for _, other, _ in placed)]
-        placed.append((box, (free or bands)[0], text))
+        if free:
+            placed.append((box, free[0], text))
+        elif box.emphasis:
+            placed.append((box, bands[0], text))
+        # else left out: a label over another label is read as neither
     return placed
+
+
+def _band(x: int, y: int, width: int, height: int, size: tuple[int, int]) -> _Rect:
+    """A label's band at (x, y), moved inside the picture where it can be."""
+    y = min(max(y, 0), max(size[1] - height, 0))
+    return _Rect(x, y, x + width - 1, y + height - 1)
 
 
 def _write(draw: ImageDraw.ImageDraw, box: DrawnBox, band: _Rect, text: str) -> None:

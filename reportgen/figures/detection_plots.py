@@ -212,7 +212,10 @@ def plot_recall_breakdown(panels: Sequence[Panel]) -> Figure:
 
 
 def _recall_panel(ax: Axes, title: str, bins: Sequence[Bin]) -> None:
+    """One dimension's bins, top to bottom: dot, interval and box count, or "no boxes"."""
     y = np.arange(len(bins))
+    if not bins:
+        ax.text(0.01, 0, "no boxes", va="center", ha="left", color=EMPTY, fontstyle="italic")
     for i, (_label, recall, ci, n) in enumerate(bins):
         if recall is None or n == 0:
             ax.text(0.01, i, "no boxes", va="center", ha="left", color=EMPTY, fontstyle="italic")
@@ -234,7 +237,7 @@ def _recall_panel(ax: Axes, title: str, bins: Sequence[Bin]) -> None:
             color=EMPTY,
         )
     ax.set_yticks(y, labels=[short_label(b[0], 28) for b in bins])
-    ax.set_ylim(len(bins) - 0.5, -0.5)
+    ax.set_ylim(max(len(bins), 1) - 0.5, -0.5)
     ax.set_title(title, loc="left")
     ax.tick_params(axis="y", length=0)
     for spine in ("top", "right"):
@@ -325,8 +328,8 @@ def recall_breakdown_description(panels: Sequence[Panel]) -> str:
             continue
         # lowest recall; ties: the bin with more boxes, then the first
         label, recall, ci, n = min(measured, key=lambda b: (b[1], -b[3]))
-        span = f", 95% interval {interval_pct(ci, point=recall)}" if ci is not None else ""
-        parts.append(f"{title}: lowest {label}, {pct(recall, ci=ci)}{span} of {count(n)} boxes")
+        span = f"95% interval {interval_pct(ci, point=recall)}, " if ci is not None else ""
+        parts.append(f"{title}: lowest recall {pct(recall, ci=ci)} in {label} ({span}{_boxes(n)})")
     return (
         "Recall per bin as a dot with its 95% interval, one panel per dimension, the boxes in "
         "each bin written beside it. " + "; ".join(parts) + "."
