@@ -1,9 +1,10 @@
 """Boxes drawn on image thumbnails: ground truth solid, predictions dashed, labelled with scores.
 
 Pixels only, with Pillow: a box's outline is a set of filled rectangles (Pillow draws no dashed
-line), laid inside the box's edges and clipped to the picture, so the same boxes give the same
-bytes. Text uses Pillow's built-in bitmap font (no font file, no FreeType, whose rendering
-changes between versions); it covers Latin-1, and other characters are written as '?'.
+line), laid inside the box's edges with a one-pixel edge of contrast around them, clipped to
+the picture; the same boxes give the same bytes. Text uses Pillow's built-in bitmap font (no
+font file, no FreeType, whose rendering changes between versions); it covers Latin-1, and
+other characters are written as '?'.
 """
 
 from __future__ import annotations
