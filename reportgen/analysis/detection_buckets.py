@@ -154,7 +154,7 @@ def confusion_pairs(
     cls = np.flatnonzero(errors.detection_error == ERROR_TYPES.index("Cls"))
     real = np.flatnonzero(~gt.iscrowd)
     det, box = pairs_by_image(dt.image_id[cls], gt.image_id[real])
-    overlap = pair_iou(dt.box[cls][det], gt.box[real][box], crowd=False)
+    overlap = pair_iou(dt.box[cls[det]], gt.box[real[box]], crowd=False)
     other = gt.category_id[real][box] != dt.category_id[cls][det]
     keep = other & (overlap >= FOREGROUND_IOU)
     det, box, overlap = det[keep], box[keep], overlap[keep]

@@ -192,13 +192,14 @@ def operating_point(
         np.asarray(gt.categories, dtype=np.int64) if gt.categories is not None else gt.category_id
     )
     per_class = tuple(
-        _class_point(
-            int(c),
-            tp=int(np.sum(kept & true & (dt.category_id == c))),
-            fp=int(np.sum(kept & ~true & (dt.category_id == c))),
-            boxes=int(np.sum(~gt.iscrowd & (gt.category_id == c))),
+        _class_point(int(c), tp=int(t), fp=int(f), boxes=int(b))
+        for c, t, f, b in zip(
+            categories,
+            _per_category(dt.category_id[kept & true], categories),
+            _per_category(dt.category_id[kept & ~true], categories),
+            _per_category(gt.category_id[~gt.iscrowd], categories),
+            strict=True,
         )
-        for c in categories
     )
     precision, recall, f1 = rates(tp, fp, positives - tp)
     return OperatingPoint(
@@ -253,6 +254,14 @@ def _class_point(category: int, *, tp: int, fp: int, boxes: int) -> ClassPoint:
         precision_ci=wilson_interval(tp, tp + fp),
         recall_ci=wilson_interval(tp, boxes),
     )
+
+
+def _per_category(category_id: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    """How many rows of each category (sorted ids); rows of other categories are not counted."""
+    place = np.searchsorted(categories, category_id)
+    ok = place < len(categories)
+    ok[ok] = categories[place[ok]] == category_id[ok]
+    return np.bincount(place[ok], minlength=len(categories))
 
 
 def place_in_run(sorted_keys: np.ndarray) -> np.ndarray:
