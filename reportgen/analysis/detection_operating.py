@@ -92,10 +92,9 @@ def match_at(gt: GroundTruth, dt: Detections, iou: float = 0.5) -> Matching:
     ignored = np.zeros(n_det, dtype=bool)
     gt_matched_by = np.full(n_gt, -1, dtype=np.int64)
     # groups: (image, category) pairs, numbered over both sides
-    keys = np.concatenate(
-        [np.stack([gt.image_id, gt.category_id], 1), np.stack([dt.image_id, dt.category_id], 1)]
-    ).reshape(-1, 2)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
+    _, image_of = np.unique(np.r_[gt.image_id, dt.image_id], return_inverse=True)
+    categories, category_of = np.unique(np.r_[gt.category_id, dt.category_id], return_inverse=True)
+    _, group = np.unique(image_of.reshape(-1) * len(categories) + category_of, return_inverse=True)
     group = group.reshape(-1)
     gt_group, dt_group = group[:n_gt], group[n_gt:]
     groups = int(group.max(initial=-1)) + 1
