@@ -167,7 +167,7 @@ def clipped(box: np.ndarray) -> np.ndarray:
     x1, y1 = max(box[0], 0.0), max(box[1], 0.0)
     x2, y2 = min(box[0] + box[2], WIDTH), min(box[1] + box[3], HEIGHT)
     out = np.round([x1, y1, x2 - x1, y2 - y1], 2)
-    out[2:] = np.minimum(out[2:], [WIDTH - out[0], HEIGHT - out[1]])  # after rounding too
+    out[2:] = np.minimum(out[2:], np.floor(([WIDTH, HEIGHT] - out[:2]) * 100) / 100)  # rounded
     return out
 
 
@@ -242,7 +242,7 @@ def detect(pictures: list[Picture], rng: np.random.Generator) -> list[dict[str, 
             if rng.random() < GLINT_DETECTED:
                 pad = rng.uniform(2, 4, 4)
                 box = clipped(np.array([gx - pad[0], gy - pad[1], 2 + pad[0] + pad[2], 0]))
-                box[3] = min(length + pad[1] + pad[3], HEIGHT - box[1])
+                box[3] = round(min(length + pad[1] + pad[3], HEIGHT - box[1]), 2)
                 found.append((FIN, box, score((1.2, 2.5), rng, 0.03, 0.6)))
                 pic.glints_detected += 1
         for category, box, conf in sorted(found, key=lambda f: -f[2])[:MAX_PER_IMAGE]:  # stable
