@@ -96,7 +96,7 @@ def numbers(values: list[Any]) -> np.ndarray | None:
         return None
     if array.dtype.kind not in "iuf" or array.ndim != 1:
         return None
-    if any(v.__class__ is bool for v in values):  # numpy reads true as 1 beside numbers
+    if bool in set(map(type, values)):  # numpy reads true as 1 beside numbers
         return None
     return array.astype(float)
 
