@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.detection import Detections, GroundTruth
+from reportgen.errors import ReportgenError
 from reportgen.read.detection_checks import fail
 from reportgen.read.detection_coco import read_instances, read_results
 from reportgen.read.detection_voc import looks_like_voc_lines, read_voc
@@ -64,6 +65,19 @@ def read_detection(
     image_root: str | os.PathLike[str] | None = None,
 ) -> DetectionInput:
     """Read and check a ground truth and its same-format predictions."""
+    try:
+        return _read(predictions, ground_truth, classes, image_root)
+    except OSError as exc:  # a file of a folder that cannot be read, a folder removed meanwhile
+        name = exc.filename if exc.filename is not None else ground_truth
+        raise ReportgenError(f"{name}: could not be read ({exc.strerror or exc}).") from exc
+
+
+def _read(
+    predictions: str | os.PathLike[str],
+    ground_truth: str | os.PathLike[str],
+    classes: str | os.PathLike[str] | None,
+    image_root: str | os.PathLike[str] | None,
+) -> DetectionInput:
     gt_path, dt_path = Path(ground_truth), Path(predictions)
     gt_where, dt_where = str(ground_truth), str(predictions)
     _exists(gt_path, gt_where, "ground truth")

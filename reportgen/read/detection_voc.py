@@ -8,16 +8,19 @@ Conventions:
   with a DTD or entities (``<!DOCTYPE``, ``<!ENTITY``) is refused: the standard library's
   parser would expand them. Other childless elements of ``<annotation>`` (``folder``,
   ``segmented``, ...) become text columns of the image table.
-- Pixels: x = xmin, y = ymin, w = xmax - xmin, h = ymax - ymin, as COCO conversions of VOC
-  do (VOC's own coordinates are 1-based and inclusive, which would make w one larger; the
-  shift changes IoUs of small boxes slightly, nothing else). A box with xmin = xmax is
-  refused as zero-width.
-- ``difficult`` objects become crowd boxes (iscrowd, an ignored region), which is what VOC's
-  evaluation does with them: a detection on one counts neither as a true nor a false positive
-  and the object is not counted in recall. The difference: COCOeval matches a crowd box by
-  intersection over the detection's area (not IoU) and prefers ordinary boxes, while VOC
-  matches by IoU against all objects; a detection overlapping a difficult object a little and
-  an ordinary one more is scored the same way by both, a rarer overlap order may differ.
+- Pixels: x = xmin, y = ymin, w = xmax - xmin, h = ymax - ymin, for the ground truth and the
+  detections alike, as COCO conversions of VOC do (VOC's coordinates are 1-based and
+  inclusive, so its own pixel count is xmax - xmin + 1; the one-pixel difference changes the
+  IoU of small boxes a little, nothing else). A box with xmin = xmax is refused as zero-width.
+- ``difficult`` objects become crowd boxes (iscrowd: an ignored region), as VOC's evaluation
+  ignores them: a detection on one is neither a true nor a false positive, and the object is
+  not counted in recall. How it differs: VOC gives each detection the object of highest IoU,
+  difficult or not, and ignores the detection when that object is difficult; COCOeval first
+  looks for a free ordinary box with IoU >= the threshold and only then for a crowd box, whose
+  overlap it measures as intersection over the detection's area (not IoU), and a crowd box is
+  never used up. So a detection overlapping a difficult object most and an ordinary one
+  enough is ignored by VOC but a true positive here, and a box lying inside a large difficult
+  object is ignored here more readily than by VOC.
 - Categories: ids 1..K in sorted class-name order, the names of the ground truth's objects (or
   of ``classes``, one a line, when given).
 - Predictions: devkit files ``<anything>_<class>.txt`` (``comp4_det_test_car.txt``), one per

@@ -60,8 +60,6 @@ def read_yolo(
         if not list_file.is_file():
             fail(str(classes), "no such class-name file (one class name a line).")
         names = class_list(list_file, str(list_file))
-        if list_file.parent.resolve() == gt_folder.resolve():
-            gt_files = sorted([*gt_files, list_file])
     if image_root is None:
         fail(
             gt_where,
@@ -168,7 +166,7 @@ def _boxes(
     """Image ids, class indices and pixel boxes of the lines' ``class cx cy w h``."""
     values = to_floats(lines, slice(0, 5), where, noun)
     cls = values[:, 0]
-    bad = ~np.isfinite(cls) | (cls < 0) | (cls != np.round(cls))
+    bad = ~np.isfinite(cls) | (cls < 0) | (cls != np.round(cls)) | (cls >= 2**31)
     if bad.any():
         refuse(
             where,
