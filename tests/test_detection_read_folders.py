@@ -198,3 +198,22 @@ def test_voc_class_list_and_longest_class_suffix(tmp_path: Path) -> None:
         match=r"2 objects name classes the class list does not define: a\.xml object 2 ",
     ):
         read_detection(dt, gt, classes=names)
+
+
+def test_yolo_line_layouts_read_alike(tmp_path: Path) -> None:
+    """CRLF, tabs, no final newline, blank and indented lines: the same boxes and line numbers."""
+    dt, gt, root = scene.write_yolo(tmp_path)
+    plain = read_detection(dt, gt, image_root=root)
+    for path in [*gt.glob("[abc].txt"), *dt.glob("*.txt")]:
+        lines = path.read_text().splitlines()
+        if path.name == "a.txt" and path.parent == gt:
+            path.write_text("\n  " + "\n\n".join(ln.replace(" ", "\t") for ln in lines) + "  ")
+        else:
+            path.write_text("\r\n".join(lines))
+    again = read_detection(dt, gt, image_root=root)
+    assert np.array_equal(plain.ground_truth.box, again.ground_truth.box)
+    assert np.array_equal(plain.detections.box, again.detections.box)
+    assert np.array_equal(plain.detections.score, again.detections.score)
+    (gt / "a.txt").write_text((gt / "a.txt").read_text() + "\n\n7 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(ReportgenError, match=r"a\.txt line 6 \(class 7\)"):
+        read_detection(dt, gt, image_root=root)

@@ -19,6 +19,7 @@ Box rules (x, y, w, h in pixels):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,9 +240,19 @@ class FolderRead:
 class Lines:
     """The fields of every non-empty line of some text files, with where each line is."""
 
-    fields: np.ndarray  # (n, k) str
-    file_index: np.ndarray  # (n,) int: which file
+    tokens: list[str]  # count fields a line, line after line
+    count: int
+    file_index: np.ndarray  # (n,) int: which file each line is in
     places: Places
+
+    def __len__(self) -> int:
+        return len(self.file_index)
+
+    def column(self, j: int) -> list[str]:
+        return self.tokens[j :: self.count]
+
+    def line(self, i: int) -> list[str]:
+        return self.tokens[i * self.count : (i + 1) * self.count]
 
 
 def text_of(path: Path, where: str) -> str:
@@ -258,53 +269,81 @@ def text_of(path: Path, where: str) -> str:
 
 
 def read_lines(files: list[Path], where: str, count: int, noun: str, layout: str) -> Lines:
-    """Split every non-empty line of the files into fields; refuse lines of another length."""
-    rows: list[list[str]] = []
+    """Split every non-empty line of the files into fields; refuse lines of another length.
+
+    A file of well-formed lines (count fields each, no blank line) is checked by one regular
+    expression and split in one call; any other file is split line by line.
+    """
+    tokens: list[str] = []
     index: list[int] = []
     names: list[str] = []
     numbers_: list[int] = []
     wrong: list[int] = []
+    shape = re.compile(r"(?:[ \t]*\S+(?:[ \t]+\S+){" + str(count - 1) + r"}[ \t]*\r?\n)*")
     for k, path in enumerate(files):
-        for no, line in enumerate(text_of(path, where).splitlines(), start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != count:
-                wrong.append(len(rows))
-            rows.append(parts)
-            index.append(k)
-            names.append(path.name)
-            numbers_.append(no)
+        text = text_of(path, where)
+        if text and not text.endswith("\n"):
+            text += "\n"
+        if shape.fullmatch(text):
+            parts = text.split()
+            kept = list(range(1, len(parts) // count + 1))
+        else:
+            split = [line.split() for line in text.splitlines()]
+            kept = [no for no, fields in enumerate(split, start=1) if fields]
+            split = [fields for fields in split if fields]
+            start = len(index)
+            wrong.extend(start + j for j, fields in enumerate(split) if len(fields) != count)
+            # a wrong line is padded or cut to count fields, only to keep the layout
+            parts = [f for fields in split for f in (fields + [""] * count)[:count]]
+        tokens.extend(parts)
+        index.extend([k] * len(kept))
+        names.extend([path.name] * len(kept))
+        numbers_.extend(kept)
     places = Places(files=names, lines=np.asarray(numbers_, dtype=np.int64))
     if wrong:
+        lengths = _lengths(files, wrong, index, numbers_, where)
         refuse(
             where,
             np.asarray(wrong),
             noun,
             f"are on lines without {count} fields ({layout})",
             places,
-            lambda i: f"{len(rows[i])} fields",
+            lambda i: f"{lengths[i]} fields",
         )
-    fields = np.array(rows, dtype=str).reshape(len(rows), count)
-    return Lines(fields=fields, file_index=np.asarray(index, dtype=np.int64), places=places)
+    return Lines(tokens, count, np.asarray(index, dtype=np.int64), places)
 
 
-def to_floats(lines: Lines, columns: slice, where: str, noun: str) -> np.ndarray:
-    """Some fields of every line as floats; refuse the lines where one is not a number."""
-    text = lines.fields[:, columns]
+def _lengths(
+    files: list[Path], wrong: list[int], index: list[int], numbers_: list[int], where: str
+) -> dict[int, int]:
+    """The field counts of the first few wrong lines, read again for the message."""
+    out = {}
+    for i in wrong[:SHOWN]:
+        lines = text_of(files[index[i]], where).splitlines()
+        out[i] = len(lines[numbers_[i] - 1].split())
+    return out
+
+
+def to_floats(lines: Lines, columns: range, where: str, noun: str) -> np.ndarray:
+    """Some fields of every line as floats, (n, len(columns)); refuse lines with a non-number."""
     try:
-        return text.astype(float)
+        return np.column_stack([np.array(lines.column(j), dtype=float) for j in columns]).reshape(
+            len(lines), len(columns)
+        )
     except ValueError:
-        bad = np.array([not _parses(row) for row in text.tolist()], dtype=bool)
+        bad = np.array(
+            [not _parses([lines.line(i)[j] for j in columns]) for i in range(len(lines))],
+            dtype=bool,
+        )
         if not bad.any():
-            bad = np.ones(len(text), dtype=bool)
+            bad = np.ones(len(lines), dtype=bool)
         refuse(
             where,
             bad,
             noun,
             "have a field that is not a number",
             lines.places,
-            lambda i: " ".join(show(v) for v in text[i].tolist()),
+            lambda i: " ".join(show(lines.line(i)[j]) for j in columns),
         )
 
 

@@ -112,8 +112,8 @@ def read_voc(
     dt_files = sorted(p for p in dt_folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
     file_class = [_class_of(p, category, dt_where) for p in dt_files]
     dt = read_lines(dt_files, dt_where, 6, "detection", "image score xmin ymin xmax ymax")
-    stems = dt.fields[:, 0] if len(dt.fields) else np.zeros(0, dtype=str)
-    d_image = np.array([number.get(s, -1) for s in stems.tolist()], dtype=np.int64)
+    stems = dt.column(0)
+    d_image = np.array([number.get(s, -1) for s in stems], dtype=np.int64)
     if (d_image < 0).any():
         refuse(
             dt_where,
@@ -123,7 +123,7 @@ def read_voc(
             dt.places,
             lambda i: f"image {show(stems[i])}",
         )
-    values = to_floats(dt, slice(1, 6), dt_where, "detection")
+    values = to_floats(dt, range(1, 6), dt_where, "detection")
     score, d_box = values[:, 0], _xywh(values[:, 1:])
     bad = ~np.isfinite(score)
     if bad.any():

@@ -108,7 +108,7 @@ def read_yolo(
             lambda i: f"image {dt_files[dt.file_index[i]].stem}",
         )
     d_image, d_class, d_box = _boxes(dt, dt_files, number, sizes, dt_where, "detection")
-    score = to_floats(dt, slice(5, 6), dt_where, "detection")[:, 0]
+    score = to_floats(dt, range(5, 6), dt_where, "detection")[:, 0]
     bad = ~np.isfinite(score)
     if bad.any():
         refuse(
@@ -164,7 +164,7 @@ def _boxes(
     noun: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Image ids, class indices and pixel boxes of the lines' ``class cx cy w h``."""
-    values = to_floats(lines, slice(0, 5), where, noun)
+    values = to_floats(lines, range(0, 5), where, noun)
     cls = values[:, 0]
     bad = ~np.isfinite(cls) | (cls < 0) | (cls != np.round(cls)) | (cls >= 2**31)
     if bad.any():
@@ -174,7 +174,7 @@ def _boxes(
             noun,
             "have a class that is not a whole number from 0",
             lines.places,
-            lambda i: f"class {lines.fields[i, 0]}",
+            lambda i: f"class {as_written(lines.line(i)[0])}",
         )
     file_image = np.array([number.get(p.stem, -1) for p in files], dtype=np.int64)
     image = file_image[lines.file_index] if len(files) else np.zeros(0, dtype=np.int64)
