@@ -217,3 +217,14 @@ def test_yolo_line_layouts_read_alike(tmp_path: Path) -> None:
     (gt / "a.txt").write_text((gt / "a.txt").read_text() + "\n\n7 0.5 0.5 0.1 0.1\n")
     with pytest.raises(ReportgenError, match=r"a\.txt line 6 \(class 7\)"):
         read_detection(dt, gt, image_root=root)
+
+
+def test_voc_sides_swapped(tmp_path: Path) -> None:
+    dt, gt = scene.write_voc(tmp_path)
+    with pytest.raises(ReportgenError, match="results: holds no VOC annotation files"):
+        read_detection(gt, dt)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ReportgenError, match="Annotations: holds VOC annotation files"):
+        read_detection(gt, gt)
+    assert len(read_detection(empty, gt).detections.score) == 0  # no detections at all

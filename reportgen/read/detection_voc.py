@@ -78,7 +78,13 @@ def read_voc(
     classes: str | os.PathLike[str] | None,
 ) -> FolderRead:
     """Read a VOC annotation folder and a folder of devkit detection files."""
-    gt_files = sorted(p for p in gt_folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
+    gt_files = _files(gt_folder, ".xml")
+    if not gt_files:
+        fail(
+            gt_where,
+            "holds no VOC annotation files (.xml) but detection files; give them as the "
+            "predictions, and the folder of annotation XML files with --ground-truth.",
+        )
     table, objects = _annotations(gt_files, gt_where)
     given = class_list(Path(classes), str(classes)) if classes is not None else None
     names = sorted(set(given if given is not None else objects["name"]))
@@ -109,7 +115,13 @@ def read_voc(
         ground_truth=True,
         advice="VOC boxes are xmin, ymin, xmax, ymax in pixels.",
     )
-    dt_files = sorted(p for p in dt_folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+    dt_files = _files(dt_folder, ".txt")
+    if not dt_files and _files(dt_folder, ".xml"):
+        fail(
+            dt_where,
+            "holds VOC annotation files (.xml), which are ground truth; the predictions are "
+            "VOC devkit detection files (<anything>_<class>.txt).",
+        )
     file_class = [_class_of(p, category, dt_where) for p in dt_files]
     dt = read_lines(dt_files, dt_where, 6, "detection", "image score xmin ymin xmax ymax")
     stems = dt.column(0)
@@ -163,6 +175,10 @@ def read_voc(
         gt_files=gt_files,
         dt_files=dt_files,
     )
+
+
+def _files(folder: Path, suffix: str) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == suffix and p.is_file())
 
 
 def _xywh(corners: np.ndarray) -> np.ndarray:
