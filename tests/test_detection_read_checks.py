@@ -66,7 +66,7 @@ def test_wrong_top_level(tmp_path: Path) -> None:
     del data["categories"]
     assert "has no 'categories' list" in refusal(tmp_path, instances=data)
     msg = refusal(tmp_path, results=[*scene.coco_results(), 7])
-    assert "1 record of the detections are not JSON objects: record 5 (a number)" in msg
+    assert "1 detection is not a JSON object: record 5 (a number)" in msg
 
 
 def test_missing_field(tmp_path: Path) -> None:
@@ -170,12 +170,12 @@ def test_duplicate_ids(tmp_path: Path) -> None:
 def test_annotation_for_unknown_image_or_category(tmp_path: Path) -> None:
     msg = refusal(tmp_path, instances=changed_annotation(1, image_id=42))
     assert msg.startswith(
-        "instances.json: 1 annotation names image ids the ground truth does not list: "
+        "instances.json: 1 annotation names an image id the ground truth does not list: "
         "record 2 (image_id 42)."
     )
     msg = refusal(tmp_path, instances=changed_annotation(1, category_id=3))
     assert msg.startswith(
-        "instances.json: 1 annotation names category ids the file's 'categories' does not "
+        "instances.json: 1 annotation names a category id the file's 'categories' does not "
         "define: record 2 (category_id 3)."
     )
 

@@ -47,17 +47,17 @@ def yolo_refusal(tmp_path: Path, change: str, **kwargs: object) -> str:
     [
         (
             "gt-fields",
-            "gt: 1 ground-truth box is on lines without 5 fields (class cx cy w h): "
+            "gt: 1 ground-truth box is on a line without 5 fields (class cx cy w h): "
             "b.txt line 1 (4 fields).",
         ),
         (
             "dt-fields",
-            "pred: 1 detection is on lines without 6 fields (class cx cy w h confidence): "
+            "pred: 1 detection is on a line without 6 fields (class cx cy w h confidence): "
             "a.txt line 3 (5 fields).",
         ),
         (
             "class-beyond",
-            "gt: 1 ground-truth box names classes the class list does not define (it has 2 "
+            "gt: 1 ground-truth box names a class the class list does not define (it has 2 "
             "names, classes 0 to 1): a.txt line 2 (class 5).",
         ),
         (
@@ -82,7 +82,7 @@ def yolo_refusal(tmp_path: Path, change: str, **kwargs: object) -> str:
         ),
         (
             "unknown-image",
-            "pred: 1 detection is in files for images the ground truth does not list: "
+            "pred: 1 detection is in a file for an image the ground truth does not list: "
             "zebra.txt line 1 (image zebra).",
         ),
         ("no-image", "gt: 1 label files have no image under --image-root"),
@@ -161,13 +161,13 @@ def voc_refusal(tmp_path: Path, change: str) -> str:
         ("size", "Annotations/b.xml: has <size/width> 0; an image size is a positive number."),
         (
             "unknown-image",
-            "results: 1 detection names images the ground truth does not list: "
+            "results: 1 detection names an image the ground truth does not list: "
             "comp4_det_test_cat.txt line 2 (image 'zebra').",
         ),
         ("unknown-class", "results/comp4_det_test_bird.txt: names no class of the ground truth"),
         (
             "fields",
-            "results: 1 detection is on lines without 6 fields (image score xmin ymin xmax "
+            "results: 1 detection is on a line without 6 fields (image score xmin ymin xmax "
             "ymax): comp4_det_test_dog.txt line 1 (5 fields).",
         ),
         (

@@ -55,8 +55,12 @@ def refuse(
     places: Places,
     value: Callable[[int], str] | None = None,
     advice: str = "",
+    one: str = "",
 ) -> NoReturn:
-    """Raise for the records in `bad` (a mask or indices): count, first few, their values."""
+    """Raise for the records in `bad` (a mask or indices): count, first few, their values.
+
+    `what` is written for several records ("have a box ..."); `one`, when given, for one.
+    """
     index = np.flatnonzero(bad) if bad.dtype == bool else np.asarray(bad)
     count = len(index)
     shown = []
@@ -64,7 +68,7 @@ def refuse(
         shown.append(places.name(i) + (f" ({value(i)})" if value is not None else ""))
     more = f", … (first {SHOWN} of {count:,})" if count > SHOWN else ""
     nouns = noun if count == 1 else plural(noun)
-    verb = what if count != 1 else _singular_verb(what)
+    verb = what if count != 1 else one or _singular_verb(what)
     tail = f" {advice}" if advice else ""
     raise ReportgenError(f"{where}: {count:,} {nouns} {verb}: {', '.join(shown)}{more}.{tail}")
 
@@ -309,6 +313,7 @@ def read_lines(files: list[Path], where: str, count: int, noun: str, layout: str
             f"are on lines without {count} fields ({layout})",
             places,
             lambda i: f"{lengths[i]} fields",
+            one=f"is on a line without {count} fields ({layout})",
         )
     return Lines(tokens, count, np.asarray(index, dtype=np.int64), places)
 

@@ -240,6 +240,7 @@ def _image_sizes(
             "name image ids the ground truth does not list",
             RECORD,
             lambda i: f"image_id {image_id[i]}",
+            one="names an image id the ground truth does not list",
         )
     return images["width"].to_numpy(float)[index], images["height"].to_numpy(float)[index]
 
@@ -256,6 +257,7 @@ def _known_categories(
             f"name category ids {by} does not define",
             RECORD,
             lambda i: f"category_id {category_id[i]}",
+            one=f"names a category id {by} does not define",
         )
 
 
@@ -274,10 +276,11 @@ def _objects(rows: list[Any], where: str, noun: str) -> None:
         refuse(
             where,
             bad,
-            "record",
-            f"of the {noun}s are not JSON objects",
+            noun,
+            "are not JSON objects",
             RECORD,
             lambda i: f"a {_kind(rows[i])}",
+            one="is not a JSON object",
         )
 
 

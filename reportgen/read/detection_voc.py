@@ -99,6 +99,7 @@ def read_voc(
             "name classes the class list does not define",
             places,
             lambda i: f"name {show(objects['name'][i])}",
+            one="names a class the class list does not define",
         )
     number = {p.stem: i for i, p in enumerate(gt_files)}
     g_image = np.asarray(objects["image"], dtype=np.int64)
@@ -134,6 +135,7 @@ def read_voc(
             "name images the ground truth does not list",
             dt.places,
             lambda i: f"image {show(stems[i])}",
+            one="names an image the ground truth does not list",
         )
     values = to_floats(dt, range(1, 6), dt_where, "detection")
     score, d_box = values[:, 0], _xywh(values[:, 1:])

@@ -106,6 +106,7 @@ def read_yolo(
             "are in files for images the ground truth does not list",
             dt.places,
             lambda i: f"image {dt_files[dt.file_index[i]].stem}",
+            one="is in a file for an image the ground truth does not list",
         )
     d_image, d_class, d_box = _boxes(dt, dt_files, number, sizes, dt_where, "detection")
     score = to_floats(dt, range(5, 6), dt_where, "detection")[:, 0]
@@ -135,6 +136,8 @@ def read_yolo(
                     f"has {len(names)} names, classes 0 to {len(names) - 1})",
                     side.places,
                     _class_text(cls),
+                    one=f"names a class the class list does not define (it has {len(names)} "
+                    f"names, classes 0 to {len(names) - 1})",
                 )
     else:
         used = np.unique(np.concatenate([g_class, d_class]))
