@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from reportgen.errors import ReportgenError
 from reportgen.read.detection import read_detection
@@ -85,7 +86,7 @@ def yolo_refusal(tmp_path: Path, change: str, **kwargs: object) -> str:
             "pred: 1 detection is in a file for an image the ground truth does not list: "
             "zebra.txt line 1 (image zebra).",
         ),
-        ("no-image", "gt: 1 label files have no image under --image-root"),
+        ("no-image", "gt: 1 label file has no image under --image-root"),
         ("no-image", "(b.txt)"),
         ("not-an-image", "pictures/b.png: could not be read as an image to find its size"),
     ],
@@ -99,8 +100,21 @@ def test_yolo_needs_the_image_root(tmp_path: Path) -> None:
     dt, gt, _ = scene.write_yolo(tmp_path)
     with pytest.raises(ReportgenError, match="give the folder of the images with --image-root"):
         read_detection(dt, gt)
-    with pytest.raises(ReportgenError, match="does not exist"):
+    with pytest.raises(ReportgenError, match="nowhere' is not a folder"):
         read_detection(dt, gt, image_root=tmp_path / "nowhere")
+
+
+def test_yolo_image_size_upright_by_exif(tmp_path: Path) -> None:
+    """A 100 x 80 JPEG tagged 'turned 90 degrees' is 80 wide and 100 high, as Ultralytics says."""
+    dt, gt, root = scene.write_yolo(tmp_path)
+    (root / "c.png").unlink()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (100, 80)).save(root / "c.jpg", exif=exif)
+    (gt / "c.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    read = read_detection(dt, gt, image_root=root)
+    assert read.images.iloc[2][["file_name", "width", "height"]].tolist() == ["c.jpg", 80, 100]
+    assert np.allclose(read.ground_truth.box[-1], [20, 25, 40, 50])
 
 
 def test_yolo_boxes_in_pixels_by_hand(tmp_path: Path) -> None:

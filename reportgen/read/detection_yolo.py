@@ -9,8 +9,11 @@ Conventions:
   category ids 0..K-1; a class index beyond the list is refused. Without a list the
   categories are the class indices either side uses, named by their number.
 - Image sizes are read from the images under ``image_root`` (Pillow, header only): the file
-  ``<stem>.<jpg|jpeg|png|bmp|webp|tif|tiff>`` there or in its ``images/`` subfolder.
+  ``<stem>.<jpg|jpeg|png|bmp|webp|tif|tiff>`` there or in its ``images/`` subfolder. A
+  picture with an EXIF orientation of 90 degrees (6 or 8) counts with width and height
+  swapped, as Ultralytics normalises its labels by the upright size.
 - The images are the label files plus the images without one (YOLO's background images:
+  every picture under the root, so a root holding other splits' pictures adds them too;
   an empty or missing label file means no objects), sorted by stem; image ids 1..N in that
   order, annotation ids 1..G in reading order (files by name, lines in order).
 - A prediction file whose stem is not one of the images is refused.
@@ -27,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis.detection import Detections, GroundTruth
-from reportgen.errors import as_written
+from reportgen.errors import ReportgenError, as_written
 from reportgen.read.detection_checks import (
     FolderRead,
     Lines,
@@ -38,9 +41,9 @@ from reportgen.read.detection_checks import (
     refuse,
     to_floats,
 )
-from reportgen.read.images import check_root
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+_ORIENTATION = 0x0112  # the EXIF tag; 6 and 8 mean turned by 90 degrees
 _ADVICE = "YOLO boxes are class cx cy w h, normalised to 0-1 by the image's width and height."
 
 
@@ -66,16 +69,17 @@ def read_yolo(
             "YOLO labels hold boxes relative to the image size; give the folder of "
             "the images with --image-root so that their sizes can be read.",
         )
-    root = check_root(Path(image_root))
+    root = _root(image_root)
     pictures = _pictures(root)
     labels = {p.stem: p for p in gt_files if p.name != "classes.txt"}
     stems = sorted(set(labels) | set(pictures))
     lost = [s for s in stems if s not in pictures]
     if lost:
         shown = ", ".join(f"{s}.txt" for s in lost[:3]) + (", …" if len(lost) > 3 else "")
+        count = "1 label file has" if len(lost) == 1 else f"{len(lost):,} label files have"
         fail(
             gt_where,
-            f"{len(lost):,} label files have no image under --image-root "
+            f"{count} no image under --image-root "
             f"'{image_root}' ({shown}): looked for <stem>.jpg, .jpeg, .png, .bmp, .webp, "
             ".tif or .tiff there and in its images/ subfolder. YOLO boxes need the image "
             "size.",
@@ -204,6 +208,16 @@ def _boxes(
     return image + 1, cls.astype(np.int64), box
 
 
+def _root(image_root: str | os.PathLike[str]) -> Path:
+    root = Path(image_root)
+    if not root.is_dir():
+        raise ReportgenError(
+            f"--image-root '{image_root}' is not a folder; name the folder of the images the "
+            "YOLO labels belong to."
+        )
+    return root.resolve()
+
+
 def _pictures(root: Path) -> dict[str, str]:
     """Image stem -> its path under the root (the root itself first, then images/)."""
     found: dict[str, str] = {}
@@ -230,6 +244,9 @@ def _size(root: Path, relative: str) -> tuple[int, int]:
             warnings.simplefilter("ignore")  # a large image's bomb warning: only the header
             with Image.open(path) as picture:
                 width, height = picture.size
+                # a camera's rotation tag: Ultralytics normalises by the upright size
+                if picture.getexif().get(_ORIENTATION) in (6, 8):
+                    width, height = height, width
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
         fail(str(path), f"could not be read as an image to find its size ({exc}).")
     return int(width), int(height)
