@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from reportgen.errors import ReportgenError
@@ -248,3 +249,24 @@ def test_not_utf8_and_bad_gzip(tmp_path: Path) -> None:
     dt.write_bytes(b"\x1f\x8b\x08\x00broken")
     with pytest.raises(ReportgenError, match=r"results\.json: could not be read as gzip"):
         read_detection(dt, gt)
+
+
+def test_damaged_files_give_only_reportgen_errors(tmp_path: Path) -> None:
+    """Characters of the scene's files changed at random: read, or a ReportgenError; never
+    another exception."""
+    dt, gt = scene.write_coco(tmp_path)
+    texts = {dt: dt.read_text(), gt: gt.read_text()}
+    rng = np.random.default_rng(16)
+    swaps = list('0123456789-.,:[]{}"aeTN ') + ["NaN", "null", "true", "[]", "{}", "1e999"]
+    refused = 0
+    for _ in range(300):
+        target = dt if rng.random() < 0.5 else gt
+        text = texts[target]
+        at = int(rng.integers(len(text)))
+        target.write_text(text[:at] + swaps[int(rng.integers(len(swaps)))] + text[at + 1 :])
+        try:
+            read_detection(dt, gt)
+        except ReportgenError:
+            refused += 1
+        target.write_text(text)
+    assert refused > 100  # most damage is found

@@ -242,3 +242,25 @@ def test_voc_sides_swapped(tmp_path: Path) -> None:
     with pytest.raises(ReportgenError, match="Annotations: holds VOC annotation files"):
         read_detection(gt, gt)
     assert len(read_detection(empty, gt).detections.score) == 0  # no detections at all
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "voc"])
+def test_damaged_folders_give_only_reportgen_errors(tmp_path: Path, fmt: str) -> None:
+    """Characters of the label files changed at random: read, or a ReportgenError."""
+    if fmt == "yolo":
+        dt, gt, root = scene.write_yolo(tmp_path)
+    else:
+        (dt, gt), root = scene.write_voc(tmp_path), None
+    files = sorted(p for p in [*dt.iterdir(), *gt.iterdir()] if p.stat().st_size)
+    rng = np.random.default_rng(16)
+    swaps = [*"0123456789-. \n<>/x", "nan", "inf", "1e999", "<!DOCTYPE", "\t\t"]
+    for _ in range(150):
+        target = files[int(rng.integers(len(files)))]
+        text = target.read_text()
+        at = int(rng.integers(len(text)))
+        target.write_text(text[:at] + swaps[int(rng.integers(len(swaps)))] + text[at + 1 :])
+        try:
+            read_detection(dt, gt, image_root=root)
+        except ReportgenError:
+            pass
+        target.write_text(text)
