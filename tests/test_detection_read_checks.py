@@ -257,7 +257,7 @@ def test_damaged_files_give_only_reportgen_errors(tmp_path: Path) -> None:
     dt, gt = scene.write_coco(tmp_path)
     texts = {dt: dt.read_text(), gt: gt.read_text()}
     rng = np.random.default_rng(16)
-    swaps = list('0123456789-.,:[]{}"aeTN ') + ["NaN", "null", "true", "[]", "{}", "1e999"]
+    swaps = [*'0123456789-.,:[]{}"aeTN ', "NaN", "null", "true", "[]", "{}", "1e999"]
     refused = 0
     for _ in range(300):
         target = dt if rng.random() < 0.5 else gt

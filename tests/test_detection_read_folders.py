@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -259,8 +260,6 @@ def test_damaged_folders_give_only_reportgen_errors(tmp_path: Path, fmt: str) ->
         text = target.read_text()
         at = int(rng.integers(len(text)))
         target.write_text(text[:at] + swaps[int(rng.integers(len(swaps)))] + text[at + 1 :])
-        try:
+        with contextlib.suppress(ReportgenError):  # refused or read: both fine
             read_detection(dt, gt, image_root=root)
-        except ReportgenError:
-            pass
         target.write_text(text)
