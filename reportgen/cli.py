@@ -103,7 +103,8 @@ def _about(report: Report[RecordBase]) -> str:
     headline = ", ".join(f"{in_sentence(card['label'])} {card['value']}" for card in cards)
     evaluation = record["provenance"].get("evaluation")
     rows = evaluation["text"] if evaluation and evaluation.get("column") else None
-    return f"{rows or format(record['provenance']['input']['rows'], ',') + ' rows'}, {headline}"
+    unit = " images" if record["task"] == "detection" else " rows"
+    return f"{rows or format(record['provenance']['input']['rows'], ',') + unit}, {headline}"
 
 
 def _finish(delivery: Delivery, report: Report[RecordBase]) -> None:

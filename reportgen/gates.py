@@ -56,7 +56,10 @@ METRICS: dict[str, Metric] = {
         Metric("median_ae", "regression", False, "value", False),
         Metric("max_error", "regression", False, "value", False),
         # detection: COCOeval's numbers (record["detection"]["coco"])
-        *(Metric(name, "detection", True, "percent", True) for name in ("ap", "ap50", "ap75", "ar100")),
+        *(
+            Metric(name, "detection", True, "percent", True)
+            for name in ("ap", "ap50", "ap75", "ar100")
+        ),
     )
 }
 

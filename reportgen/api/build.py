@@ -150,12 +150,18 @@ def build_report(
         "tag_separators": tag_separators,
         "playbook": _file_name(playbook),
         "image_root": _file_name(image_root),
-        **(
-            {"ground_truth": _file_name(ground_truth), "classes": _file_name(classes), "conf": conf}
-            if read.detection is not None
-            else {}
-        ),
     }
+    if read.detection is not None:  # a detection report reads boxes: its own options
+        recorded = {
+            "task": task,
+            "ground_truth": _file_name(ground_truth),
+            "classes": _file_name(classes),
+            "conf": conf,
+            "eval_split": eval_split,
+            "max_samples": max_samples,
+            "seed": seed,
+            "image_root": _file_name(image_root),
+        }
     name = read.table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
@@ -259,7 +265,9 @@ def _regression(
     )
 
 
-def _detection(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Report[DetectionRecord]:
+def _detection(
+    read: ReadResult, meta: Meta, context: Context, loop: Loop
+) -> Report[DetectionRecord]:
     """Match boxes, count error types, build the record, and draw the figures and thumbnails."""
     from reportgen.figures.detection import detection_figures
     from reportgen.record import detection
@@ -272,6 +280,7 @@ def _detection(read: ReadResult, meta: Meta, context: Context, loop: Loop) -> Re
         )
     assert read.detection is not None
     analysis = detection.analyse(
+        read.table,
         read.detection,
         conf=loop.conf,
         max_samples=loop.max_samples,

@@ -38,7 +38,9 @@ def detection_figures(record: DetectionRecord) -> dict[str, str]:
         plot_detection_confusion(counts, c["labels"]),
         fig_id="dcm",
         title="Confusion matrix with background",
-        description=detection_confusion_description(counts, c["labels"]),
+        description=detection_confusion_description(
+            counts, c["labels"], iou=c["iou"], confidence=c["conf"]
+        ),
     )
     panels = [
         (
@@ -47,7 +49,7 @@ def detection_figures(record: DetectionRecord) -> dict[str, str]:
                 (
                     b["name"],
                     b["recall"],
-                    None if b["recall_ci"] is None else (b["recall_ci"]["low"], b["recall_ci"]["high"]),
+                    None if b["recall_ci"] is None else (b["recall_ci"][0], b["recall_ci"][1]),
                     b["boxes"],
                 )
                 for b in part["bins"]

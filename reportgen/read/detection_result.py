@@ -32,9 +32,7 @@ class DetectionRead:
     split: str | None  # the images' split field, when there is one
 
 
-def read_detection_result(
-    predictions: str | os.PathLike[str], options: ReadOptions
-) -> ReadResult:
+def read_detection_result(predictions: str | os.PathLike[str], options: ReadOptions) -> ReadResult:
     """Read the two files, choose the evaluated images, and return them as a ReadResult."""
     if options.ground_truth is None:
         raise ReportgenError("a detection report needs the ground truth: --ground-truth FILE.")
@@ -48,10 +46,16 @@ def read_detection_result(
     where = whole.gt_source.path or "the ground truth"
     split = options.load.split
     if split is not None and split not in images.columns:
-        fields = [c for c in images.columns if c not in ("image_id", "file_name", "width", "height")]
+        fields = [
+            c for c in images.columns if c not in ("image_id", "file_name", "width", "height")
+        ]
         raise ReportgenError(
             f"{where}: --split {split}: the images have no field '{split}'"
-            + (f"; their fields: {', '.join(fields)}." if fields else "; they carry no other field.")
+            + (
+                f"; their fields: {', '.join(fields)}."
+                if fields
+                else "; they carry no other field."
+            )
         )
     if split is None and DEFAULT_SPLIT in images.columns:
         split = DEFAULT_SPLIT

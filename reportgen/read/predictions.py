@@ -23,7 +23,7 @@ def read_predictions(
     frame = isinstance(data, pd.DataFrame)
     if options.ground_truth is not None or options.load.task == "detection":
         return _read_detection(data, options)
-    if not frame:
+    if not isinstance(data, pd.DataFrame):
         _refuse_detection_without_truth(data)
     if options.stream and frame:
         raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
@@ -54,7 +54,9 @@ def read_predictions(
     return read
 
 
-def _read_detection(data: str | os.PathLike[str] | pd.DataFrame, options: ReadOptions) -> ReadResult:
+def _read_detection(
+    data: str | os.PathLike[str] | pd.DataFrame, options: ReadOptions
+) -> ReadResult:
     """Read detections and their ground truth: two files (or folders), in memory."""
     from reportgen.read.detection_result import read_detection_result
 

@@ -1,4 +1,4 @@
-"""The detection record: match boxes, count error types and breakdowns, then lay them out as blocks."""
+"""The detection record: match boxes, count error types and breakdowns, lay them out as blocks."""
 
 from __future__ import annotations
 
@@ -90,7 +90,15 @@ def analyse(
         images["width"].to_numpy(dtype=float),
         images["height"].to_numpy(dtype=float),
     )
-    buckets = detection_buckets(gt, dt, errors, parts)
+    buckets = detection_buckets(
+        gt,
+        dt,
+        errors,
+        ids,
+        images["width"].to_numpy(dtype=float),
+        images["height"].to_numpy(dtype=float),
+        category_names=found.categories,
+    )
     shown = shown_errors(
         found,
         matching,
@@ -128,7 +136,7 @@ def build_record(analysis: DetectionAnalysis, meta: Meta, context: Context) -> D
         "model": meta.model,
         "provenance": {
             **provenance(a.table, meta, context, rows=len(found.images)),
-            "inputs": input_blocks(found),
+            "inputs": input_blocks(a.read.whole),
             "evaluation": evaluation_block(context.evaluation, unit="image"),
         },
         "summary": {"headline": [], "findings": []},

@@ -28,12 +28,14 @@ from reportgen.record.detection_types import (
     DetectionConfusionBlock,
     DetectionSplitRow,
     DetectionSplitsBlock,
-    LackingClass,
     ErrorTypesBlock,
+    LackingClass,
 )
 from reportgen.record.types import InputBlock
 
 BACKGROUND = "background"
+RARE_SHOWN = 3  # rare-class miss buckets kept, most misses first
+BASES = {"false-positives": "the false positives", "missed": "the missed boxes"}
 BREAKDOWN_TITLES = {
     "size": "Object size (COCO areas)",
     "border": "Distance from the image border",
@@ -91,9 +93,11 @@ def detection_block(
     gt, dt = found.ground_truth, found.detections
     ids = sorted(found.categories)
     crowd = gt.iscrowd
-    boxes = np.bincount(
-        np.searchsorted(ids, gt.category_id[~crowd]), minlength=len(ids)
-    ) if len(ids) else np.zeros(0, dtype=np.int64)
+    boxes = (
+        np.bincount(np.searchsorted(ids, gt.category_id[~crowd]), minlength=len(ids))
+        if len(ids)
+        else np.zeros(0, dtype=np.int64)
+    )
     known = np.isin(dt.category_id, ids)
     detections = np.bincount(np.searchsorted(ids, dt.category_id[known]), minlength=len(ids))
     by_id = {m.category_id: m for m in metrics.per_class}
@@ -139,7 +143,7 @@ def detection_block(
         "images": len(found.images),
         "boxes": int((~crowd).sum()),
         "crowd": int(crowd.sum()),
-        "detections": int(len(dt.score)),
+        "detections": len(dt.score),
         "labels": [found.categories[c] for c in ids],
         "coco": coco,
         "per_class": rows,
@@ -171,7 +175,9 @@ def error_types_block(errors: DetectionErrors) -> ErrorTypesBlock:
     }
 
 
-def confusion_block(confusion: DetectionConfusion, found: DetectionInput) -> DetectionConfusionBlock:
+def confusion_block(
+    confusion: DetectionConfusion, found: DetectionInput
+) -> DetectionConfusionBlock:
     """The (K+1) x (K+1) counts with the background last, and the thresholds they are at."""
     return {
         "iou": float(confusion.iou),
@@ -208,11 +214,18 @@ def breakdown_blocks(parts: tuple[Breakdown, ...]) -> list[BreakdownBlock]:
     ]
 
 
-def bucket_items(buckets: tuple[DetectionBucket, ...], found: DetectionInput) -> list[DetectionBucketItem]:
+def bucket_items(
+    buckets: tuple[DetectionBucket, ...], found: DetectionInput
+) -> list[DetectionBucketItem]:
     """The measured buckets with the playbook's experiment for each."""
     entries = load_playbook()
     items: list[DetectionBucketItem] = []
+    rare = [b for b in buckets if b.key.startswith("rare-missed:")]
+    # a long tail of rare classes each with a miss or two would crowd out the rest
+    kept_rare = {b.key for b in sorted(rare, key=lambda b: -b.count)[:RARE_SHOWN]}
     for bucket in buckets:
+        if bucket.key.startswith("rare-missed:") and bucket.key not in kept_rare:
+            continue
         entry_name = BUCKET_ENTRIES.get(bucket.key.split(":", 1)[0])
         entry = None if entry_name is None else match(entry_name, entries)
         items.append(
@@ -221,7 +234,7 @@ def bucket_items(buckets: tuple[DetectionBucket, ...], found: DetectionInput) ->
                 "name": bucket.name,
                 "count": int(bucket.count),
                 "share": bucket.share,
-                "base": bucket.base,
+                "base": BASES.get(bucket.base, bucket.base),
                 "dap": bucket.dap,
                 "measured": True,
                 "experiment": None if entry is None else entry.experiments[0],

@@ -22,7 +22,7 @@ from reportgen.record.detection_types import BoxRowBlock, BoxTableBlock
 from reportgen.record.types import ImageBlock, PageThumbnail
 
 NEAR_IOU = 0.1  # below this IoU a box is not "near" another (TIDE's background threshold)
-THUMB_SIDE = 240  # the pictures are larger than a classification thumbnail: boxes must show
+THUMB_SIDE = 256  # larger than a classification thumbnail: labelled boxes need the room
 THUMB_BUDGET = 1_500_000  # bytes of base pictures; the boxes drawn add to it
 DRAWN_DETECTIONS = 30  # at most this many kept detections drawn on one picture, best first
 
@@ -203,19 +203,23 @@ def _draw(
     gt, dt = found.ground_truth, found.detections
     names = found.categories
 
+    def drawn(box: np.ndarray, category: int, score: float | None, emphasis: bool) -> DrawnBox:
+        x, y, w, h = (float(v) for v in box)
+        kind = "truth" if score is None else "prediction"
+        label = names.get(category, str(category))
+        return DrawnBox(x, y, w, h, label=label, score=score, kind=kind, emphasis=emphasis)
+
     def boxes_of(image: _Image, emphasis: tuple[str, int]) -> list[DrawnBox]:
-        drawn = [
-            DrawnBox(*map(float, gt.box[g]), label=names.get(int(gt.category_id[g]), "?"),
-                     score=None, kind="truth", emphasis=emphasis == ("truth", int(g)))
+        truth = [
+            drawn(gt.box[g], int(gt.category_id[g]), None, emphasis == ("truth", g))
             for g in image.boxes.tolist()
-        ]  # fmt: skip
-        drawn += [
-            DrawnBox(*map(float, dt.box[d]), label=names.get(int(dt.category_id[d]), "?"),
-                     score=float(dt.score[d]), kind="prediction",
-                     emphasis=emphasis == ("prediction", int(d)))
+        ]
+        kept = [
+            drawn(dt.box[d], int(dt.category_id[d]), float(dt.score[d]),
+                  emphasis == ("prediction", d))
             for d in image.kept[:DRAWN_DETECTIONS].tolist()
         ]  # fmt: skip
-        return drawn
+        return truth + kept
 
     for prefix, kind, rows, boxes in tables:
         for n, (row, box) in enumerate(zip(rows, boxes, strict=True)):
@@ -224,11 +228,11 @@ def _draw(
             key = f"{prefix}-{n + 1}"
             block: ImageBlock
             if isinstance(base, Thumbnail):
-                drawn = boxed_thumbnail(base, boxes_of(image, (kind, box)))
+                boxed = boxed_thumbnail(base, boxes_of(image, (kind, box)))
                 thumbnails[key] = {
-                    "data_uri": drawn.data_uri,
-                    "width": drawn.width,
-                    "height": drawn.height,
+                    "data_uri": boxed.data_uri,
+                    "width": boxed.width,
+                    "height": boxed.height,
                 }
                 block = {"source": key, "shown": True, "reason": None}
             else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from reportgen.record.types import ImageBlock, IntervalBlock, RecordBase
+from reportgen.record.types import ImageBlock, RecordBase
 
 
 class CocoBlock(TypedDict):
@@ -41,8 +41,8 @@ class DetectionClassRow(TypedDict):
     precision: float | None
     recall: float | None
     f1: float | None
-    precision_ci: IntervalBlock | None
-    recall_ci: IntervalBlock | None
+    precision_ci: list[float] | None
+    recall_ci: list[float] | None
 
 
 class OperatingPointBlock(TypedDict):
@@ -87,11 +87,11 @@ class BreakdownBin(TypedDict):
     boxes: int
     matched: int
     recall: float | None
-    recall_ci: IntervalBlock | None
+    recall_ci: list[float] | None
     detections: int
     false_positives: int
     fp_share: float | None
-    fp_share_ci: IntervalBlock | None
+    fp_share_ci: list[float] | None
     images: int | None
     p_lower_recall: float | None  # Holm-adjusted over every bin of every breakdown
 

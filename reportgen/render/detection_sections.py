@@ -6,6 +6,7 @@ from reportgen.record.detection_types import DetectionRecord
 from reportgen.render import Section
 from reportgen.render.sections import provenance_section, setting_text
 from reportgen.words.detection import MAIN_TYPES, TYPE_TITLES, threshold_words
+from reportgen.words.numbers import score
 
 MATRIX_TABLE_LIMIT = 40  # classes up to which the matrix is also given as a table
 
@@ -37,6 +38,7 @@ def detection_sections(record: DetectionRecord) -> list[Section]:
     """The sections of a detection report, in reading order."""
     k = len(record["detection"]["labels"])
     threshold = threshold_words(record)
+    matrix = record["confusion"]
     sections = [
         Section("summary", "Summary", ""),
         Section(
@@ -48,10 +50,11 @@ def detection_sections(record: DetectionRecord) -> list[Section]:
         Section(
             "confusion-matrix",
             "Confusion matrix",
-            "Boxes matched whatever their class, at "
-            f"{threshold}: rows are the true class, columns the predicted one (Ultralytics' "
-            "convention). The background column holds the boxes no detection matched; the "
-            "background row the detections that matched no box.",
+            "Detections matched to boxes whatever their class (Ultralytics' convention: IoU "
+            f"above {score(matrix['iou'])}, the highest IoU first, each box and detection once), "
+            f"at confidence ≥ {score(matrix['conf'])}: rows are the true class, "
+            "columns the predicted one. The background column holds the boxes no detection "
+            "matched; the background row the detections that matched no box.",
             {"table_limit": MATRIX_TABLE_LIMIT, "many": k > MATRIX_TABLE_LIMIT},
             partial="detection-confusion",
         ),
@@ -106,4 +109,6 @@ def _provenance(record: DetectionRecord) -> Section:
     section = provenance_section(record)
     options = record["provenance"]["options"]
     settings = [(key, setting_text(value)) for key, value in options.items()]
-    return Section(section.id, section.title, section.lead, {"settings": settings}, "detection-provenance")
+    return Section(
+        section.id, section.title, section.lead, {"settings": settings}, "detection-provenance"
+    )

@@ -13,16 +13,6 @@ from reportgen.record.types import HeadlineCard
 from reportgen.words.common import and_list, plural, stands_out
 from reportgen.words.numbers import count, interval_pct, pct, points, pvalue, score
 
-TYPE_NAMES = {
-    "Cls": "classification",
-    "Loc": "localisation",
-    "Both": "both classification and localisation",
-    "Dupe": "duplicate",
-    "Bkg": "background",
-    "Miss": "missed",
-    "FalsePos": "all false positives",
-    "FalseNeg": "all false negatives",
-}
 TYPE_TITLES = {
     "Cls": "Classification",
     "Loc": "Localisation",
@@ -34,6 +24,19 @@ TYPE_TITLES = {
     "FalseNeg": "All false negatives",
 }
 MAIN_TYPES = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
+TYPE_PHRASES = {
+    "Cls": "classification errors",
+    "Loc": "localisation errors",
+    "Both": "errors of both class and place",
+    "Dupe": "duplicate detections",
+    "Bkg": "background detections",
+    "Miss": "missed boxes",
+}
+BORDER_WORDS = {
+    "touching": "touching the border (within 1 px)",
+    "near": "near the border (within 5% of the image's shorter side)",
+    "inside": "away from the border",
+}
 
 
 def dap_text(value: float) -> str:
@@ -144,10 +147,11 @@ def detection_findings(record: DetectionRecord) -> list[str]:
         f"{plural(op['fp'], 'false positive')} (precision {pct(op['precision'])})."
     )
     ranked = sorted(
-        (t for t in MAIN_TYPES if e["dap"][t] > 0), key=lambda t: (-e["dap"][t], MAIN_TYPES.index(t))
+        (t for t in MAIN_TYPES if e["dap"][t] > 0),
+        key=lambda t: (-e["dap"][t], MAIN_TYPES.index(t)),
     )
     if ranked:
-        parts = [f"{TYPE_NAMES[t]} errors ({dap_text(e['dap'][t])})" for t in ranked[:3]]
+        parts = [f"{TYPE_PHRASES[t]} ({dap_text(e['dap'][t])})" for t in ranked[:3]]
         out.append(
             f"Fixing {parts[0]} would gain the most AP50"
             + (f", then {and_list(parts[1:])}" if parts[1:] else "")
@@ -167,7 +171,10 @@ def detection_findings(record: DetectionRecord) -> list[str]:
     if splits is not None and splits["lacking"]:
         lacking = splits["lacking"]
         named = and_list(
-            [f"{x['label']} ({plural(x['boxes'], 'box', 'boxes')} in {x['split']})" for x in lacking[:5]]
+            [
+                f"{x['label']} ({plural(x['boxes'], 'box', 'boxes')} in {x['split']})"
+                for x in lacking[:5]
+            ]
         )
         more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
         out.append(
@@ -206,7 +213,7 @@ def _bin_words(part: BreakdownBlock, b: BreakdownBin) -> str:
     if part["dimension"] == "size":
         return f"that are {b['name']}"
     if part["dimension"] == "border":
-        return b["name"]
+        return BORDER_WORDS.get(b["name"], b["name"])
     return f"in images with {b['name']} objects"
 
 
