@@ -62,6 +62,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "model": "mlp-32",
         },
     },
+    "inspection-detection": {
+        "kind": "detection",
+        "script": ROOT / "examples" / "inspection_detection" / "make_example.py",
+        "data": ROOT / "examples" / "inspection_detection" / "detections.json",
+        "options": {
+            "ground_truth": ROOT / "examples" / "inspection_detection" / "instances.json",
+            "image_root": ROOT / "examples" / "inspection_detection",
+            "title": "Finned-tube inspection: simulated detector",
+            "model": "simulated-detector",
+        },
+    },
     "diabetes": {
         "script": ROOT / "examples" / "diabetes" / "make_predictions.py",
         "data": ROOT / "examples" / "diabetes" / "predictions.csv",

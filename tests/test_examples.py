@@ -44,6 +44,7 @@ tests (test_archive, test_report, test_images and others) check that.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -70,12 +71,21 @@ from tests.gold import (
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_data_regenerates(name: str, tmp_path: Path) -> None:
     spec = EXAMPLES[name]
-    out = tmp_path / "predictions.csv"
-    subprocess.run([sys.executable, str(spec["script"]), "-o", str(out)], check=True)
     committed = Path(str(spec["data"])).parent
-    problems = csv_differences(committed / "predictions.csv", out)
-    if (committed / "review.csv").exists():
-        problems += csv_differences(committed / "review.csv", tmp_path / "review.csv")
+    if spec.get("kind") == "detection":
+        # boxes are written with two decimals: a hair's move may round one unit the other way
+        subprocess.run([sys.executable, str(spec["script"]), "-o", str(tmp_path)], check=True)
+        problems = []
+        for file in ("instances.json", "detections.json"):
+            made = json.loads((tmp_path / file).read_text(encoding="utf-8"))
+            kept = json.loads((committed / file).read_text(encoding="utf-8"))
+            problems += [f"{file} {p}" for p in _json_differences(kept, made, tolerance=0.011)]
+    else:
+        out = tmp_path / "predictions.csv"
+        subprocess.run([sys.executable, str(spec["script"]), "-o", str(out)], check=True)
+        problems = csv_differences(committed / "predictions.csv", out)
+        if (committed / "review.csv").exists():
+            problems += csv_differences(committed / "review.csv", tmp_path / "review.csv")
     fail_with(f"{name}: the regenerated example differs from the committed one", problems)
     # PNG bytes depend on the zlib Pillow was built with: compare what the images show
     if not (committed / "images").exists():
@@ -91,6 +101,28 @@ def test_example_data_regenerates(name: str, tmp_path: Path) -> None:
             Image.open(committed / "images" / name_) as b,
         ):
             assert a.size == b.size and a.tobytes() == b.tobytes()
+
+
+def _json_differences(kept: Any, made: Any, *, tolerance: float, at: str = "$") -> list[str]:
+    """Where two JSON values differ: structure and text exactly, floats within `tolerance`."""
+    if isinstance(kept, dict) and isinstance(made, dict):
+        if list(kept) != list(made):
+            return [f"{at}: keys {list(kept)} committed, {list(made)} regenerated"]
+        return [
+            d for k in kept for d in _json_differences(kept[k], made[k], tolerance=tolerance,
+                                                      at=f"{at}.{k}")
+        ]  # fmt: skip
+    if isinstance(kept, list) and isinstance(made, list):
+        if len(kept) != len(made):
+            return [f"{at}: {len(kept)} items committed, {len(made)} regenerated"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(kept, made, strict=True))
+            for d in _json_differences(a, b, tolerance=tolerance, at=f"{at}[{i}]")
+        ]
+    if isinstance(kept, float) and isinstance(made, float):
+        return [] if abs(kept - made) <= tolerance else [f"{at}: {kept} committed, {made} now"]
+    return [] if type(kept) is type(made) and kept == made else [f"{at}: {kept!r} != {made!r}"]
 
 
 # ---- reports against gold files ------------------------------------------------------------

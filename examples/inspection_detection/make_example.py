@@ -380,13 +380,16 @@ def truth(pictures: list[Picture], results: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all-images", action="store_true", help="draw the train pictures too")
+    parser.add_argument("-o", "--out-dir", type=Path, default=HERE, help="where to write")
     args = parser.parse_args()
+    out = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     pictures = plan(rng)
     results = detect(pictures, rng)
-    (HERE / "instances.json").write_text(dump(instances(pictures)) + "\n", encoding="utf-8")
-    (HERE / "detections.json").write_text(dump(results) + "\n", encoding="utf-8")
-    images = HERE / "images"
+    (out / "instances.json").write_text(dump(instances(pictures)) + "\n", encoding="utf-8")
+    (out / "detections.json").write_text(dump(results) + "\n", encoding="utf-8")
+    images = out / "images"
     images.mkdir(exist_ok=True)
     for old in sorted(images.glob("tube-*.png")):
         old.unlink()

@@ -1,0 +1,238 @@
+"""The detection report end to end: the record against pycocotools, tidecv's numbers and
+scikit-learn, the page's sections, the CLI's exits and messages, determinism and gates."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+from sklearn.metrics import precision_recall_fscore_support
+
+import reportgen
+from reportgen.cli import main
+from tests.conftest import ROOT, embedded_record
+
+DATA = Path(__file__).parent / "data" / "coco"
+INSTANCES = DATA / "instances_val2014_100.json"
+RESULTS = DATA / "instances_val2014_fakebbox100_results.json"
+EXAMPLE = ROOT / "examples" / "inspection_detection"
+# the fixture README's tidecv 1.0.1 numbers (AP50 points)
+TIDE = {"Cls": 22.25, "Loc": 0.23, "Both": 0.00, "Dupe": 0.02, "Bkg": 0.00, "Miss": 8.52,
+        "FalsePos": 6.82, "FalseNeg": 17.68}  # fmt: skip
+COCO_KEYS = ("ap", "ap50", "ap75", "ap_small", "ap_medium", "ap_large",
+             "ar1", "ar10", "ar100", "ar_small", "ar_medium", "ar_large")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fixture_report() -> reportgen.Report:
+    return reportgen.build_report(RESULTS, ground_truth=INSTANCES, created="2026-01-01")
+
+
+@pytest.fixture(scope="module")
+def example_report() -> reportgen.Report:
+    return reportgen.build_report(
+        EXAMPLE / "detections.json",
+        ground_truth=EXAMPLE / "instances.json",
+        image_root=EXAMPLE,
+        created="2026-01-01",
+    )
+
+
+def _cocoeval() -> np.ndarray:
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(INSTANCES))
+        dt = gt.loadRes(str(RESULTS))
+        ev = COCOeval(gt, dt, "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return np.asarray(ev.stats)
+
+
+def test_the_record_holds_cocoevals_twelve_numbers(fixture_report: reportgen.Report) -> None:
+    coco = fixture_report.record["detection"]["coco"]
+    stats = _cocoeval()
+    for key, want in zip(COCO_KEYS, stats, strict=True):
+        assert coco[key] == pytest.approx(want, abs=1e-6), key
+
+
+def test_the_record_holds_tides_error_types(fixture_report: reportgen.Report) -> None:
+    e = fixture_report.record["error_types"]
+    assert e["ap50"] == pytest.approx(64.20, abs=0.01)
+    assert e["ap50_gt_classes"] == pytest.approx(69.70, abs=0.01)
+    assert (e["classes"], e["gt_classes"]) == (76, 70)
+    for key, want in TIDE.items():
+        assert e["dap"][key] == pytest.approx(want, abs=0.01), key
+    # both conventions named on the page where they differ
+    findings = " ".join(fixture_report.record["summary"]["findings"])
+    assert "64.2%" in findings and "69.7%" in findings
+
+
+def test_per_class_counts_at_the_threshold_match_scikit_learn(
+    fixture_report: reportgen.Report,
+) -> None:
+    """Rebuild each detection's fate at the threshold as labels; precision, recall and F1 of
+    scikit-learn on those equal the record's per class."""
+    from reportgen.analysis.detection_operating import match_at
+    from reportgen.read.detection import read_detection
+
+    record = fixture_report.record
+    op = record["detection"]["operating_point"]
+    found = read_detection(RESULTS, INSTANCES)
+    gt, dt = found.ground_truth, found.detections
+    m = match_at(gt, dt, 0.5)
+    kept = (dt.score >= op["conf"]) & ~m.detection_ignored
+    # y_true / y_pred over (detections kept) + (boxes missed): "none" is the other side
+    tp = kept & (m.detection_gt >= 0)
+    found_box = np.zeros(len(gt.image_id), dtype=bool)
+    found_box[m.detection_gt[tp]] = True
+    missed = ~gt.iscrowd & ~found_box
+    true = [str(c) if t else "none" for c, t in zip(dt.category_id[kept], tp[kept], strict=True)]
+    pred = [str(c) for c in dt.category_id[kept]]
+    true += [str(c) for c in gt.category_id[missed]]
+    pred += ["none"] * int(missed.sum())
+    rows = [r for r in record["detection"]["per_class"] if r["boxes"]]
+    labels = [str(r["id"]) for r in rows]
+    p, r, f, _ = precision_recall_fscore_support(true, pred, labels=labels, zero_division=0)
+    for i, row in enumerate(rows):
+        assert row["recall"] == pytest.approx(r[i]), row["label"]
+        if row["tp"] + row["fp"]:
+            assert row["precision"] == pytest.approx(p[i]), row["label"]
+            assert row["f1"] == pytest.approx(f[i]), row["label"]
+    assert sum(row["tp"] for row in record["detection"]["per_class"]) == op["tp"]
+    assert op["chosen"] == "max-f1"
+
+
+def test_the_confusion_matrix_adds_up(fixture_report: reportgen.Report) -> None:
+    record = fixture_report.record
+    c = record["confusion"]
+    counts = np.asarray(c["counts"])
+    k = len(c["labels"]) - 1
+    assert c["labels"][-1] == "background" and counts.shape == (k + 1, k + 1)
+    assert counts[k, k] == 0
+    boxes = [row["boxes"] for row in record["detection"]["per_class"]]
+    # every not-crowd box is in its row once: matched to a detection or in the background
+    assert counts[:k].sum(axis=1).tolist() == boxes
+    assert c["conf"] == record["detection"]["operating_point"]["conf"]
+
+
+def test_the_page_has_the_stable_sections(fixture_report: reportgen.Report) -> None:
+    record = fixture_report.record
+    assert record["task"] == "detection"
+    assert record["sections"] == [
+        "summary", "error-types", "confusion-matrix", "per-class", "sizes",
+        "false-positives", "missed", "buckets", "experiments", "provenance",
+    ]  # fmt: skip
+    page = fixture_report.to_html()
+    for section in record["sections"]:
+        assert f'<section id="{section}"' in page
+    assert embedded_record(page) == json.loads(fixture_report.to_json())
+
+
+def test_same_files_same_bytes(fixture_report: reportgen.Report) -> None:
+    again = reportgen.build_report(RESULTS, ground_truth=INSTANCES, created="2026-01-01")
+    assert again.to_html() == fixture_report.to_html()
+
+
+def test_the_example_finds_what_was_planted(example_report: reportgen.Report) -> None:
+    record = example_report.record
+    ev = record["provenance"]["evaluation"]
+    assert (ev["rule"], ev["splits"], ev["rows"]) == ("dev", ["val"], 96)
+    assert record["splits"]["lacking"] == [
+        {"label": "severe tube defect", "split": "val", "train": "train", "boxes": 32}
+    ]
+    border = next(b for b in record["breakdowns"] if b["dimension"] == "border")
+    by_name = {b["name"]: b for b in border["bins"]}
+    assert by_name["near"]["p_lower_recall"] < 0.05
+    assert by_name["inside"]["recall"] > by_name["near"]["recall"]
+    keys = [b["key"] for b in record["buckets"]]
+    assert {"edge-missed", "small-missed", "confusion:3:2"} <= set(keys)
+    findings = " ".join(record["summary"]["findings"])
+    assert "near the border" in findings and "never saw" in findings
+    # every shown row with a picture has its boxed thumbnail on the page
+    page = example_report.to_html()
+    rows = record["samples"]["false_positives"]["rows"] + record["samples"]["missed"]["rows"]
+    shown = [r for r in rows if r["image"] and r["image"]["shown"]]
+    assert shown and page.count('class="thumb thumb-boxes"') == len(shown)
+
+
+def test_a_given_threshold_is_used_and_said(tmp_path: Path) -> None:
+    report = reportgen.build_report(RESULTS, ground_truth=INSTANCES, conf=0.5)
+    op = report.record["detection"]["operating_point"]
+    assert (op["conf"], op["chosen"]) == (0.5, "given")
+    assert "given with --conf" in report.record["summary"]["findings"][0]
+
+
+def test_the_size_budget_cuts_rows_and_pictures(example_report: reportgen.Report) -> None:
+    small = example_report.with_max_bytes(400_000)
+    page = small.to_html()
+    assert len(page.encode("utf-8")) <= 400_000
+    assert small.record["budget"]["cuts"]
+
+
+def _run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_builds_and_gates(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    ok = _run("build", str(RESULTS), "--ground-truth", str(INSTANCES), "-o", str(out),
+              "--fail-under", "ap50=0.5")  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert "100 images" in ok.output and out.exists()
+    failed = _run("build", str(RESULTS), "--ground-truth", str(INSTANCES), "-o", str(out),
+                  "--fail-under", "ap=0.9")  # fmt: skip
+    assert failed.exit_code == 1
+    wrong = _run("build", str(RESULTS), "--ground-truth", str(INSTANCES), "-o", str(out),
+                 "--fail-under", "accuracy=0.9")  # fmt: skip
+    assert wrong.exit_code == 2 and "ap50" in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((str(RESULTS),), "looks like COCO detection results"),
+        ((str(INSTANCES),), "COCO instances file (ground truth)"),
+        ((str(RESULTS), "--task", "detection"), "--ground-truth"),
+        ((str(RESULTS), "--ground-truth", str(INSTANCES), "--slice", "x"), "--slice"),
+    ],
+)
+def test_cli_refuses_with_a_clear_message(tmp_path: Path, args: tuple[str, ...], said: str) -> None:
+    out = tmp_path / "r.html"
+    result = _run("build", *args, "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_bad_detections_write_nothing(tmp_path: Path) -> None:
+    results = json.loads(RESULTS.read_text())
+    bad = copy.deepcopy(results)
+    bad[3]["image_id"] = 987654321
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(bad))
+    out = tmp_path / "r.html"
+    result = _run("build", str(path), "--ground-truth", str(INSTANCES), "-o", str(out))
+    assert result.exit_code == 2
+    assert "results.json" in result.output and "987654321" in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_verify_checks_both_inputs(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    assert (
+        _run("build", str(RESULTS), "--ground-truth", str(INSTANCES), "-o", str(out)).exit_code == 0
+    )
+    result = _run("verify", str(out), "--input", str(RESULTS), "--input", str(INSTANCES))
+    assert result.exit_code == 0, result.output
+    other = _run("verify", str(out), "--input", str(EXAMPLE / "instances.json"))
+    assert other.exit_code == 1
