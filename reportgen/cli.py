@@ -28,6 +28,7 @@ from reportgen.options import (
     OUTPUT,
     build_options,
     column_options,
+    detection_options,
     evaluation_options,
     image_option,
     input_file,
@@ -102,7 +103,8 @@ def _about(report: Report[RecordBase]) -> str:
     headline = ", ".join(f"{in_sentence(card['label'])} {card['value']}" for card in cards)
     evaluation = record["provenance"].get("evaluation")
     rows = evaluation["text"] if evaluation and evaluation.get("column") else None
-    return f"{rows or format(record['provenance']['input']['rows'], ',') + ' rows'}, {headline}"
+    unit = " images" if record["task"] == "detection" else " rows"
+    return f"{rows or format(record['provenance']['input']['rows'], ',') + unit}, {headline}"
 
 
 def _finish(delivery: Delivery, report: Report[RecordBase]) -> None:
@@ -117,9 +119,10 @@ def _finish(delivery: Delivery, report: Report[RecordBase]) -> None:
 @json_option
 @column_options
 @shown_columns_option
-@evaluation_options()
+@evaluation_options(("classification", "regression", "detection"))
 @tag_options
 @image_option
+@detection_options
 @slice_options
 @build_options
 @sample_options(default=50)

@@ -28,7 +28,7 @@ def _side(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         comp = record["comparison"]
         return comp["task"], comp["b"]
     task = record.get("task")
-    if task not in ("classification", "regression") or not record.get(task):
+    if task not in ("classification", "regression", "detection") or not record.get(task):
         raise ReportgenError(f"a record of task '{task}' has no metrics for gates.")
     return task, record[task]
 
@@ -65,6 +65,11 @@ def metric_value(record: dict[str, Any], spec: GateSpec, *, whose: str = "this r
         )
     if task == "regression":
         return float(block[metric.name])
+    if task == "detection":
+        found = block["coco"][metric.name]
+        if found is None:
+            raise spec.error(f"cannot be checked: {whose} has no {metric.name} (no boxes).")
+        return float(found)
     if metric.per_class:
         return float(_class_row(block, spec, whose)[metric.name])
     if metric.name == "accuracy":

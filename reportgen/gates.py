@@ -22,7 +22,7 @@ class Metric:
     """A metric a gate can name: where it lives, which way is better, how it reads."""
 
     name: str
-    task: Literal["classification", "regression", "probabilities"]
+    task: Literal["classification", "regression", "probabilities", "detection"]
     higher_is_better: bool
     unit: Literal["percent", "decimal", "count", "value"]
     fraction: bool  # values lie in [0, 1]; '90%' is accepted
@@ -55,6 +55,11 @@ METRICS: dict[str, Metric] = {
         Metric("r2", "regression", True, "decimal", False),
         Metric("median_ae", "regression", False, "value", False),
         Metric("max_error", "regression", False, "value", False),
+        # detection: COCOeval's numbers (record["detection"]["coco"])
+        *(
+            Metric(name, "detection", True, "percent", True)
+            for name in ("ap", "ap50", "ap75", "ar100")
+        ),
     )
 }
 

@@ -33,6 +33,8 @@ PATH_OPTIONS = frozenset(
         "email",
         "pdf",
         "baseline",
+        "ground_truth",
+        "classes",
     }
 )
 # options a config cannot set: they are about the run, or live in [gates]
@@ -315,6 +317,34 @@ def model_names(
             )
     return a if a is not None else name_a, b if b is not None else name_b
 
+
+# build only: the ground truth and threshold of a detection report
+detection_options = stack(
+    click.option(
+        "--ground-truth",
+        type=FilePath("input", "the ground truth"),
+        default=None,
+        metavar="PATH",
+        help="Detection: the ground-truth boxes (a COCO instances file, or a YOLO or Pascal VOC "
+        "folder); PREDICTIONS is then the detections (a COCO results file, or a folder).",
+    ),
+    click.option(
+        "--classes",
+        type=input_file("the class names"),
+        default=None,
+        metavar="FILE",
+        help="Detection with YOLO labels: the class names, one per line (default: classes.txt "
+        "in the ground-truth folder).",
+    ),
+    click.option(
+        "--conf",
+        type=click.FloatRange(0.0, 1.0),
+        default=None,
+        metavar="SCORE",
+        help="Detection: the confidence threshold of the per-class counts, the confusion matrix "
+        "and the shown errors (default: the one that maximises F1, stated in the report).",
+    ),
+)
 
 # build only: how the file is read and what the evolution section shows
 build_options = stack(

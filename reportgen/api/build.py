@@ -21,6 +21,7 @@ from reportgen.api.common import (
 )
 from reportgen.config import Config
 from reportgen.deliver.budget import DEFAULT_MAX_BYTES, parse_size
+from reportgen.errors import ReportgenError
 from reportgen.read.exact import ClassificationExact, RegressionExact
 from reportgen.read.predictions import read_predictions
 from reportgen.read.result import ReadOptions, ReadResult
@@ -30,6 +31,7 @@ from reportgen.report import Report
 if TYPE_CHECKING:
     from reportgen.gates import GateSpec
     from reportgen.record.classification_types import ClassificationRecord
+    from reportgen.record.detection_types import DetectionRecord
     from reportgen.record.regression_types import RegressionRecord
     from reportgen.record.types import JSONObject, RecordBase
 
@@ -48,6 +50,9 @@ def build_report(
     tag_separators: str = ";|,",
     playbook: str | os.PathLike[str] | None = None,
     image_root: str | os.PathLike[str] | None = None,
+    ground_truth: str | os.PathLike[str] | None = None,
+    classes: str | os.PathLike[str] | None = None,
+    conf: float | None = None,
     columns: Sequence[str] = (),
     slices: Sequence[str] = (),
     slice_all: bool = False,
@@ -105,6 +110,7 @@ def build_report(
         seed=seed,
         pos_label=pos_label,
         max_bytes=parse_size(max_bytes),
+        conf=conf,
     )
     read_options = ReadOptions(
         load=load,
@@ -119,6 +125,9 @@ def build_report(
         stream=stream,
         sample_rows=sample_rows,
         engine=engine,
+        ground_truth=None if ground_truth is None else str(ground_truth),
+        classes=None if classes is None else str(classes),
+        image_root=loop.image_root,
     )
     created_at = normalize_created(created)
     read = read_predictions(data, read_options)
@@ -142,6 +151,17 @@ def build_report(
         "playbook": _file_name(playbook),
         "image_root": _file_name(image_root),
     }
+    if read.detection is not None:  # a detection report reads boxes: its own options
+        recorded = {
+            "task": task,
+            "ground_truth": _file_name(ground_truth),
+            "classes": _file_name(classes),
+            "conf": conf,
+            "eval_split": eval_split,
+            "max_samples": max_samples,
+            "seed": seed,
+            "image_root": _file_name(image_root),
+        }
     name = read.table.source.path or "DataFrame"
     meta = Meta(
         title=title or (f"{model}: error analysis" if model else f"Error analysis of {name}"),
@@ -172,6 +192,7 @@ class Loop:
     seed: int
     pos_label: str | None
     max_bytes: int
+    conf: float | None = None  # detection: the confidence threshold (None: the F1 maximum)
 
 
 def _file_name(path: str | os.PathLike[str] | None) -> str | None:
@@ -244,8 +265,41 @@ def _regression(
     )
 
 
+def _detection(
+    read: ReadResult, meta: Meta, context: Context, loop: Loop
+) -> Report[DetectionRecord]:
+    """Match boxes, count error types, build the record, and draw the figures and thumbnails."""
+    from reportgen.figures.detection import detection_figures
+    from reportgen.record import detection
+    from reportgen.render.detection_sections import detection_sections
+
+    if loop.playbook is not None:
+        raise ReportgenError(
+            "--playbook: a detection report takes its experiments from the built-in detection "
+            "playbook; leave it out."
+        )
+    assert read.detection is not None
+    analysis = detection.analyse(
+        read.table,
+        read.detection,
+        conf=loop.conf,
+        max_samples=loop.max_samples,
+        seed=loop.seed,
+        image_root=loop.image_root,
+    )
+    record = detection.build_record(analysis, meta, context)
+    return Report(
+        record,
+        detection_figures(record),
+        detection_sections(record),
+        analysis.thumbnails,
+        max_bytes=loop.max_bytes,
+    )
+
+
 # each kind of report: its task name, and the function that analyses, records and draws it
 REPORT_KINDS: dict[str, Callable[[ReadResult, Meta, Context, Loop], Report[RecordBase]]] = {
     "classification": _classification,
     "regression": _regression,
+    "detection": _detection,
 }

@@ -43,8 +43,10 @@ def check_choices(
     *, task: str, max_samples: int, image_root: str | os.PathLike[str] | None
 ) -> None:
     """Refuse the choices every entry point shares before any file is read."""
-    if task not in ("auto", "classification", "regression"):
-        raise ReportgenError(f"task must be auto, classification or regression, not '{task}'.")
+    if task not in ("auto", "classification", "regression", "detection"):
+        raise ReportgenError(
+            f"task must be auto, classification, regression or detection, not '{task}'."
+        )
     if max_samples < 0:
         raise ReportgenError(f"max_samples must be 0 or more, not {max_samples}.")
     if image_root is not None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.analysis.evolution import EvolutionResult
     from reportgen.analysis.splits import SplitResult
+    from reportgen.read.detection_result import DetectionRead
     from reportgen.read.exact import Exact
     from reportgen.read.table import PredictionTable
 
@@ -47,6 +48,9 @@ class ReadOptions:
     stream: bool | None = None
     sample_rows: int | None = None  # the analysis sample of a streamed read (None: SAMPLE_ROWS)
     engine: str = "local"
+    ground_truth: str | None = None  # detection: the ground-truth boxes (COCO, YOLO, VOC)
+    classes: str | None = None  # detection: YOLO's class names, one per line
+    image_root: str | None = None  # detection: YOLO reads image sizes from the pictures
 
     def __post_init__(self) -> None:
         """Refuse step options without a step column."""
@@ -75,6 +79,7 @@ class ReadResult:
     evolution: EvolutionResult | None = None
     stream: StreamBlock | None = None
     others: PredictionTable | None = None
+    detection: DetectionRead | None = None  # a detection read: the boxes beside the images
 
     @property
     def sample(self) -> PredictionTable:

@@ -296,6 +296,7 @@ def evaluation_block(
     *,
     split_columns: tuple[str | None, str | None] | None = None,
     names: tuple[str, str] | None = None,
+    unit: str = "row",
 ) -> EvaluationBlock:
     """Describe which rows the report describes, and why, as plain JSON data (with its words).
 
@@ -315,5 +316,5 @@ def evaluation_block(
     }
     if split_columns is not None:
         block["split_columns"] = list(split_columns)
-    words = evaluation_words(block, names=names)
+    words = evaluation_words(block, names=names, unit=unit)
     return {**block, "text": words["text"], "note": words["note"]}

@@ -28,10 +28,12 @@ class Section:
     lead: str
     # what the section's partial reads: its own shape for each section (rows, figures, notes)
     context: Mapping[str, object] = field(default_factory=dict)
+    # the partial, when it is not named after the id (a kind's own layout of a shared id)
+    partial: str | None = None
 
     @property
     def template(self) -> str:
-        return f"sections/{self.id}.html.j2"
+        return f"sections/{self.partial or self.id}.html.j2"
 
 
 def templates_dir() -> Path:

@@ -44,14 +44,15 @@ def default_reason(rule: str) -> str:
 
 
 def evaluation_words(
-    ev: EvaluationFacts, *, names: tuple[str, str] | None = None
+    ev: EvaluationFacts, *, names: tuple[str, str] | None = None, unit: str = "row"
 ) -> dict[str, str]:
     """Say which rows the page describes: a short `text` for the header, a `note` on why.
 
     For a comparison (`names` and `ev["split_columns"]`), the note says when the split column
-    comes from one of the two files only.
+    comes from one of the two files only. `unit` is what the split column splits: rows, or a
+    detection report's images.
     """
-    words = _evaluation_words(ev)
+    words = _evaluation_words(ev, unit)
     columns = ev.get("split_columns")
     if names is not None and columns is not None and ev["rule"] != "no-split":
         has = [i for i, c in enumerate(columns) if c is not None]
@@ -64,22 +65,22 @@ def evaluation_words(
     return words
 
 
-def _evaluation_words(ev: EvaluationFacts) -> dict[str, str]:
+def _evaluation_words(ev: EvaluationFacts, unit: str = "row") -> dict[str, str]:
     """Say which rows the page describes (a file's words, shared by every kind of report)."""
     rule, names = ev["rule"], list(ev["splits"])
     rows, total = ev["rows"], ev["rows_total"]
     if rule == "no-split":
         return {"text": count(total), "note": ""}
     if rule == "all":
-        text = f"all splits: {plural(total, 'row')}"
-        note = "The page describes every row, train rows included (--eval-split all)."
+        text = f"all splits: {plural(total, unit)}"
+        note = f"The page describes every {unit}, train {unit}s included (--eval-split all)."
         if ev["empty_split_cells"]:
-            note = note[:-1] + f", and the {plural(ev['empty_split_cells'], 'row')} with an empty "
+            note = note[:-1] + f", and the {plural(ev['empty_split_cells'], unit)} with an empty "
             note += "split cell."
         return {"text": text, "note": note}
     quoted = and_list([f"'{n}'" for n in names])
     which = f"{names[0]} split" if len(names) == 1 else f"splits {and_list(names)}"
-    text = f"{which}: {count(rows)} of {plural(total, 'row')}"
+    text = f"{which}: {count(rows)} of {plural(total, unit)}"
     if rule == "named":
         note = f"The page describes the split {quoted}, named with --eval-split."
     else:
@@ -88,11 +89,11 @@ def _evaluation_words(ev: EvaluationFacts) -> dict[str, str]:
             f"every split but train ({quoted})" if rule == "not-train" else f"the split {quoted}"
         )
         note = (
-            f"The page describes {chosen}, chosen by default{why}. Train rows are never pooled "
-            "in; --eval-split names another split, or all for every row."
+            f"The page describes {chosen}, chosen by default{why}. Train {unit}s are never pooled "
+            f"in; --eval-split names another split, or all for every {unit}."
         )
     if ev["empty_split_cells"]:
         empty = ev["empty_split_cells"]
-        note += f" {plural(empty, 'row')} with an empty split cell {'is' if empty == 1 else 'are'}"
+        note += f" {plural(empty, unit)} with an empty split cell {'is' if empty == 1 else 'are'}"
         note += " left out."
     return {"text": text, "note": note}
