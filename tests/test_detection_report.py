@@ -154,7 +154,7 @@ def test_the_example_finds_what_was_planted(example_report: reportgen.Report) ->
     by_name = {b["name"]: b for b in border["bins"]}
     assert by_name["near"]["p_lower_recall"] < 0.05
     assert by_name["inside"]["recall"] > by_name["near"]["recall"]
-    keys = [b["key"] for b in record["buckets"]]
+    keys = [b["key"] for b in record["buckets"]["items"]]
     assert {"edge-missed", "small-missed", "confusion:3:2"} <= set(keys)
     findings = " ".join(record["summary"]["findings"])
     assert "near the border" in findings and "never saw" in findings
@@ -236,3 +236,65 @@ def test_verify_checks_both_inputs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     other = _run("verify", str(out), "--input", str(EXAMPLE / "instances.json"))
     assert other.exit_code == 1
+
+
+def _fates(report: reportgen.Report) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The example's input, and which boxes were missed and detections false at the threshold."""
+    from reportgen.analysis.detection_operating import match_at
+    from reportgen.read.detection import read_detection
+    from reportgen.read.detection_result import restrict_images
+
+    whole = read_detection(EXAMPLE / "detections.json", EXAMPLE / "instances.json")
+    found = restrict_images(whole, (whole.images["split"] == "val").to_numpy())
+    gt, dt = found.ground_truth, found.detections
+    m = match_at(gt, dt, 0.5)
+    kept = dt.score >= report.record["detection"]["operating_point"]["conf"]
+    false = kept & (m.detection_gt < 0) & ~m.detection_ignored
+    found_box = np.zeros(len(gt.image_id), dtype=bool)
+    found_box[m.detection_gt[kept & (m.detection_gt >= 0)]] = True
+    return found, ~gt.iscrowd & ~found_box, false
+
+
+def test_tags_per_box_count_the_missed_boxes_they_name(
+    example_report: reportgen.Report, tmp_path: Path
+) -> None:
+    found, missed, _ = _fates(example_report)
+    ids = found.gt_ids
+    tagged_missed = ids[missed][:4].tolist()
+    tagged_found = ids[~missed][:2].tolist()
+    sheet = tmp_path / "boxes.csv"
+    lines = [f"{i},Edge" for i in tagged_missed + tagged_found] + ["123456789,edge"]
+    sheet.write_text("annotation_id,buckets\n" + "\n".join(lines) + "\n")
+    report = reportgen.build_report(
+        EXAMPLE / "detections.json", ground_truth=EXAMPLE / "instances.json", tags=sheet
+    )
+    record = report.record
+    edge = next(b for b in record["buckets"]["items"] if b["key"] == "tag:edge")
+    assert (edge["count"], edge["measured"]) == (4, False)
+    assert "crop" in edge["experiments"][0]
+    assert record["tags"] == {
+        "source": "boxes.csv", "unit": "box", "id_column": "annotation_id", "rows": 7,
+        "unmatched_ids": 1, "unmatched_first": ["123456789"],
+    }  # fmt: skip
+    assert "tagged" in report.to_html()
+
+
+def test_tags_per_image_count_the_images_errors(
+    example_report: reportgen.Report, tmp_path: Path
+) -> None:
+    found, missed, false = _fates(example_report)
+    gt, dt = found.ground_truth, found.detections
+    images = found.images["image_id"].tolist()[:10]
+    want = int(
+        np.isin(gt.image_id[missed], images).sum() + np.isin(dt.image_id[false], images).sum()
+    )
+    sheet = tmp_path / "images.csv"
+    sheet.write_text("image_id;buckets\n" + "\n".join(f"{i};dark" for i in images) + "\n")
+    record = reportgen.build_report(
+        EXAMPLE / "detections.json", ground_truth=EXAMPLE / "instances.json", tags=sheet
+    ).record
+    dark = next(b for b in record["buckets"]["items"] if b["key"] == "tag:dark")
+    assert dark["count"] == want > 0
+    op = record["detection"]["operating_point"]
+    assert dark["share"] == pytest.approx(want / (op["fp"] + op["fn"]))
+    assert record["tags"]["unit"] == "image"

@@ -161,6 +161,8 @@ def build_report(
             "max_samples": max_samples,
             "seed": seed,
             "image_root": _file_name(image_root),
+            "tags": _file_name(tags),
+            "tag_separators": tag_separators,
         }
     name = read.table.source.path or "DataFrame"
     meta = Meta(
@@ -286,6 +288,8 @@ def _detection(
         max_samples=loop.max_samples,
         seed=loop.seed,
         image_root=loop.image_root,
+        tags=loop.tags,
+        separators=loop.separators,
     )
     record = detection.build_record(analysis, meta, context)
     return Report(

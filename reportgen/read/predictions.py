@@ -86,7 +86,6 @@ def _read_detection(
         "--engine spark": options.engine != "local",
         "--step": options.load.step is not None,
         "--pos-label": options.pos_label is not None,
-        "--tags": options.tags is not None,
     }
     given = [name for name, on in unused.items() if on]
     if given:

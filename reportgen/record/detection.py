@@ -18,6 +18,7 @@ from reportgen.analysis.detection_operating import (
 from reportgen.read.detection import DetectionInput
 from reportgen.read.detection_result import DetectionRead
 from reportgen.read.table import PredictionTable
+from reportgen.read.tags import DEFAULT_SEPARATORS
 from reportgen.record.blocks import SCHEMA, evaluation_block
 from reportgen.record.common import Context, Meta, finish, provenance
 from reportgen.record.detection_blocks import (
@@ -30,7 +31,12 @@ from reportgen.record.detection_blocks import (
     splits_block,
 )
 from reportgen.record.detection_samples import ShownErrors, shown_errors
-from reportgen.record.detection_types import DetectionRecord
+from reportgen.record.detection_tags import tag_buckets
+from reportgen.record.detection_types import (
+    DetectionBucketItem,
+    DetectionRecord,
+    DetectionTagsBlock,
+)
 from reportgen.record.types import PageThumbnail
 
 MATCH_IOU = 0.5  # the operating point's, the confusion matrix's and the breakdowns' IoU
@@ -50,6 +56,8 @@ class DetectionAnalysis:
     breakdowns: tuple[Breakdown, ...]
     buckets: tuple[DetectionBucket, ...]
     shown: ShownErrors
+    tagged: list[DetectionBucketItem]  # reviewer tags, one bucket per cause
+    tags: DetectionTagsBlock | None
 
     @property
     def input(self) -> DetectionInput:
@@ -70,6 +78,8 @@ def analyse(
     max_samples: int,
     seed: int,
     image_root: str | None,
+    tags: str | None = None,
+    separators: str = DEFAULT_SEPARATORS,
 ) -> DetectionAnalysis:
     """COCO metrics, TIDE's error types, the operating point and what follows from them."""
     found = read.evaluated
@@ -108,6 +118,9 @@ def analyse(
         seed=seed,
         image_root=image_root,
     )
+    tagged, tags_block = (
+        ([], None) if tags is None else tag_buckets(tags, separators, found, matching, point)
+    )
     return DetectionAnalysis(
         table=table,
         read=read,
@@ -119,6 +132,8 @@ def analyse(
         breakdowns=parts,
         buckets=buckets,
         shown=shown,
+        tagged=tagged,
+        tags=tags_block,
     )
 
 
@@ -144,7 +159,8 @@ def build_record(analysis: DetectionAnalysis, meta: Meta, context: Context) -> D
         "error_types": error_types_block(a.errors),
         "confusion": confusion_block(a.confusion, found),
         "breakdowns": breakdown_blocks(a.breakdowns),
-        "buckets": bucket_items(a.buckets, found),
+        "buckets": {"items": [*bucket_items(a.buckets, found), *a.tagged]},
+        "tags": a.tags,
         "splits": splits_block(a.read),
         "samples": {"false_positives": a.shown.false_positives, "missed": a.shown.missed},
     }

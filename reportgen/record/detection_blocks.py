@@ -237,7 +237,7 @@ def bucket_items(
                 "base": BASES.get(bucket.base, bucket.base),
                 "dap": bucket.dap,
                 "measured": True,
-                "experiment": None if entry is None else entry.experiments[0],
+                "experiments": [] if entry is None else list(entry.experiments),
                 "why": None if entry is None else entry.why,
             }
         )

@@ -114,7 +114,7 @@ class DetectionBucketItem(TypedDict):
     base: str  # what the share is of
     dap: float | None  # AP50 points
     measured: bool
-    experiment: str | None
+    experiments: list[str]  # the playbook's, first to try first
     why: str | None
 
 
@@ -166,6 +166,23 @@ class DetectionSplitsBlock(TypedDict):
     lacking: list[LackingClass]
 
 
+class DetectionBucketsBlock(TypedDict):
+    """The buckets: measured from the boxes first, then the reviewer's tags."""
+
+    items: list[DetectionBucketItem]
+
+
+class DetectionTagsBlock(TypedDict):
+    """The reviewer's tag sheet and how it joined the ground truth."""
+
+    source: str
+    unit: str  # "box" (annotation ids) or "image"
+    id_column: str
+    rows: int
+    unmatched_ids: int
+    unmatched_first: list[str]
+
+
 class DetectionBlock(TypedDict):
     """The whole evaluation: images, boxes, COCO numbers and per-class rows."""
 
@@ -193,6 +210,7 @@ class DetectionRecord(RecordBase):
     error_types: ErrorTypesBlock
     confusion: DetectionConfusionBlock
     breakdowns: list[BreakdownBlock]
-    buckets: list[DetectionBucketItem]
+    buckets: DetectionBucketsBlock
+    tags: DetectionTagsBlock | None
     splits: DetectionSplitsBlock | None
     samples: DetectionSamples

@@ -131,7 +131,9 @@ def detection_headline(record: DetectionRecord) -> list[HeadlineCard]:
 def _biggest_miss_bucket(record: DetectionRecord):  # type: ignore[no-untyped-def]
     """The measured miss bucket with the most boxes (None: no misses)."""
     misses = [
-        b for b in record["buckets"] if "missed" in b["key"] and b["key"] != "missed" and b["count"]
+        b
+        for b in record["buckets"]["items"]
+        if "missed" in b["key"] and b["key"] != "missed" and b["count"]
     ]
     return max(misses, key=lambda b: b["count"]) if misses else None
 
