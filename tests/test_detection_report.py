@@ -298,3 +298,15 @@ def test_tags_per_image_count_the_images_errors(
     op = record["detection"]["operating_point"]
     assert dark["share"] == pytest.approx(want / (op["fp"] + op["fn"]))
     assert record["tags"]["unit"] == "image"
+
+
+def test_control_characters_in_names_are_shown_not_written(tmp_path: Path) -> None:
+    dataset = json.loads(INSTANCES.read_text())
+    dataset["categories"][0]["name"] = "person\x07<b>"
+    truth = tmp_path / "instances.json"
+    truth.write_text(json.dumps(dataset))
+    with pytest.warns(UserWarning, match="control characters"):
+        report = reportgen.build_report(RESULTS, ground_truth=truth)
+    page = report.to_html()
+    assert "\x07" not in page and "<b>" not in page
+    assert "person\\x07&lt;b&gt;" in page

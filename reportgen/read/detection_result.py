@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from reportgen.analysis.detection import Detections, GroundTruth
 from reportgen.analysis.evaluation import choose_evaluation, count_splits
@@ -19,6 +20,7 @@ from reportgen.errors import ReportgenError
 from reportgen.read.detection import DetectionInput, read_detection
 from reportgen.read.result import ReadOptions, ReadResult
 from reportgen.read.table import ColumnMap, PredictionTable
+from reportgen.read.textin import show_controls, warn_controls
 
 DEFAULT_SPLIT = "split"
 
@@ -42,8 +44,9 @@ def read_detection_result(predictions: str | os.PathLike[str], options: ReadOpti
         classes=options.classes,
         image_root=options.image_root,
     )
-    images = whole.images
     where = whole.gt_source.path or "the ground truth"
+    whole = _visible(whole, where)
+    images = whole.images
     split = options.load.split
     if split is not None and split not in images.columns:
         fields = [
@@ -91,6 +94,19 @@ def read_detection_result(predictions: str | os.PathLike[str], options: ReadOpti
         evaluation=evaluation,
         detection=DetectionRead(evaluated=evaluated, whole=whole, split=split),
     )
+
+
+def _visible(found: DetectionInput, where: str) -> DetectionInput:
+    """Category names and image fields with their control characters shown, as for labels."""
+    images = found.images.copy()
+    ids = list(found.categories)
+    names = pd.DataFrame({"category": [found.categories[c] for c in ids]}, dtype=object)
+    counts = show_controls(images, where) | show_controls(names, where)
+    if not counts:
+        return found
+    warn_controls(counts, where)
+    categories = dict(zip(ids, names["category"].tolist(), strict=True))
+    return replace(found, images=images, categories=categories)
 
 
 def _category_order(found: DetectionInput) -> list[int]:
