@@ -47,6 +47,7 @@ class Report(Generic[R]):
         thumbnails: Mapping[str, PageThumbnail] | None = None,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        pictures_first: bool = False,
     ) -> None:
         # a frozen copy: the caller's dict may change later, this report's never does
         self._built: R = freeze(record)
@@ -54,6 +55,7 @@ class Report(Generic[R]):
         self._sections = sections
         self._thumbnails = dict(thumbnails or {})
         self._max_bytes = max_bytes
+        self._pictures_first = pictures_first  # the budget cuts pictures before rows
         self._final: _Final[R] | None = None
 
     @property
@@ -69,7 +71,12 @@ class Report(Generic[R]):
     def with_max_bytes(self, max_bytes: int) -> Report[R]:
         """The same report under another size budget (the analysis is not run again)."""
         return Report(
-            self._built, self._figures, self._sections, self._thumbnails, max_bytes=max_bytes
+            self._built,
+            self._figures,
+            self._sections,
+            self._thumbnails,
+            max_bytes=max_bytes,
+            pictures_first=self._pictures_first,
         )
 
     def _finish(self) -> _Final[R]:
@@ -86,7 +93,13 @@ class Report(Generic[R]):
                 )
                 return seal(page, record)[0]
 
-            fitted = fit(render, self._built, self._thumbnails, self._max_bytes)
+            fitted = fit(
+                render,
+                self._built,
+                self._thumbnails,
+                self._max_bytes,
+                pictures_first=self._pictures_first,
+            )
             # the page's digest leaves out the embedded record: sealing the sealed page again
             # gives the same page, and the sealed record to keep
             page, sealed = seal(fitted.page, fitted.record)

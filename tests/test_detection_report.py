@@ -172,11 +172,22 @@ def test_a_given_threshold_is_used_and_said(tmp_path: Path) -> None:
     assert "given with --conf" in report.record["summary"]["findings"][0]
 
 
-def test_the_size_budget_cuts_rows_and_pictures(example_report: reportgen.Report) -> None:
-    small = example_report.with_max_bytes(400_000)
+def test_the_size_budget_cuts_pictures_before_rows(example_report: reportgen.Report) -> None:
+    full = example_report.record["samples"]
+    small = example_report.with_max_bytes(1_000_000)
     page = small.to_html()
-    assert len(page.encode("utf-8")) <= 400_000
-    assert small.record["budget"]["cuts"]
+    assert len(page.encode("utf-8")) <= 1_000_000
+    cuts = small.record["budget"]["cuts"]
+    assert cuts and cuts[0].startswith("thumbnails are shown for the first")
+    samples = small.record["samples"]
+    for name in ("false_positives", "missed"):
+        # every row kept, fewer pictures; the ones kept are the first rows'
+        assert samples[name]["rows"] != full[name]["rows"]
+        assert len(samples[name]["rows"]) == len(full[name]["rows"])
+        shown = [bool(r["image"] and r["image"]["shown"]) for r in samples[name]["rows"]]
+        assert shown == sorted(shown, reverse=True) and not all(shown)
+    tiny = example_report.with_max_bytes(150_000)
+    assert "thumbnails are left out" in tiny.record["budget"]["cuts"]
 
 
 def _run(*args: str) -> Any:

@@ -298,6 +298,7 @@ def _detection(
         detection_sections(record),
         analysis.thumbnails,
         max_bytes=loop.max_bytes,
+        pictures_first=True,  # its boxed pictures are most of the page: they go first
     )
 
 

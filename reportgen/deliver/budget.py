@@ -1,4 +1,4 @@
-"""Keep a report under a size budget: fewer sample rows first, then no thumbnails."""
+"""Keep a report under a size budget: fewer sample rows, then no thumbnails (or pictures first)."""
 
 from __future__ import annotations
 
@@ -136,6 +136,30 @@ def _without_thumbnails(table: SampleTableBlock) -> SampleTableBlock:
     return {**table, "rows": [row_of(row) for row in table["rows"]]}
 
 
+def _pictures(table: SampleTableBlock) -> int:
+    """How many of a table's rows show a picture."""
+    return sum(
+        isinstance(i := row.get("image"), dict) and bool(i.get("shown")) for row in table["rows"]
+    )
+
+
+def _pictures_on(limit: int) -> Callable[[SampleTableBlock], SampleTableBlock]:
+    """Keep the pictures of a table's first `limit` rows that show one; the rest say why not."""
+
+    def change(table: SampleTableBlock) -> SampleTableBlock:
+        rows, seen = [], 0
+        for row in table["rows"]:
+            image = row.get("image")
+            if isinstance(image, dict) and image.get("shown"):
+                seen += 1
+                if seen > limit:
+                    row = {**row, "image": {**image, "shown": False, "reason": DROPPED}}
+            rows.append(row)
+        return {**table, "rows": rows}
+
+    return change
+
+
 def _referenced(record: object) -> set[str]:
     """The image sources the record's shown rows still show."""
     return {
@@ -160,12 +184,17 @@ def fit(
     record: R,
     thumbnails: Mapping[str, PageThumbnail],
     max_bytes: int,
+    *,
+    pictures_first: bool = False,
 ) -> Fitted[R]:
     """Render, and while the page is over budget cut sample rows, then thumbnails; say what.
 
-    `render(record, thumbnails)` makes the page. The record and thumbnails given are not
-    edited: the cut ones come back, new, in the result. A record of any kind walks the
-    same way (its sample tables are found by their shape), so the result has its type.
+    With `pictures_first` (a page whose pictures are most of its bytes, as a detection
+    report's boxed pictures are), pictures go first: fewer rows keep theirs, then none does,
+    and only then are rows cut. `render(record, thumbnails)` makes the page. The record and
+    thumbnails given are not edited: the cut ones come back, new, in the result. A record of
+    any kind walks the same way (its sample tables are found by their shape), so the result
+    has its type.
     """
     # a second fit (of a record fitted before) keeps the cuts already made and the budget
     # they were made for, but not a verdict about the old page
@@ -189,9 +218,16 @@ def fit(
     size = len(page.encode("utf-8"))
     cuts: dict[str, int | bool] = {}
     # only the cuts that remove something: no "thumbnails are left out" on a page without any
-    stages: list[int | None] = list(limits)
+    stages: list[int | tuple[int] | None] = list(limits)
     if shown or _referenced(current):
         stages.append(None)
+        if pictures_first:
+            pictures = max((_pictures(t) for t in tables), default=0)
+            halves = []
+            while pictures > 1:
+                pictures //= 2
+                halves.append((pictures,))
+            stages = [*halves, None, *limits]
     if any(table["rows"] for table in tables):
         stages.append(0)
     for limit in stages:
@@ -199,6 +235,9 @@ def fit(
         if limit is None:
             current = _with_tables(current, _without_thumbnails)
             cuts["thumbnails"] = True
+        elif isinstance(limit, tuple):
+            current = _with_tables(current, _pictures_on(limit[0]))
+            cuts["pictures"] = limit[0]
         else:
             current = _with_tables(current, _keep(limit))
             cuts["rows"] = limit
@@ -239,4 +278,6 @@ def _describe(cuts: dict[str, int | bool], asked: JSONValue) -> list[str]:
         )
     if cuts.get("thumbnails"):
         said.append("thumbnails are left out")
+    elif "pictures" in cuts:
+        said.append(f"thumbnails are shown for the first {int(cuts['pictures'])} rows of a table")
     return said
