@@ -321,3 +321,23 @@ def test_control_characters_in_names_are_shown_not_written(tmp_path: Path) -> No
     page = report.to_html()
     assert "\x07" not in page and "<b>" not in page
     assert "person\\x07&lt;b&gt;" in page
+
+
+def test_max_drop_against_a_detection_baseline(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    first = _run("build", str(RESULTS), "--ground-truth", str(INSTANCES),
+                 "-o", str(tmp_path / "a.html"), "--json", str(base))  # fmt: skip
+    assert first.exit_code == 0
+    # drop a third of the detections: AP falls, the gate against the first run fails
+    results = json.loads(RESULTS.read_text())
+    worse = tmp_path / "worse.json"
+    worse.write_text(json.dumps(results[::3]))
+    out = tmp_path / "b.html"
+    failed = _run("build", str(worse), "--ground-truth", str(INSTANCES), "-o", str(out),
+                  "--max-drop", "ap=0.01", "--baseline", str(base))  # fmt: skip
+    assert failed.exit_code == 1, failed.output
+    record = embedded_record(out.read_text())
+    gate = record["gates"]["items"][0]
+    was = json.loads(base.read_text())["detection"]["coco"]["ap"]
+    assert gate["baseline"] == pytest.approx(was) and gate["value"] < was - 0.01
+    assert not gate["passed"]
