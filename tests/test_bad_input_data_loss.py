@@ -260,7 +260,7 @@ def test_every_option_that_names_a_file_is_checked() -> None:
     # the guard that keeps a new option from slipping past the one check: every parameter of
     # every command is a FilePath (input, output or the image folder) or is listed here
     not_files = {
-        "at_step", "buckets", "columns", "created", "dropna", "engine", "eval_split",
+        "at_step", "buckets", "columns", "conf", "created", "dropna", "engine", "eval_split",
         "fail_over", "fail_under", "format", "gate", "id", "in_split", "max_bytes",
         "max_cell_bytes", "max_drop",
         "max_samples", "model", "n", "name_a", "name_b", "no_config", "pos_label",
