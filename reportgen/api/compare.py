@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from reportgen.analysis.compare_join import Joined
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.gates import GateSpec
-    from reportgen.record.compare_detection_types import DetectionComparisonRecord
-    from reportgen.record.compare_types import ComparisonRecord
 
 Source = str | os.PathLike[str] | pd.DataFrame
 PathLike = str | os.PathLike[str]
@@ -139,7 +137,7 @@ def compare_reports(
     ground_truth: PathLike | None = None,
     classes: PathLike | None = None,
     conf: float | None = None,
-) -> Report[ComparisonRecord] | Report[DetectionComparisonRecord]:
+) -> Report[Any]:  # ComparisonRecord, or DetectionComparisonRecord with a ground truth
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
     Both files are read with the same column options and joined on the id column (or by row
