@@ -294,3 +294,35 @@ def test_given_conf_is_used_by_both_sides(case: dict[str, Any]) -> None:
         assert c[side]["operating_point"]["conf"] == 0.3
         assert c[side]["operating_point"]["chosen"] == "given"
     assert "given with --conf" in " ".join(record["summary"]["findings"])
+
+
+def test_budget_cuts_rows_then_pictures(case: dict[str, Any]) -> None:
+    report = compare_reports(
+        RESULTS, case["candidate"], ground_truth=TRUTH, image_root=EXAMPLE, max_samples=4,
+        max_bytes="120KB",
+    )  # fmt: skip
+    record = report.record
+    assert len(report.to_html().encode()) <= 120_000
+    assert record["budget"]["cuts"]
+    rows = record["samples"]["worse"]["rows"] + record["samples"]["better"]["rows"]
+    assert rows and all(r["image"] is not None and not r["image"]["shown"] for r in rows)
+    assert any("thumbnail" in cut for cut in record["budget"]["cuts"])
+
+
+def test_email_and_job_summary_of_a_detection_comparison(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    from reportgen.api import email_message
+
+    out = tmp_path / "c.html"
+    summary = tmp_path / "s.md"
+    result = _cli(
+        str(RESULTS), str(case["candidate"]), "--ground-truth", str(TRUTH), "-o", str(out),
+        "--summary-md", str(summary), "--model", "v1", "--model", "v2",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = summary.read_text()
+    assert "v2 (" in text and "instances.json (" not in text  # the two detectors, not the truth
+    message = email_message(out, to=["a@example.org"], sender="b@example.org")
+    body = message.get_body(("plain",))
+    assert body is not None and "AP change" in body.get_content()
