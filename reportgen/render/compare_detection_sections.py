@@ -5,7 +5,7 @@ from __future__ import annotations
 from reportgen.record.compare_detection_types import DetectionComparisonRecord
 from reportgen.render import Section
 from reportgen.render.sections import provenance_section, setting_text
-from reportgen.words.compare_detection import threshold_text
+from reportgen.words.compare_detection import thresholds_text
 
 
 def detection_comparison_sections(record: DetectionComparisonRecord) -> list[Section]:
@@ -37,8 +37,7 @@ def detection_comparison_sections(record: DetectionComparisonRecord) -> list[Sec
             "per-class",
             "Per class",
             f"Each class's AP and AP50 (COCOeval) and its recall at each detector's threshold "
-            f"({na}: {threshold_text(c['a'])}; {nb}: {threshold_text(c['b'])}), the largest "
-            "AP50 change (either way) first.",
+            f"({thresholds_text(c)}), the largest AP50 change (either way) first.",
             partial="dcompare-per-class",
         ),
         Section(

@@ -6,7 +6,6 @@ from reportgen.analysis.chance import ALPHA
 from reportgen.record.compare_detection_types import (
     ClassChange,
     DetectionComparisonBlock,
-    DetectionSideBlock,
     ErrorTypeChange,
 )
 from reportgen.record.types import HeadlineCard
@@ -23,11 +22,16 @@ def dap_change(value: float) -> str:
     return signed_points(value / 100)
 
 
-def threshold_text(side: DetectionSideBlock) -> str:
-    """'confidence ≥ 0.402 (its F1 maximum)' or '(given with --conf)'."""
-    op = side["operating_point"]
-    why = "given with --conf" if op["chosen"] == "given" else "its F1 maximum"
-    return f"confidence ≥ {score(op['conf'])} ({why})"
+def thresholds_text(c: DetectionComparisonBlock) -> str:
+    """'v1 at confidence ≥ 0.402 and v2 at ≥ 0.377, each its own F1 maximum', or the given one."""
+    na, nb = c["names"]
+    oa, ob = c["a"]["operating_point"], c["b"]["operating_point"]
+    if oa["chosen"] == "given" and ob["chosen"] == "given" and oa["conf"] == ob["conf"]:
+        return f"both at confidence ≥ {score(oa['conf'])}, given with --conf"
+    return (
+        f"{na} at confidence ≥ {score(oa['conf'])} and {nb} at ≥ {score(ob['conf'])}, each its "
+        "own F1 maximum"
+    )
 
 
 def most_changed_type(c: DetectionComparisonBlock) -> ErrorTypeChange | None:
@@ -111,8 +115,7 @@ def comparison_findings(c: DetectionComparisonBlock) -> list[str]:
         out.append(
             f"Among TIDE's error types, {phrase} changed most: fixing them would add "
             f"{top['dap_b']:.1f} AP50 points for {nb} against {top['dap_a']:.1f} for {na} "
-            f"({dap_change(top['dap_delta'])}), from {count(top['count_a'] or 0)} errors to "
-            f"{count(top['count_b'] or 0)}."
+            f"({dap_change(top['dap_delta'])}), {_counts(top)}."
         )
     moved = _moved_classes(c["classes"])
     if moved:
@@ -125,11 +128,31 @@ def comparison_findings(c: DetectionComparisonBlock) -> list[str]:
             "AP50 changed most for " + ", then ".join(parts) + "; per-class AP has no interval "
             "here, so a small class's change may be chance."
         )
-    out.append(
-        "Errors and recall are counted at each detector's own operating point (IoU ≥ 0.5): "
-        f"{na} at {threshold_text(c['a'])}, {nb} at {threshold_text(c['b'])}."
-    )
+    out.append(_operating_finding(c))
     return out
+
+
+def _counts(row: ErrorTypeChange) -> str:
+    """'from 14 errors to 20', or 'with 14 errors for both'."""
+    a, b = row["count_a"] or 0, row["count_b"] or 0
+    if a == b:
+        return f"with {plural(a, 'error')} for both"
+    return f"from {plural(a, 'error')} to {count(b)}"
+
+
+def _operating_finding(c: DetectionComparisonBlock) -> str:
+    """Recall and precision at each side's own threshold, and the thresholds said."""
+    oa, ob = c["a"]["operating_point"], c["b"]["operating_point"]
+
+    def moved(what: str, a: float | None, b: float | None) -> str:
+        change = "" if a is None or b is None else f" ({signed_points(b - a)})"
+        return f"{what} from {pct(a)} to {pct(b)}{change}"
+
+    return (
+        f"At each detector's operating point, {moved('recall goes', oa['recall'], ob['recall'])} "
+        f"and {moved('precision', oa['precision'], ob['precision'])}: {thresholds_text(c)}, "
+        "IoU ≥ 0.5. The errors per image are counted there."
+    )
 
 
 def _images_finding(c: DetectionComparisonBlock) -> str:
