@@ -326,3 +326,35 @@ def test_email_and_job_summary_of_a_detection_comparison(
     message = email_message(out, to=["a@example.org"], sender="b@example.org")
     body = message.get_body(("plain",))
     assert body is not None and "AP change" in body.get_content()
+
+
+def test_a_bad_candidate_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    dets = json.loads(RESULTS.read_text())
+    dets[3]["category_id"] = 99
+    bad.write_text(json.dumps(dets))
+    result = _cli(str(RESULTS), str(bad), "--ground-truth", str(TRUTH), "-o", str(tmp_path / "c"))
+    assert result.exit_code == 2
+    assert "the candidate's detections" in result.output and "99" in result.output
+
+
+def test_reads_of_different_images_are_refused() -> None:
+    from reportgen.api.compare_detection import _check_same_images
+    from reportgen.errors import ReportgenError
+    from reportgen.read.detection_result import read_detection_result
+    from reportgen.read.result import ReadOptions
+
+    val = read_detection_result(RESULTS, ReadOptions(ground_truth=str(TRUTH)))
+    every = read_detection_result(RESULTS, ReadOptions(ground_truth=str(TRUTH), eval_split="all"))
+    _check_same_images(val, val)
+    with pytest.raises(ReportgenError, match=r"chose different images \(96 and 240\)"):
+        _check_same_images(val, every)
+
+
+def test_a_dataframe_is_refused() -> None:
+    import pandas as pd
+
+    from reportgen.errors import ReportgenError
+
+    with pytest.raises(ReportgenError, match="give their paths, not a DataFrame"):
+        compare_reports(pd.DataFrame({"a": [1]}), RESULTS, ground_truth=TRUTH)

@@ -141,6 +141,12 @@ def compare_detections(
             "comparing detectors needs the ground truth: --ground-truth FILE (a COCO instances "
             "file, or a YOLO or VOC folder)."
         )
+    for given in (baseline, candidate):
+        if not isinstance(given, (str, os.PathLike)):
+            raise ReportgenError(
+                "comparing detectors reads two results files and a ground-truth file; give "
+                f"their paths, not a {type(given).__name__}."
+            )
     names = _names(baseline, candidate, name_a, name_b)
     created_at = normalize_created(created)
     root = None if image_root is None else str(image_root)
