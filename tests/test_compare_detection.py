@@ -358,3 +358,17 @@ def test_a_dataframe_is_refused() -> None:
 
     with pytest.raises(ReportgenError, match="give their paths, not a DataFrame"):
         compare_reports(pd.DataFrame({"a": [1]}), RESULTS, ground_truth=TRUTH)
+
+
+def test_the_record_matches_its_type(case: dict[str, Any]) -> None:
+    from reportgen.record.compare_detection_types import (
+        DetectionComparisonBlock,
+        DetectionComparisonSamples,
+    )
+    from tests.test_record_types import problems
+
+    # the blocks this kind adds (the shared provenance's types are checked on the gold records)
+    record = json.loads(json.dumps(case["record"]))
+    assert problems(record["comparison"], DetectionComparisonBlock) == []
+    assert problems(record["samples"], DetectionComparisonSamples) == []
+    assert record["samples"]["worse"]["rows"]  # the rows' type was checked too

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import TypedDict
 
 from reportgen.record.detection_types import CocoBlock, ErrorTypesBlock, OperatingPointBlock
 from reportgen.record.types import ImageBlock, RecordBase
@@ -80,7 +80,7 @@ class ImageChangesBlock(TypedDict):
 class DetectionComparisonBlock(TypedDict):
     """record["comparison"] of two detectors on the same ground truth."""
 
-    task: Literal["detection"]
+    task: str  # "detection"
     names: list[str]
     images: int
     boxes: int
