@@ -71,12 +71,14 @@ def plot_dap_pairs(rows: list[ErrorTypeChange], names: list[str]) -> Figure:
         )
         _pairs(main, [by_type[t] for t in MAIN], names)
         main.set_title("AP50 gained by fixing each error type (dAP)", loc="left")
-        main.legend(loc="lower right", frameon=False, fontsize=9)
         _pairs(extra, [by_type[t] for t in SUMMARY], names)
         extra.set_title("Fixing every false positive, every false negative", loc="left")
         span = (top - low) or 1.0
         main.set_xlim(low - (0.02 * span if low < 0 else 0.0), top + 0.3 * span)
         extra.set_xlabel("dAP: AP50 points gained (0–100 scale)")
+        # below the axes, where no bar can run into it
+        handles, labels = main.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
     return fig
 
 
