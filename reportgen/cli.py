@@ -164,7 +164,7 @@ def build(predictions: str, output: str, **options: Any) -> None:
 @click.option("--name-b", default=None, hidden=True, help="Old name of the second --model.")
 @column_options
 @shown_columns_option
-@evaluation_options()
+@evaluation_options(("classification", "regression", "detection"))
 @tag_options
 @click.option(
     "--tags-a",
@@ -179,6 +179,7 @@ def build(predictions: str, output: str, **options: Any) -> None:
     help="Tag sheet for the candidate only.",
 )
 @image_option
+@detection_options
 @slice_options
 @sample_options(default=50)
 @title_options
@@ -198,8 +199,10 @@ def compare_command(
     split column the comparison describes the rows build would (see --eval-split). The
     report shows the metric changes with intervals, McNemar's test on the rows whose
     correctness changed, per-class changes, the confusion-matrix difference and the fixed
-    and broken samples (for regression: error changes and the rows that moved most). Gates
-    judge the candidate; --max-drop compares it with the baseline.
+    and broken samples (for regression: error changes and the rows that moved most). Two
+    detectors' results (with --ground-truth) are compared on its images: AP and error-type
+    changes, per-class changes and the images that got better or worse. Gates judge the
+    candidate; --max-drop compares it with the baseline.
     """
     from reportgen.api import compare_reports
     from reportgen.options import model_names

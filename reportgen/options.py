@@ -318,7 +318,7 @@ def model_names(
     return a if a is not None else name_a, b if b is not None else name_b
 
 
-# build only: the ground truth and threshold of a detection report
+# build and compare: the ground truth and threshold of a detection report
 detection_options = stack(
     click.option(
         "--ground-truth",

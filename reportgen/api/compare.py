@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from reportgen.analysis.compare_join import Joined
     from reportgen.analysis.evaluation import Evaluation
     from reportgen.gates import GateSpec
-    from reportgen.record.compare_types import ComparisonRecord
 
 Source = str | os.PathLike[str] | pd.DataFrame
 PathLike = str | os.PathLike[str]
@@ -135,7 +134,10 @@ def compare_reports(
     gates: Sequence[GateSpec] = (),
     max_bytes: int | str = DEFAULT_MAX_BYTES,
     config: Config | None = None,
-) -> Report[ComparisonRecord]:
+    ground_truth: PathLike | None = None,
+    classes: PathLike | None = None,
+    conf: float | None = None,
+) -> Report[Any]:  # ComparisonRecord, or DetectionComparisonRecord with a ground truth
     """Compare a candidate model's predictions with a baseline's on the same rows.
 
     Both files are read with the same column options and joined on the id column (or by row
@@ -159,7 +161,61 @@ def compare_reports(
     side of this comparison: a gate fails when the metric worsens by more than it allows (the
     change of the metric itself, b - a, whether or not the change is significant).
     `report.record["gates"]` says which failed. Raises ReportgenError for bad input.
+
+    Detectors: with `ground_truth` (or `task="detection"`) both files are detection results
+    on that ground truth, compared by `compare_detection.compare_detections` (`conf`, `classes`
+    as in build_report); the options about columns, tags and slices do not apply.
     """
+    if ground_truth is not None or task == "detection":
+        from reportgen.api.compare_detection import compare_detections, refuse_unused
+
+        refuse_unused(
+            {
+                "--y-true": y_true is not None,
+                "--y-pred": y_pred is not None,
+                "--proba-prefix": proba_prefix is not None,
+                "--id": id is not None,
+                "--sample": sample is not None,
+                "--buckets": buckets is not None,
+                "--tags": tags is not None,
+                "--tags-a": tags_a is not None,
+                "--tags-b": tags_b is not None,
+                "--columns": bool(columns),
+                "--slice": bool(slices) or slice_all,
+                "--dropna": dropna,
+                "--format": format is not None,
+            }
+        )
+        return compare_detections(
+            baseline,  # type: ignore[arg-type]  # a DataFrame is refused by the reader
+            candidate,  # type: ignore[arg-type]
+            ground_truth=ground_truth,
+            classes=classes,
+            conf=conf,
+            name_a=name_a,
+            name_b=name_b,
+            split=split,
+            eval_split=eval_split,
+            image_root=image_root,
+            max_samples=max_samples,
+            seed=seed,
+            title=title,
+            created=created,
+            fail_under=fail_under,
+            fail_over=fail_over,
+            max_drop=max_drop,
+            gates=gates,
+            max_bytes=max_bytes,
+            config=config,
+        )
+    if conf is not None or classes is not None:
+        raise ReportgenError(
+            f"{'--conf' if conf is not None else '--classes'} applies to detection results; "
+            "give the ground truth with --ground-truth FILE."
+        )
+    from reportgen.api.compare_detection import refuse_without_truth
+
+    refuse_without_truth(baseline, candidate)
     check_choices(task=task, max_samples=max_samples, image_root=image_root)
     names = _names(baseline, candidate, name_a, name_b)
     sheets = (tags_a if tags_a is not None else tags, tags_b if tags_b is not None else tags)

@@ -52,6 +52,7 @@ def _input_line(record: dict[str, Any]) -> str:
         files = " against ".join(
             md(i.get("name")) + (f" ({md(i['path'])})" if i.get("path") else "")
             for i in reversed(inputs)
+            if i.get("role") in ("baseline", "candidate")  # a detection comparison's truth aside
         )
         rows = comp.get("n")
         task = f"{comp.get('task')} comparison"

@@ -186,7 +186,8 @@ def _content(record: dict[str, Any], report_name: str) -> dict[str, Any]:
         "regression": None,
         "comparison": None,
     }
-    if "comparison" in record:
+    if "comparison" in record and record["comparison"].get("task") != "detection":
+        # a detection comparison's email is its cards and findings, as a detection report's
         context["comparison"] = _comparison(record["comparison"])
     elif "classification" in record:
         context["cls"] = _classification(record["classification"])
