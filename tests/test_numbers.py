@@ -181,3 +181,14 @@ def test_counts_on_figures_are_short_and_literal() -> None:
         "3.4M",
     ]
     assert [n.tick_count(v) for v in (1.0, 10.0, 1000.0, 2_500_000.0)] == ["1", "10", "1k", "2.5M"]
+
+
+def test_a_change_that_rounds_to_zero_has_no_sign_but_an_interval_end_keeps_it() -> None:
+    from reportgen.words.numbers import interval_points, signed, signed_points, signed_score
+
+    assert signed_points(0.0) == "0.0 pt" and signed_points(-0.00001) == "0.0 pt"
+    assert signed_points(0.0004) == "0.0 pt" and signed_points(0.0006) == "+0.1 pt"
+    assert signed_score(-0.0001) == "0.000" and signed_score(-0.002) == "\u22120.002"
+    assert signed(0.0, 1) == "0.0"
+    # an interval's lower end just under zero still says so
+    assert interval_points([-0.0001, 0.072]).startswith("\u22120.0")

@@ -21,7 +21,8 @@ The rule (the README repeats it under "How numbers are written"):
 - A rate or score strictly between 0 and 1 is never printed as 0 or 1: an accuracy of 0.9996 is
   99.96%, not 100.0%. (Up to three more decimals, as above.)
 - Negative numbers take a true minus sign (−), as in the figures; a change or a residual takes
-  an explicit sign: +2.1, −0.4 pt.
+  an explicit sign: +2.1, −0.4 pt; one that rounds to zero has none (0.0 pt), while an
+  interval's end keeps its sign (−0.0 to +7.2 pt reaches below zero).
 - Numbers are first rounded to 12 significant digits, so that a last-bit float difference
   between machines or library versions never changes a printed digit.
 
@@ -193,12 +194,22 @@ def _sign(text: str, x: float) -> str:
     return text if text.startswith(MINUS) else ("+" + text if x >= 0 else text)
 
 
+def _signed_point(text: str, x: float) -> str:
+    """A change's sign; one that rounds to zero has none ('0.0', not '+0.0' or '−0.0').
+
+    Interval ends keep theirs (_sign): '−0.0 to +7.2' says the interval reaches below zero.
+    """
+    if not text.strip(MINUS + "0.,"):
+        return text.lstrip(MINUS)
+    return _sign(text, x)
+
+
 def signed_points(x: float | None, *, ci: Interval = None) -> str:
     """Format a change of a rate in percentage points: 0.083 -> '+8.3 pt'."""
     if x is None:
         return NONE
     decimals = fit_decimals(RATE_DECIMALS, x, ci, scale=100)
-    return _sign(_fixed(100 * x, decimals), x) + " pt"
+    return _signed_point(_fixed(100 * x, decimals), x) + " pt"
 
 
 def interval_points(ci: Interval, *, point: float | None = None) -> str:
@@ -225,7 +236,7 @@ def signed_score(x: float | None, *, ci: Interval = None) -> str:
     """Format a change of a score with its sign: 0.012 -> '+0.012'."""
     if x is None:
         return NONE
-    return _sign(_fixed(x, fit_decimals(SCORE_DECIMALS, x, ci)), x)
+    return _signed_point(_fixed(x, fit_decimals(SCORE_DECIMALS, x, ci)), x)
 
 
 def interval_score(ci: Interval, *, point: float | None = None, signed: bool = False) -> str:
@@ -309,7 +320,7 @@ def signed(x: float | None, decimals: int | None = None, *, ci: Interval = None)
     """Format a residual or a change in data units with its sign: '+2.1' or '−2.1'."""
     if x is None:
         return NONE
-    return _sign(_unit_fixed(x, _unit_decimals(x, decimals, ci)), x)
+    return _signed_point(_unit_fixed(x, _unit_decimals(x, decimals, ci)), x)
 
 
 def interval_num(
