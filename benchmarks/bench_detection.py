@@ -40,7 +40,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_detection_data import GENERATOR_VERSION, SEED, generate  # beside this file
+from bench_detection_data import (  # beside this file
+    BACKGROUND_PER_IMAGE,
+    GENERATOR_VERSION,
+    SEED,
+    generate,
+)
 
 TIME_RATIO_TARGET = 1.0  # reportgen whole process / pycocotools evaluate + accumulate
 MB = 1024 * 1024
@@ -51,8 +56,9 @@ REPO = Path(__file__).resolve().parent.parent
 SIDES = ("pycocotools", "reportgen")
 
 
-def data_paths(out_dir: Path, images: int) -> tuple[Path, Path]:
-    stem = f"detection_v{GENERATOR_VERSION}_i{images}_seed{SEED}"
+def data_paths(out_dir: Path, images: int, background: float) -> tuple[Path, Path]:
+    dense = "" if background == BACKGROUND_PER_IMAGE else f"_b{background:g}"
+    stem = f"detection_v{GENERATOR_VERSION}_i{images}{dense}_seed{SEED}"
     return out_dir / f"{stem}_instances.json", out_dir / f"{stem}_results.json"
 
 
@@ -271,6 +277,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--images", type=int, default=5000, help="images to generate")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side")
     parser.add_argument(
+        "--background",
+        type=float,
+        default=BACKGROUND_PER_IMAGE,
+        help="mean low-scored background boxes an image (default %(default)s; about 90 fills "
+        "most images to the 100-detection cap, as a detector run at a 0.001 threshold does)",
+    )
+    parser.add_argument(
         "--out-dir",
         type=Path,
         default=DEFAULT_OUT_DIR,
@@ -300,15 +313,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def ensure_data(out_dir: Path, images: int) -> tuple[Path, Path, dict[str, Any]]:
+def ensure_data(out_dir: Path, images: int, background: float) -> tuple[Path, Path, dict[str, Any]]:
     """Generate the pair in a child unless it exists; what it holds, from a side file."""
-    instances, results = data_paths(out_dir, images)
+    instances, results = data_paths(out_dir, images, background)
     about = instances.with_name(instances.name.replace("_instances.json", "_about.json"))
     if instances.exists() and results.exists() and about.exists():
         print(f"reusing {instances} and {results}", file=sys.stderr)
         return instances, results, json.loads(about.read_text())
     print(f"generating {images:,} images of boxes in {out_dir} ...", file=sys.stderr)
-    _, _, stdout = run_child(child_cmd("generate", str(instances), str(results), str(images)), REPO)
+    cmd = child_cmd("generate", str(instances), str(results), str(images), f"{background:g}")
+    _, _, stdout = run_child(cmd, REPO)
     about.write_text(stdout)
     info: dict[str, Any] = json.loads(stdout)
     print("  " + ", ".join(f"{k} {v:,}" for k, v in info.items()), file=sys.stderr)
@@ -320,14 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child is not None:
         instances, results = Path(args.child_args[0]), Path(args.child_args[1])
         if args.child == "generate":
-            print(json.dumps(generate(instances, results, int(args.child_args[2]))))
+            made = generate(instances, results, int(args.child_args[2]), float(args.child_args[3]))
+            print(json.dumps(made))
         else:
             child = child_pycocotools if args.child == "pycocotools" else child_verify
             print(json.dumps(child(instances, results)))
         return 0
 
     out_dir: Path = args.out_dir.resolve()
-    instances, results, info = ensure_data(out_dir, args.images)
+    instances, results, info = ensure_data(out_dir, args.images, args.background)
     if args.verify:
         _, _, stdout = run_child(child_cmd("verify", str(instances), str(results)), REPO)
         found = json.loads(stdout)

@@ -88,7 +88,9 @@ def ground_truth(rng: Any, images: int) -> dict[str, Any]:
     }
 
 
-def detections(rng: Any, gt: dict[str, Any]) -> dict[str, Any]:
+def detections(
+    rng: Any, gt: dict[str, Any], background: float = BACKGROUND_PER_IMAGE
+) -> dict[str, Any]:
     """Found boxes (jittered), class swaps, poor localisations, duplicates and background."""
     import numpy as np
 
@@ -114,7 +116,7 @@ def detections(rng: Any, gt: dict[str, Any]) -> dict[str, Any]:
     )
     # background: random boxes of any category on images, at low scores
     images = len(gt["shape"])
-    bg_image = np.repeat(np.arange(images), rng.poisson(BACKGROUND_PER_IMAGE, images))
+    bg_image = np.repeat(np.arange(images), rng.poisson(background, images))
     m = len(bg_image)
     wh_img = gt["shape"][bg_image]
     bg_area = np.exp(rng.uniform(np.log(16.0), np.log(0.25 * wh_img[:, 0] * wh_img[:, 1])))
@@ -141,13 +143,15 @@ def detections(rng: Any, gt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def generate(instances: Path, results: Path, images: int) -> dict[str, Any]:
+def generate(
+    instances: Path, results: Path, images: int, background: float = BACKGROUND_PER_IMAGE
+) -> dict[str, Any]:
     """Write both files (atomically) and return what they hold."""
     import numpy as np
 
     rng = np.random.default_rng(SEED)
     gt = ground_truth(rng, images)
-    dt = detections(rng, gt)
+    dt = detections(rng, gt, background)
     cats = np.array(COCO_CATEGORY_IDS)
     ids = gt["image_ids"]
     instances_doc = {

@@ -341,3 +341,19 @@ def test_max_drop_against_a_detection_baseline(tmp_path: Path) -> None:
     was = json.loads(base.read_text())["detection"]["coco"]["ap"]
     assert gate["baseline"] == pytest.approx(was) and gate["value"] < was - 0.01
     assert not gate["passed"]
+
+
+def test_the_email_carries_the_cards_findings_and_error_types(tmp_path: Path) -> None:
+    import email
+
+    eml = tmp_path / "r.eml"
+    out = str(tmp_path / "r.html")
+    result = _run("build", str(RESULTS), "--ground-truth", str(INSTANCES), "-o", out,
+                  "--email", str(eml), "--created", "2026-01-01")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(eml.read_bytes())
+    parts = {p.get_content_type(): p for p in message.walk() if not p.is_multipart()}
+    text = parts["text/plain"].get_payload(decode=True).decode("utf-8")
+    assert "AP50" in text and "Largest error type" in text
+    pictures = [p.get_filename() for p in message.walk() if p.get_content_type() == "image/png"]
+    assert pictures == ["error-types.png"]

@@ -63,19 +63,24 @@ def error_type_order(dap: Mapping[str, float]) -> list[str]:
 
 
 def plot_error_types(
-    dap: Mapping[str, float], counts: Mapping[str, int], special: Mapping[str, float]
+    dap: Mapping[str, float],
+    counts: Mapping[str, int],
+    special: Mapping[str, float],
+    *,
+    size: tuple[float, float] = (7.5, 4.4),
 ) -> Figure:
     """Draw each error type's dAP as a bar, largest first, and the false pos / neg dAPs below.
 
     dap: ERROR_TYPES -> AP50 points gained by fixing that type; counts: ERROR_TYPES -> errors;
-    special: SPECIAL_TYPES -> dAP. Both panels share one scale so their bars compare.
+    special: SPECIAL_TYPES -> dAP. Both panels share one scale so their bars compare. `size`
+    in inches (the email's column is narrower than the page's).
     """
     order = error_type_order(dap)
     values = [float(dap[t]) for t in order] + [float(special[t]) for t in SPECIAL_TYPES]
     top = max([*values, 0.0])
     low = min([*values, 0.0])
     with figure_style():
-        fig = new_figure(7.5, 4.4)
+        fig = new_figure(*size)
         main, extra = fig.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [len(ERROR_TYPES), 2.6]}
         )
@@ -86,7 +91,7 @@ def plot_error_types(
             [f"{_dap(float(dap[t]))}  ({_errors(int(counts[t]))})" for t in order],
             [ERROR_COLOURS[t] for t in order],
         )
-        main.set_title("AP50 gained by fixing each error type (dAP), largest first", loc="left")
+        main.set_title("AP50 gained by fixing each error type (dAP)", loc="left")
         _dap_bars(
             extra,
             [SPECIAL_NAMES[t] for t in SPECIAL_TYPES],

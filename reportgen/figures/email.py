@@ -225,6 +225,21 @@ def _residuals(r: dict[str, Any]) -> Picture:
     )
 
 
+def _error_types(e: dict[str, Any]) -> Picture:
+    """A detection report's TIDE bars, as the page draws them."""
+    from reportgen.figures.detection_plots import error_types_description, plot_error_types
+
+    special = ("FalsePos", "FalseNeg")
+    main = {t: v for t, v in e["dap"].items() if t not in special}
+    rest = {t: e["dap"][t] for t in special}
+    return Picture(
+        "error-types",
+        plot_error_types(main, e["counts"], rest, size=_inches(WIDTH, 330)),
+        error_types_description(main, e["counts"], rest),
+        "AP50 gained by fixing each error type (TIDE's dAP, AP50 points), largest first.",
+    )
+
+
 def _changes(per_class: list[dict[str, Any]], names: list[str], total: int) -> Picture:
     rising = sum(p["delta"]["f1"] > 0 for p in per_class)
     most = f"the {len(per_class)} classes whose F1 changed most, of {count(total)}"
@@ -262,6 +277,8 @@ def email_pictures(
         items = (record.get("buckets") or {}).get("items")
         if items:
             out.append(_buckets(items[:max_buckets], len(items)))
+    elif record.get("task") == "detection" and record.get("error_types"):
+        out.append(_error_types(record["error_types"]))
     elif "regression" in record and (record["regression"].get("histogram") or {}).get("counts"):
         out.append(_residuals(record["regression"]))
     return {p.name: p for p in out if p is not None}
