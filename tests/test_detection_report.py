@@ -357,3 +357,26 @@ def test_the_email_carries_the_cards_findings_and_error_types(tmp_path: Path) ->
     assert "AP50" in text and "Largest error type" in text
     pictures = [p.get_filename() for p in message.walk() if p.get_content_type() == "image/png"]
     assert pictures == ["error-types.png"]
+
+
+def test_coco_yolo_and_voc_give_the_same_report_numbers(tmp_path: Path) -> None:
+    from tests import detection_scene as scene
+
+    dt, gt = scene.write_coco(tmp_path / "coco")
+    coco = reportgen.build_report(dt, ground_truth=gt).record
+    ydt, ygt, root = scene.write_yolo(tmp_path / "yolo")
+    out = tmp_path / "yolo.json"
+    result = _run("build", str(ydt), "--ground-truth", str(ygt), "--image-root", str(root),
+                  "-o", str(tmp_path / "yolo.html"), "--json", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    yolo = json.loads(out.read_text())
+    vdt, vgt = scene.write_voc(tmp_path / "voc")
+    voc = reportgen.build_report(vdt, ground_truth=vgt).record
+    for other in (yolo, voc):
+        assert other["detection"]["labels"] == coco["detection"]["labels"]
+        for key in COCO_KEYS:
+            want = coco["detection"]["coco"][key]
+            got = other["detection"]["coco"][key]
+            assert got == pytest.approx(want, abs=1e-9) if want is not None else got is None
+        assert other["error_types"]["counts"] == coco["error_types"]["counts"]
+        assert other["confusion"]["counts"] == coco["confusion"]["counts"]
