@@ -12,16 +12,10 @@ from matplotlib.ticker import PercentFormatter
 from reportgen.analysis.detection_errors import ERROR_TYPES, SPECIAL_TYPES
 from reportgen.figures.confusion import MAX_CLASSES, ConfusionView, plot_confusion_counts
 from reportgen.figures.svg import figure_style, new_figure, short_label
+from reportgen.words.detection import TYPE_TITLES
 from reportgen.words.numbers import MINUS, count, interval_pct, pct
 
-ERROR_NAMES = {
-    "Cls": "Classification",
-    "Loc": "Localisation",
-    "Both": "Both cls and loc",
-    "Dupe": "Duplicate",
-    "Bkg": "Background",
-    "Miss": "Missed",
-}
+ERROR_NAMES = {t: TYPE_TITLES[t] for t in ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")}
 SPECIAL_NAMES = {"FalsePos": "all false positives", "FalseNeg": "all false negatives"}
 # Okabe-Ito: one colour per type, told apart by colour-blind readers; the names are on the
 # axis, so nothing depends on the colour alone

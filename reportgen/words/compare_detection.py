@@ -11,7 +11,7 @@ from reportgen.record.compare_detection_types import (
 from reportgen.record.types import HeadlineCard
 from reportgen.words.common import plural
 from reportgen.words.compare import p_words
-from reportgen.words.detection import MAIN_TYPES, TYPE_PHRASES
+from reportgen.words.detection import MAIN_TYPES, TYPE_PHRASES, dap_text
 from reportgen.words.numbers import count, pct, pvalue, score, signed_count, signed_points
 
 CLASSES_NAMED = 3  # the most classes the findings name
@@ -72,7 +72,7 @@ def comparison_headline(c: DetectionComparisonBlock) -> list[HeadlineCard]:
                 "id": "error-type-change",
                 "label": "Error type that changed most",
                 "value": top["title"],
-                "detail": f"dAP {top['dap_a']:.1f} → {top['dap_b']:.1f} AP50 points "
+                "detail": f"dAP {dap_text(top['dap_a'])} → {dap_text(top['dap_b'])} AP50 "
                 f"({dap_change(top['dap_delta'])}); {count(top['count_a'] or 0)} → "
                 f"{count(top['count_b'] or 0)} errors",
             }
