@@ -123,6 +123,11 @@ def test_the_confusion_matrix_adds_up(fixture_report: reportgen.Report) -> None:
     # every not-crowd box is in its row once: matched to a detection or in the background
     assert counts[:k].sum(axis=1).tolist() == boxes
     assert c["conf"] == record["detection"]["operating_point"]["conf"]
+    # 80 categories (70 with boxes): the figure draws the 30 in most errors, and says so
+    fig = record["figures"]["confusion_matrix"]
+    assert fig["truncated"] and len(fig["labels_shown"]) == 31
+    assert fig["labels_shown"][-1] == "background"
+    assert "Showing the 30 classes involved in most errors, of 80" in fixture_report.to_html()
 
 
 def test_the_page_has_the_stable_sections(fixture_report: reportgen.Report) -> None:

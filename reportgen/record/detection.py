@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from reportgen.analysis.detection import DetectionMetrics, coco_metrics
 from reportgen.analysis.detection_breakdown import Breakdown, breakdowns
 from reportgen.analysis.detection_buckets import DetectionBucket, detection_buckets
@@ -34,6 +36,8 @@ from reportgen.record.detection_samples import ShownErrors, shown_errors
 from reportgen.record.detection_tags import tag_buckets
 from reportgen.record.detection_types import (
     DetectionBucketItem,
+    DetectionConfusionBlock,
+    DetectionMatrixFigure,
     DetectionRecord,
     DetectionTagsBlock,
 )
@@ -137,6 +141,14 @@ def analyse(
     )
 
 
+def _matrix_figure(block: DetectionConfusionBlock) -> DetectionMatrixFigure:
+    """The classes the confusion figure draws: past 30, those in the most errors."""
+    from reportgen.figures.detection_plots import choose_detection_classes
+
+    view = choose_detection_classes(np.asarray(block["counts"]), block["labels"])
+    return {"labels_shown": list(view.labels), "truncated": view.truncated}
+
+
 def build_record(analysis: DetectionAnalysis, meta: Meta, context: Context) -> DetectionRecord:
     """Lay the analysis out as the complete record: blocks, words, sections, gates."""
     from reportgen.render.detection_sections import detection_sections
@@ -163,6 +175,7 @@ def build_record(analysis: DetectionAnalysis, meta: Meta, context: Context) -> D
         "tags": a.tags,
         "splits": splits_block(a.read),
         "samples": {"false_positives": a.shown.false_positives, "missed": a.shown.missed},
+        "figures": {"confusion_matrix": _matrix_figure(confusion_block(a.confusion, found))},
     }
     record["summary"] = {
         "headline": detection_headline(record),

@@ -203,6 +203,19 @@ class DetectionSamples(TypedDict):
     missed: BoxTableBlock
 
 
+class DetectionMatrixFigure(TypedDict):
+    """Which classes the confusion figure draws (all, or those in most errors)."""
+
+    labels_shown: list[str]  # background last
+    truncated: bool
+
+
+class DetectionFigures(TypedDict):
+    """What the figures show that their numbers do not."""
+
+    confusion_matrix: DetectionMatrixFigure
+
+
 class DetectionRecord(RecordBase):
     """A detection report's record."""
 
@@ -214,3 +227,4 @@ class DetectionRecord(RecordBase):
     tags: DetectionTagsBlock | None
     splits: DetectionSplitsBlock | None
     samples: DetectionSamples
+    figures: DetectionFigures
