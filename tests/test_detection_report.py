@@ -385,3 +385,16 @@ def test_coco_yolo_and_voc_give_the_same_report_numbers(tmp_path: Path) -> None:
             assert got == pytest.approx(want, abs=1e-9) if want is not None else got is None
         assert other["error_types"]["counts"] == coco["error_types"]["counts"]
         assert other["confusion"]["counts"] == coco["confusion"]["counts"]
+
+
+def test_fast_png_keeps_the_pixels_and_the_bytes_stable() -> None:
+    from PIL import Image
+
+    from reportgen.read.images import png_bytes
+
+    picture = Image.open(EXAMPLE / "images" / "tube-0187.png").convert("RGB")
+    picture.putpixel((3, 3), (230, 159, 0))  # a colour, so it stays RGB
+    fast, small = png_bytes(picture, fast=True), png_bytes(picture)
+    assert fast == png_bytes(picture, fast=True)
+    with Image.open(io.BytesIO(fast)) as a, Image.open(io.BytesIO(small)) as b:
+        assert a.tobytes() == b.tobytes() == picture.tobytes()

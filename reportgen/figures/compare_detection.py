@@ -24,7 +24,7 @@ from reportgen.figures.detection_boxes import (
     DrawnBox,
     boxed_thumbnail,
 )
-from reportgen.read.images import ImageLoader, Thumbnail, _png_bytes
+from reportgen.read.images import ImageLoader, Thumbnail, png_bytes
 from reportgen.record.compare_detection_types import DetectionComparisonRecord, ErrorTypeChange
 from reportgen.record.detection import DetectionAnalysis
 from reportgen.record.types import ImageBlock, PageThumbnail
@@ -128,7 +128,11 @@ def draw_pairs(
 ) -> tuple[dict[str, PageThumbnail], dict[str, ImageBlock]]:
     """Draw each shown image for both detectors, in page order (the loader's byte budget)."""
     loader = ImageLoader(
-        image_root, max_side=PANEL_SIDE, min_side=PANEL_SIDE // 2, budget_bytes=PAIR_BUDGET
+        image_root,
+        max_side=PANEL_SIDE,
+        min_side=PANEL_SIDE // 2,
+        budget_bytes=PAIR_BUDGET,
+        fast_png=True,  # decoded again to draw the boxes on
     )
     frame = a.input.images
     thumbnails: dict[str, PageThumbnail] = {}
@@ -188,5 +192,5 @@ def _side_by_side(left: str, right: str) -> tuple[str, int, int]:
     joined = Image.new("RGB", (width, height), "white")
     joined.paste(panels[0], (0, 0))
     joined.paste(panels[1], (panels[0].width + PANEL_GAP, 0))
-    data = base64.b64encode(_png_bytes(joined)).decode("ascii")
+    data = base64.b64encode(png_bytes(joined, fast=True)).decode("ascii")
     return DATA_URI_PREFIX + data, width, height

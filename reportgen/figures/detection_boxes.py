@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from reportgen.read.images import Thumbnail, _png_bytes
+from reportgen.read.images import Thumbnail, png_bytes
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
@@ -95,7 +95,7 @@ def boxed_thumbnail(thumb: Thumbnail, boxes: Sequence[DrawnBox]) -> Thumbnail:
     labels = _place_labels(first, picture.size)
     for box, band, text in labels[::-1]:
         _write(draw, box, band, text)
-    data_uri = DATA_URI_PREFIX + base64.b64encode(_png_bytes(picture)).decode("ascii")
+    data_uri = DATA_URI_PREFIX + base64.b64encode(png_bytes(picture, fast=True)).decode("ascii")
     return replace(thumb, data_uri=data_uri, nbytes=len(data_uri))
 
 
@@ -277,4 +277,4 @@ def legend_png() -> bytes:
         draw.text(
             (sample + gap, middle - (bbox[1] + bbox[3]) // 2), name, font=font, fill="#1f2328"
         )
-    return _png_bytes(picture)
+    return png_bytes(picture)

@@ -141,6 +141,7 @@ class ImageLoader:
         budget_bytes: int = 400_000,
         max_pixels: int = 50_000_000,
         max_file_bytes: int = 50_000_000,
+        fast_png: bool = False,
     ) -> None:
         _require_pillow()
         self.root = check_root(root)
@@ -152,6 +153,7 @@ class ImageLoader:
         self.budget_bytes = budget_bytes
         self.max_pixels = _positive("max_pixels", max_pixels)
         self.max_file_bytes = _positive("max_file_bytes", max_file_bytes)
+        self.fast_png = fast_png  # see png_bytes
         self._results: dict[str, Thumbnail | ImageProblem] = {}
         self._spent = 0
         self._exhausted = False
@@ -288,7 +290,7 @@ class ImageLoader:
                     picture = _fit(_flatten(_oriented(image)), self.max_side, self.min_side)
                 except Exception as exc:
                     return ImageProblem(source, DAMAGED, type(exc).__name__)
-        png = _png_bytes(picture)
+        png = png_bytes(picture, fast=self.fast_png)
         data_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         return Thumbnail(
             source=source,
@@ -346,8 +348,12 @@ def _fit(image: Image.Image, max_side: int, min_side: int) -> Image.Image:
     return image
 
 
-def _png_bytes(image: Image.Image) -> bytes:
-    """Encode as PNG from the bare pixels, so no EXIF, ICC, text or time chunk can ride along."""
+def png_bytes(image: Image.Image, *, fast: bool = False) -> bytes:
+    """Encode as PNG from the bare pixels, so no EXIF, ICC, text or time chunk can ride along.
+
+    `fast`: zlib's default level instead of its smallest output, about 14 times faster for
+    some 7% more bytes (a detection report draws and encodes a picture per shown row).
+    """
     from PIL import Image
 
     if image.mode == "RGB":
@@ -356,5 +362,8 @@ def _png_bytes(image: Image.Image) -> bytes:
             image = image.convert("L")
     bare = Image.frombytes(image.mode, image.size, image.tobytes())
     out = io.BytesIO()
-    bare.save(out, format="PNG", optimize=True)
+    if fast:
+        bare.save(out, format="PNG", compress_level=6)
+    else:
+        bare.save(out, format="PNG", optimize=True)
     return out.getvalue()

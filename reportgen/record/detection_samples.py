@@ -198,7 +198,11 @@ def _draw(
     from reportgen.read.images import ImageLoader, Thumbnail
 
     loader = ImageLoader(
-        image_root, max_side=THUMB_SIDE, min_side=THUMB_SIDE // 2, budget_bytes=THUMB_BUDGET
+        image_root,
+        max_side=THUMB_SIDE,
+        min_side=THUMB_SIDE // 2,
+        budget_bytes=THUMB_BUDGET,
+        fast_png=True,  # decoded again to draw the boxes on
     )
     gt, dt = found.ground_truth, found.detections
     names = found.categories
