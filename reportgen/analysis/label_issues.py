@@ -44,15 +44,22 @@ Departures from cleanlab, outside what it accepts: cleanlab refuses labels with 
 distinct classes, while here they give no issues (what its steps give: no off-diagonal count);
 no rows give empty results. ``pred_probs`` is read as float64.
 
-The probabilities must be out-of-sample (out-of-fold, or from a model that never saw the rows).
-Measured on scikit-learn's digits (1,797 rows) with 179 labels (10%) flipped to another class
-at random (numpy seed 0), with a logistic regression (standardised pixels, C=1.0): in-sample
-probabilities (fit on all rows, predicted on the same rows) flag {IN_SAMPLE}; 5-fold
-out-of-fold probabilities (stratified folds, shuffled, seed 0) flag {OUT_OF_FOLD}
-(tests/test_label_issues_digits.py).
+The probabilities must be out-of-sample (out-of-fold, or from a model that never saw the rows):
+a model that fits its training rows agrees with their wrong labels. Measured (numpy 2.4.6,
+scikit-learn 1.9.1) on scikit-learn's digits, 1,797 rows, with 179 labels (10%) each flipped
+to another digit at random (numpy default_rng(0); tests/test_label_issues_digits.py):
+
+- extra trees (100 trees, random_state 0): in-sample probabilities (fit on every row,
+  predicted on the same rows) flag 0 rows, so 0 of the 179 flipped labels are found; 5-fold
+  out-of-fold probabilities (stratified, shuffled, random_state 0) flag 159 rows, 156 of
+  them flipped: 156 of 179 found (87%).
+- logistic regression (standardised pixels, C 1.0), which does not fit its rows as closely:
+  in-sample 115 of 179 found (122 flagged); out-of-fold 156 of 179 (201 flagged).
 
 Speed: numpy over whole columns; loops run over classes and class pairs, never over rows. One
-million rows and 10 classes take about {SPEED} (``python -m reportgen.analysis.label_issues``).
+million rows and 10 classes with 10% of labels flipped take 0.4 s on the 2-core development
+machine, against 1.4 s for cleanlab 2.9.0 itself (n_jobs=1), with the same result
+(``python -m reportgen.analysis.label_issues``).
 """
 
 from __future__ import annotations
