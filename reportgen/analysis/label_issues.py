@@ -37,8 +37,9 @@ the operation so the results agree exactly):
 Ties: where the C[k, j] largest margins are not set by their values (equal margins straddle the
 cut), and in the ranking among equal self-confidences, the choice is numpy's default
 (unstable) argsort on the same array, which is what cleanlab calls. It is deterministic for a
-given input and numpy build, and can differ between machines with different SIMD sorts (as
-cleanlab's own result does).
+given input, numpy build and CPU, and can differ between machines whose numpy picks another
+SIMD sort (AVX-512 or not), as cleanlab's own result does. Without such ties the result is
+fixed by the values alone.
 
 Departures from cleanlab, outside what it accepts: cleanlab refuses labels with fewer than two
 distinct classes, while here they give no issues (what its steps give: no off-diagonal count);
