@@ -1,0 +1,383 @@
+"""Measure every sample picture below the image root once, with a cache keyed by size and mtime.
+
+Each distinct source is located and read with read/images.py's rules (only below the root,
+no symbolic link out of it, regular files within the size limit, no SVG, raster formats only,
+the pixel limit), decoded at a reduced size where the format allows it (JPEG's `draft`
+decodes at 1/2, 1/4 or 1/8 scale; Pillow's `reducing_gap` reduces others by whole factors
+first), turned by its EXIF orientation, flattened on white and converted to luma once, then
+resized to the measure size of analysis/image_properties.py (longer side 256 px).
+
+The cache: one JSON file per image root, `image-properties-<16 hex digits of the SHA-256 of
+the resolved root>.json` in `$XDG_CACHE_HOME/reportgen/` (else `~/.cache/reportgen/`), or
+in the folder given as `cache=`. An entry is keyed by the path relative to the root and
+holds the file's size and st_mtime_ns: a picture whose size or mtime changed is measured
+again. Refusals of a file that could be read (not an image, damaged, too many pixels) are
+cached too; a missing file is not. The file is written atomically (a temporary file in the
+same folder, then os.replace) and only when something new was measured; a corrupt file, or
+one of another format, version or root, is ignored and rewritten. `cache=False` turns it
+off; a cache that cannot be written is left alone (the numbers are the same without it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportgen.analysis.image_properties import (
+    MEASURE_SIDE,
+    PictureProperties,
+    measure_size,
+    picture_properties,
+)
+from reportgen.read.images import (
+    DAMAGED,
+    FORMATS,
+    NOT_AN_IMAGE,
+    READABLE_FORMATS,
+    SVG,
+    SVG_SUFFIXES,
+    TOO_MANY_PIXELS,
+    ImageLoader,
+    ImageProblem,
+    _flatten,
+    _oriented,
+    looks_like_svg,
+)
+
+CACHE_FORMAT = "reportgen-image-properties"
+CACHE_VERSION = 1  # bump when a measure's definition changes: old entries are then ignored
+# A progress bar is drawn only on a terminal, and only once a run proves long.
+PROGRESS_AFTER_SECONDS = 2.0
+PROGRESS_AFTER_PICTURES = 500
+COLUMNS = (
+    "width",
+    "height",
+    "aspect_ratio",
+    "sharpness",
+    "brightness",
+    "contrast",
+    "underexposure",
+    "overexposure",
+)
+
+
+@dataclass(frozen=True)
+class ImageProperties:
+    """Per-source measures, in the order of `sources`: NaN (hash 0) where not measured."""
+
+    sources: list[str]
+    width: np.ndarray
+    height: np.ndarray
+    aspect_ratio: np.ndarray
+    sharpness: np.ndarray
+    brightness: np.ndarray
+    contrast: np.ndarray
+    underexposure: np.ndarray
+    overexposure: np.ndarray
+    dhash: np.ndarray  # uint64
+    measured: np.ndarray  # bool: the picture was read and measured
+    problems: dict[str, ImageProblem] = field(default_factory=dict)  # source -> why not
+    from_cache: int = 0  # distinct pictures whose measures came from the cache
+    newly_measured: int = 0  # distinct pictures decoded in this run
+
+    def column(self, name: str) -> np.ndarray:
+        """One measure by name (one of COLUMNS)."""
+        if name not in COLUMNS:
+            raise KeyError(name)
+        return np.asarray(getattr(self, name))
+
+    def reason(self, source: str) -> str | None:
+        """Why a source was not measured (the problem's message), None when it was."""
+        problem = self.problems.get(source)
+        return None if problem is None else problem.message
+
+
+def default_cache_folder() -> Path:
+    """$XDG_CACHE_HOME/reportgen, else ~/.cache/reportgen."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "reportgen"
+
+
+def cache_file(root: Path, folder: Path) -> Path:
+    """The cache file of one (resolved) image root in a cache folder."""
+    digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return folder / f"image-properties-{digest}.json"
+
+
+def measure_images(
+    root: str | Path,
+    sources: Sequence[str],
+    *,
+    cache: bool | str | Path = True,
+    progress: bool | None = None,
+    max_pixels: int = 50_000_000,
+    max_file_bytes: int = 50_000_000,
+) -> ImageProperties:
+    """Measure each distinct source below root once (see the module docstring).
+
+    cache: True for the default folder, a folder to use another, False for none.
+    progress: None draws a bar on stderr only when it is a terminal, CI is not set and the
+    run is long; False never; True whenever the run is long.
+    """
+    loader = ImageLoader(root, budget_bytes=0, max_pixels=max_pixels, max_file_bytes=max_file_bytes)
+    folder = None if cache is False else default_cache_folder() if cache is True else Path(cache)
+    path = None if folder is None else cache_file(loader.root, folder)
+    entries, stale = _load_cache(path, loader.root)
+    distinct = list(dict.fromkeys(sources))
+    found: dict[str, PictureProperties | ImageProblem] = {}
+    hits = measured = 0
+    bar = _Progress(len(distinct), progress)
+    for done, source in enumerate(distinct):
+        located = loader._locate(source)
+        if isinstance(located, ImageProblem):
+            found[source] = located
+        elif located.suffix.lower() in SVG_SUFFIXES:
+            found[source] = ImageProblem(source, SVG)
+        else:
+            key = located.relative_to(loader.root).as_posix()
+            try:
+                info = located.stat()
+                stamp = [info.st_size, info.st_mtime_ns]
+            except OSError:
+                stamp = None
+            cached = entries.get(key)
+            if stamp is not None and cached is not None and cached[:2] == stamp:
+                found[source] = _from_entry(source, cached[2:])
+                hits += 1
+            else:
+                result = _measure_one(loader, source, located)
+                found[source] = result
+                measured += 1
+                if stamp is not None and _cacheable(result):
+                    entries[key] = stamp + _to_entry(result)
+        bar.update(done + 1)
+    bar.close()
+    if path is not None and (measured or stale):
+        _write_cache(path, loader.root, entries)
+    return _columns(list(sources), found, hits, measured)
+
+
+def _measure_one(loader: ImageLoader, source: str, path: Path) -> PictureProperties | ImageProblem:
+    """Read, decode at a reduced size, orient, flatten, luma, resize and measure one picture."""
+    from PIL import Image, UnidentifiedImageError
+
+    data = loader._read(source, path)
+    if isinstance(data, ImageProblem):
+        return data
+    if looks_like_svg(data):
+        return ImageProblem(source, SVG, "the content is SVG whatever the file name")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            return ImageProblem(source, TOO_MANY_PIXELS, f"the limit is {loader.max_pixels:,}")
+        except UnidentifiedImageError:
+            return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
+        # untrusted files reach many decoder paths; any failure refuses this picture only
+        except Exception as exc:
+            return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
+        with image:
+            width, height = image.size
+            if width * height > loader.max_pixels:
+                detail = f"{width * height:,} pixels, the limit is {loader.max_pixels:,}"
+                return ImageProblem(source, TOO_MANY_PIXELS, detail)
+            try:
+                if image.format == "JPEG":
+                    # the smallest 1/2^k scale still at least the measure size
+                    image.draft("L", (MEASURE_SIDE, MEASURE_SIDE))
+                image.load()
+                stored = image.size  # after draft(): a reduced size, the same sides
+                oriented = _oriented(image)
+                if oriented.size != stored and oriented.size == stored[::-1]:
+                    width, height = height, width  # an EXIF turn by a quarter
+                luma = _flatten(oriented).convert("L")
+                size = measure_size(luma.width, luma.height)
+                if size != luma.size:
+                    enlarge = size[0] > luma.width or size[1] > luma.height
+                    method = Image.Resampling.BILINEAR if enlarge else Image.Resampling.BOX
+                    luma = luma.resize(size, method, reducing_gap=None if enlarge else 2.0)
+                pixels = np.asarray(luma, dtype=np.uint8)
+            except Exception as exc:
+                return ImageProblem(source, DAMAGED, type(exc).__name__)
+    return picture_properties(pixels, width, height)
+
+
+def _cacheable(result: PictureProperties | ImageProblem) -> bool:
+    """Measures and refusals of the file's content are cached; reading failures are not."""
+    if isinstance(result, PictureProperties):
+        return True
+    return result.reason in (NOT_AN_IMAGE, DAMAGED, TOO_MANY_PIXELS, SVG)
+
+
+def _to_entry(result: PictureProperties | ImageProblem) -> list[Any]:
+    if isinstance(result, ImageProblem):
+        return [None, result.reason, result.detail]
+    values = [getattr(result, name) for name in COLUMNS]
+    return [f"{result.dhash:016x}", *values]
+
+
+def _from_entry(source: str, entry: list[Any]) -> PictureProperties | ImageProblem:
+    if entry[0] is None:
+        return ImageProblem(source, str(entry[1]), str(entry[2]))
+    values = dict(zip(COLUMNS, entry[1:], strict=True))
+    return PictureProperties(
+        width=int(values["width"]),
+        height=int(values["height"]),
+        aspect_ratio=float(values["aspect_ratio"]),
+        sharpness=float(values["sharpness"]),
+        brightness=float(values["brightness"]),
+        contrast=float(values["contrast"]),
+        underexposure=float(values["underexposure"]),
+        overexposure=float(values["overexposure"]),
+        dhash=int(entry[0], 16),
+    )
+
+
+def _valid_entry(entry: object) -> bool:
+    """An entry as _to_entry writes it, behind [size, mtime_ns]: anything else is dropped."""
+    if not isinstance(entry, list) or len(entry) < 3:
+        return False
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in entry[:2]):
+        return False
+    body = entry[2:]
+    if body[0] is None:
+        return len(body) == 3 and all(isinstance(v, str) for v in body[1:])
+    if not isinstance(body[0], str) or len(body[0]) != 16 or len(body) != len(COLUMNS) + 1:
+        return False
+    try:
+        int(body[0], 16)
+    except ValueError:
+        return False
+    numbers = body[1:]
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in numbers
+    )
+
+
+def _load_cache(path: Path | None, root: Path) -> tuple[dict[str, list[Any]], bool]:
+    """The cache's entries, and whether the file must be rewritten (corrupt or foreign)."""
+    if path is None:
+        return {}, False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, False
+    except (OSError, UnicodeDecodeError):
+        return {}, True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}, True
+    if not (
+        isinstance(data, dict)
+        and data.get("format") == CACHE_FORMAT
+        and data.get("version") == CACHE_VERSION
+        and data.get("measure_side") == MEASURE_SIDE
+        and data.get("root") == str(root)
+        and isinstance(data.get("entries"), dict)
+    ):
+        return {}, True
+    entries = {k: v for k, v in data["entries"].items() if isinstance(k, str) and _valid_entry(v)}
+    return entries, len(entries) != len(data["entries"])
+
+
+def _write_cache(path: Path, root: Path, entries: dict[str, list[Any]]) -> None:
+    """Write the cache atomically; a folder that cannot be written leaves it unwritten."""
+    payload = {
+        "format": CACHE_FORMAT,
+        "version": CACHE_VERSION,
+        "measure_side": MEASURE_SIDE,
+        "root": str(root),
+        "entries": dict(sorted(entries.items())),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _columns(
+    sources: list[str],
+    found: dict[str, PictureProperties | ImageProblem],
+    hits: int,
+    measured: int,
+) -> ImageProperties:
+    n = len(sources)
+    values = {name: np.full(n, np.nan) for name in COLUMNS}
+    hashes = np.zeros(n, dtype=np.uint64)
+    ok = np.zeros(n, dtype=bool)
+    problems: dict[str, ImageProblem] = {}
+    for i, source in enumerate(sources):
+        result = found[source]
+        if isinstance(result, ImageProblem):
+            problems[source] = result
+            continue
+        ok[i] = True
+        hashes[i] = result.dhash
+        for name in COLUMNS:
+            values[name][i] = getattr(result, name)
+    return ImageProperties(
+        sources=sources,
+        dhash=hashes,
+        measured=ok,
+        problems=problems,
+        from_cache=hits,
+        newly_measured=measured,
+        **values,
+    )
+
+
+class _Progress:
+    """A one-line bar on stderr, shown only on a terminal and once the run proves long."""
+
+    def __init__(self, total: int, wanted: bool | None) -> None:
+        self.total = total
+        self.start = time.monotonic()
+        self.shown = False
+        self.last = 0.0
+        if wanted is None:
+            wanted = sys.stderr.isatty() and not os.environ.get("CI")
+        self.enabled = bool(wanted) and total > 0
+        self.write: Callable[[str], object] = sys.stderr.write
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        elapsed = now - self.start
+        if not self.shown and elapsed < PROGRESS_AFTER_SECONDS and done < PROGRESS_AFTER_PICTURES:
+            return
+        if self.shown and now - self.last < 0.1 and done < self.total:
+            return
+        self.shown, self.last = True, now
+        filled = round(30 * done / self.total)
+        bar = "#" * filled + "-" * (30 - filled)
+        self.write(f"\rmeasuring pictures [{bar}] {done:,}/{self.total:,}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.write("\n")
+            sys.stderr.flush()
