@@ -191,3 +191,15 @@ def test_progress_only_when_asked_or_on_a_terminal(
     assert "measuring pictures" in err and "2/2" in err and err.endswith("\n")
     buffer = io.StringIO()
     assert not buffer.isatty()
+
+
+def test_row_columns_find_near_duplicates_among_distinct_pictures(root: Path) -> None:
+    got = im.measure_images(root, ["p0.png", "p0.png", "p1.png"], cache=False)
+    columns = got.row_columns()
+    assert list(columns) == [*im.COLUMNS, "near_duplicate"]
+    np.testing.assert_array_equal(columns["near_duplicate"], [0, 0, 0])  # not its own copy
+    Image.open(root / "p0.png").save(root / "copy.jpg", quality=70)
+    sources = ["p0.png", "p0.png", "p1.png", "copy.jpg", "missing.png"]
+    columns = im.measure_images(root, sources, cache=False).row_columns()
+    np.testing.assert_array_equal(columns["near_duplicate"], [1, 1, 0, 1, np.nan])
+    np.testing.assert_array_equal(columns["brightness"][:3], got.brightness)

@@ -38,8 +38,10 @@ import numpy as np
 
 from reportgen.analysis.image_properties import (
     MEASURE_SIDE,
+    NEAR_DUPLICATE_BITS,
     PictureProperties,
     measure_size,
+    near_duplicate_flags,
     picture_properties,
 )
 from reportgen.read.images import (
@@ -98,6 +100,23 @@ class ImageProperties:
         if name not in COLUMNS:
             raise KeyError(name)
         return np.asarray(getattr(self, name))
+
+    def row_columns(self, max_distance: int = NEAR_DUPLICATE_BITS) -> dict[str, np.ndarray]:
+        """Every measure by name, plus near_duplicate (1.0 in a group of near-duplicates).
+
+        Near-duplicates are found among the distinct sources, so a picture named by two rows
+        is not its own duplicate; rows whose picture was not measured get NaN.
+        """
+        columns = {name: self.column(name) for name in COLUMNS}
+        first: dict[str, int] = {}  # each distinct source -> the first row naming it
+        for row, source in enumerate(self.sources):
+            first.setdefault(source, row)
+        index = {source: k for k, source in enumerate(first)}
+        where = np.array(list(first.values()), dtype=np.int64)
+        flags = near_duplicate_flags(self.dhash[where], max_distance, valid=self.measured[where])
+        rows = np.array([index[s] for s in self.sources], dtype=np.int64)
+        columns["near_duplicate"] = flags[rows] if rows.size else np.zeros(0)
+        return columns
 
     def reason(self, source: str) -> str | None:
         """Why a source was not measured (the problem's message), None when it was."""
