@@ -71,15 +71,30 @@ def test_dhash_against_a_loop_over_the_grid() -> None:
     a = luma.astype(np.float64)
     bits = []
     for r in range(8):
-        r0, r1 = (r * 70) // 8, -((-(r + 1) * 70) // 8)
+        r0, r1 = (r * 70) // 8, ((r + 1) * 70) // 8
         cells = []
         for c in range(9):
-            c0, c1 = (c * 70) // 9, -((-(c + 1) * 70) // 9)
+            c0, c1 = (c * 70) // 9, ((c + 1) * 70) // 9
             cells.append(a[r0:r1, c0:c1].mean())
         bits += [cells[c] > cells[c + 1] for c in range(8)]
     expected = int("".join("1" if b else "0" for b in bits), 2)
     assert ip.dhash(luma) == expected
-    assert 0 <= ip.dhash(np.zeros((3, 2), dtype=np.uint8)) < 2**64  # smaller than the grid
+    # smaller than the grid: pixels repeated; a left-to-right ramp darkens nowhere
+    assert ip.dhash(np.array([[9, 5, 1]] * 2, dtype=np.uint8)) != 0
+    assert ip.dhash(np.array([[1, 5, 9]] * 2, dtype=np.uint8)) == 0
+    assert ip.cell_means(np.array([[1, 5, 9]], dtype=np.uint8), 9, 8).shape == (8, 9)
+
+
+def test_one_histogram_gives_the_same_summary_as_numpy() -> None:
+    for seed in range(3):
+        luma = scene(seed, size=97)
+        luma[:5, :5], luma[-3:, -3:] = 0, 255
+        mean, spread, under, over = ip.luma_summary(luma)
+        assert mean == pytest.approx(ip.brightness(luma), rel=1e-12)
+        assert spread == pytest.approx(ip.contrast(luma), rel=1e-9)
+        assert under == ip.underexposure(luma) and over == ip.overexposure(luma)
+        floats = luma.astype(np.float64)
+        assert ip.sharpness(luma) == pytest.approx(ip.sharpness(floats), rel=1e-9)
 
 
 def test_jpeg_copy_is_a_near_duplicate_and_other_pictures_are_far() -> None:
