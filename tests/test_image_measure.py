@@ -203,3 +203,15 @@ def test_row_columns_find_near_duplicates_among_distinct_pictures(root: Path) ->
     columns = im.measure_images(root, sources, cache=False).row_columns()
     np.testing.assert_array_equal(columns["near_duplicate"], [1, 1, 0, 1, np.nan])
     np.testing.assert_array_equal(columns["brightness"][:3], got.brightness)
+
+
+def test_transparency_is_laid_on_white_and_colour_weighted_as_luma(tmp_path: Path) -> None:
+    clear = np.zeros((40, 60, 4), dtype=np.uint8)  # black, fully transparent
+    Image.fromarray(clear, mode="RGBA").save(tmp_path / "clear.png")
+    red = np.zeros((40, 60, 3), dtype=np.uint8)
+    red[..., 0] = 200
+    Image.fromarray(red, mode="RGB").save(tmp_path / "red.png")
+    got = im.measure_images(tmp_path, ["clear.png", "red.png"], cache=False)
+    assert got.brightness[0] == 255.0 and got.overexposure[0] == 1.0
+    assert got.brightness[1] == pytest.approx(200 * 299 / 1000, abs=1.0)  # ITU-R 601 luma
+    assert (got.width[0], got.height[0], got.aspect_ratio[0]) == (60, 40, 1.5)

@@ -75,7 +75,7 @@ def sharpness(luma: np.ndarray) -> float:
         lap += a[1:-1, :-2]
         lap += a[1:-1, 2:]
         lap -= 4 * a[1:-1, 1:-1]
-        n = lap.size
+        n = int(lap.size)
         total = int(lap.sum(dtype=np.int64))
         wide = lap.astype(np.int32)
         squares = int((wide * wide).sum(dtype=np.int64))

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,8 +45,10 @@ from reportgen.analysis.image_properties import (
     picture_properties,
 )
 from reportgen.read.images import (
+    ALPHA_MODES,
     DAMAGED,
     FORMATS,
+    HIGH_DEPTH_MODES,
     NOT_AN_IMAGE,
     READABLE_FORMATS,
     SVG,
@@ -58,6 +60,9 @@ from reportgen.read.images import (
     _oriented,
     looks_like_svg,
 )
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 CACHE_FORMAT = "reportgen-image-properties"
 CACHE_VERSION = 1  # bump when a measure's definition changes: old entries are then ignored
@@ -224,7 +229,7 @@ def _measure_one(loader: ImageLoader, source: str, path: Path) -> PicturePropert
                 oriented = _oriented(image)
                 if oriented.size != stored and oriented.size == stored[::-1]:
                     width, height = height, width  # an EXIF turn by a quarter
-                luma = _flatten(oriented).convert("L")
+                luma = _luma(oriented)
                 size = measure_size(luma.width, luma.height)
                 if size != luma.size:
                     enlarge = size[0] > luma.width or size[1] > luma.height
@@ -234,6 +239,13 @@ def _measure_one(loader: ImageLoader, source: str, path: Path) -> PicturePropert
             except Exception as exc:
                 return ImageProblem(source, DAMAGED, type(exc).__name__)
     return picture_properties(pixels, width, height)
+
+
+def _luma(image: Image.Image) -> Image.Image:
+    """8-bit luma; transparency laid on white and deep greys stretched, as thumbnails are."""
+    if image.mode in HIGH_DEPTH_MODES or image.mode in ALPHA_MODES or "transparency" in image.info:
+        return _flatten(image).convert("L")
+    return image.convert("L")  # one conversion, where _flatten would add an RGB copy
 
 
 def _cacheable(result: PictureProperties | ImageProblem) -> bool:
