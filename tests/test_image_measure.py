@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from reportgen.analysis import image_properties as ip
+from reportgen.errors import ReportgenError
 from reportgen.read import image_measure as im
 from reportgen.read.images import NOT_AN_IMAGE, NOT_FOUND, OUTSIDE_ROOT, SVG
 
@@ -215,3 +216,15 @@ def test_transparency_is_laid_on_white_and_colour_weighted_as_luma(tmp_path: Pat
     assert got.brightness[0] == 255.0 and got.overexposure[0] == 1.0
     assert got.brightness[1] == pytest.approx(200 * 299 / 1000, abs=1.0)  # ITU-R 601 luma
     assert (got.width[0], got.height[0], got.aspect_ratio[0]) == (60, 40, 1.5)
+
+
+def test_any_number_of_workers_gives_the_same_numbers(root: Path) -> None:
+    sources = ["p2.png", "p0.png", "text.png", "p1.png", "rgb.png", "missing.png", "p0.png"]
+    one = im.measure_images(root, sources, cache=False, workers=1)
+    many = im.measure_images(root, sources, cache=False, workers=3)
+    for name in im.COLUMNS:
+        np.testing.assert_array_equal(one.column(name), many.column(name))
+    np.testing.assert_array_equal(one.dhash, many.dhash)
+    assert one.problems == many.problems and one.newly_measured == many.newly_measured
+    with pytest.raises(ReportgenError, match="workers"):
+        im.measure_images(root, sources, cache=False, workers=0)

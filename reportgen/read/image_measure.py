@@ -19,9 +19,10 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from reportgen.analysis.image_properties import (
     near_duplicate_flags,
     picture_properties,
 )
+from reportgen.errors import ReportgenError
 from reportgen.read.image_cache import (
     CACHE_FORMAT,
     CACHE_VERSION,
@@ -78,6 +80,7 @@ __all__ = [
 # A progress bar is drawn only on a terminal, and only once a run proves long.
 PROGRESS_AFTER_SECONDS = 2.0
 PROGRESS_AFTER_PICTURES = 500
+MAX_WORKERS = 4  # threads by default: decoding more at once gains little on most disks
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ def measure_images(
     *,
     cache: bool | str | Path = True,
     progress: bool | None = None,
+    workers: int | None = None,
     max_pixels: int = 50_000_000,
     max_file_bytes: int = 50_000_000,
 ) -> ImageProperties:
@@ -142,6 +146,9 @@ def measure_images(
     cache: True for the default folder, a folder to use another, False for none.
     progress: None draws a bar on stderr only when it is a terminal, CI is not set and the
     run is long; False never; True whenever the run is long.
+    workers: threads that read, decode and measure (None: up to MAX_WORKERS, one per CPU).
+    Pillow's decoders and numpy release the GIL, so threads share the cores; each picture's
+    numbers depend on its file alone, so they are the same for any number of workers.
     """
     loader = ImageLoader(root, budget_bytes=0, max_pixels=max_pixels, max_file_bytes=max_file_bytes)
     folder = None if cache is False else default_cache_folder() if cache is True else Path(cache)
@@ -151,34 +158,53 @@ def measure_images(
     found: dict[str, PictureProperties | ImageProblem] = {}
     hits = measured = 0
     bar = _Progress(len(distinct), progress)
-    for done, source in enumerate(distinct):
-        located = loader._locate(source)
-        if isinstance(located, ImageProblem):
-            found[source] = located
-        elif located.suffix.lower() in SVG_SUFFIXES:
-            found[source] = ImageProblem(source, SVG)
-        else:
-            key = located.relative_to(loader.root).as_posix()
-            try:
-                info = located.stat()
-                stamp = [info.st_size, info.st_mtime_ns]
-            except OSError:
-                stamp = None
-            cached = entries.get(key)
-            if stamp is not None and cached is not None and cached[:2] == stamp:
-                found[source] = from_entry(source, cached[2:])
-                hits += 1
-            else:
-                result = _measure_one(loader, source, located)
-                found[source] = result
+    threads = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+    if threads < 1:
+        raise ReportgenError(f"the number of workers must be 1 or more, got {threads}.")
+
+    def one(source: str) -> _Outcome:
+        return _look_up_or_measure(loader, source, entries)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        # map yields in the order of the sources, whatever order the threads finish in
+        outcomes = pool.map(one, distinct) if threads > 1 else map(one, distinct)
+        for done, (source, result, key, stamp, hit) in enumerate(outcomes):
+            found[source] = result
+            hits += hit
+            if key is not None and not hit:
                 measured += 1
                 if stamp is not None and cacheable(result):
                     entries[key] = stamp + to_entry(result)
-        bar.update(done + 1)
+            bar.update(done + 1)
     bar.close()
     if path is not None and (measured or stale):
         write_cache(path, loader.root, entries)
     return _columns(list(sources), found, hits, measured)
+
+
+# (source, result, cache key when the file was found, [size, mtime_ns], from the cache)
+_Outcome = tuple[str, "PictureProperties | ImageProblem", str | None, list[int] | None, bool]
+
+
+def _look_up_or_measure(
+    loader: ImageLoader, source: str, entries: dict[str, list[Any]]
+) -> _Outcome:
+    """Locate one source, then take its cached measures or measure it (entries: read only)."""
+    located = loader._locate(source)
+    if isinstance(located, ImageProblem):
+        return source, located, None, None, False
+    if located.suffix.lower() in SVG_SUFFIXES:
+        return source, ImageProblem(source, SVG), None, None, False
+    key = located.relative_to(loader.root).as_posix()
+    try:
+        info = located.stat()
+        stamp: list[int] | None = [info.st_size, info.st_mtime_ns]
+    except OSError:
+        stamp = None
+    cached = entries.get(key)
+    if stamp is not None and cached is not None and cached[:2] == stamp:
+        return source, from_entry(source, cached[2:]), key, stamp, True
+    return source, _measure_one(loader, source, located), key, stamp, False
 
 
 def _measure_one(loader: ImageLoader, source: str, path: Path) -> PictureProperties | ImageProblem:
