@@ -14,7 +14,9 @@ Then runs fresh child processes, one run each, interleaved by format (PNG, then 
 all the pictures together), each timing its own work after its imports:
 
 - ``decode``: ``Image.open(path).load()`` for every picture: decoding each one once;
-- ``measure``: ``measure_images(root, sources, cache=False)``;
+- ``measure``: ``measure_images(root, sources, cache=False)``, with its default threads (one
+  per CPU, up to 4);
+- ``measure, 1 thread``: the same with ``workers=1``;
 - ``first build``: ``measure_images`` with an empty cache folder, which it fills;
 - ``rebuild``: ``measure_images`` again with that cache: it checks each file's size and
   mtime and decodes nothing.
@@ -76,12 +78,14 @@ def child_decode(folder: str, listing: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "pictures": len(names)}
 
 
-def child_measure(folder: str, listing: str, cache: str) -> dict[str, Any]:
+def child_measure(folder: str, listing: str, cache: str, workers: str) -> dict[str, Any]:
     from reportgen.read.image_measure import measure_images
 
     names = Path(listing).read_text().split("\n")
+    threads = None if workers == "-" else int(workers)
     start = time.perf_counter()
-    got = measure_images(folder, names, cache=False if cache == "-" else Path(cache))
+    where = False if cache == "-" else Path(cache)
+    got = measure_images(folder, names, cache=where, workers=threads)
     seconds = time.perf_counter() - start
     assert got.measured.all(), got.problems
     return {
@@ -132,9 +136,10 @@ def run(folder: Path, pictures: int) -> dict[str, dict[str, Any]]:
             cache = Path(scratch) / f"cache-{group}"
             row = {
                 "decode": run_child("decode", str(folder), str(listing)),
-                "measure": run_child("measure", str(folder), str(listing), "-"),
-                "first build": run_child("measure", str(folder), str(listing), str(cache)),
-                "rebuild": run_child("measure", str(folder), str(listing), str(cache)),
+                "measure": run_child("measure", str(folder), str(listing), "-", "-"),
+                "measure, 1 thread": run_child("measure", str(folder), str(listing), "-", "1"),
+                "first build": run_child("measure", str(folder), str(listing), str(cache), "-"),
+                "rebuild": run_child("measure", str(folder), str(listing), str(cache), "-"),
             }
             assert row["rebuild"]["from_cache"] == len(chosen), row["rebuild"]
             shutil.rmtree(cache, ignore_errors=True)
@@ -145,11 +150,12 @@ def run(folder: Path, pictures: int) -> dict[str, dict[str, Any]]:
 
 def print_row(group: str, count: int, row: dict[str, dict[str, Any]]) -> None:
     decode, measure, rebuild = (row[k]["seconds"] for k in ("decode", "measure", "rebuild"))
-    first = row["first build"]["seconds"]
+    first, single = row["first build"]["seconds"], row["measure, 1 thread"]["seconds"]
     print(
         f"{group:>5} {count:>6,} pictures: decode {decode:6.2f} s | measure {measure:6.2f} s "
-        f"({measure / decode:4.2f}x decode) | first build {first:6.2f} s | rebuild "
-        f"{rebuild:5.2f} s ({measure / rebuild:5.1f}x faster than measuring)",
+        f"({measure / decode:4.2f}x decode; 1 thread {single:6.2f} s, {single / decode:4.2f}x) "
+        f"| first build {first:6.2f} s | rebuild {rebuild:5.2f} s "
+        f"({measure / rebuild:5.1f}x faster than measuring)",
         flush=True,
     )
 
