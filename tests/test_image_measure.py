@@ -14,7 +14,7 @@ from PIL import Image
 from reportgen.analysis import image_properties as ip
 from reportgen.errors import ReportgenError
 from reportgen.read import image_measure as im
-from reportgen.read.images import NOT_AN_IMAGE, NOT_FOUND, OUTSIDE_ROOT, SVG
+from reportgen.read.images import NOT_AN_IMAGE, NOT_FOUND, OUTSIDE_ROOT, SVG, TOO_MANY_PIXELS
 
 
 def picture(seed: int, width: int = 256, height: int = 256) -> np.ndarray:
@@ -228,3 +228,20 @@ def test_any_number_of_workers_gives_the_same_numbers(root: Path) -> None:
     assert one.problems == many.problems and one.newly_measured == many.newly_measured
     with pytest.raises(ReportgenError, match="workers"):
         im.measure_images(root, sources, cache=False, workers=0)
+
+
+@pytest.mark.parametrize("limit", [40_000, 5_000])  # Pillow warns above it, errs above twice it
+def test_decompression_bombs_are_refused_in_threads(
+    root: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    import warnings
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", limit)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = im.measure_images(root, ["p0.png", "p1.png", "p2.png"], cache=False, workers=2)
+    assert {p.reason for p in got.problems.values()} == {TOO_MANY_PIXELS}
+    assert len(got.problems) == 3 and not got.measured.any()
+    assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+    small = im.measure_images(root, ["p0.png"], cache=False, max_pixels=1_000)
+    assert small.problems["p0.png"].reason == TOO_MANY_PIXELS

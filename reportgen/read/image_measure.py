@@ -165,7 +165,13 @@ def measure_images(
     def one(source: str) -> _Outcome:
         return _look_up_or_measure(loader, source, entries)
 
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    fresh: dict[str, list[Any]] = {}  # new entries, merged once the threads are done
+    from PIL import Image
+
+    # One filter for every thread (warnings.catch_warnings is process-wide, not per thread):
+    # Pillow's decompression-bomb warning refuses the picture, as thumbnails do.
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=threads) as pool:
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         # map yields in the order of the sources, whatever order the threads finish in
         outcomes = pool.map(one, distinct) if threads > 1 else map(one, distinct)
         for done, (source, result, key, stamp, hit) in enumerate(outcomes):
@@ -174,8 +180,9 @@ def measure_images(
             if key is not None and not hit:
                 measured += 1
                 if stamp is not None and cacheable(result):
-                    entries[key] = stamp + to_entry(result)
+                    fresh[key] = stamp + to_entry(result)
             bar.update(done + 1)
+    entries.update(fresh)
     bar.close()
     if path is not None and (measured or stale):
         write_cache(path, loader.root, entries)
@@ -216,40 +223,38 @@ def _measure_one(loader: ImageLoader, source: str, path: Path) -> PicturePropert
         return data
     if looks_like_svg(data):
         return ImageProblem(source, SVG, "the content is SVG whatever the file name")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return ImageProblem(source, TOO_MANY_PIXELS, f"the limit is {loader.max_pixels:,}")
+    except UnidentifiedImageError:
+        return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
+    # untrusted files reach many decoder paths; any failure refuses this picture only
+    except Exception as exc:
+        return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
+    with image:
+        width, height = image.size
+        if width * height > loader.max_pixels:
+            detail = f"{width * height:,} pixels, the limit is {loader.max_pixels:,}"
+            return ImageProblem(source, TOO_MANY_PIXELS, detail)
         try:
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            return ImageProblem(source, TOO_MANY_PIXELS, f"the limit is {loader.max_pixels:,}")
-        except UnidentifiedImageError:
-            return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
-        # untrusted files reach many decoder paths; any failure refuses this picture only
+            if image.format == "JPEG":
+                # the smallest 1/2^k scale still at least the measure size
+                image.draft("L", (MEASURE_SIDE, MEASURE_SIDE))
+            image.load()
+            stored = image.size  # after draft(): a reduced size, the same sides
+            oriented = _oriented(image)
+            if oriented.size != stored and oriented.size == stored[::-1]:
+                width, height = height, width  # an EXIF turn by a quarter
+            luma = _luma(oriented)
+            size = measure_size(luma.width, luma.height)
+            if size != luma.size:
+                enlarge = size[0] > luma.width or size[1] > luma.height
+                method = Image.Resampling.BILINEAR if enlarge else Image.Resampling.BOX
+                luma = luma.resize(size, method, reducing_gap=None if enlarge else 2.0)
+            pixels = np.asarray(luma, dtype=np.uint8)
         except Exception as exc:
-            return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
-        with image:
-            width, height = image.size
-            if width * height > loader.max_pixels:
-                detail = f"{width * height:,} pixels, the limit is {loader.max_pixels:,}"
-                return ImageProblem(source, TOO_MANY_PIXELS, detail)
-            try:
-                if image.format == "JPEG":
-                    # the smallest 1/2^k scale still at least the measure size
-                    image.draft("L", (MEASURE_SIDE, MEASURE_SIDE))
-                image.load()
-                stored = image.size  # after draft(): a reduced size, the same sides
-                oriented = _oriented(image)
-                if oriented.size != stored and oriented.size == stored[::-1]:
-                    width, height = height, width  # an EXIF turn by a quarter
-                luma = _luma(oriented)
-                size = measure_size(luma.width, luma.height)
-                if size != luma.size:
-                    enlarge = size[0] > luma.width or size[1] > luma.height
-                    method = Image.Resampling.BILINEAR if enlarge else Image.Resampling.BOX
-                    luma = luma.resize(size, method, reducing_gap=None if enlarge else 2.0)
-                pixels = np.asarray(luma, dtype=np.uint8)
-            except Exception as exc:
-                return ImageProblem(source, DAMAGED, type(exc).__name__)
+            return ImageProblem(source, DAMAGED, type(exc).__name__)
     return picture_properties(pixels, width, height)
 
 
