@@ -80,6 +80,7 @@ __all__ = [
 # A progress bar is drawn only on a terminal, and only once a run proves long.
 PROGRESS_AFTER_SECONDS = 2.0
 PROGRESS_AFTER_PICTURES = 500
+CHUNK = 32  # pictures per task given to a thread
 MAX_WORKERS = 4  # threads by default: decoding more at once gains little on most disks
 
 
@@ -162,8 +163,11 @@ def measure_images(
     if threads < 1:
         raise ReportgenError(f"the number of workers must be 1 or more, got {threads}.")
 
-    def one(source: str) -> _Outcome:
-        return _look_up_or_measure(loader, source, entries)
+    def some(chunk: list[str]) -> list[_Outcome]:
+        return [_look_up_or_measure(loader, source, entries) for source in chunk]
+
+    # chunks of pictures per task: one future per picture costs more than a JPEG's decoding
+    chunks = [distinct[k : k + CHUNK] for k in range(0, len(distinct), CHUNK)]
 
     fresh: dict[str, list[Any]] = {}  # new entries, merged once the threads are done
     from PIL import Image
@@ -173,15 +177,17 @@ def measure_images(
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=threads) as pool:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         # map yields in the order of the sources, whatever order the threads finish in
-        outcomes = pool.map(one, distinct) if threads > 1 else map(one, distinct)
-        for done, (source, result, key, stamp, hit) in enumerate(outcomes):
-            found[source] = result
-            hits += hit
-            if key is not None and not hit:
-                measured += 1
-                if stamp is not None and cacheable(result):
-                    fresh[key] = stamp + to_entry(result)
-            bar.update(done + 1)
+        done = 0
+        for outcomes in pool.map(some, chunks) if threads > 1 else map(some, chunks):
+            for source, result, key, stamp, hit in outcomes:
+                found[source] = result
+                hits += hit
+                if key is not None and not hit:
+                    measured += 1
+                    if stamp is not None and cacheable(result):
+                        fresh[key] = stamp + to_entry(result)
+            done += len(outcomes)
+            bar.update(done)
     entries.update(fresh)
     bar.close()
     if path is not None and (measured or stale):
