@@ -221,7 +221,7 @@ def test_ties_match_the_loop_reference(seed: int, k: int, n: int) -> None:
 
 
 def test_same_input_same_output() -> None:
-    """Repeated calls, a copy in Fortran order and float32 codes give identical arrays."""
+    """Repeated calls, int32 codes and probabilities in Fortran order give identical arrays."""
     labels, probs = random_case(6, 4, 3000)
     probs = np.round(probs, 3)  # many ties
     first = find_label_issues(labels, probs)
