@@ -1,9 +1,8 @@
-"""Confident learning of analysis/label_issues: a hand-worked case, a loop reference, cleanlab."""
+"""Confident learning of analysis/label_issues: hand-worked cases, a loop reference, ties."""
 
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -11,73 +10,25 @@ import pytest
 
 from reportgen.analysis.label_issues import LabelIssues, find_label_issues
 
-# cleanlab is the oracle (the test extras pin it); without it those tests skip, the rest run
-
-
-def cleanlab_filter() -> Any:
-    """cleanlab.filter, or a skip saying why."""
-    return pytest.importorskip(
-        "cleanlab.filter", reason="cleanlab (the oracle, in the test extras) is not installed"
-    )
-
-
-def cleanlab_results(
-    labels: np.ndarray, probs: np.ndarray, default_jobs: bool
-) -> dict[str, np.ndarray]:
-    """cleanlab's mask, ranked indices, calibrated confident joint and thresholds (defaults)."""
-    filt = cleanlab_filter()
-    from cleanlab.count import compute_confident_joint, get_confident_thresholds
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # its "too few examples" warnings for tiny classes
-        return {
-            # n_jobs=1 gives the result of its default (a process per core) without starting
-            # a pool for each case; the default itself is checked where asked
-            "issues": filt.find_label_issues(labels, probs, n_jobs=1),
-            "default_jobs": filt.find_label_issues(
-                labels, probs, n_jobs=None if default_jobs else 1
-            ),
-            "ranked": filt.find_label_issues(
-                labels, probs, n_jobs=1, return_indices_ranked_by="self_confidence"
-            ),
-            "joint": compute_confident_joint(labels, probs),
-            "thresholds": get_confident_thresholds(labels, probs),
-        }
-
-
-def assert_equals_cleanlab(
-    labels: np.ndarray, probs: np.ndarray, default_jobs: bool = False
-) -> LabelIssues:
-    """Mask, ranking, confident joint and thresholds all equal to cleanlab's."""
-    found = find_label_issues(labels, probs)
-    oracle = cleanlab_results(labels, probs, default_jobs)
-    np.testing.assert_array_equal(found.issues, oracle["issues"])
-    np.testing.assert_array_equal(found.issues, oracle["default_jobs"])
-    np.testing.assert_array_equal(found.ranked, oracle["ranked"])
-    np.testing.assert_array_equal(found.confident_joint, oracle["joint"])
-    np.testing.assert_allclose(found.thresholds, oracle["thresholds"], rtol=0, atol=1e-12)
-    return found
-
-
 # --- an independent reference: the paper's steps as loops over rows ------------------------
 
 
 def _round_rows(matrix: list[list[float]]) -> list[list[int]]:
-    """Each row rounded half to even, then the largest remainders moved to keep its total."""
+    """Each row rounded half to even, then a unit added to the largest remainders (the last
+    class first on ties) or taken from the smallest (the first class first) to keep its total."""
     out = []
     for row in matrix:
         ints = [round(v) for v in row]
         missing = round(sum(row)) - sum(ints)
-        step = 1 if missing > 0 else -1
-        by_remainder = sorted(range(len(row)), key=lambda i: (row[i] - ints[i]) * step)
-        for i in by_remainder[::-1][: abs(missing)]:
-            ints[i] += step
+        by_remainder = sorted(range(len(row)), key=lambda i: row[i] - ints[i])  # stable
+        for i in by_remainder[::-1][:missing] if missing > 0 else by_remainder[:-missing]:
+            ints[i] += 1 if missing > 0 else -1
         out.append(ints)
     return out
 
 
 def reference(labels: list[int], probs: list[list[float]]) -> tuple[list[int], list[list[int]]]:
-    """Ranked issues and the calibrated joint, by loops (for inputs without ties)."""
+    """Ranked issues and the calibrated joint, by loops; ties by row index (stable sorts)."""
     n, k = len(labels), len(probs[0])
     counts = [labels.count(c) for c in range(k)]
     thresholds = [
@@ -170,14 +121,6 @@ def test_flagged_rows_disagree_with_the_model_and_rank_by_self_confidence() -> N
     np.testing.assert_array_equal(found.confident_joint.sum(axis=1), np.bincount(labels))
 
 
-def test_same_input_same_output() -> None:
-    labels, probs = random_case(6, 4, 300)
-    probs = np.round(probs, 1)  # many ties
-    first, second = find_label_issues(labels, probs), find_label_issues(labels, probs)
-    np.testing.assert_array_equal(first.issues, second.issues)
-    np.testing.assert_array_equal(first.ranked, second.ranked)
-
-
 def test_a_class_of_one_row_is_never_pruned() -> None:
     """min_examples_per_class=1: the only row labelled 2 is kept, however unlikely its label."""
     labels = np.array([0, 0, 0, 1, 1, 1, 2])
@@ -222,69 +165,109 @@ def test_bad_inputs_are_refused(labels: list[Any], probs: list[Any], message: st
         find_label_issues(np.array(labels), np.array(probs))
 
 
-# --- cleanlab itself (the test extras install it) -----------------------------------------
+# --- ties: broken by row index, the same on every call, layout and row order -------------
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_random_cases_match_cleanlab(seed: int) -> None:
-    """Several K, small and missing classes; half the cases rounded to 0.1 (ties everywhere)."""
-    rng = np.random.default_rng(100 + seed)
-    k = int(rng.integers(2, 12))
-    labels, probs = random_case(seed, k, int(rng.integers(k + 2, 400)))
-    if seed % 3 == 0:
-        labels[labels == k - 1] = 0  # a class never given
-    if seed % 4 == 1:
-        labels[: 1 + seed % 3] = k - 1  # a class of few rows
-        labels[1 + seed % 3 :][labels[1 + seed % 3 :] == k - 1] = 0
-    if seed % 2 == 0:
-        probs = np.round(probs, 1)
-        probs /= probs.sum(axis=1, keepdims=True)
-    assert_equals_cleanlab(labels, probs, default_jobs=seed == 0)
-
-
-def test_many_random_small_cases_match_cleanlab() -> None:
-    """Hundreds of small inputs, where rounding, clipping and ties matter most."""
-    cleanlab_filter()
-    rng = np.random.default_rng(1)
-    for _ in range(150):
-        k, n = int(rng.integers(2, 8)), int(rng.integers(3, 60))
-        labels = rng.integers(0, k, n)
-        labels[:2] = [0, 1]  # at least two classes (cleanlab refuses fewer)
-        probs = rng.dirichlet(np.ones(k) * rng.uniform(0.2, 3), n)
-        if rng.random() < 0.5:
-            probs = np.round(probs, 1)
-            probs /= probs.sum(axis=1, keepdims=True)
-        assert_equals_cleanlab(labels, probs)
-
-
-def test_edge_cases_match_cleanlab() -> None:
-    """A class of one row, a class never given, identical rows, probabilities of 0 and 1."""
-    cleanlab_filter()
-    one_row = np.array([0, 0, 0, 1, 1, 1, 2])
-    one_probs = np.array([[0.9, 0.1, 0.0]] * 3 + [[0.1, 0.9, 0.0]] * 3 + [[0.95, 0.05, 0.0]])
-    assert_equals_cleanlab(one_row, one_probs)
-    labels, probs = random_case(8, 5, 80)
-    labels[labels == 4] = 1
-    assert_equals_cleanlab(labels, probs)
-    same = np.tile([[0.5, 0.3, 0.2]], (30, 1))
-    assert_equals_cleanlab(np.arange(30) % 3, same)
-    hard = np.eye(3)[np.arange(30) % 3]
-    assert_equals_cleanlab((np.arange(30) + (np.arange(30) % 7 == 0)) % 3, hard)
-
-
-@pytest.mark.slow
-def test_a_large_case_matches_cleanlab() -> None:
-    """200,000 rows, 10 classes, each row one of 200 distributions: equal margins straddle the
-    cuts, where the choice is numpy's sort's."""
-    cleanlab_filter()
-    labels, _ = random_case(9, 10, 200_000)
-    rng = np.random.default_rng(10)
+def palette_case(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, probabilities and each row's group: every row is one of 200 distributions, so
+    the only ties are between identical rows of a class, and they straddle the cuts."""
+    labels, _ = random_case(seed, 10, n)
+    rng = np.random.default_rng(seed + 1)
     # some flat rows are confident in no class, so calibration moves the counts off the
-    # boundaries of groups of equal rows (81 of the 90 cuts fall inside such a group)
+    # boundaries of groups of equal rows
     boost = rng.uniform(0.0, 3.0, 200)[:, None]
     palette = rng.dirichlet(np.ones(10), 200) + boost * np.eye(10)[np.arange(200) % 10]
     palette /= palette.sum(axis=1, keepdims=True)
-    truth = np.where(rng.random(len(labels)) < 0.8, labels, rng.integers(0, 10, len(labels)))
-    probs = palette[truth + 10 * rng.integers(0, 20, len(labels))]
-    found = assert_equals_cleanlab(labels, probs)
-    assert found.issues.sum() > 10_000
+    truth = np.where(rng.random(n) < 0.8, labels, rng.integers(0, 10, n))
+    which = truth + 10 * rng.integers(0, 20, n)
+    return labels, palette[which], labels * 200 + which
+
+
+def assert_same(first: LabelIssues, second: LabelIssues) -> None:
+    for name in ("thresholds", "confident_joint", "issues", "ranked", "self_confidence"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name), name)
+    np.testing.assert_array_equal(first.suggested, second.suggested)
+
+
+def test_ties_go_to_the_lower_row_index() -> None:
+    """Worked by hand. Thresholds 0.5, 0.25, 0.25. Rows 3 and 5 (labelled 1) are confidently
+    0 and 1, argmax 0: joint row [2, 0, 0], diagonal raised, [4/3, 2/3, 0] rounds to [1, 1, 0],
+    so one of the two equal rows is removed as class 0: row 3. Labelled 2, rows 0, 1, 4 guess
+    1, 0, 1 (argmax, first on equal): [1, 2, 1] scaled [0.75, 1.5, 0.75] rounds to [1, 2, 1],
+    one too many, taken from the smallest remainder (class 1): [1, 1, 1]. By class 0 row 1
+    goes (margin 0.5); by class 1 rows 0 and 1 tie at margin 0.5: row 0 goes. Ranking by
+    self-confidence 0, 0.25, 0.25: row 1, then rows 0 and 3 in row order."""
+    labels = np.array([2, 2, 0, 1, 2, 1])
+    probs = np.array([[0, 0.75, 0.25], [0.5, 0.5, 0], [0.5, 0.5, 0], [0.75, 0.25, 0]])
+    probs = np.vstack([probs, [[0, 0.5, 0.5], [0.75, 0.25, 0]]])
+    found = find_label_issues(labels, probs)
+    np.testing.assert_allclose(found.thresholds, [0.5, 0.25, 0.25])
+    np.testing.assert_array_equal(found.confident_joint, [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
+    assert np.flatnonzero(found.issues).tolist() == [0, 1, 3]
+    assert found.ranked.tolist() == [1, 0, 3]
+
+
+@pytest.mark.parametrize(("seed", "k", "n"), [(10, 3, 60), (11, 4, 150), (12, 6, 300)])
+def test_ties_match_the_loop_reference(seed: int, k: int, n: int) -> None:
+    """Probabilities rounded to 0.1: ties at the cuts, in the ranking and in the rounding."""
+    labels, probs = random_case(seed, k, n)
+    probs = np.round(probs, 1)
+    found = find_label_issues(labels, probs)
+    ranked, joint = reference(labels.tolist(), probs.tolist())
+    self_confidence = found.self_confidence[found.ranked]
+    assert len(np.unique(self_confidence)) < len(ranked)  # the ranking meets ties
+    np.testing.assert_array_equal(found.confident_joint, joint)
+    np.testing.assert_array_equal(found.ranked, ranked)
+
+
+def test_same_input_same_output() -> None:
+    """Repeated calls, int32 codes and probabilities in Fortran order give identical arrays."""
+    labels, probs = random_case(6, 4, 3000)
+    probs = np.round(probs, 3)  # many ties
+    first = find_label_issues(labels, probs)
+    assert_same(first, find_label_issues(labels, probs))
+    assert_same(first, find_label_issues(labels.astype(np.int32), np.asfortranarray(probs)))
+
+
+def tie_preserving(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random permutation of the rows that keeps the order of the rows of each group."""
+    shuffled = rng.permutation(len(groups))
+    # the positions of each group, in order, take that group's rows in their original order
+    perm = np.empty(len(groups), dtype=np.intp)
+    perm[np.argsort(groups[shuffled], kind="stable")] = np.argsort(groups, kind="stable")
+    return perm
+
+
+def test_permuting_rows_permutes_the_result() -> None:
+    """Rows moved but tied rows kept in order: the result moves with them, exactly."""
+    labels, probs, groups = palette_case(20_000, 3)
+    found = find_label_issues(labels, probs)
+    flagged = np.bincount(groups[found.issues], minlength=2000)
+    assert ((flagged > 0) & (flagged < np.bincount(groups, minlength=2000))).sum() > 5  # ties cut
+    perm = tie_preserving(groups, np.random.default_rng(4))
+    assert (perm != np.arange(len(perm))).mean() > 0.9
+    moved = find_label_issues(labels[perm], probs[perm])
+    np.testing.assert_array_equal(moved.issues, found.issues[perm])
+    np.testing.assert_array_equal(perm[moved.ranked], found.ranked)
+    np.testing.assert_array_equal(moved.confident_joint, found.confident_joint)
+    np.testing.assert_allclose(moved.thresholds, found.thresholds, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(moved.suggested, found.suggested[perm])
+
+
+def test_any_row_order_gives_the_same_result_up_to_ties() -> None:
+    """Any permutation: the same number of rows flagged in each group of identical rows, the
+    same ranking as a sequence of groups; only which rows of a group, by the tie rule."""
+    labels, probs, groups = palette_case(20_000, 5)
+    found = find_label_issues(labels, probs)
+    perm = np.random.default_rng(6).permutation(len(labels))
+    moved = find_label_issues(labels[perm], probs[perm])
+    np.testing.assert_array_equal(moved.confident_joint, found.confident_joint)
+    np.testing.assert_array_equal(
+        np.bincount(groups[perm][moved.issues], minlength=2000),
+        np.bincount(groups[found.issues], minlength=2000),
+    )
+    np.testing.assert_array_equal(groups[perm][moved.ranked], groups[found.ranked])
+    # within a group the tie rule takes its first rows in the order given
+    for group in np.unique(groups[found.issues])[:50]:
+        rows = np.flatnonzero(groups[perm] == group)
+        assert moved.issues[rows].tolist() == sorted(moved.issues[rows].tolist(), reverse=True)

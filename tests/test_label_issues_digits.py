@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from reportgen.analysis.label_issues import find_label_issues
-from tests.test_label_issues import assert_equals_cleanlab
+from tests.test_label_issues_cleanlab import assert_equals_cleanlab
 
 # fitting the models takes a few seconds: the whole module is in the slow lane (CI runs it)
 pytestmark = pytest.mark.slow

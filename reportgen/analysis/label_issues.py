@@ -34,12 +34,27 @@ the operation so the results agree exactly):
   given label's probability (the model agrees with the label).
 - Ranking: flagged rows by self-confidence, lowest first.
 
-Ties: where the C[k, j] largest margins are not set by their values (equal margins straddle the
-cut), and in the ranking among equal self-confidences, the choice is numpy's default
-(unstable) argsort on the same array, which is what cleanlab calls. It is deterministic for a
-given input, numpy build and CPU, and can differ between machines whose numpy picks another
-SIMD sort (AVX-512 or not), as cleanlab's own result does. Without such ties the result is
-fixed by the values alone.
+Ties are broken by index, never by the sort the numpy build picks:
+
+- pruning: where equal margins straddle the cut of the C[k, j] largest, the rows of lower row
+  index are flagged (``np.argsort(-margin, kind="stable")[:C[k, j]]``);
+- ranking: equal self-confidences in row order (a stable sort of the flagged rows);
+- rounding the calibrated joint: among equal remainders, cleanlab's expression on a stable
+  sort, so the last class first when a row's total needs a unit more, the first class first
+  when it needs one less.
+
+cleanlab calls numpy's default (unstable) argsort at these three places, so its choice among
+tied rows or classes depends on the numpy build and the CPU (SIMD sorts such as AVX-512's
+order equal keys differently from the portable introsort); ours does not. With a stable sort
+in place of its argsort, cleanlab gives exactly this result (the tests check it); without
+ties at those places, it gives this result whatever its sort. Ties are not rare: rounded
+probabilities tie margins and self-confidences, and equal counts in a row of the joint tie its
+rounding even with continuous probabilities (on the digits below, logistic regression
+in-sample: 121 rows flagged here, 122 by cleanlab under this machine's AVX-512 sort, three
+joint rows differing by a unit moved between tied entries; the same 115 flipped labels are
+among them). Otherwise the output depends on the row order only through these rules:
+permuting the rows permutes the result, up to the choice among tied rows (and the last bits
+of the class means, summed in row order).
 
 Departures from cleanlab, outside what it accepts: cleanlab refuses labels with fewer than two
 distinct classes, while here they give no issues (what its steps give: no off-diagonal count);
@@ -55,7 +70,7 @@ to another digit at random (numpy default_rng(0); tests/test_label_issues_digits
   out-of-fold probabilities (stratified, shuffled, random_state 0) flag 159 rows, 156 of
   them flipped: 156 of 179 found (87%).
 - logistic regression (standardised pixels, C 1.0), which does not fit its rows as closely:
-  in-sample 115 of 179 found (122 flagged); out-of-fold 156 of 179 (201 flagged).
+  in-sample 115 of 179 found (121 flagged); out-of-fold 156 of 179 (201 flagged).
 
 Speed: numpy over whole columns; loops run over classes and class pairs, never over rows. One
 million rows and 10 classes with 10% of labels flipped take 0.4 s on the 2-core development
@@ -113,8 +128,8 @@ def find_label_issues(labels: NDArray[np.integer], pred_probs: NDArray[np.floati
     agrees = sub.argmax(axis=1) == y[flagged] if len(flagged) else np.zeros(0, dtype=bool)
     issues[flagged[agrees]] = False
     flagged = np.flatnonzero(issues)
-    # cleanlab's order_label_issues: numpy's default argsort, ties as it breaks them
-    ranked = flagged[np.argsort(self_confidence[flagged])].astype(np.int64)
+    # cleanlab's order_label_issues, with a stable sort: equal self-confidences by row index
+    ranked = flagged[np.argsort(self_confidence[flagged], kind="stable")].astype(np.int64)
     return LabelIssues(
         thresholds=thresholds,
         confident_joint=joint,
@@ -210,8 +225,9 @@ def _round_preserving_sum(floats: NDArray[np.float64]) -> NDArray[np.int64]:
         diff = np.round(orig_sum - int_sum)
         increment = -1 if int(diff < 0.0) else 1
         changes = min(int(abs(diff)), len(floats))
-        # numpy's default argsort, as cleanlab's (ties as it breaks them)
-        indices = np.argsort(floats - ints)[::-increment][:changes]
+        # cleanlab's expression with a stable sort: among equal remainders, the last class
+        # first when adding, the first class first when subtracting (not the build's choice)
+        indices = np.argsort(floats - ints, kind="stable")[::-increment][:changes]
         for i in indices:  # at most K entries
             ints[i] = ints[i] + increment
         int_sum = np.sum(ints).round()
@@ -249,16 +265,17 @@ def _pruned(
 
 
 def _largest(margin: NDArray[np.float64], m: int) -> NDArray[np.intp]:
-    """Positions of the m largest margins, as ``np.argsort(-margin)[:m]`` chooses them."""
+    """Positions of the m largest margins, equal margins by position: the set
+    ``np.argsort(-margin, kind="stable")[:m]`` chooses."""
     if m >= len(margin):
         return np.arange(len(margin))
     negated = -margin
-    # the m-th smallest of -margin in O(n); when no equal value straddles it, the set is fixed
+    # the m-th smallest of -margin in O(n): every row beyond it, then the first rows equal to it
     cut = np.partition(negated, m - 1)[m - 1]
-    chosen = np.flatnonzero(negated <= cut)
-    if len(chosen) == m:
-        return chosen
-    return np.argsort(negated)[:m]
+    beyond = negated < cut
+    at_cut = np.flatnonzero(negated == cut)[: m - int(beyond.sum())]
+    beyond[at_cut] = True
+    return np.flatnonzero(beyond)
 
 
 def _timing() -> None:  # pragma: no cover - `python -m reportgen.analysis.label_issues`
