@@ -13,7 +13,6 @@ files.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import time
@@ -50,18 +49,15 @@ from reportgen.read.image_cache import (
 from reportgen.read.images import (
     ALPHA_MODES,
     DAMAGED,
-    FORMATS,
     HIGH_DEPTH_MODES,
-    NOT_AN_IMAGE,
-    READABLE_FORMATS,
     SVG,
     SVG_SUFFIXES,
-    TOO_MANY_PIXELS,
     ImageLoader,
     ImageProblem,
     _flatten,
     _oriented,
     looks_like_svg,
+    open_picture,
 )
 
 if TYPE_CHECKING:
@@ -222,27 +218,18 @@ def _look_up_or_measure(
 
 def _measure_one(loader: ImageLoader, source: str, path: Path) -> PictureProperties | ImageProblem:
     """Read, decode at a reduced size, orient, flatten, luma, resize and measure one picture."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     data = loader._read(source, path)
     if isinstance(data, ImageProblem):
         return data
     if looks_like_svg(data):
         return ImageProblem(source, SVG, "the content is SVG whatever the file name")
-    try:
-        image = Image.open(io.BytesIO(data), formats=FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return ImageProblem(source, TOO_MANY_PIXELS, f"the limit is {loader.max_pixels:,}")
-    except UnidentifiedImageError:
-        return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
-    # untrusted files reach many decoder paths; any failure refuses this picture only
-    except Exception as exc:
-        return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
+    image = open_picture(source, data, loader.max_pixels)
+    if isinstance(image, ImageProblem):
+        return image
     with image:
         width, height = image.size
-        if width * height > loader.max_pixels:
-            detail = f"{width * height:,} pixels, the limit is {loader.max_pixels:,}"
-            return ImageProblem(source, TOO_MANY_PIXELS, detail)
         try:
             if image.format == "JPEG":
                 # the smallest 1/2^k scale still at least the measure size

@@ -262,27 +262,15 @@ class ImageLoader:
 
     def _encode(self, source: str, data: bytes) -> Thumbnail | ImageProblem:
         """Decode with Pillow, orient, flatten, resize and re-encode as a metadata-free PNG."""
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            try:
-                image = Image.open(io.BytesIO(data), formats=FORMATS)
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                found = re.search(r"\((\d+) pixels\)", str(exc))
-                pixels = f"{int(found.group(1)):,} pixels, " if found else ""
-                detail = f"{pixels}the limit is {self.max_pixels:,}"
-                return ImageProblem(source, TOO_MANY_PIXELS, detail)
-            except UnidentifiedImageError:
-                return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
-            # Untrusted files reach many decoder paths; any failure refuses this image only.
-            except Exception as exc:
-                return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
+            image = open_picture(source, data, self.max_pixels)
+            if isinstance(image, ImageProblem):
+                return image
             with image:
                 width, height = image.size
-                if width * height > self.max_pixels:
-                    detail = f"{width * height:,} pixels, the limit is {self.max_pixels:,}"
-                    return ImageProblem(source, TOO_MANY_PIXELS, detail)
                 try:
                     if image.format == "JPEG":
                         image.draft(None, (self.max_side, self.max_side))
@@ -301,6 +289,34 @@ class ImageLoader:
             original_height=height,
             nbytes=len(data_uri),
         )
+
+
+def open_picture(source: str, data: bytes, max_pixels: int) -> Image.Image | ImageProblem:
+    """Open untrusted bytes as a picture of at most `max_pixels`, or say why not.
+
+    The caller closes the image, and turns Pillow's DecompressionBombWarning into an error
+    (`warnings.simplefilter("error", ...)`) around the call, so that a picture over Pillow's
+    own limit is refused here too.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(found.group(1)):,} pixels, " if found else ""
+        return ImageProblem(source, TOO_MANY_PIXELS, f"{pixels}the limit is {max_pixels:,}")
+    except UnidentifiedImageError:
+        return ImageProblem(source, NOT_AN_IMAGE, READABLE_FORMATS)
+    # Untrusted files reach many decoder paths; any failure refuses this image only.
+    except Exception as exc:
+        return ImageProblem(source, NOT_AN_IMAGE, type(exc).__name__)
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        detail = f"{width * height:,} pixels, the limit is {max_pixels:,}"
+        return ImageProblem(source, TOO_MANY_PIXELS, detail)
+    return image
 
 
 def _oriented(image: Image.Image) -> Image.Image:
