@@ -15,7 +15,8 @@ ERROR_TYPES_LEAD = (
     "2020; tidecv 1.0.1), at IoU 0.5 over every detection (up to 100 an image, no confidence "
     "threshold): classification (right place, wrong class), localisation (right class, IoU "
     "0.1-0.5), both, duplicate (a second box on a found object), background (IoU ≤ 0.1 with "
-    "every box) and missed (no detection near the box). The bar is each type's dAP: the AP50 "
+    "every box) and missed (a box no detection found that no classification or localisation "
+    "error points at). The bar is each type's dAP: the AP50 "
     "the detector would reach with the errors of that type fixed, minus its AP50; fixes do not "
     "add up."
 )
@@ -76,9 +77,11 @@ def detection_sections(record: DetectionRecord) -> list[Section]:
         Section(
             "buckets",
             "Error buckets",
-            "The errors measured from the boxes themselves, before anyone tags: each with its "
-            "count, its share of the false positives or of the missed boxes, and TIDE's dAP "
-            "where the bucket is one of its error types.",
+            "The errors measured from the boxes themselves, before anyone tags, counted as TIDE "
+            "counts them (every detection, no confidence threshold): each with its count, its "
+            "share of the false positives or of the missed boxes, and TIDE's dAP where the "
+            "bucket is one of its error types. A reviewer's tags (--tags) count at the "
+            "threshold.",
             partial="detection-buckets",
         ),
         Section(

@@ -121,8 +121,8 @@ def detection_headline(record: DetectionRecord) -> list[HeadlineCard]:
                 "id": "miss-bucket",
                 "label": "Biggest miss bucket",
                 "value": miss["name"],
-                "detail": f"{plural(miss['count'], 'missed box', 'missed boxes')}"
-                + (f", {pct(miss['share'])} of the missed" if miss["share"] is not None else ""),
+                "detail": f"{count(miss['count'])} of the {count(e['counts']['Miss'])} boxes no "
+                f"detection found ({pct(miss['share'])}, as TIDE counts them)",
             }
         )
     return cards
