@@ -231,7 +231,9 @@ def compare_command(
 @click.argument("predictions", type=input_file("the predictions"))
 @output_option("review.csv", "Review sheet (CSV)")
 @column_options
-@evaluation_options(tasks=("classification",))
+@evaluation_options(tasks=("classification", "detection"))
+@image_option
+@detection_options
 @sample_options(default=100, draws=True)
 @config_options
 def sample_errors_command(predictions: str, output: str, **options: Any) -> None:
@@ -240,21 +242,62 @@ def sample_errors_command(predictions: str, output: str, **options: Any) -> None
     The draw is stratified by (true, predicted) pair, from the rows a report describes (see
     --eval-split). The CSV has id, true, predicted, confidence and sample columns, an empty
     `buckets` column to fill in and a `review_sample` column that records the draw; pass the
-    filled sheet back with `build --tags`.
+    filled sheet back with `build --tags`. With --ground-truth (detection), the sheet lists
+    missed boxes by annotation_id, at the report's threshold.
     """
-    from reportgen.api import sample_errors
-
-    sheet = sample_errors(predictions, **options)
+    sheet = _review_sheet(predictions, options)
     sheet.save(output)
     say(f"wrote {output_name(output)}: {sheet.describe()}")
-    if sheet.sample.evaluation.rule in ("dev", "test", "not-train"):
+    evaluation = getattr(sheet, "evaluation", None) or sheet.sample.evaluation
+    unit = "row" if hasattr(sheet, "sample") else "image"
+    if evaluation.rule in ("dev", "test", "not-train"):
         from reportgen.words.common import default_reason
 
         tell(
-            f"reportgen: the errors{sheet.sample.where()} were chosen by default"
-            f"{default_reason(sheet.sample.evaluation.rule)}, as build chooses the rows it "
-            "describes; --eval-split names another split, or all for every row."
+            f"reportgen: the errors{_where(sheet)} were chosen by default"
+            f"{default_reason(evaluation.rule)}, as build chooses the {unit}s it "
+            f"describes; --eval-split names another split, or all for every {unit}."
         )
+
+
+def _review_sheet(predictions: str, options: dict[str, Any]) -> Any:
+    """A review sheet of errors: rows of a prediction file, or a detector's missed boxes."""
+    from reportgen.api import sample_errors
+    from reportgen.api.review_detection import sample_detection_errors
+
+    detection = {k: options.pop(k) for k in ("ground_truth", "classes", "conf", "image_root")}
+    if detection["ground_truth"] is not None or options["task"] == "detection":
+        given = [f"--{k.replace('_', '-')}" for k in ("y_true", "y_pred", "proba_prefix", "id",
+                 "sample", "format") if options.get(k) is not None]  # fmt: skip
+        given += ["--dropna"] if options.get("dropna") else []
+        if given:
+            raise ReportgenError(
+                f"{', '.join(given)}: not available for a detection review sheet, which reads "
+                "boxes; leave them out."
+            )
+        if detection["ground_truth"] is None:
+            raise ReportgenError("--task detection needs the ground truth: --ground-truth FILE.")
+        return sample_detection_errors(
+            predictions,
+            **detection,
+            split=options["split"],
+            eval_split=options["eval_split"],
+            max_samples=options["max_samples"],
+            seed=options["seed"],
+        )
+    unused = [f"--{k.replace('_', '-')}" for k, v in detection.items() if v is not None]
+    if unused:
+        raise ReportgenError(
+            f"{', '.join(unused)}: for a detection review sheet, with --ground-truth; this "
+            "draws rows of a prediction file."
+        )
+    return sample_errors(predictions, **options)
+
+
+def _where(sheet: Any) -> str:
+    """' in the val split' for a sheet that says where its errors come from."""
+    where = getattr(getattr(sheet, "sample", None), "where", None)
+    return where() if where is not None else ""
 
 
 @main.command("extract")

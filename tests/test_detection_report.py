@@ -398,3 +398,51 @@ def test_fast_png_keeps_the_pixels_and_the_bytes_stable() -> None:
     assert fast == png_bytes(picture, fast=True)
     with Image.open(io.BytesIO(fast)) as a, Image.open(io.BytesIO(small)) as b:
         assert a.tobytes() == b.tobytes() == picture.tobytes()
+
+
+def test_a_review_sheet_of_missed_boxes_comes_back_as_tags(
+    example_report: reportgen.Report, tmp_path: Path
+) -> None:
+    import csv
+
+    sheet = tmp_path / "boxes.csv"
+    args = [str(EXAMPLE / "detections.json"), "--ground-truth", str(EXAMPLE / "instances.json")]
+    result = _run("sample-errors", *args, "-o", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "100 of 111 missed boxes at confidence ≥ 0.402" in result.output
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 100 and list(rows[0])[:2] == ["annotation_id", "image_id"]
+    # the same seed and count draw the report's missed boxes
+    fifty = _run("sample-errors", *args, "-n", "50", "-o", str(tmp_path / "fifty.csv"))
+    assert fifty.exit_code == 0
+    drawn = list(csv.DictReader(io.StringIO((tmp_path / "fifty.csv").read_text("utf-8-sig"))))
+    shown = example_report.record["samples"]["missed"]["rows"]
+    assert [(int(r["image_id"]), r["class"]) for r in drawn] == [
+        (r["image_id"], r["label"]) for r in shown
+    ]
+    # the reviewer tags a few, and build counts them as a tagged bucket
+    for row, tag in zip(rows[:7], ["blurry"] * 4 + ["edge"] * 3, strict=True):
+        row["buckets"] = tag
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "tagged.json"
+    built = _run("build", *args, "--tags", str(sheet), "-o", str(tmp_path / "t.html"),
+                 "--json", str(out))  # fmt: skip
+    assert built.exit_code == 0, built.output
+    items = {b["key"]: b for b in json.loads(out.read_text())["buckets"]["items"]}
+    assert items["tag:blurry"]["count"] == 4 and items["tag:edge"]["count"] == 3
+
+
+def test_a_detection_review_sheet_refuses_what_does_not_apply(tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    alone = _run("sample-errors", str(RESULTS), "-o", str(out))
+    assert alone.exit_code == 2 and "--ground-truth" in alone.output
+    stray = _run("sample-errors", str(ROOT / "examples" / "digits" / "predictions.csv"),
+                 "--conf", "0.3", "-o", str(out))  # fmt: skip
+    assert stray.exit_code == 2 and "--conf" in stray.output
+    extra = _run("sample-errors", str(RESULTS), "--ground-truth", str(INSTANCES),
+                 "--y-true", "x", "-o", str(out))  # fmt: skip
+    assert extra.exit_code == 2 and "--y-true" in extra.output
+    assert not out.exists()

@@ -215,6 +215,21 @@ def operating_point(
     )
 
 
+def errors_at(
+    gt: GroundTruth, dt: Detections, matching: Matching, conf: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The errors at confidence `conf`, as indices in input order.
+
+    False positives: kept detections (score >= conf) that matched nothing and are not
+    ignored. Missed boxes: not-crowd ground truths no kept detection matched.
+    """
+    kept = dt.score >= conf
+    false = np.flatnonzero(kept & (matching.detection_gt < 0) & ~matching.detection_ignored)
+    by = matching.gt_matched_by
+    found = (by >= 0) & kept[np.maximum(by, 0)]
+    return false, np.flatnonzero(~gt.iscrowd & ~found)
+
+
 def best_f1_threshold(score: np.ndarray, true: np.ndarray, positives: int) -> float:
     """The distinct score maximising 2 tp / (2 tp + fp + fn); the highest among equal maxima."""
     if score.size == 0:

@@ -41,11 +41,11 @@ def refuse_unused(given: Mapping[str, bool]) -> None:
 
 def refuse_without_truth(*paths: object) -> None:
     """A detections file compared without --ground-truth: say what to add, before any reading."""
-    from reportgen.read.predictions import _refuse_detection_without_truth
+    from reportgen.read.predictions import refuse_detection_without_truth
 
     for path in paths:
         if isinstance(path, (str, os.PathLike)):
-            _refuse_detection_without_truth(path)
+            refuse_detection_without_truth(path)
 
 
 def _base(value: PathLike | None) -> str | None:

@@ -64,6 +64,10 @@ def sample_errors(
     if task not in ("auto", "classification"):
         raise ReportgenError(f"task must be auto or classification, not '{task}'.")
     load = load_options(locals())
+    if not isinstance(data, pd.DataFrame):
+        from reportgen.read.predictions import refuse_detection_without_truth
+
+        refuse_detection_without_truth(data)
     try:
         table = load_predictions(data, load)
     except ReportgenError as exc:

@@ -24,7 +24,7 @@ def read_predictions(
     if options.ground_truth is not None or options.load.task == "detection":
         return _read_detection(data, options)
     if not isinstance(data, pd.DataFrame):
-        _refuse_detection_without_truth(data)
+        refuse_detection_without_truth(data)
     if options.stream and frame:
         raise ReportgenError("stream reads files in batches; a DataFrame is already in memory.")
     if options.engine not in ENGINES:
@@ -97,7 +97,7 @@ def _read_detection(
     return read_detection_result(data, options)
 
 
-def _refuse_detection_without_truth(data: str | os.PathLike[str]) -> None:
+def refuse_detection_without_truth(data: str | os.PathLike[str]) -> None:
     """A detection file given without its ground truth: say what to add, before any reading."""
     from reportgen.read.detection import detection_format
 

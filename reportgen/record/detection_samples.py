@@ -16,7 +16,7 @@ import numpy as np
 
 from reportgen.analysis.detection_errors import ERROR_TYPES, DetectionErrors
 from reportgen.analysis.detection_matching import box_iou
-from reportgen.analysis.detection_operating import Matching, OperatingPoint
+from reportgen.analysis.detection_operating import Matching, OperatingPoint, errors_at
 from reportgen.read.detection import DetectionInput
 from reportgen.record.detection_types import BoxRowBlock, BoxTableBlock
 from reportgen.record.types import ImageBlock, PageThumbnail
@@ -58,17 +58,9 @@ def shown_errors(
     """Pick the shown false positives and misses, describe them, and draw their pictures."""
     gt, dt = found.ground_truth, found.detections
     kept = dt.score >= point.conf
-    fp = np.flatnonzero(kept & (matching.detection_gt < 0) & ~matching.detection_ignored)
+    fp, missed = errors_at(gt, dt, matching, point.conf)
     fp = fp[np.argsort(-dt.score[fp], kind="stable")]
-    matched_by = matching.gt_matched_by
-    found_box = (matched_by >= 0) & kept[np.maximum(matched_by, 0)]
-    missed = np.flatnonzero(~gt.iscrowd & ~found_box)
-    rng = np.random.default_rng(seed)
-    shown_missed = (
-        np.sort(rng.choice(missed, size=max_samples, replace=False))
-        if missed.size > max_samples
-        else missed
-    )
+    shown_missed = sample_missed(missed, max_samples, seed)
     images = _images(found, kept)
     names = found.categories
     shown_fp = fp[:max_samples].tolist()
@@ -91,6 +83,16 @@ def shown_errors(
         },
         thumbnails=thumbnails,
     )
+
+
+def sample_missed(missed: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """A seeded random sample of `n` missed boxes (all when fewer), in file order.
+
+    The report's table and `sample-errors`' review sheet draw the same boxes for one seed.
+    """
+    if missed.size <= n:
+        return missed
+    return np.sort(np.random.default_rng(seed).choice(missed, size=n, replace=False))
 
 
 def _images(found: DetectionInput, kept: np.ndarray) -> dict[int, _Image]:

@@ -13,9 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
-
-from reportgen.analysis.detection_operating import Matching, OperatingPoint
+from reportgen.analysis.detection_operating import Matching, OperatingPoint, errors_at
 from reportgen.errors import ReportgenError
 from reportgen.playbook import load_playbook, match
 from reportgen.read.detection import DetectionInput
@@ -96,10 +94,7 @@ def _errors(
 ) -> tuple[Mapping[int, list[int]], set[int]]:
     """The errors each id covers (numbered: detections first, then boxes), and every id."""
     gt, dt = found.ground_truth, found.detections
-    kept = dt.score >= point.conf
-    fp = np.flatnonzero(kept & (matching.detection_gt < 0) & ~matching.detection_ignored)
-    by = matching.gt_matched_by
-    missed = np.flatnonzero(~gt.iscrowd & ~((by >= 0) & kept[np.maximum(by, 0)]))
+    fp, missed = errors_at(gt, dt, matching, point.conf)
     offset = len(dt.score)
     if per_box:
         ids = found.gt_ids.tolist()
