@@ -199,10 +199,10 @@ def label_issue_sections(record: ClassificationRecord) -> list[Section]:
             "Suspected label errors",
             f"Rows whose given label is suspected, not known, to be an error: {flagged:,} of "
             f"{rows:,} rows, found by confident learning (Northcutt et al., 2021) from the "
-            "out-of-sample probabilities (--oof), the same rows as cleanlab's find_label_issues "
-            "with its defaults. The suggested label is the class of highest probability; the "
-            "lower the given label's probability, the likelier the error, so the most likely "
-            "come first. A reviewer decides each.",
+            "out-of-sample probabilities (--oof); the same rows as cleanlab's find_label_issues "
+            "with its defaults. The lower the given label's probability, the likelier the error: "
+            "the likeliest come first. The suggested label is the class of highest probability; "
+            "a reviewer decides each.",
         )
     ]
 
