@@ -246,8 +246,8 @@ def confident_error_suggestions(
 IN_SAMPLE_NOTE = (
     " Out-of-sample probabilities (out-of-fold, passed with --oof) would allow a proper label "
     "review; in-sample ones can hide label errors: on scikit-learn's digits with 179 of 1,797 "
-    "labels flipped, a model that fits its rows flagged 0 of the 179 flipped labels from "
-    "in-sample probabilities and 156 of 179 from 5-fold out-of-fold ones."
+    "labels flipped, extra trees (a model that fits its rows) flagged 0 of the 179 flipped "
+    "labels from in-sample probabilities and 156 of 179 from 5-fold out-of-fold ones."
 )
 
 
