@@ -361,6 +361,13 @@ build_options = stack(
         "(default: 1/true/yes/positive, else the second label).",
     ),
     click.option(
+        "--oof",
+        is_flag=True,
+        help="The probability columns are out-of-sample (out-of-fold, or from a model that "
+        "never saw the rows): adds the suspected-label-errors section (confident learning). "
+        "Needs a probability column for every class.",
+    ),
+    click.option(
         "--step",
         default=None,
         metavar="COLUMN",

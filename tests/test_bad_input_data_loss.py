@@ -263,7 +263,7 @@ def test_every_option_that_names_a_file_is_checked() -> None:
         "at_step", "buckets", "columns", "conf", "created", "dropna", "engine", "eval_split",
         "fail_over", "fail_under", "format", "gate", "id", "in_split", "max_bytes",
         "max_cell_bytes", "max_drop",
-        "max_samples", "model", "n", "name_a", "name_b", "no_config", "pos_label",
+        "max_samples", "model", "n", "name_a", "name_b", "no_config", "oof", "pos_label",
         "proba_prefix", "report_url", "sample", "sample_rows", "seed", "send", "sender",
         "slice_all", "slices", "smtp_host", "smtp_port", "smtp_user", "split", "split_column",
         "ssl", "starttls", "step", "steps", "stream", "subject", "tag_separators", "task",

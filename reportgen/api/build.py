@@ -58,6 +58,7 @@ def build_report(
     slice_all: bool = False,
     eval_split: str | None = None,
     pos_label: str | None = None,
+    oof: bool = False,
     task: str = "auto",
     dropna: bool = False,
     format: str | None = None,
@@ -94,7 +95,9 @@ def build_report(
     ReportgenError with a readable message for bad input. `stream` reads the file in batches
     (None: when it is larger than 1 GB); `sample_rows` bounds the analysis sample a streamed
     build computes quantile-based sections from. `engine="spark"` folds Parquet data (a file,
-    a folder or any URI Spark reads) with PySpark instead, always streamed.
+    a folder or any URI Spark reads) with PySpark instead, always streamed. `oof` says the
+    probability columns are out-of-sample (out-of-fold): the report then ranks suspected label
+    errors by confident learning.
     """
     check_choices(task=task, max_samples=max_samples, image_root=image_root)
     load = load_options(locals())
@@ -111,6 +114,7 @@ def build_report(
         pos_label=pos_label,
         max_bytes=parse_size(max_bytes),
         conf=conf,
+        oof=oof,
     )
     read_options = ReadOptions(
         load=load,
@@ -150,6 +154,8 @@ def build_report(
         "tag_separators": tag_separators,
         "playbook": _file_name(playbook),
         "image_root": _file_name(image_root),
+        # only when given, so that the records built without it stay as they were
+        **({"oof": True} if oof else {}),
     }
     if read.detection is not None:  # a detection report reads boxes: its own options
         recorded = {
@@ -195,6 +201,7 @@ class Loop:
     pos_label: str | None
     max_bytes: int
     conf: float | None = None  # detection: the confidence threshold (None: the F1 maximum)
+    oof: bool = False  # classification: the probabilities are out-of-sample (label review)
 
 
 def _file_name(path: str | os.PathLike[str] | None) -> str | None:
@@ -223,6 +230,7 @@ def _classification(
             image_root=loop.image_root,
             evaluated=read.evaluation.key,
             others=read.others,
+            oof=loop.oof,
         ),
         splits=read.splits,
         pos_label=loop.pos_label,
@@ -253,6 +261,7 @@ def _regression(
             "--buckets": loop.buckets,
             "--playbook": loop.playbook,
             "--image-root": loop.image_root,
+            "--oof": True if loop.oof else None,
         },
         "classification reports, and this is a regression file",
     )
@@ -275,6 +284,11 @@ def _detection(
     from reportgen.record import detection
     from reportgen.render.detection_sections import detection_sections
 
+    if loop.oof:
+        raise ReportgenError(
+            "--oof: the label review reads class probabilities per row, which a detection "
+            "report does not have; leave it out."
+        )
     if loop.playbook is not None:
         raise ReportgenError(
             "--playbook: a detection report takes its experiments from the built-in detection "

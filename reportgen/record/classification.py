@@ -41,6 +41,14 @@ from reportgen.record.blocks import (
 )
 from reportgen.record.classification_types import ClassificationRecord, EvolutionBlock
 from reportgen.record.common import Context, Meta, finish, provenance
+from reportgen.record.label_issues import (
+    LabelIssueFindings,
+    check_oof,
+    find_findings,
+    label_issues_block,
+    label_noise_suggestion,
+)
+from reportgen.record.label_issues_types import LabelIssuesBlock
 from reportgen.record.samples import RowExtras, samples_block, strip_block
 from reportgen.record.slices import error_slices_block
 from reportgen.record.types import ImagesBlock
@@ -68,6 +76,7 @@ class LoopOptions:
     # the file's rows outside the evaluated ones: sheet ids on them are counted apart, not as
     # ids that match nothing (a streamed read finds them itself: ClassificationExact.tagged_outside)
     others: PredictionTable | None = None
+    oof: bool = False  # the probability columns are out-of-sample: review the labels
 
 
 def collect_tags(
@@ -98,6 +107,7 @@ def data_suggestions(
     splits: SplitResult | None = None,
     *,
     exact: ClassificationExact,
+    oof: bool = False,
 ) -> list[suggest.Suggestion]:
     """The experiments the data points to without any tags.
 
@@ -126,10 +136,12 @@ def data_suggestions(
                 result, table.pred_codes, table.true_codes, table.confidence
             )
         if exact.confident_errors is not None:
-            out += suggest.confident_error_suggestion(exact.confident_errors, result.errors)
+            out += suggest.confident_error_suggestion(
+                exact.confident_errors, result.errors, oof=oof
+            )
         else:
             out += suggest.confident_error_suggestions(
-                table.true_codes, table.pred_codes, table.confidence
+                table.true_codes, table.pred_codes, table.confidence, oof=oof
             )
     return out
 
@@ -153,6 +165,7 @@ class ClassificationAnalysis:
     splits: SplitResult | None = None
     evolution: EvolutionResult | None = None
     images: ImageLoader | None = None  # loads each shown row's thumbnail as its row is built
+    label_issues: LabelIssueFindings | None = None  # with --oof: suspected label errors
 
 
 def analyse(
@@ -173,6 +186,7 @@ def analyse(
     the table is counted here the same way, so that one path serves both.
     """
     loop = loop or LoopOptions()
+    streamed = exact is not None
     exact = exact or classification_in_memory(table)
     result, rows = exact.result, exact.sample
     # read even without tags: a playbook that does not parse is refused, not ignored
@@ -212,6 +226,13 @@ def analyse(
             row_numbers=rows.row_numbers,
             slices=exact.slices,
         )
+    suggestions = data_suggestions(rows, result, splits, exact=exact, oof=loop.oof)
+    label_issues = None
+    if loop.oof:
+        check_oof(table, streamed=streamed)
+        label_issues = find_findings(table, max_samples=max_samples, max_text=max_text)
+        # the measured "label noise" bucket leads: relabel these first
+        suggestions = label_noise_suggestion(label_issues, result.errors, playbook) + suggestions
     calibration, thresholds = exact.calibration, exact.thresholds
     if calibration is None or thresholds is None:
         # what the read could not count exactly comes from the rows at hand
@@ -229,10 +250,11 @@ def analyse(
         tree=tree,
         calibration=calibration,
         thresholds=thresholds,
-        suggestions=data_suggestions(rows, result, splits, exact=exact),
+        suggestions=suggestions,
         splits=splits,
         evolution=evolution,
         images=images,
+        label_issues=label_issues,
     )
 
 
@@ -249,7 +271,10 @@ def _row_tags(analysis: ClassificationAnalysis) -> RowExtras:
 
 
 def _with_optional(
-    record: ClassificationRecord, evolution: EvolutionBlock | None, images: ImagesBlock | None
+    record: ClassificationRecord,
+    evolution: EvolutionBlock | None,
+    images: ImagesBlock | None,
+    label_issues: LabelIssuesBlock | None = None,
 ) -> ClassificationRecord:
     """Add the blocks only some records have, where the JSON has always had them."""
     placed: dict[str, object] = {}
@@ -257,6 +282,8 @@ def _with_optional(
         if key == "figures" and evolution is not None:
             placed["evolution"] = evolution
         placed[key] = value
+        if key == "samples" and label_issues is not None:
+            placed["label_issues"] = label_issues
     if images is not None:
         placed["images"] = images
     return cast(ClassificationRecord, placed)
@@ -297,10 +324,12 @@ def build_record(
         },
         "figures": figures_block(result, a.evolution),
     }
+    # after the misclassified rows: the page shows them first, and thumbnails load in page order
+    issues = None if a.label_issues is None else label_issues_block(a.label_issues, extras)
     evolution = evolution_block(a.evolution)
     # after the rows: the summary counts the thumbnails they loaded
     images = None if a.images is None else cast(ImagesBlock, asdict(a.images.summary()))
-    record = _with_optional(record, evolution, images)
+    record = _with_optional(record, evolution, images, issues)
     # the words and the sections read the blocks above
     record["summary"] = {
         "headline": classification_headline(record),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from reportgen.record.label_issues_types import LabelIssuesBlock
 from reportgen.record.probability_types import CalibrationBlock, ThresholdsBlock
 from reportgen.record.types import ImagesBlock, Pair, RecordBase, SampleTableBlock
 
@@ -328,3 +329,4 @@ class ClassificationRecord(RecordBase):
     evolution: NotRequired[EvolutionBlock]
     figures: ClassificationFigures
     images: NotRequired[ImagesBlock]
+    label_issues: NotRequired[LabelIssuesBlock]  # with --oof

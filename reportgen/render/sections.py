@@ -182,7 +182,28 @@ def classification_sections(record: ClassificationRecord) -> list[Section]:
             if errors
             else []
         ),
+        *label_issue_sections(record),
         provenance_section(record),
+    ]
+
+
+def label_issue_sections(record: ClassificationRecord) -> list[Section]:
+    """The suspected-label-errors section, with --oof: suspected, never called wrong."""
+    block = record.get("label_issues")
+    if block is None:
+        return []
+    flagged, rows = block["flagged"], block["rows"]
+    return [
+        Section(
+            "label-issues",
+            "Suspected label errors",
+            f"Rows whose given label is suspected, not known, to be an error: {flagged:,} of "
+            f"{rows:,} rows, found by confident learning (Northcutt et al., 2021) from the "
+            "out-of-sample probabilities (--oof); the same rows as cleanlab's find_label_issues "
+            "with its defaults. The lower the given label's probability, the likelier the error: "
+            "the likeliest come first. The suggested label is the class of highest probability; "
+            "a reviewer decides each.",
+        )
     ]
 
 
