@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reportgen import __version__
+from reportgen.build_options import build_options, detection_options
 from reportgen.command import (
     ConfigCommand,
     ReportgenGroup,
@@ -26,9 +27,7 @@ from reportgen.deliver.files import output_name, tell
 from reportgen.errors import ReportgenError
 from reportgen.options import (
     OUTPUT,
-    build_options,
     column_options,
-    detection_options,
     evaluation_options,
     image_option,
     input_file,
