@@ -34,10 +34,12 @@ Each text is first **normalised**: Unicode NFKC, then casefolded (str.casefold).
 - duplicate: the normalised text with its white space collapsed to single spaces and
   stripped occurs in another non-empty row (so "Hello  World" and "hello world" are
   duplicates of each other).
-- negation: the normalised text holds an English negation word as a whole token (not, no,
-  never, none, nobody, nothing, neither, nor, without, cannot) or a word ending in "n't"
-  (or "n’t": don't, can’t, won't). English only: negation in other languages is not seen.
-- number: the text holds a decimal digit (Unicode category Nd, Python's `\\d`).
+- negation: a token of the normalised text is an English negation word (not, no, never,
+  none, nobody, nothing, neither, nor, without, cannot), or the normalised text holds "n't"
+  or "n’t" after a word character (don't, can’t, won't). English only: negation in other
+  languages is not seen, and "no" is counted wherever it is a word ("no. 5" included).
+- number: the normalised text holds a decimal digit (Unicode category Nd, Python's `\\d`;
+  NFKC has already turned "²" into "2").
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -97,9 +100,10 @@ TEXT_CONDITIONS: tuple[Condition, ...] = (
 )
 
 _TOKEN = re.compile(r"\w+")
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|\wn['’]t\b"
+_NEGATION_WORDS = frozenset(
+    ("not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot")
 )
+_CONTRACTED_NOT = re.compile(r"\wn['’]t\b")  # don't, can’t: "n't" after a word character
 _DIGIT = re.compile(r"\d")
 _BLOCK = 1 << 22  # code points classified at a time: keeps the per-character arrays small
 _NO_SCRIPT = 255  # the script code of a character that is not a letter
@@ -134,12 +138,11 @@ def text_properties(texts: Sequence[str | None]) -> TextProperties:
     tokens = np.array([len(t) for t in token_lists], dtype=np.float64)
     characters = np.array([len(t) for t in raw], dtype=np.float64)
     non_alphabetic, script = _characters(raw)
-    out_of_vocabulary = _out_of_vocabulary(token_lists)
+    out_of_vocabulary, negation, number = _token_measures(token_lists)
+    negation |= np.array([_CONTRACTED_NOT.search(t) is not None for t in folded], dtype=bool)
     keys = [" ".join(t.split()) for t in folded]
     seen = Counter(k for k in keys if k)
     duplicate = np.array([bool(k) and seen[k] > 1 for k in keys], dtype=bool)
-    negation = np.array([_NEGATION.search(t) is not None for t in folded], dtype=bool)
-    number = np.array([_DIGIT.search(t) is not None for t in raw], dtype=bool)
     for column in (tokens, characters, non_alphabetic, out_of_vocabulary):
         column[empty] = math.nan
     script[empty] = ""
@@ -212,14 +215,15 @@ def _characters(raw: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _classes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per code point: white space, letter or mark, and the script code of a letter."""
-    present = np.unique(codes)
-    space = np.zeros(present.size, dtype=bool)
-    alphabetic = np.zeros(present.size, dtype=bool)
-    script = np.full(present.size, _NO_SCRIPT, dtype=np.int64)
-    for k, code in enumerate(present.tolist()):
-        space[k], alphabetic[k], script[k] = _code_class(code)
-    at = np.searchsorted(present, codes)
-    return space[at], alphabetic[at], script[at]
+    top = int(codes.max()) + 1 if codes.size else 1
+    present = np.flatnonzero(np.bincount(codes, minlength=top))
+    # tables indexed by code point, filled only where a code point occurs
+    space = np.zeros(top, dtype=bool)
+    alphabetic = np.zeros(top, dtype=bool)
+    script = np.full(top, _NO_SCRIPT, dtype=np.int64)
+    for code in present.tolist():
+        space[code], alphabetic[code], script[code] = _code_class(code)
+    return space[codes], alphabetic[codes], script[codes]
 
 
 _CLASS_CACHE: dict[int, tuple[bool, bool, int]] = {}
@@ -243,23 +247,35 @@ def _code_class(code: int) -> tuple[bool, bool, int]:
     return found
 
 
-def _out_of_vocabulary(token_lists: list[list[str]]) -> np.ndarray:
-    """Each row's share of non-digit tokens found in fewer than VOCABULARY_ROWS rows."""
+def _token_measures(
+    token_lists: list[list[str]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's share of rare non-digit tokens, and whether it holds a negation word or a
+    digit, from per-token attributes computed once per distinct token."""
     n = len(token_lists)
-    ids: dict[str, int] = {}
-    flat: list[int] = []
-    lengths = np.zeros(n, dtype=np.int64)
-    for r, found in enumerate(token_lists):
-        words = [ids.setdefault(t, len(ids)) for t in found if not t.isdigit()]
-        flat.extend(words)
-        lengths[r] = len(words)
-    word = np.array(flat, dtype=np.int64)
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+    every = list(chain.from_iterable(token_lists))
+    vocabulary = {t: k for k, t in enumerate(dict.fromkeys(every))}  # first-seen order
+    word = np.fromiter(map(vocabulary.__getitem__, every), dtype=np.int64, count=len(every))
     row = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    # document frequency: each (row, word) pair counted once
-    pairs = np.unique(row * max(len(ids), 1) + word)
-    frequency = np.bincount(pairs % max(len(ids), 1), minlength=len(ids))
-    rare = frequency[word] < VOCABULARY_ROWS
+    distinct = list(vocabulary)
+    digits_only = np.array([t.isdigit() for t in distinct], dtype=bool)
+    negating = np.array([t in _NEGATION_WORDS for t in distinct], dtype=bool)
+    with_digit = np.array([_DIGIT.search(t) is not None for t in distinct], dtype=bool)
+    size = max(len(distinct), 1)
+    # document frequency: each (row, token) pair counted once
+    pairs = np.sort(row * size + word)
+    first = np.ones(pairs.size, dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    frequency = np.bincount(pairs[first] % size, minlength=len(distinct))
+    counted = ~digits_only[word]
+    rare = counted & (frequency[word] < VOCABULARY_ROWS)
+    counted_per_row = np.bincount(row[counted], minlength=n)
     rare_per_row = np.bincount(row[rare], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(lengths > 0, rare_per_row / np.maximum(lengths, 1), math.nan)
-    return share.astype(np.float64)
+        share = np.where(
+            counted_per_row > 0, rare_per_row / np.maximum(counted_per_row, 1), math.nan
+        )
+    negation = np.bincount(row[negating[word]], minlength=n) > 0
+    number = np.bincount(row[with_digit[word]], minlength=n) > 0
+    return share.astype(np.float64), negation, number
