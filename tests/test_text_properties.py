@@ -281,7 +281,7 @@ def test_conditions_name_columns_that_text_columns_makes() -> None:
 
 @pytest.mark.slow
 def test_timing_of_100000_texts_of_50_tokens() -> None:
-    """Prints the time (no timed assertion): about 2.5 s on the development machine."""
+    """Prints the time (no timed assertion): 2.5-3.5 s on the shared 2-core machine."""
     rng = np.random.default_rng(0)
     words = np.array([f"word{k}" for k in range(20000)] + ["not", "the", "12"])
     picks = np.minimum(rng.zipf(1.3, 100_000 * 50), words.size) - 1
