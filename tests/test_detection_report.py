@@ -130,6 +130,24 @@ def test_the_confusion_matrix_adds_up(fixture_report: reportgen.Report) -> None:
     assert "Showing the 30 classes involved in most errors, of 80" in fixture_report.to_html()
 
 
+def test_capped_buckets_say_their_true_totals(fixture_report: reportgen.Report) -> None:
+    from reportgen.analysis.detection_buckets import confusion_pairs
+    from reportgen.analysis.detection_errors import detection_errors
+    from reportgen.read.detection import read_detection
+
+    found = read_detection(RESULTS, INSTANCES)
+    gt, dt = found.ground_truth, found.detections
+    errors = detection_errors(gt, dt, found.images["image_id"].tolist())
+    b = fixture_report.record["buckets"]
+    assert b["confused_pairs"] == len(confusion_pairs(gt, dt, errors)) > 5
+    keys = [item["key"] for item in b["items"]]
+    assert sum(k.startswith("confusion:") for k in keys) == 5
+    assert sum(k.startswith("rare-missed:") for k in keys) == 3 < b["rare_classes_missed"]
+    page = fixture_report.to_html()
+    assert f"of {b['confused_pairs']} pairs with a classification error" in page
+    assert f"of {b['rare_classes_missed']} rare classes with a miss" in page
+
+
 def test_the_page_has_the_stable_sections(fixture_report: reportgen.Report) -> None:
     record = fixture_report.record
     assert record["task"] == "detection"

@@ -8,7 +8,11 @@ import numpy as np
 
 from reportgen.analysis.detection import DetectionMetrics, coco_metrics
 from reportgen.analysis.detection_breakdown import Breakdown, breakdowns
-from reportgen.analysis.detection_buckets import DetectionBucket, detection_buckets
+from reportgen.analysis.detection_buckets import (
+    DetectionBucket,
+    confusion_pairs,
+    detection_buckets,
+)
 from reportgen.analysis.detection_confusion import DetectionConfusion, detection_confusion
 from reportgen.analysis.detection_errors import DetectionErrors, detection_errors
 from reportgen.analysis.detection_operating import (
@@ -171,7 +175,11 @@ def build_record(analysis: DetectionAnalysis, meta: Meta, context: Context) -> D
         "error_types": error_types_block(a.errors),
         "confusion": confusion_block(a.confusion, found),
         "breakdowns": breakdown_blocks(a.breakdowns),
-        "buckets": {"items": [*bucket_items(a.buckets, found), *a.tagged]},
+        "buckets": {
+            "items": [*bucket_items(a.buckets, found), *a.tagged],
+            "confused_pairs": len(confusion_pairs(found.ground_truth, found.detections, a.errors)),
+            "rare_classes_missed": sum(b.key.startswith("rare-missed:") for b in a.buckets),
+        },
         "tags": a.tags,
         "splits": splits_block(a.read),
         "samples": {"false_positives": a.shown.false_positives, "missed": a.shown.missed},

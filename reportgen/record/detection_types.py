@@ -170,6 +170,8 @@ class DetectionBucketsBlock(TypedDict):
     """The buckets: measured from the boxes first, then the reviewer's tags."""
 
     items: list[DetectionBucketItem]
+    confused_pairs: int  # class pairs with a classification error: the top few are buckets
+    rare_classes_missed: int  # rare classes with a miss: the few with most misses are buckets
 
 
 class DetectionTagsBlock(TypedDict):
