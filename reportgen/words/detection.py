@@ -6,6 +6,7 @@ from reportgen.analysis.chance import ALPHA
 from reportgen.record.detection_types import (
     BreakdownBin,
     BreakdownBlock,
+    DetectionBucketItem,
     DetectionClassRow,
     DetectionRecord,
 )
@@ -128,7 +129,7 @@ def detection_headline(record: DetectionRecord) -> list[HeadlineCard]:
     return cards
 
 
-def _biggest_miss_bucket(record: DetectionRecord):  # type: ignore[no-untyped-def]
+def _biggest_miss_bucket(record: DetectionRecord) -> DetectionBucketItem | None:
     """The measured miss bucket with the most boxes (None: no misses)."""
     misses = [
         b
